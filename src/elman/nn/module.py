@@ -1,0 +1,82 @@
+"""The small base class every layer shares: named parameters, their gradients, train/eval, state dicts.
+
+Parameters live in ``self.params`` and their gradients, same names and shapes, in ``self.grads``.
+A model made of layers registers each child with ``add_module``: the child's arrays appear in the
+parent's dicts under ``"child.name"`` (the same arrays, not copies), so an optimiser built over
+``model.params`` updates every layer. Arrays are only ever changed in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Module:
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.training = True
+        self._modules: dict[str, Module] = {}
+
+    def register_parameter(self, name: str, value: np.ndarray) -> None:
+        self.params[name] = value
+        self.grads[name] = np.zeros_like(value)
+
+    def add_module(self, name: str, module: Module) -> Module:
+        self._modules[name] = module
+        for key, value in module.params.items():
+            self.params[f"{name}.{key}"] = value
+            self.grads[f"{name}.{key}"] = module.grads[key]
+        return module
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        for grad in self.grads.values():
+            grad.fill(0)
+
+    def train(self, mode: bool = True) -> Module:
+        self.training = bool(mode)
+        for module in self._modules.values():
+            module.train(mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def num_parameters(self) -> int:
+        return sum(p.size for p in self.params.values())
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter, by torch's names."""
+        return {name: value.copy() for name, value in self.params.items()}
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> None:
+        """Copy ``state`` into the parameters, in place. All problems are listed before anything changes."""
+        missing = [k for k in self.params if k not in state]
+        unexpected = [k for k in state if k not in self.params]
+        problems = []
+        if strict and missing:
+            problems.append(f"Missing key(s): {', '.join(missing)}")
+        if strict and unexpected:
+            problems.append(f"Unexpected key(s): {', '.join(unexpected)}")
+        for name, value in state.items():
+            if name not in self.params:
+                continue
+            value = np.asarray(value)
+            target = self.params[name]
+            if value.shape != target.shape:
+                problems.append(f"size mismatch for {name}: expected {target.shape}, got {value.shape}")
+            elif value.dtype != target.dtype:
+                problems.append(f"dtype mismatch for {name}: expected {target.dtype}, got {value.dtype}")
+            elif not np.all(np.isfinite(value)):
+                problems.append(f"non-finite values in {name}")
+        if problems:
+            raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
+        for name, value in state.items():
+            if name in self.params:
+                self.params[name][...] = value

@@ -1,0 +1,237 @@
+"""``RNN`` and ``RNNCell``: thin classes over the kernels, with torch's signature, names and shapes.
+
+    h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh)
+
+Example:
+    >>> import numpy as np, elman
+    >>> rnn = elman.RNN(10, 20, num_layers=2, rng=np.random.default_rng(0))
+    >>> x = np.ones((5, 3, 10), dtype=np.float32)           # (T, B, I)
+    >>> output, h_n = rnn(x)
+    >>> output.shape, h_n.shape                             # (T, B, D*H), (D*L, B, H)
+    ((5, 3, 20), (2, 3, 20))
+    >>> dx, dh0 = rnn.backward(np.ones_like(output))
+    >>> rnn.grads["weight_hh_l0"].shape
+    (20, 20)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from elman.nn import init
+from elman.nn._checks import as_float_dtype, check_array, check_shape, check_size
+from elman.nn.module import Module
+from elman.nn.rnn_sequence import rnn_backward, rnn_forward
+from elman.nn.rnn_step import NONLINEARITIES, rnn_step_backward, rnn_step_forward
+
+
+def _check_nonlinearity(nonlinearity: str) -> None:
+    if nonlinearity not in NONLINEARITIES:
+        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Expected one of {NONLINEARITIES}")
+
+
+def _check_positive_int(name: str, value) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+class RNN(Module):
+    """Multi-layer Elman RNN with torch.nn.RNN's constructor, call and parameter names.
+
+    Input (T, B, I) (or (B, T, I) with ``batch_first``, or unbatched (T, I)); output (T, B, D·H);
+    h_n (D·L, B, H). ``lengths`` (B,) gives each sequence's valid length, as torch's packed sequences do.
+    After a forward, ``backward(d_output, d_h_n)`` returns (dx, dh0) and accumulates into ``grads``.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, *, dtype="float32", rng=None,
+                 learn_h0=False):
+        super().__init__()
+        _check_positive_int("input_size", input_size)
+        _check_positive_int("hidden_size", hidden_size)
+        _check_positive_int("num_layers", num_layers)
+        _check_nonlinearity(nonlinearity)
+        if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
+            raise ValueError(f"dropout should be a number in range [0, 1) representing the probability of an "
+                             f"element being zeroed, got {dropout!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.nonlinearity, self.bias, self.batch_first = nonlinearity, bool(bias), bool(batch_first)
+        self.dropout, self.bidirectional, self.learn_h0 = float(dropout), bool(bidirectional), bool(learn_h0)
+        self.dtype = as_float_dtype(dtype)
+        self.rng = np.random.default_rng() if rng is None else rng
+        self.num_directions = 2 if bidirectional else 1
+        bound = 1.0 / np.sqrt(hidden_size)
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self._suffixes(layer):
+                shapes = {"weight_ih": (hidden_size, layer_input), "weight_hh": (hidden_size, hidden_size)}
+                if self.bias:
+                    shapes.update(bias_ih=(hidden_size,), bias_hh=(hidden_size,))
+                for kind, shape in shapes.items():
+                    self.register_parameter(kind + suffix, init.uniform(shape, bound, self.rng, self.dtype))
+        if learn_h0:
+            self.register_parameter("h0", np.zeros((num_layers * self.num_directions, hidden_size), self.dtype))
+        self._cache = None
+
+    def _suffixes(self, layer: int) -> list[str]:
+        return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
+
+    def weights(self) -> list[list[tuple]]:
+        """``[layer][direction] = (W_ih, W_hh, b_ih, b_hh)``, the arrays the kernels take."""
+        p = self.params
+        return [[(p["weight_ih" + s], p["weight_hh" + s], p.get("bias_ih" + s), p.get("bias_hh" + s))
+                 for s in self._suffixes(layer)] for layer in range(self.num_layers)]
+
+    def __repr__(self) -> str:
+        extra = "".join(f", {k}={v!r}" for k, v in [
+            ("num_layers", self.num_layers), ("nonlinearity", self.nonlinearity), ("bias", self.bias),
+            ("batch_first", self.batch_first), ("dropout", self.dropout), ("bidirectional", self.bidirectional),
+            ("learn_h0", self.learn_h0)] if v != {"num_layers": 1, "nonlinearity": "tanh", "bias": True}.get(k, False))
+        return f"RNN({self.input_size}, {self.hidden_size}{extra})"
+
+    def forward(self, x, h0=None, lengths=None):
+        check_array("input", x, ndim=(2, 3), dtype=self.dtype)
+        check_size("input.size(-1) must be equal to input_size", self.input_size, x.shape[-1])
+        batched = x.ndim == 3
+        xt = x if not batched else (x.transpose(1, 0, 2) if self.batch_first else x)
+        if not batched:
+            xt = x[:, None, :]
+        T, B = xt.shape[:2]
+        if T == 0 or B == 0:
+            raise ValueError(f"input must have at least one time step and one sequence, got shape {x.shape}")
+        LD, H = self.num_layers * self.num_directions, self.hidden_size
+        if h0 is None:
+            h0t = np.broadcast_to(self.params["h0"][:, None, :], (LD, B, H)) if self.learn_h0 \
+                else np.zeros((LD, B, H), self.dtype)
+        else:
+            check_array("hx", h0, dtype=self.dtype)
+            check_shape("hidden", h0, (LD, B, H) if batched else (LD, H))
+            h0t = h0 if batched else h0[:, None, :]
+        lengths = self._check_lengths(lengths, T, B, batched)
+        output, h_n, cache = rnn_forward(
+            np.ascontiguousarray(xt), np.ascontiguousarray(h0t), self.weights(), nonlinearity=self.nonlinearity,
+            lengths=lengths, dropout=self.dropout, training=self.training, rng=self.rng)
+        self._cache = (cache, batched, h0 is None and self.learn_h0, output.shape, h_n.shape)
+        if not batched:
+            return output[:, 0], h_n[:, 0]
+        return (output.transpose(1, 0, 2) if self.batch_first else output), h_n
+
+    @staticmethod
+    def _check_lengths(lengths, T, B, batched):
+        if lengths is None:
+            return None
+        if not batched:
+            raise ValueError("lengths is only accepted with a batched (3-D) input")
+        arr = np.asarray(lengths)
+        if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
+            raise ValueError(f"lengths must be a 1-D sequence of integers, got {arr.dtype} of shape {arr.shape}")
+        check_size("len(lengths) must be equal to the batch size", B, arr.shape[0])
+        if arr.min() < 1 or arr.max() > T:
+            raise ValueError(f"lengths must lie in [1, {T}] (the sequence length), got min {arr.min()} and "
+                             f"max {arr.max()}")
+        return None if np.all(arr == T) else arr.astype(np.int64)
+
+    def backward(self, d_output, d_h_n=None, *, return_dh_norms=False, retain_cache=False):
+        """Full BPTT for the last forward. Returns (dx, dh0) shaped like the input and h0 it took.
+
+        Parameter gradients are added into ``self.grads``. With ``return_dh_norms`` a third value,
+        ‖∂L/∂h_t‖ per layer, direction and step (L, D, T), is returned. The cache is freed unless
+        ``retain_cache`` (as torch frees its graph unless ``retain_graph``).
+        """
+        if self._cache is None:
+            raise RuntimeError("backward() needs a forward() first (and the cache of a forward is freed by "
+                               "backward unless retain_cache=True)")
+        cache, batched, learned_h0, out_shape, hn_shape = self._cache
+        if d_output is not None:
+            check_array("d_output", d_output, dtype=self.dtype)
+            dy = d_output if batched else d_output[:, None, :]
+            if batched and self.batch_first:
+                dy = dy.transpose(1, 0, 2)
+            check_shape("d_output (time-major)", dy, out_shape)
+        else:
+            dy = None
+        if d_h_n is not None:
+            check_array("d_h_n", d_h_n, dtype=self.dtype)
+            dhn = d_h_n if batched else d_h_n[:, None, :]
+            check_shape("d_h_n", dhn, hn_shape)
+        else:
+            dhn = None
+        result = rnn_backward(cache, dy, dhn, return_dh_norms=return_dh_norms)
+        dx, dh0, grads = result[:3]
+        for layer, per_direction in enumerate(grads):
+            for suffix, (dW_ih, dW_hh, db_ih, db_hh) in zip(self._suffixes(layer), per_direction):
+                self.grads["weight_ih" + suffix] += dW_ih
+                self.grads["weight_hh" + suffix] += dW_hh
+                if db_ih is not None:
+                    self.grads["bias_ih" + suffix] += db_ih
+                    self.grads["bias_hh" + suffix] += db_hh
+        if learned_h0:
+            self.grads["h0"] += dh0.sum(axis=1)
+        if not retain_cache:
+            self._cache = None
+        if not batched:
+            dx, dh0 = dx[:, 0], dh0[:, 0]
+        elif self.batch_first:
+            dx = dx.transpose(1, 0, 2)
+        return (dx, dh0, result[3]) if return_dh_norms else (dx, dh0)
+
+
+class RNNCell(Module):
+    """One step, torch.nn.RNNCell's signature: ``h' = cell(x, h)`` with x (B, I) or (I,).
+
+    Each call pushes its cache on a tape; ``backward(dh)`` pops the most recent one, so a loop of
+    calls is undone by the same number of backward calls in reverse order (BPTT by hand).
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", *, dtype="float32", rng=None):
+        super().__init__()
+        _check_positive_int("input_size", input_size)
+        _check_positive_int("hidden_size", hidden_size)
+        _check_nonlinearity(nonlinearity)
+        self.input_size, self.hidden_size, self.bias, self.nonlinearity = input_size, hidden_size, bias, nonlinearity
+        self.dtype = as_float_dtype(dtype)
+        rng = np.random.default_rng() if rng is None else rng
+        bound = 1.0 / np.sqrt(hidden_size)
+        shapes = {"weight_ih": (hidden_size, input_size), "weight_hh": (hidden_size, hidden_size)}
+        if bias:
+            shapes.update(bias_ih=(hidden_size,), bias_hh=(hidden_size,))
+        for name, shape in shapes.items():
+            self.register_parameter(name, init.uniform(shape, bound, rng, self.dtype))
+        self.tape: list = []
+
+    def __repr__(self) -> str:
+        return f"RNNCell({self.input_size}, {self.hidden_size}, bias={self.bias}, nonlinearity={self.nonlinearity!r})"
+
+    def forward(self, x, hx=None):
+        check_array("input", x, ndim=(1, 2), dtype=self.dtype)
+        check_size("input.size(-1) must be equal to input_size", self.input_size, x.shape[-1])
+        batched = x.ndim == 2
+        xb = x if batched else x[None]
+        if hx is None:
+            hx = np.zeros((xb.shape[0], self.hidden_size), self.dtype)
+        else:
+            check_array("hx", hx, dtype=self.dtype)
+            check_shape("hidden", hx, (xb.shape[0], self.hidden_size) if batched else (self.hidden_size,))
+            hx = hx if batched else hx[None]
+        p = self.params
+        h, cache = rnn_step_forward(xb, hx, p["weight_ih"], p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"),
+                                    self.nonlinearity)
+        self.tape.append((cache, batched))
+        return h if batched else h[0]
+
+    def backward(self, dh):
+        """Undo the most recent call: returns (dx, dh_prev) and accumulates the parameter gradients."""
+        if not self.tape:
+            raise RuntimeError("RNNCell.backward() has no forward call left on its tape")
+        cache, batched = self.tape[-1]
+        check_array("dh", dh, dtype=self.dtype)
+        h_shape = cache[4].shape if batched else cache[4].shape[1:]
+        check_shape("dh", dh, h_shape)
+        self.tape.pop()
+        dx, dh_prev, dW_ih, dW_hh, db_ih, db_hh = rnn_step_backward(dh if batched else dh[None], cache)
+        self.grads["weight_ih"] += dW_ih
+        self.grads["weight_hh"] += dW_hh
+        if db_ih is not None:
+            self.grads["bias_ih"] += db_ih
+            self.grads["bias_hh"] += db_hh
+        return (dx, dh_prev) if batched else (dx[0], dh_prev[0])

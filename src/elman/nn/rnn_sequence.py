@@ -1,0 +1,222 @@
+"""A whole sequence through a stacked, optionally bidirectional RNN: forward and BPTT, arranged for speed.
+
+Same numbers as looping ``rnn_step_forward`` / ``rnn_step_backward`` over time (tests hold them equal
+to rounding), with the work rearranged the way cuDNN arranges it:
+
+* states are columns, as in the chapter: ``h_t = f(W_hh h_{t-1} + W_ih x_t + b)``. Each layer keeps its
+  states in one array Y of shape (D·H, T, B), so ``Y[:, t]`` is the (D·H, B) block of step t and the
+  whole layer is the (D·H, T·B) matrix of all steps;
+* the input projection of every step and both directions is one product per layer,
+  ``A = W_ih X + b_ih + b_hh``, computed straight into Y;
+* inside the time loop only ``Y_t = f(A_t + W_hh Y_{t-1})``, in place;
+* the backward loop does only ``dh_t += dY_t``, ``da_t = dh_t ⊙ f'(z_t)`` and ``dh_{t-1} = W_hhᵀ da_t``;
+* every weight and bias gradient is then one large product over all T·B columns.
+
+Variable lengths follow torch's packed sequences: the batch is sorted by decreasing length, so at step t
+the active sequences are the first ``batch_sizes[t]`` columns; padded steps leave the state alone, the
+reverse direction starts at each sequence's own last step, and padded outputs are zero.
+
+Outside this file the layout is torch's: x (T, B, I), h0 and h_n (L·D, B, H) indexed by
+``layer * D + direction``, output (T, B, D·H). ``weights[layer][direction] = (W_ih, W_hh, b_ih, b_hh)``
+with biases possibly None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class _Layer:
+    x: np.ndarray  # (I_l, T*B) this layer's input as columns, after inter-layer dropout
+    y: np.ndarray  # (D*H, T, B) this layer's states, both directions stacked
+    dropout_mask: np.ndarray | None  # (I_l, T*B) scaled keep-mask applied to the layer below's states
+
+
+@dataclass
+class SequenceCache:
+    layers: list[_Layer]
+    weights: list
+    h0: np.ndarray  # (L*D, B, H), in sorted batch order
+    batch_sizes: np.ndarray  # (T,) active columns at each step
+    last: np.ndarray  # (B,) each sequence's last valid step, sorted order
+    order: np.ndarray | None  # permutation sorting the batch by decreasing length (None: identity)
+    nonlinearity: str
+
+
+def _activate_(a: np.ndarray, nonlinearity: str) -> None:
+    if nonlinearity == "tanh":
+        np.tanh(a, out=a)
+    else:
+        np.maximum(a, 0, out=a)
+
+
+def _derivative(y: np.ndarray, nonlinearity: str) -> np.ndarray:
+    """f'(z) from y = f(z) for the whole layer at once: 1 - y² or [y > 0]."""
+    if nonlinearity == "tanh":
+        d = np.multiply(y, y)
+        np.subtract(1, d, out=d)
+        return d
+    return (y > 0).astype(y.dtype)
+
+
+def _batch_sizes(lengths: np.ndarray | None, T: int, B: int):
+    """(active columns per step, last step per sequence, sorting order) once sorted by decreasing length."""
+    if lengths is None:
+        return np.full(T, B), np.full(B, T - 1), None
+    order = np.argsort(-lengths, kind="stable")
+    if np.array_equal(order, np.arange(B)):
+        order = None
+    sorted_lengths = lengths if order is None else lengths[order]
+    batch_sizes = (sorted_lengths[None, :] > np.arange(T)[:, None]).sum(axis=1)
+    return batch_sizes, sorted_lengths - 1, order
+
+
+def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity):
+    """The recurrence of one direction, in place in ``y`` (H, T, B), which holds W_ih x_t + b on entry.
+
+    The running state ``h`` (H, B) is a contiguous copy of the latest column block, which keeps BLAS and
+    the ufuncs on unit strides. Column b stops changing after its sequence's last step, and the reverse
+    direction only reaches column b at that sequence's last step, where ``h`` still holds h0. Returns h_n
+    as (B, H).
+    """
+    H, T, B = y.shape
+    h = h0.T.copy()
+    scratch = np.empty(H * B, dtype=y.dtype)
+    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+        n = batch_sizes[t]
+        h_t = h[:, :n]
+        Wh = scratch[: H * n].reshape(H, n)
+        np.matmul(W_hh, h_t, out=Wh)
+        np.add(Wh, y[:, t, :n], out=h_t)  # z_t = W_hh h_{t-1} + (W_ih x_t + b)
+        _activate_(h_t, nonlinearity)
+        y[:, t, :n] = h_t
+    return h.T
+
+
+def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.0, training=False, rng=None):
+    """Forward through all layers and directions.
+
+    x (T, B, I), h0 (L*D, B, H), lengths None or int (B,) in [1, T]; inputs already validated.
+    Returns (output (T, B, D*H), h_n (L*D, B, H), cache). ``output`` is a view into the cache.
+    """
+    T, B, _ = x.shape
+    D = len(weights[0])
+    H = weights[0][0][1].shape[0]
+    batch_sizes, last, order = _batch_sizes(lengths, T, B)
+    if order is not None:
+        x, h0 = x[:, order], h0[:, order]
+    padded = np.nonzero(batch_sizes < B)[0]
+    h_n = np.empty((len(weights) * D, B, H), dtype=x.dtype)
+    layers = []
+    inp, mask = np.ascontiguousarray(x).reshape(T * B, -1).T, None
+    for l, layer_weights in enumerate(weights):
+        W_ih = np.concatenate([w[0] for w in layer_weights]) if D > 1 else layer_weights[0][0]
+        y = np.matmul(W_ih, inp).reshape(D * H, T, B)
+        if layer_weights[0][2] is not None:
+            y += np.concatenate([w[2] + w[3] for w in layer_weights])[:, None, None]
+        for d, (_, W_hh, _, _) in enumerate(layer_weights):
+            y_d = y[d * H:(d + 1) * H]
+            h_n[l * D + d] = _recur(y_d, h0[l * D + d], W_hh, batch_sizes, d == 1, nonlinearity)
+        for t in padded:
+            y[:, t, batch_sizes[t]:] = 0
+        layers.append(_Layer(inp, y, mask))
+        inp, mask = y.reshape(D * H, T * B), None
+        if dropout > 0 and training and l + 1 < len(weights):
+            mask = (rng.random(inp.shape) >= dropout).astype(y.dtype) / y.dtype.type(1 - dropout)
+            inp = inp * mask
+    cache = SequenceCache(layers, weights, h0, batch_sizes, last, order, nonlinearity)
+    output = layers[-1].y.transpose(1, 2, 0)
+    if order is not None:
+        inverse = np.argsort(order)
+        output, h_n = output[:, inverse], h_n[:, inverse]
+    return output, h_n, cache
+
+
+def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store):
+    """BPTT for one direction: the chain rule through time, from the last step to the first.
+
+    ``dy`` (H, T, B) is the gradient reaching each output from above, ``dh_end`` (B, H) that of h_n.
+    ``da`` (H, T, B) holds f'(z_t) on entry and dL/dz_t on exit. Returns dL/dh0 as (B, H).
+    """
+    T = dy.shape[1]
+    W_hhT = np.ascontiguousarray(W_hh.T)
+    dh = dh_end.T.copy()  # (H, B): the gradient flowing into the state of the step processed next
+    for t in (range(T) if reverse else range(T - 1, -1, -1)):
+        n = batch_sizes[t]
+        dh_t = dh[:, :n]
+        dh_t += dy[:, t, :n]  # dL/dh_t: from the output at t plus from the step after
+        if dh_store is not None:
+            dh_store[:, t, :n] = dh_t
+        da_t = da[:, t, :n]
+        da_t *= dh_t  # dL/dz_t = dL/dh_t ⊙ f'(z_t)
+        np.matmul(W_hhT, da_t, out=dh_t)  # dL/dh_{t-1} = W_hhᵀ dL/dz_t
+    return dh.T
+
+
+def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_norms=False):
+    """BPTT through the whole sequence.
+
+    d_output (T, B, D*H) or None, d_h_n (L*D, B, H) or None (zeros).
+    Returns (dx, dh0, grads) with ``grads[layer][direction] = (dW_ih, dW_hh, db_ih, db_hh)``; with
+    ``return_dh_norms`` also ‖∂L/∂h_t‖ over batch and hidden units, shape (L, D, T).
+    """
+    layers, weights, h0 = cache.layers, cache.weights, cache.h0
+    batch_sizes, order, last = cache.batch_sizes, cache.order, cache.last
+    DH, T, B = layers[-1].y.shape
+    L, D = len(weights), len(weights[0])
+    H = DH // D
+    dtype = h0.dtype
+    if d_output is None:
+        dy = np.zeros((DH, T, B), dtype)
+    else:
+        dy = (d_output if order is None else d_output[:, order]).transpose(2, 0, 1)
+    dh_end = np.zeros((L * D, B, H), dtype) if d_h_n is None else d_h_n
+    if order is not None:
+        dh_end = dh_end[:, order]
+    padded = np.nonzero(batch_sizes < B)[0]
+    columns = np.arange(B)
+    dh0 = np.empty((L * D, B, H), dtype)
+    norms = np.zeros((L, D, T), dtype) if return_dh_norms else None
+    grads = [[None] * D for _ in range(L)]
+    for l in range(L - 1, -1, -1):
+        layer, layer_weights = layers[l], weights[l]
+        da = _derivative(layer.y, cache.nonlinearity)
+        for t in padded:
+            da[:, t, batch_sizes[t]:] = 0
+        store = np.zeros((DH, T, B), dtype) if return_dh_norms else None
+        for d in range(D):
+            rows = slice(d * H, (d + 1) * H)
+            dh0[l * D + d] = _bptt(dy[rows], da[rows], dh_end[l * D + d], layer_weights[d][1], batch_sizes,
+                                   d == 1, None if store is None else store[rows])
+        if store is not None:
+            norms[l] = np.sqrt(np.square(store.reshape(D, H, T, B)).sum(axis=(1, 3)))
+        # Every weight gradient as one product over the T·B columns.
+        da_all = da.reshape(DH, T * B)
+        dW_ih = da_all @ layer.x.T
+        db = da_all.sum(axis=1)
+        for d in range(D):
+            rows = slice(d * H, (d + 1) * H)
+            da_d, y_d, h0_d = da[rows], layer.y[rows], h0[l * D + d]
+            if d == 0:  # the state before step t is y_{t-1}, and h0 before step 0
+                dW_hh = da_d[:, 1:].reshape(H, -1) @ y_d[:, :-1].reshape(H, -1).T + da_d[:, 0] @ h0_d
+            else:  # the state before step t is y_{t+1}, and h0 before each sequence's own last step
+                dW_hh = da_d[:, :-1].reshape(H, -1) @ y_d[:, 1:].reshape(H, -1).T + da_d[:, last, columns] @ h0_d
+            has_bias = layer_weights[d][2] is not None
+            grads[l][d] = (dW_ih[rows], dW_hh, db[rows] if has_bias else None, db[rows].copy() if has_bias else None)
+        W_ih = np.concatenate([w[0] for w in layer_weights]) if D > 1 else layer_weights[0][0]
+        if l == 0:
+            dx = (da_all.T @ W_ih).reshape(T, B, -1)
+        else:
+            dx_cols = W_ih.T @ da_all
+            if layer.dropout_mask is not None:
+                dx_cols *= layer.dropout_mask
+            dy = dx_cols.reshape(-1, T, B)
+    if order is not None:
+        inverse = np.argsort(order)
+        dx, dh0 = dx[:, inverse], dh0[:, inverse]
+    if return_dh_norms:
+        return dx, dh0, grads, norms
+    return dx, dh0, grads
