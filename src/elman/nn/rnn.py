@@ -72,6 +72,7 @@ class RNN(Module):
         if learn_h0:
             self.register_parameter("h0", np.zeros((num_layers * self.num_directions, hidden_size), self.dtype))
         self._cache = None
+        self._workspace: dict = {}  # BPTT scratch buffers kept between calls (one caller at a time)
 
     def _suffixes(self, layer: int) -> list[str]:
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
@@ -82,11 +83,11 @@ class RNN(Module):
         return [[(p["weight_ih" + s], p["weight_hh" + s], p.get("bias_ih" + s), p.get("bias_hh" + s))
                  for s in self._suffixes(layer)] for layer in range(self.num_layers)]
 
+    _DEFAULTS = dict(num_layers=1, nonlinearity="tanh", bias=True, batch_first=False, dropout=0.0,
+                     bidirectional=False, learn_h0=False)
+
     def __repr__(self) -> str:
-        extra = "".join(f", {k}={v!r}" for k, v in [
-            ("num_layers", self.num_layers), ("nonlinearity", self.nonlinearity), ("bias", self.bias),
-            ("batch_first", self.batch_first), ("dropout", self.dropout), ("bidirectional", self.bidirectional),
-            ("learn_h0", self.learn_h0)] if v != {"num_layers": 1, "nonlinearity": "tanh", "bias": True}.get(k, False))
+        extra = "".join(f", {k}={getattr(self, k)!r}" for k, v in self._DEFAULTS.items() if getattr(self, k) != v)
         return f"RNN({self.input_size}, {self.hidden_size}{extra})"
 
     def forward(self, x, h0=None, lengths=None):
@@ -112,6 +113,9 @@ class RNN(Module):
             np.ascontiguousarray(xt), np.ascontiguousarray(h0t), self.weights(), nonlinearity=self.nonlinearity,
             lengths=lengths, dropout=self.dropout, training=self.training, rng=self.rng)
         self._cache = (cache, batched, h0 is None and self.learn_h0, output.shape, h_n.shape)
+        # The output shares memory with the cache that backward reads: writing into it would corrupt the
+        # gradients silently, so it is read-only (torch raises on such in-place edits too). Copy to modify.
+        output.flags.writeable = False
         if not batched:
             return output[:, 0], h_n[:, 0]
         return (output.transpose(1, 0, 2) if self.batch_first else output), h_n
@@ -156,7 +160,7 @@ class RNN(Module):
             check_shape("d_h_n", dhn, hn_shape)
         else:
             dhn = None
-        result = rnn_backward(cache, dy, dhn, return_dh_norms=return_dh_norms)
+        result = rnn_backward(cache, dy, dhn, return_dh_norms=return_dh_norms, workspace=self._workspace)
         dx, dh0, grads = result[:3]
         for layer, per_direction in enumerate(grads):
             for suffix, (dW_ih, dW_hh, db_ih, db_hh) in zip(self._suffixes(layer), per_direction):
@@ -179,8 +183,9 @@ class RNN(Module):
 class RNNCell(Module):
     """One step, torch.nn.RNNCell's signature: ``h' = cell(x, h)`` with x (B, I) or (I,).
 
-    Each call pushes its cache on a tape; ``backward(dh)`` pops the most recent one, so a loop of
-    calls is undone by the same number of backward calls in reverse order (BPTT by hand).
+    In training mode each call pushes its cache on a tape; ``backward(dh)`` pops the most recent one, so
+    a loop of calls is undone by the same number of backward calls in reverse order (BPTT by hand).
+    In eval mode nothing is recorded, so inference loops do not grow memory.
     """
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", *, dtype="float32", rng=None):
@@ -216,13 +221,15 @@ class RNNCell(Module):
         p = self.params
         h, cache = rnn_step_forward(xb, hx, p["weight_ih"], p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"),
                                     self.nonlinearity)
-        self.tape.append((cache, batched))
+        if self.training:
+            self.tape.append((cache, batched))
         return h if batched else h[0]
 
     def backward(self, dh):
         """Undo the most recent call: returns (dx, dh_prev) and accumulates the parameter gradients."""
         if not self.tape:
-            raise RuntimeError("RNNCell.backward() has no forward call left on its tape")
+            raise RuntimeError("RNNCell.backward() has no forward call left on its tape (calls made in eval mode "
+                               "are not recorded)")
         cache, batched = self.tape[-1]
         check_array("dh", dh, dtype=self.dtype)
         h_shape = cache[4].shape if batched else cache[4].shape[1:]

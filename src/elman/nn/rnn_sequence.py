@@ -53,13 +53,36 @@ def _activate_(a: np.ndarray, nonlinearity: str) -> None:
         np.maximum(a, 0, out=a)
 
 
-def _derivative(y: np.ndarray, nonlinearity: str) -> np.ndarray:
-    """f'(z) from y = f(z) for the whole layer at once: 1 - y² or [y > 0]."""
+def _scratch(workspace: dict | None, name: str, shape: tuple, dtype) -> np.ndarray:
+    """An uninitialised buffer, reused across calls when a workspace dict is given.
+
+    BPTT needs several (T, D*H, B) temporaries per layer; taking fresh ones every call means fresh
+    pages from the kernel, which costs more than the copies themselves. Only buffers that never
+    escape the call go through here.
+    """
+    if workspace is None:
+        return np.empty(shape, dtype)
+    buf = workspace.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        buf = workspace[name] = np.empty(shape, dtype)
+    return buf
+
+
+def _derivative_time_major(y: np.ndarray, nonlinearity: str, out: np.ndarray) -> np.ndarray:
+    """f'(z) from y = f(z) for the whole layer at once, 1 - y² or [y > 0], into ``out`` (T, D*H, B)."""
+    y_tm = y.transpose(1, 0, 2)
     if nonlinearity == "tanh":
-        d = np.multiply(y, y)
-        np.subtract(1, d, out=d)
-        return d
-    return (y > 0).astype(y.dtype)
+        np.multiply(y_tm, y_tm, out=out)
+        np.subtract(1, out, out=out)
+    else:
+        np.greater(y_tm, 0, out=out)
+    return out
+
+
+def _swap_time_hidden(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """(D*H, T, B) <-> (T, D*H, B) into ``out``: a block copy of B-long runs, cheap beside a transpose."""
+    np.copyto(out, a.transpose(1, 0, 2))
+    return out
 
 
 def _batch_sizes(lengths: np.ndarray | None, T: int, B: int):
@@ -138,28 +161,29 @@ def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.
 def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store):
     """BPTT for one direction: the chain rule through time, from the last step to the first.
 
-    ``dy`` (H, T, B) is the gradient reaching each output from above, ``dh_end`` (B, H) that of h_n.
-    ``da`` (H, T, B) holds f'(z_t) on entry and dL/dz_t on exit. Returns dL/dh0 as (B, H).
+    Time-major arrays (T, H, B): ``dy`` is the gradient reaching each output from above, ``da`` holds
+    f'(z_t) on entry and dL/dz_t on exit. ``dh_end`` (B, H) is the gradient of h_n. Returns dL/dh0 (B, H).
     """
-    T = dy.shape[1]
+    T = dy.shape[0]
     W_hhT = np.ascontiguousarray(W_hh.T)
     dh = dh_end.T.copy()  # (H, B): the gradient flowing into the state of the step processed next
     for t in (range(T) if reverse else range(T - 1, -1, -1)):
         n = batch_sizes[t]
         dh_t = dh[:, :n]
-        dh_t += dy[:, t, :n]  # dL/dh_t: from the output at t plus from the step after
+        dh_t += dy[t, :, :n]  # dL/dh_t: from the output at t plus from the step after
         if dh_store is not None:
-            dh_store[:, t, :n] = dh_t
-        da_t = da[:, t, :n]
+            dh_store[t, :, :n] = dh_t
+        da_t = da[t, :, :n]
         da_t *= dh_t  # dL/dz_t = dL/dh_t ⊙ f'(z_t)
         np.matmul(W_hhT, da_t, out=dh_t)  # dL/dh_{t-1} = W_hhᵀ dL/dz_t
     return dh.T
 
 
-def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_norms=False):
+def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_norms=False, workspace=None):
     """BPTT through the whole sequence.
 
-    d_output (T, B, D*H) or None, d_h_n (L*D, B, H) or None (zeros).
+    d_output (T, B, D*H) or None, d_h_n (L*D, B, H) or None (zeros). ``workspace``: a dict in which
+    scratch buffers are kept for the next call (``RNN`` passes its own).
     Returns (dx, dh0, grads) with ``grads[layer][direction] = (dW_ih, dW_hh, db_ih, db_hh)``; with
     ``return_dh_norms`` also ‖∂L/∂h_t‖ over batch and hidden units, shape (L, D, T).
     """
@@ -169,10 +193,11 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
     L, D = len(weights), len(weights[0])
     H = DH // D
     dtype = h0.dtype
+    dy = _scratch(workspace, "dy", (T, DH, B), dtype)  # time-major: each step's (D*H, B) block contiguous
     if d_output is None:
-        dy = np.zeros((DH, T, B), dtype)
+        dy.fill(0)
     else:
-        dy = (d_output if order is None else d_output[:, order]).transpose(2, 0, 1)
+        np.copyto(dy, (d_output if order is None else d_output[:, order]).transpose(0, 2, 1))
     dh_end = np.zeros((L * D, B, H), dtype) if d_h_n is None else d_h_n
     if order is not None:
         dh_end = dh_end[:, order]
@@ -183,17 +208,18 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
     grads = [[None] * D for _ in range(L)]
     for l in range(L - 1, -1, -1):
         layer, layer_weights = layers[l], weights[l]
-        da = _derivative(layer.y, cache.nonlinearity)
+        da = _derivative_time_major(layer.y, cache.nonlinearity, _scratch(workspace, "da_tm", (T, DH, B), dtype))
         for t in padded:
-            da[:, t, batch_sizes[t]:] = 0
-        store = np.zeros((DH, T, B), dtype) if return_dh_norms else None
+            da[t, :, batch_sizes[t]:] = 0
+        store = np.zeros((T, DH, B), dtype) if return_dh_norms else None
         for d in range(D):
             rows = slice(d * H, (d + 1) * H)
-            dh0[l * D + d] = _bptt(dy[rows], da[rows], dh_end[l * D + d], layer_weights[d][1], batch_sizes,
-                                   d == 1, None if store is None else store[rows])
+            dh0[l * D + d] = _bptt(dy[:, rows], da[:, rows], dh_end[l * D + d], layer_weights[d][1], batch_sizes,
+                                   d == 1, None if store is None else store[:, rows])
         if store is not None:
-            norms[l] = np.sqrt(np.square(store.reshape(D, H, T, B)).sum(axis=(1, 3)))
-        # Every weight gradient as one product over the T·B columns.
+            norms[l] = np.sqrt(np.square(store.reshape(T, D, H, B)).sum(axis=(2, 3))).T
+        # Every weight gradient as one product over the T·B columns, back in the (D*H, T, B) layout.
+        da = _swap_time_hidden(da, _scratch(workspace, "da", (DH, T, B), dtype))
         da_all = da.reshape(DH, T * B)
         dW_ih = da_all @ layer.x.T
         db = da_all.sum(axis=1)
@@ -210,10 +236,10 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
         if l == 0:
             dx = (da_all.T @ W_ih).reshape(T, B, -1)
         else:
-            dx_cols = W_ih.T @ da_all
+            dx_cols = np.matmul(W_ih.T, da_all, out=_scratch(workspace, "dx_cols", (W_ih.shape[1], T * B), dtype))
             if layer.dropout_mask is not None:
                 dx_cols *= layer.dropout_mask
-            dy = dx_cols.reshape(-1, T, B)
+            dy = _swap_time_hidden(dx_cols.reshape(-1, T, B), dy)
     if order is not None:
         inverse = np.argsort(order)
         dx, dh0 = dx[:, inverse], dh0[:, inverse]

@@ -1,0 +1,153 @@
+"""``elman bench``: a training step (forward + full BPTT) and inference, elman.RNN against torch.nn.RNN.
+
+Each engine runs in its own worker process (NumPy's and torch's thread pools fight when they share one),
+both limited to the same number of threads. The parent asks the workers in turn for a few timed
+repetitions at a time, so the two engines alternate and see the same machine noise; every number
+reported is a median over warm repetitions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+# (input_size, hidden_size, num_layers, batch, T)
+CONFIGS = [(100, 256, 2, 32, 100), (128, 128, 1, 64, 50), (256, 512, 1, 32, 200), (64, 1024, 1, 16, 100),
+           (100, 256, 1, 1, 100)]
+MODES = ("train", "infer")
+
+
+def _build(engine: str, config):
+    """Return {mode: zero-argument callable} for one engine and configuration (float32, random data)."""
+    import numpy as np
+
+    I, H, L, B, T = config
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, B, I)).astype(np.float32)
+    dy = rng.standard_normal((T, B, H)).astype(np.float32)
+    if engine == "elman":
+        from elman import RNN
+
+        rnn = RNN(I, H, L, rng=rng)
+
+        def train():
+            rnn(x)
+            rnn.backward(dy)
+
+        def infer():
+            rnn(x)
+
+        return {"train": train, "infer": infer}
+    import torch
+
+    rnn = torch.nn.RNN(I, H, L)
+    xt, dyt = torch.from_numpy(x).requires_grad_(True), torch.from_numpy(dy)
+
+    def train():
+        out, _ = rnn(xt)
+        out.backward(dyt)
+
+    def infer():
+        with torch.inference_mode():
+            rnn(xt)
+
+    return {"train": train, "infer": infer}
+
+
+def worker(engine: str) -> None:
+    """Serve timing requests: one JSON line in ({"config", "mode", "reps"}), one JSON line out."""
+    if engine == "torch":
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("ELMAN_BENCH_THREADS", "2")))
+    built = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        key = tuple(request["config"])
+        if key not in built:
+            built[key] = _build(engine, key)
+            for fn in built[key].values():  # warm: allocator, BLAS buffers, torch's dispatch caches
+                fn()
+                fn()
+        fn = built[key][request["mode"]]
+        times = []
+        for _ in range(request["reps"]):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1e3)
+        print(json.dumps(times), flush=True)
+
+
+def _spawn(engine: str, threads: int) -> subprocess.Popen:
+    env = dict(os.environ, ELMAN_BENCH_THREADS=str(threads))
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    return subprocess.Popen([sys.executable, "-m", "elman.bench", "--worker", engine], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env)
+
+
+def _ask(proc: subprocess.Popen, config, mode: str, reps: int) -> list[float]:
+    proc.stdin.write(json.dumps({"config": list(config), "mode": mode, "reps": reps}) + "\n")
+    proc.stdin.flush()
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"benchmark worker {proc.args[-1]} exited with code {proc.wait()}")
+    return json.loads(line)
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run(quick: bool = False, threads: int = 2, configs=CONFIGS, with_torch: bool | None = None):
+    """Time every configuration; returns a list of rows {config, mode, elman_ms, torch_ms, ratio}."""
+    import numpy as np
+
+    with_torch = torch_available() if with_torch is None else with_torch
+    rounds, per_round = (4, 5) if quick else (10, 5)
+    engines = ["elman", "torch"] if with_torch else ["elman"]
+    procs = {engine: _spawn(engine, threads) for engine in engines}
+    rows = []
+    try:
+        for config in configs:
+            for mode in MODES:
+                samples = {engine: [] for engine in engines}
+                for _ in range(rounds):
+                    for engine in engines:
+                        samples[engine] += _ask(procs[engine], config, mode, per_round)
+                row = {"config": list(config), "mode": mode, "reps": rounds * per_round,
+                       "elman_ms": float(np.median(samples["elman"]))}
+                if with_torch:
+                    row["torch_ms"] = float(np.median(samples["torch"]))
+                    row["ratio"] = row["elman_ms"] / row["torch_ms"]
+                rows.append(row)
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait()
+    return rows
+
+
+def format_table(rows) -> str:
+    with_torch = "torch_ms" in rows[0]
+    head = "input hidden layers batch   T  mode    elman ms"
+    head += "    torch ms  elman/torch" if with_torch else ""
+    lines = [head, "-" * len(head)]
+    for row in rows:
+        I, H, L, B, T = row["config"]
+        line = f"{I:5d} {H:6d} {L:6d} {B:5d} {T:3d}  {row['mode']:<6} {row['elman_ms']:10.2f}"
+        if with_torch:
+            line += f"  {row['torch_ms']:10.2f}  {row['ratio']:10.2f}x"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--worker"]:
+    worker(sys.argv[2])

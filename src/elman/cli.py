@@ -1,0 +1,52 @@
+"""The ``elman`` command line: a thin layer of argparse over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import elman
+
+
+def _bench(args) -> int:
+    from elman import bench
+
+    with_torch = False if args.no_torch else None
+    if not args.no_torch and not bench.torch_available():
+        print("torch is not installed: timing elman alone (pip install torch==2.13.0 for the comparison)",
+              file=sys.stderr)
+    rows = bench.run(quick=args.quick, threads=args.threads, with_torch=with_torch)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(f"elman {elman.__version__}: medians of {rows[0]['reps']} warm runs per cell, {args.threads} threads, "
+              "float32; train = forward + full BPTT (dx included)")
+        print(bench.format_table(rows))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="elman", description="Recurrent neural networks from first principles.")
+    parser.add_argument("--version", action="version", version=f"elman {elman.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    bench = commands.add_parser("bench", help="time elman.RNN against torch.nn.RNN (train step and inference)")
+    bench.add_argument("--quick", action="store_true", help="20 runs per cell instead of 50")
+    bench.add_argument("--threads", type=int, default=2, help="threads for each engine (default 2)")
+    bench.add_argument("--json", action="store_true", help="print the rows as JSON")
+    bench.add_argument("--no-torch", action="store_true", help="time elman alone")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
