@@ -1,0 +1,206 @@
+"""elman.RNN as a user meets it: options, state, and clear errors that change nothing."""
+
+import re
+
+import numpy as np
+import pytest
+
+import elman
+
+
+def make(**kw):
+    kw.setdefault("rng", np.random.default_rng(0))
+    return elman.RNN(4, 3, **kw)
+
+
+def x32(*shape):
+    return np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+
+
+def snapshot(rnn):
+    return {k: v.copy() for k, v in rnn.params.items()}, {k: v.copy() for k, v in rnn.grads.items()}
+
+
+def assert_unchanged(rnn, before):
+    params, grads = before
+    for k in params:
+        np.testing.assert_array_equal(rnn.params[k], params[k])
+        np.testing.assert_array_equal(rnn.grads[k], grads[k])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda r: r(x32(5, 2, 7)), "input.size(-1) must be equal to input_size. Expected 4, got 7"),
+    (lambda r: r(x32(5, 2, 2, 4)), "input must be 2-D or 3-D, got 4-D"),
+    (lambda r: r(x32(5, 2, 4).astype(np.float64)), "input must have dtype float32, got float64"),
+    (lambda r: r([[0.0] * 4]), "input must be a numpy.ndarray, got list"),
+    (lambda r: r(x32(5, 2, 4), x32(2, 2, 3)), "Expected hidden size (1, 2, 3), got (2, 2, 3)"),
+    (lambda r: r(x32(5, 2, 4), x32(1, 2, 3).astype(np.float64)), "hx must have dtype float32, got float64"),
+    (lambda r: r(x32(5, 2, 4), lengths=[5, 5, 5]), "len(lengths) must be equal to the batch size. Expected 2, got 3"),
+    (lambda r: r(x32(5, 2, 4), lengths=[0, 5]), "lengths must lie in [1, 5]"),
+    (lambda r: r(x32(5, 2, 4), lengths=[6, 5]), "lengths must lie in [1, 5]"),
+    (lambda r: r(x32(5, 2, 4), lengths=[2.5, 5]), "lengths must be a 1-D sequence of integers"),
+    (lambda r: r(x32(0, 2, 4)), "at least one time step"),
+])
+def test_bad_forward_input_is_a_clear_error_and_changes_nothing(call, message):
+    rnn = make()
+    rnn(x32(5, 2, 4))
+    before, cache = snapshot(rnn), rnn._cache
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        call(rnn)
+    assert_unchanged(rnn, before)
+    assert rnn._cache is cache  # the previous forward can still be backpropagated
+
+
+def test_bad_backward_input_is_a_clear_error_and_changes_nothing():
+    rnn = make(num_layers=2)
+    with pytest.raises(RuntimeError, match="needs a forward"):
+        rnn.backward(x32(5, 2, 3))
+    out, hn = rnn(x32(5, 2, 4))
+    before = snapshot(rnn)
+    with pytest.raises(ValueError, match=re.escape("Expected d_output (time-major) size (5, 2, 3), got (5, 2, 4)")):
+        rnn.backward(x32(5, 2, 4))
+    with pytest.raises(TypeError, match="d_output must have dtype float32, got float64"):
+        rnn.backward(np.ones((5, 2, 3)))
+    with pytest.raises(ValueError, match=re.escape("Expected d_h_n size (2, 2, 3), got (1, 2, 3)")):
+        rnn.backward(np.ones_like(out), x32(1, 2, 3))
+    assert_unchanged(rnn, before)
+    rnn.backward(np.ones_like(out))  # the cache survived the failed calls
+    with pytest.raises(RuntimeError, match="freed by backward"):
+        rnn.backward(np.ones_like(out))
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(nonlinearity="sigmoid"), "Unknown nonlinearity 'sigmoid'"),
+    (dict(dropout=1.0), "dropout should be a number in range [0, 1)"),
+    (dict(num_layers=0), "num_layers must be a positive integer, got 0"),
+    (dict(dtype="float16"), "dtype must be float32 or float64, got float16"),
+])
+def test_bad_constructor_arguments(kw, message):
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
+        make(**kw)
+
+
+def test_load_state_dict_lists_every_problem_and_changes_nothing():
+    rnn = make(num_layers=2)
+    before = snapshot(rnn)
+    state = rnn.state_dict()
+    del state["bias_hh_l1"]
+    state["weight_hh_l0"] = np.zeros((4, 4), np.float32)
+    state["weight_ih_l1"] = state["weight_ih_l1"].astype(np.float64)
+    state["extra"] = np.zeros(1, np.float32)
+    with pytest.raises(ValueError) as err:
+        rnn.load_state_dict(state)
+    text = str(err.value)
+    for fragment in ("Missing key(s): bias_hh_l1", "Unexpected key(s): extra", "size mismatch for weight_hh_l0",
+                     "dtype mismatch for weight_ih_l1"):
+        assert fragment in text
+    assert_unchanged(rnn, before)
+    other = make(num_layers=2, rng=np.random.default_rng(9))
+    other.load_state_dict(rnn.state_dict())
+    for k, v in rnn.params.items():
+        np.testing.assert_array_equal(other.params[k], v)
+
+
+def test_repr_names_non_default_options():
+    assert repr(make()) == "RNN(4, 3)"
+    assert repr(make(num_layers=2, bidirectional=True)) == "RNN(4, 3, num_layers=2, bidirectional=True)"
+
+
+def test_batch_first_is_the_transpose_of_time_major():
+    a, b = make(), make(batch_first=True)
+    x = x32(6, 2, 4)
+    out_a, hn_a = a(x)
+    out_b, hn_b = b(np.ascontiguousarray(x.transpose(1, 0, 2)))
+    np.testing.assert_array_equal(out_b, out_a.transpose(1, 0, 2))
+    np.testing.assert_array_equal(hn_b, hn_a)
+
+
+def test_output_is_read_only_because_backward_reads_it():
+    out, _ = make()(x32(5, 2, 4))
+    with pytest.raises(ValueError, match="read-only"):
+        out *= 2
+
+
+def test_padded_steps_keep_the_state_and_output_zero():
+    rnn = make(bidirectional=True)
+    x = x32(6, 3, 4)
+    out, hn = rnn(x, lengths=[6, 2, 4])
+    assert np.all(out[2:, 1] == 0) and np.all(out[4:, 2] == 0)
+    short, short_hn = rnn(np.ascontiguousarray(x[:2, 1:2]))
+    np.testing.assert_allclose(out[:2, 1:2], short, rtol=1e-6)
+    np.testing.assert_allclose(hn[:, 1], short_hn[:, 0], rtol=1e-6)
+
+
+def test_zero_rows_of_h0_reset_those_samples_only():
+    rnn = make()
+    x, h0 = x32(4, 3, 4), x32(1, 3, 3)
+    h0[:, 1] = 0
+    out, _ = rnn(x, h0)
+    fresh, _ = rnn(np.ascontiguousarray(x[:, 1:2]))
+    np.testing.assert_allclose(out[:, 1:2], fresh, rtol=1e-6, atol=1e-7)  # BLAS may sum in another order
+    assert not np.allclose(out[:, 0], rnn(np.ascontiguousarray(x[:, 0:1]))[0][:, 0])
+
+
+def test_learned_h0_gets_the_batch_summed_gradient():
+    rnn = make(num_layers=2, learn_h0=True, dtype="float64")
+    assert rnn.params["h0"].shape == (2, 3)
+    rnn.params["h0"][...] = np.arange(6).reshape(2, 3) / 10
+    x = np.random.default_rng(2).standard_normal((5, 4, 4))
+    out, _ = rnn(x)
+    dx, dh0 = rnn.backward(np.ones_like(out))
+    np.testing.assert_allclose(rnn.grads["h0"], dh0.sum(axis=1))
+    explicit = np.broadcast_to(rnn.params["h0"][:, None], (2, 4, 3)).copy()
+    np.testing.assert_array_equal(rnn(x, explicit)[0], out)  # the learned state is the default h0
+
+
+def test_dropout_only_between_layers_and_only_in_training():
+    rnn = make(num_layers=2, dropout=0.5, dtype="float64")
+    x = np.random.default_rng(3).standard_normal((5, 2, 4))
+    rnn.eval()
+    a, b = rnn(x)[0].copy(), rnn(x)[0].copy()
+    np.testing.assert_array_equal(a, b)
+    rnn.train()
+    c = rnn(x)[0]
+    assert not np.allclose(a, c)
+    single = make(dropout=0.5, dtype="float64")  # one layer: nothing to drop between
+    np.testing.assert_array_equal(single(x)[0], single.eval()(x)[0])
+
+
+def test_randomness_is_explicit():
+    state = np.random.get_state()
+    a = elman.RNN(4, 3, num_layers=2, dropout=0.3, rng=np.random.default_rng(11))
+    b = elman.RNN(4, 3, num_layers=2, dropout=0.3, rng=np.random.default_rng(11))
+    x = x32(5, 2, 4)
+    np.testing.assert_array_equal(a(x)[0], b(x)[0])
+    assert np.all(np.random.get_state()[1] == state[1])
+
+
+def test_parameter_count_does_not_depend_on_sequence_length():
+    rnn = make(num_layers=2)
+    n = rnn.num_parameters()
+    assert n == 2 * (3 * 4 + 3 * 3 + 6) - 3 * 4 + 3 * 3
+    assert rnn(x32(5, 1, 4))[0].shape == (5, 1, 3) and rnn(x32(500, 1, 4))[0].shape == (500, 1, 3)
+    assert rnn.num_parameters() == n
+
+
+def test_gradients_accumulate_and_zero_grad_clears_them():
+    rnn = make(dtype="float64")
+    x = np.random.default_rng(4).standard_normal((5, 2, 4))
+    out, _ = rnn(x)
+    rnn.backward(np.ones_like(out))
+    once = rnn.grads["weight_hh_l0"].copy()
+    out, _ = rnn(x)
+    rnn.backward(np.ones_like(out))
+    np.testing.assert_allclose(rnn.grads["weight_hh_l0"], 2 * once)
+    rnn.zero_grad()
+    assert all(np.all(g == 0) for g in rnn.grads.values())
+
+
+def test_rnn_cell_records_nothing_in_eval_mode():
+    cell = elman.RNNCell(4, 3, rng=np.random.default_rng(0)).eval()
+    h = None
+    for _ in range(10):
+        h = cell(x32(2, 4), h)
+    assert cell.tape == []
+    with pytest.raises(RuntimeError, match="eval mode"):
+        cell.backward(h)
