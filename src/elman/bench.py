@@ -3,7 +3,9 @@
 Each engine runs in its own worker process (NumPy's and torch's thread pools fight when they share one),
 both limited to the same number of threads. The parent asks the workers in turn for a few timed
 repetitions at a time, so the two engines alternate and see the same machine noise; every number
-reported is a median over warm repetitions.
+reported is a median over warm repetitions. Between turns the parent pauses, so that the threads of
+the engine that just ran (OpenBLAS and OpenMP workers spin for a while after each call) are asleep
+before the other engine is timed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 CONFIGS = [(100, 256, 2, 32, 100), (128, 128, 1, 64, 50), (256, 512, 1, 32, 200), (64, 1024, 1, 16, 100),
            (100, 256, 1, 1, 100)]
 MODES = ("train", "infer")
+PAUSE_S = 0.2  # longer than OpenBLAS's and libgomp's spin-wait before their threads sleep
 
 
 def _build(engine: str, config):
@@ -121,6 +124,7 @@ def run(quick: bool = False, threads: int = 2, configs=CONFIGS, with_torch: bool
                 samples = {engine: [] for engine in engines}
                 for _ in range(rounds):
                     for engine in engines:
+                        time.sleep(PAUSE_S)
                         samples[engine] += _ask(procs[engine], config, mode, per_round)
                 row = {"config": list(config), "mode": mode, "reps": rounds * per_round,
                        "elman_ms": float(np.median(samples["elman"]))}

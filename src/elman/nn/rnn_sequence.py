@@ -108,8 +108,9 @@ def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity):
     H, T, B = y.shape
     h = h0.T.copy()
     scratch = np.empty(H * B, dtype=y.dtype)
+    sizes = batch_sizes.tolist()  # Python ints slice faster than NumPy ones: this loop runs T times
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        n = batch_sizes[t]
+        n = sizes[t]
         h_t = h[:, :n]
         Wh = scratch[: H * n].reshape(H, n)
         np.matmul(W_hh, h_t, out=Wh)
@@ -167,8 +168,9 @@ def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store):
     T = dy.shape[0]
     W_hhT = np.ascontiguousarray(W_hh.T)
     dh = dh_end.T.copy()  # (H, B): the gradient flowing into the state of the step processed next
+    sizes = batch_sizes.tolist()
     for t in (range(T) if reverse else range(T - 1, -1, -1)):
-        n = batch_sizes[t]
+        n = sizes[t]
         dh_t = dh[:, :n]
         dh_t += dy[t, :, :n]  # dL/dh_t: from the output at t plus from the step after
         if dh_store is not None:
