@@ -93,9 +93,12 @@ def _spawn(engine: str, threads: int) -> subprocess.Popen:
 
 
 def _ask(proc: subprocess.Popen, config, mode: str, reps: int) -> list[float]:
-    proc.stdin.write(json.dumps({"config": list(config), "mode": mode, "reps": reps}) + "\n")
-    proc.stdin.flush()
-    line = proc.stdout.readline()
+    try:
+        proc.stdin.write(json.dumps({"config": list(config), "mode": mode, "reps": reps}) + "\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+    except BrokenPipeError:
+        line = ""
     if not line:
         raise RuntimeError(f"benchmark worker {proc.args[-1]} exited with code {proc.wait()}")
     return json.loads(line)
@@ -109,7 +112,7 @@ def torch_available() -> bool:
     return True
 
 
-def run(quick: bool = False, threads: int = 2, configs=CONFIGS, with_torch: bool | None = None):
+def run(quick: bool = False, threads: int = 2, configs=CONFIGS, with_torch: bool | None = None, pause=PAUSE_S):
     """Time every configuration; returns a list of rows {config, mode, elman_ms, torch_ms, ratio}."""
     import numpy as np
 
@@ -124,7 +127,7 @@ def run(quick: bool = False, threads: int = 2, configs=CONFIGS, with_torch: bool
                 samples = {engine: [] for engine in engines}
                 for _ in range(rounds):
                     for engine in engines:
-                        time.sleep(PAUSE_S)
+                        time.sleep(pause)
                         samples[engine] += _ask(procs[engine], config, mode, per_round)
                 row = {"config": list(config), "mode": mode, "reps": rounds * per_round,
                        "elman_ms": float(np.median(samples["elman"]))}
