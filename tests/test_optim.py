@@ -226,7 +226,7 @@ def test_bad_params():
         SGD({})
     with pytest.raises(TypeError, match="params must be a dict"):
         SGD([np.zeros(3)])
-    with pytest.raises(TypeError, match="Expected params\\['w'\\] dtype float32 or float64, got int64"):
+    with pytest.raises(TypeError, match="params\\['w'\\] must have dtype float32 or float64, got int64"):
         SGD({"w": np.zeros(3, dtype=np.int64)})
     frozen = np.zeros(3)
     frozen.flags.writeable = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from elman.nn._checks import FLOAT_DTYPES, check_array, check_shape
+from elman.nn._checks import check_array, check_float, check_shape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "clip_grad_norm_", "clip_grad_value_"]
 
@@ -30,9 +30,7 @@ class Optimizer:
         if not params:
             raise ValueError("optimizer got an empty parameter list")
         for name, p in params.items():
-            check_array(f"params[{name!r}]", p)
-            if p.dtype not in FLOAT_DTYPES:
-                raise TypeError(f"Expected params[{name!r}] dtype float32 or float64, got {p.dtype}")
+            check_float(f"params[{name!r}]", p)
             if not p.flags.writeable:
                 raise ValueError(f"params[{name!r}] is read-only; the optimiser updates parameters in place")
         # bool stays bool (amsgrad, nesterov, ...); numbers become Python floats so float32 arrays stay float32.
@@ -286,9 +284,7 @@ def _grad_list(grads) -> list[np.ndarray]:
     grads = grads.values() if isinstance(grads, dict) else grads
     arrays = [grads] if isinstance(grads, np.ndarray) else list(grads)
     for i, g in enumerate(arrays):
-        check_array(f"grads[{i}]", g)
-        if g.dtype not in FLOAT_DTYPES:
-            raise TypeError(f"Expected grads[{i}] dtype float32 or float64, got {g.dtype}")
+        check_float(f"grads[{i}]", g)
     return arrays
 
 

@@ -32,6 +32,19 @@ def check_array(name: str, value, *, ndim: tuple[int, ...] | int | None = None, 
     return value
 
 
+def check_float(name: str, value) -> np.ndarray:
+    """An ndarray of float32 or float64 (elman computes in no other dtype and never casts)."""
+    check_array(name, value)
+    if value.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype} (elman never casts silently)")
+    return value
+
+
+def check_positive_int(name: str, value) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
 def check_size(rule: str, expected: int, got: int) -> None:
     """``rule`` reads like torch's: "input.size(-1) must be equal to input_size"."""
     if expected != got:

@@ -25,13 +25,16 @@ from __future__ import annotations
 import numpy as np
 
 from elman.nn import init
-from elman.nn._checks import FLOAT_DTYPES, as_float_dtype, check_array, check_int_ids, check_shape, check_size
-from elman.nn.module import Module
-
-
-def _check_positive_int(name: str, value) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+from elman.nn._checks import (
+    as_float_dtype,
+    check_array,
+    check_float,
+    check_int_ids,
+    check_positive_int,
+    check_shape,
+    check_size,
+)
+from elman.nn.module import CachedModule
 
 
 def _check_float_input(name: str, x, dtype: np.dtype) -> np.ndarray:
@@ -41,21 +44,7 @@ def _check_float_input(name: str, x, dtype: np.dtype) -> np.ndarray:
     return x
 
 
-class _Cached(Module):
-    """A module whose backward consumes the cache left by the latest forward."""
-
-    def __init__(self):
-        super().__init__()
-        self._cache = None
-
-    def _take_cache(self):
-        if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward() needs a forward() first (the cache of a forward "
-                               "is freed by backward unless retain_cache=True)")
-        return self._cache
-
-
-class Linear(_Cached):
+class Linear(CachedModule):
     """y = x Wᵀ + b, applied to the last axis; torch.nn.Linear's signature, names and initialisation.
 
     Shapes: x (..., in_features), W = ``weight`` (out_features, in_features), b = ``bias`` (out_features,),
@@ -67,8 +56,8 @@ class Linear(_Cached):
 
     def __init__(self, in_features, out_features, bias=True, *, dtype="float32", rng=None):
         super().__init__()
-        _check_positive_int("in_features", in_features)
-        _check_positive_int("out_features", out_features)
+        check_positive_int("in_features", in_features)
+        check_positive_int("out_features", out_features)
         self.in_features, self.out_features, self.dtype = int(in_features), int(out_features), as_float_dtype(dtype)
         rng = np.random.default_rng() if rng is None else rng
         bound = 1.0 / np.sqrt(in_features)
@@ -102,7 +91,7 @@ class Linear(_Cached):
         return dy @ self.params["weight"]
 
 
-class Embedding(_Cached):
+class Embedding(CachedModule):
     """A lookup table: ``y[..., :] = W[ids[...], :]``; torch.nn.Embedding's signature and names.
 
     Shapes: ids (...) integers in [0, num_embeddings), W = ``weight`` (num_embeddings, embedding_dim),
@@ -116,8 +105,8 @@ class Embedding(_Cached):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, *, dtype="float32", rng=None, _weight=None):
         super().__init__()
-        _check_positive_int("num_embeddings", num_embeddings)
-        _check_positive_int("embedding_dim", embedding_dim)
+        check_positive_int("num_embeddings", num_embeddings)
+        check_positive_int("embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not isinstance(padding_idx, (int, np.integer)) or isinstance(padding_idx, bool):
                 raise TypeError(f"padding_idx must be an integer or None, got {type(padding_idx).__name__}")
@@ -140,9 +129,8 @@ class Embedding(_Cached):
     @classmethod
     def from_pretrained(cls, embeddings: np.ndarray, freeze=True, padding_idx=None) -> Embedding:
         """An Embedding holding a copy of ``embeddings`` (V, E); its dtype (float32 or float64) is kept."""
+        check_float("embeddings", embeddings)
         check_array("embeddings", embeddings, ndim=2)
-        if embeddings.dtype not in FLOAT_DTYPES:
-            raise TypeError(f"embeddings must have dtype float32 or float64, got {embeddings.dtype}")
         num, dim = embeddings.shape
         layer = cls(num, dim, padding_idx, dtype=embeddings.dtype, _weight=np.array(embeddings, copy=True))
         layer.freeze = bool(freeze)
@@ -175,7 +163,7 @@ class Embedding(_Cached):
         return None
 
 
-class Dropout(_Cached):
+class Dropout(CachedModule):
     """Inverted dropout: y = x ⊙ m / (1 − p) with m_i ~ Bernoulli(1 − p), in training mode only.
 
     Scaling by 1/(1 − p) at training time keeps E[y] = x, so evaluation is the identity (the input itself
@@ -194,9 +182,7 @@ class Dropout(_Cached):
         return f"Dropout(p={self.p})"
 
     def forward(self, x):
-        check_array("input", x)
-        if x.dtype not in FLOAT_DTYPES:
-            raise TypeError(f"input must have dtype float32 or float64, got {x.dtype}")
+        check_float("input", x)
         if not self.training or self.p == 0:
             self._cache = (x.shape, x.dtype, None)
             return x

@@ -18,16 +18,9 @@ import numbers
 
 import numpy as np
 
-from elman.nn._checks import FLOAT_DTYPES, check_array, check_shape
+from elman.nn._checks import check_array, check_float, check_shape
 
 REDUCTIONS = ("mean", "sum", "none")
-
-
-def _check_float(name: str, value) -> np.ndarray:
-    check_array(name, value)
-    if value.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{name} must have dtype float32 or float64, got {value.dtype} (elman never casts silently)")
-    return value
 
 
 def _check_reduction(reduction) -> None:
@@ -80,7 +73,7 @@ def cross_entropy(logits, targets, *, ignore_index=-100, mask=None, reduction="m
     torch, with a zero gradient), "sum" adds them, "none" returns ℓ with the targets' shape and
     dlogits[i] = ∂ℓ_i/∂logits[i]. Returns ``(loss, dlogits)`` with dlogits shaped and typed like logits.
     """
-    _check_float("logits", logits)
+    check_float("logits", logits)
     if logits.ndim == 0 or logits.shape[-1] == 0:
         raise ValueError(f"logits must have a non-empty class axis (the last one), got shape {logits.shape}")
     num_classes = logits.shape[-1]
@@ -135,7 +128,7 @@ def mse(pred, target, *, reduction="mean", mask=None):
     "mean" over the selected elements (nan when none is selected, with a zero gradient), "sum", or "none"
     (ℓ with pred's shape). Returns ``(loss, dpred)``.
     """
-    _check_float("pred", pred)
+    check_float("pred", pred)
     check_array("target", target, dtype=pred.dtype)
     check_shape("target", target, pred.shape)
     _check_reduction(reduction)

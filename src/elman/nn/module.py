@@ -80,3 +80,17 @@ class Module:
         for name, value in state.items():
             if name in self.params:
                 self.params[name][...] = value
+
+
+class CachedModule(Module):
+    """A module whose ``backward`` consumes what its latest ``forward`` left in ``self._cache``."""
+
+    def __init__(self):
+        super().__init__()
+        self._cache = None
+
+    def _take_cache(self):
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__}.backward() needs a forward() first (the cache of a forward "
+                               "is freed by backward unless retain_cache=True)")
+        return self._cache

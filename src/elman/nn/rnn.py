@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from elman.nn import init
-from elman.nn._checks import as_float_dtype, check_array, check_shape, check_size
-from elman.nn.module import Module
+from elman.nn._checks import as_float_dtype, check_array, check_positive_int, check_shape, check_size
+from elman.nn.module import CachedModule, Module
 from elman.nn.rnn_sequence import rnn_backward, rnn_forward
 from elman.nn.rnn_step import NONLINEARITIES, rnn_step_backward, rnn_step_forward
 
@@ -30,12 +30,7 @@ def _check_nonlinearity(nonlinearity: str) -> None:
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Expected one of {NONLINEARITIES}")
 
 
-def _check_positive_int(name: str, value) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-class RNN(Module):
+class RNN(CachedModule):
     """Multi-layer Elman RNN with torch.nn.RNN's constructor, call and parameter names.
 
     Input (T, B, I) (or (B, T, I) with ``batch_first``, or unbatched (T, I)); output (T, B, D·H);
@@ -47,9 +42,9 @@ class RNN(Module):
                  batch_first=False, dropout=0.0, bidirectional=False, *, dtype="float32", rng=None,
                  learn_h0=False):
         super().__init__()
-        _check_positive_int("input_size", input_size)
-        _check_positive_int("hidden_size", hidden_size)
-        _check_positive_int("num_layers", num_layers)
+        check_positive_int("input_size", input_size)
+        check_positive_int("hidden_size", hidden_size)
+        check_positive_int("num_layers", num_layers)
         _check_nonlinearity(nonlinearity)
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
             raise ValueError(f"dropout should be a number in range [0, 1) representing the probability of an "
@@ -71,7 +66,6 @@ class RNN(Module):
                     self.register_parameter(kind + suffix, init.uniform(shape, bound, self.rng, self.dtype))
         if learn_h0:
             self.register_parameter("h0", np.zeros((num_layers * self.num_directions, hidden_size), self.dtype))
-        self._cache = None
         self._workspace: dict = {}  # BPTT scratch buffers kept between calls (one caller at a time)
 
     def _suffixes(self, layer: int) -> list[str]:
@@ -142,10 +136,7 @@ class RNN(Module):
         ‖∂L/∂h_t‖ per layer, direction and step (L, D, T), is returned. The cache is freed unless
         ``retain_cache`` (as torch frees its graph unless ``retain_graph``).
         """
-        if self._cache is None:
-            raise RuntimeError("backward() needs a forward() first (and the cache of a forward is freed by "
-                               "backward unless retain_cache=True)")
-        cache, batched, learned_h0, out_shape, hn_shape = self._cache
+        cache, batched, learned_h0, out_shape, hn_shape = self._take_cache()
         if d_output is not None:
             check_array("d_output", d_output, dtype=self.dtype)
             dy = d_output if batched else d_output[:, None, :]
@@ -190,8 +181,8 @@ class RNNCell(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", *, dtype="float32", rng=None):
         super().__init__()
-        _check_positive_int("input_size", input_size)
-        _check_positive_int("hidden_size", hidden_size)
+        check_positive_int("input_size", input_size)
+        check_positive_int("hidden_size", hidden_size)
         _check_nonlinearity(nonlinearity)
         self.input_size, self.hidden_size, self.bias, self.nonlinearity = input_size, hidden_size, bias, nonlinearity
         self.dtype = as_float_dtype(dtype)
