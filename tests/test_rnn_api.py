@@ -57,7 +57,7 @@ def test_bad_backward_input_is_a_clear_error_and_changes_nothing():
         rnn.backward(x32(5, 2, 3))
     out, hn = rnn(x32(5, 2, 4))
     before = snapshot(rnn)
-    with pytest.raises(ValueError, match=re.escape("Expected d_output (time-major) size (5, 2, 3), got (5, 2, 4)")):
+    with pytest.raises(ValueError, match=re.escape("Expected d_output size (5, 2, 3), got (5, 2, 4)")):
         rnn.backward(x32(5, 2, 4))
     with pytest.raises(TypeError, match="d_output must have dtype float32, got float64"):
         rnn.backward(np.ones((5, 2, 3)))
@@ -204,3 +204,33 @@ def test_rnn_cell_records_nothing_in_eval_mode():
     assert cell.tape == []
     with pytest.raises(RuntimeError, match="eval mode"):
         cell.backward(h)
+
+
+def test_gradients_at_padded_steps_are_ignored_as_with_packed_sequences():
+    rnn = make(bidirectional=True, batch_first=True, dtype="float64")
+    x = np.random.default_rng(5).standard_normal((3, 6, 4))
+    out, _ = rnn(x, lengths=[6, 2, 4])
+    dy = np.random.default_rng(6).standard_normal(out.shape)
+    dx, _ = rnn.backward(dy, retain_cache=True)
+    dy[1, 2:] = 1e3  # padded steps of the second sequence
+    dy[2, 4:] = -1e3
+    dx_noisy, _ = rnn.backward(dy)
+    np.testing.assert_array_equal(dx, dx_noisy)
+    assert np.all(dx[1, 2:] == 0)
+
+
+def test_non_contiguous_arrays_are_accepted():
+    rnn = make(batch_first=True, dtype="float64")
+    big = np.random.default_rng(7).standard_normal((4, 10, 8))
+    out, hn = rnn(big[:, ::2, ::2])
+    out_c, hn_c = rnn(np.ascontiguousarray(big[:, ::2, ::2]))
+    np.testing.assert_array_equal(out, out_c)
+    dx, _ = rnn.backward(np.asfortranarray(np.ones(out.shape)))
+    assert dx.shape == (4, 5, 4)
+
+
+def test_shape_errors_speak_in_the_callers_layout():
+    rnn = make(batch_first=True)
+    rnn(x32(2, 5, 4))
+    with pytest.raises(ValueError, match=re.escape("Expected d_output size (2, 5, 3), got (5, 2, 3)")):
+        rnn.backward(x32(5, 2, 3))

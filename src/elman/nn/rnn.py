@@ -84,13 +84,23 @@ class RNN(CachedModule):
         extra = "".join(f", {k}={getattr(self, k)!r}" for k, v in self._DEFAULTS.items() if getattr(self, k) != v)
         return f"RNN({self.input_size}, {self.hidden_size}{extra})"
 
+    def _time_major(self, a, batched):
+        """(T, B, ·) view of a sequence array given in the caller's layout (batch-first or unbatched)."""
+        if not batched:
+            return a[:, None, :]
+        return a.transpose(1, 0, 2) if self.batch_first else a
+
+    def _callers_layout(self, a, batched):
+        """The inverse of ``_time_major``."""
+        if not batched:
+            return a[:, 0]
+        return a.transpose(1, 0, 2) if self.batch_first else a
+
     def forward(self, x, h0=None, lengths=None):
         check_array("input", x, ndim=(2, 3), dtype=self.dtype)
         check_size("input.size(-1) must be equal to input_size", self.input_size, x.shape[-1])
         batched = x.ndim == 3
-        xt = x if not batched else (x.transpose(1, 0, 2) if self.batch_first else x)
-        if not batched:
-            xt = x[:, None, :]
+        xt = self._time_major(x, batched)
         T, B = xt.shape[:2]
         if T == 0 or B == 0:
             raise ValueError(f"input must have at least one time step and one sequence, got shape {x.shape}")
@@ -106,13 +116,12 @@ class RNN(CachedModule):
         output, h_n, cache = rnn_forward(
             np.ascontiguousarray(xt), np.ascontiguousarray(h0t), self.weights(), nonlinearity=self.nonlinearity,
             lengths=lengths, dropout=self.dropout, training=self.training, rng=self.rng)
-        self._cache = (cache, batched, h0 is None and self.learn_h0, output.shape, h_n.shape)
         # The output shares memory with the cache that backward reads: writing into it would corrupt the
         # gradients silently, so it is read-only (torch raises on such in-place edits too). Copy to modify.
         output.flags.writeable = False
-        if not batched:
-            return output[:, 0], h_n[:, 0]
-        return (output.transpose(1, 0, 2) if self.batch_first else output), h_n
+        output, h_n = self._callers_layout(output, batched), h_n if batched else h_n[:, 0]
+        self._cache = (cache, batched, h0 is None and self.learn_h0, output.shape, h_n.shape)
+        return output, h_n
 
     @staticmethod
     def _check_lengths(lengths, T, B, batched):
@@ -137,20 +146,15 @@ class RNN(CachedModule):
         ``retain_cache`` (as torch frees its graph unless ``retain_graph``).
         """
         cache, batched, learned_h0, out_shape, hn_shape = self._take_cache()
+        dy = dhn = None
         if d_output is not None:
             check_array("d_output", d_output, dtype=self.dtype)
-            dy = d_output if batched else d_output[:, None, :]
-            if batched and self.batch_first:
-                dy = dy.transpose(1, 0, 2)
-            check_shape("d_output (time-major)", dy, out_shape)
-        else:
-            dy = None
+            check_shape("d_output", d_output, out_shape)
+            dy = self._time_major(d_output, batched)
         if d_h_n is not None:
             check_array("d_h_n", d_h_n, dtype=self.dtype)
+            check_shape("d_h_n", d_h_n, hn_shape)
             dhn = d_h_n if batched else d_h_n[:, None, :]
-            check_shape("d_h_n", dhn, hn_shape)
-        else:
-            dhn = None
         result = rnn_backward(cache, dy, dhn, return_dh_norms=return_dh_norms, workspace=self._workspace)
         dx, dh0, grads = result[:3]
         for layer, per_direction in enumerate(grads):
@@ -164,10 +168,7 @@ class RNN(CachedModule):
             self.grads["h0"] += dh0.sum(axis=1)
         if not retain_cache:
             self._cache = None
-        if not batched:
-            dx, dh0 = dx[:, 0], dh0[:, 0]
-        elif self.batch_first:
-            dx = dx.transpose(1, 0, 2)
+        dx, dh0 = self._callers_layout(dx, batched), dh0 if batched else dh0[:, 0]
         return (dx, dh0, result[3]) if return_dh_norms else (dx, dh0)
 
 
