@@ -234,3 +234,26 @@ def test_shape_errors_speak_in_the_callers_layout():
     rnn(x32(2, 5, 4))
     with pytest.raises(ValueError, match=re.escape("Expected d_output size (2, 5, 3), got (5, 2, 3)")):
         rnn.backward(x32(5, 2, 3))
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_states_at_equals_h_n_of_the_shorter_forward(bidirectional):
+    rnn = make(num_layers=2, bidirectional=bidirectional, dtype="float64")
+    x = np.random.default_rng(8).standard_normal((7, 3, 4))
+    h0 = np.random.default_rng(9).standard_normal((4 if bidirectional else 2, 3, 3))
+    rnn(x, h0)
+    at4 = rnn.states_at(4)
+    _, hn = rnn(np.ascontiguousarray(x[:5]), h0)
+    if bidirectional:  # the reverse direction sees the future, and so does every layer above the first
+        np.testing.assert_allclose(at4[0], hn[0], rtol=1e-12)
+    else:
+        np.testing.assert_allclose(at4, hn, rtol=1e-12)
+    with pytest.raises(IndexError, match=r"\[-7, 7\)"):
+        rnn(x, h0) and rnn.states_at(7)
+
+
+def test_states_at_with_lengths_keeps_each_sequences_last_state():
+    rnn = make(dtype="float64")
+    x = np.random.default_rng(10).standard_normal((6, 3, 4))
+    _, hn = rnn(x, lengths=[6, 2, 4])
+    np.testing.assert_array_equal(rnn.states_at(5), hn)

@@ -21,7 +21,7 @@ import numpy as np
 from elman.nn import init
 from elman.nn._checks import as_float_dtype, check_array, check_positive_int, check_shape, check_size
 from elman.nn.module import CachedModule, Module
-from elman.nn.rnn_sequence import rnn_backward, rnn_forward
+from elman.nn.rnn_sequence import rnn_backward, rnn_forward, states_at
 from elman.nn.rnn_step import NONLINEARITIES, rnn_step_backward, rnn_step_forward
 
 
@@ -122,6 +122,17 @@ class RNN(CachedModule):
         output, h_n = self._callers_layout(output, batched), h_n if batched else h_n[:, 0]
         self._cache = (cache, batched, h0 is None and self.learn_h0, output.shape, h_n.shape)
         return output, h_n
+
+    def states_at(self, t: int) -> np.ndarray:
+        """The state of every layer after step t of the last forward, (D*L, B, H): what a forward over
+        steps 0..t alone would have returned as h_n. Truncated BPTT carries this across windows."""
+        cache, batched = self._take_cache()[:2]
+        T = cache.layers[0].y.shape[1]
+        if not batched:
+            raise ValueError("states_at needs the last forward to have been batched (3-D input)")
+        if not isinstance(t, (int, np.integer)) or not -T <= t < T:
+            raise IndexError(f"step must be an integer in [{-T}, {T}), got {t!r}")
+        return states_at(cache, int(t) % T)
 
     @staticmethod
     def _check_lengths(lengths, T, B, batched):

@@ -159,6 +159,18 @@ def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.
     return output, h_n, cache
 
 
+def states_at(cache: SequenceCache, t: int) -> np.ndarray:
+    """Every layer's and direction's state h_t after step t of the cached forward, (L*D, B, H), batch in
+    the caller's order. For a sequence shorter than t + 1, its state is its last one (padding leaves it)."""
+    L, D = len(cache.weights), len(cache.weights[0])
+    DH, _, B = cache.layers[0].y.shape
+    H = DH // D
+    step = np.minimum(t, cache.last)  # sorted batch order, like the layers' states
+    states = np.stack([layer.y[:, step, np.arange(B)] for layer in cache.layers])  # (L, D*H, B)
+    states = states.reshape(L, D, H, B).transpose(0, 1, 3, 2).reshape(L * D, B, H)
+    return states if cache.order is None else states[:, np.argsort(cache.order)]
+
+
 def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store):
     """BPTT for one direction: the chain rule through time, from the last step to the first.
 
