@@ -46,3 +46,37 @@ def test_bench_worker_failure_is_reported():
     proc.wait()  # already gone: writing to it must not be a BrokenPipeError trace
     with pytest.raises(RuntimeError, match="exited with code 0"):
         bench._ask(proc, TINY[0], "train", 1)
+
+
+@pytest.mark.parametrize("engine", ["elman", "torch"])
+def test_language_model_bench_step_runs_in_each_engine(engine):
+    if engine == "torch":
+        pytest.importorskip("torch", reason="torch is not installed")
+    steps = bench._build(engine, ("lm", 7, 4, 8, 2, 3, 5))
+    steps["train"]()
+    steps["train"]()  # the second update starts from the carried state
+
+
+def test_train_and_sample_from_the_command_line(tmp_path, capsys):
+    text = tmp_path / "tiny.txt"
+    text.write_text("to be or not to be, that is the question.\n" * 30)
+    out = tmp_path / "run"
+    args = ["train", "lm", "--text", str(text), "--hidden", "12", "--embed", "6", "--layers", "1", "--bptt", "8",
+            "--batch", "4", "--steps", "12", "--eval-every", "6", "--out", str(out), "--no-progress"]
+    assert main(args) == 0
+    assert {p.name for p in out.iterdir()} >= {"config.json", "vocab.json", "model.safetensors", "metrics.jsonl",
+                                               "checkpoint.safetensors"}
+    assert main(["train", "lm", "--out", str(out), "--resume", "--steps", "15", "--no-progress"]) == 0
+    capsys.readouterr()
+    samples = []
+    for _ in range(2):
+        assert main(["sample", str(out), "--prime", "to be", "--length", "40", "--seed", "3"]) == 0
+        samples.append(capsys.readouterr().out)
+    assert samples[0] == samples[1] and samples[0].startswith("to be") and len(samples[0]) == len("to be") + 41
+    assert main(["sample", str(out), "--prime", "XYZ"]) == 2
+    assert "unknown characters: ['X', 'Y', 'Z']" in capsys.readouterr().err
+
+
+def test_data_commands_are_wired(capsys):
+    assert main(["data", "list"]) == 0
+    assert "tinyshakespeare" in capsys.readouterr().out

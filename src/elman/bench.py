@@ -23,10 +23,64 @@ MODES = ("train", "infer")
 PAUSE_S = 0.2  # longer than OpenBLAS's and libgomp's spin-wait before their threads sleep
 
 
+# The character language model of `elman train lm`: (vocab, embed, hidden, layers, batch, bptt)
+LM_CONFIG = (65, 64, 512, 2, 64, 100)
+
+
+def _build_lm(engine: str, config):
+    """One training update of the language model: embedding, RNN, linear head, cross-entropy, BPTT over
+    the window, clipping at 5, Adam; the hidden state carried from window to window without gradient."""
+    import numpy as np
+
+    V, E, H, L, B, T = config
+    windows = np.random.default_rng(0).integers(0, V, size=(8, T + 1, B))
+    step = {"i": 0, "h": None}
+    if engine == "elman":
+        from elman.models import LanguageModel
+        from elman.nn.losses import cross_entropy
+        from elman.optim import Adam, clip_grad_norm_
+
+        model = LanguageModel(V, E, H, L, rng=np.random.default_rng(0))
+        opt = Adam(model.params, lr=2e-3)
+
+        def train():
+            w = windows[step["i"] % len(windows)]
+            logits, step["h"] = model(w[:-1], step["h"])
+            _, d_logits = cross_entropy(logits, w[1:])
+            model.backward(d_logits)
+            clip_grad_norm_(model.grads, 5.0)
+            opt.step(model.grads)
+            model.zero_grad()
+            step["i"] += 1
+
+        return {"train": train}
+    import torch
+
+    embed, rnn, head = torch.nn.Embedding(V, E), torch.nn.RNN(E, H, L), torch.nn.Linear(H, V)
+    params = [*embed.parameters(), *rnn.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(params, lr=2e-3)
+    data = torch.from_numpy(windows)
+
+    def train():
+        w = data[step["i"] % len(windows)]
+        out, h = rnn(embed(w[:-1]), step["h"])
+        loss = torch.nn.functional.cross_entropy(head(out).reshape(-1, V), w[1:].reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        step["h"] = h.detach()
+        step["i"] += 1
+
+    return {"train": train}
+
+
 def _build(engine: str, config):
     """Return {mode: zero-argument callable} for one engine and configuration (float32, random data)."""
     import numpy as np
 
+    if config[0] == "lm":
+        return _build_lm(engine, config[1:])
     I, H, L, B, T = config
     rng = np.random.default_rng(0)
     x = rng.standard_normal((T, B, I)).astype(np.float32)
@@ -140,6 +194,31 @@ def run(quick: bool = False, threads: int = 2, configs=CONFIGS, with_torch: bool
             proc.stdin.close()
             proc.wait()
     return rows
+
+
+def run_lm(quick: bool = False, threads: int = 2, pause=PAUSE_S) -> dict:
+    """Training tokens per second of the language model in both engines (torch required)."""
+    import numpy as np
+
+    rounds, per_round = (4, 3) if quick else (8, 5)
+    procs = {engine: _spawn(engine, threads) for engine in ("elman", "torch")}
+    samples = {engine: [] for engine in procs}
+    try:
+        for _ in range(rounds):
+            for engine, proc in procs.items():
+                time.sleep(pause)
+                samples[engine] += _ask(proc, ("lm", *LM_CONFIG), "train", per_round)
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait()
+    V, E, H, L, B, T = LM_CONFIG
+    row = {"config": dict(vocab=V, embed=E, hidden=H, layers=L, batch=B, bptt=T), "reps": rounds * per_round}
+    for engine, times in samples.items():
+        row[f"{engine}_ms"] = float(np.median(times))
+        row[f"{engine}_tokens_per_s"] = B * T / (row[f"{engine}_ms"] / 1e3)
+    row["speedup"] = row["elman_tokens_per_s"] / row["torch_tokens_per_s"]
+    return row
 
 
 def format_table(rows) -> str:

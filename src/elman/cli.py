@@ -7,6 +7,8 @@ import json
 import sys
 
 import elman
+from elman.data import commands as data_commands
+from elman.train import commands as train_commands
 
 
 def _bench(args) -> int:
@@ -16,6 +18,20 @@ def _bench(args) -> int:
     if not args.no_torch and not bench.torch_available():
         print("torch is not installed: timing elman alone (pip install torch==2.13.0 for the comparison)",
               file=sys.stderr)
+    if args.lm:
+        if not bench.torch_available():
+            print("elman bench --lm compares with torch, which is not installed", file=sys.stderr)
+            return 2
+        row = bench.run_lm(quick=args.quick, threads=args.threads)
+        if args.json:
+            print(json.dumps(row, indent=2))
+        else:
+            print(f"language-model training step, {row['config']}, medians of {row['reps']} warm updates, "
+                  f"{args.threads} threads, float32:")
+            print(f"  elman {row['elman_ms']:8.1f} ms  {row['elman_tokens_per_s']:9.0f} tokens/s")
+            print(f"  torch {row['torch_ms']:8.1f} ms  {row['torch_tokens_per_s']:9.0f} tokens/s")
+            print(f"  elman/torch tokens per second: {row['speedup']:.2f}x")
+        return 0
     rows = bench.run(quick=args.quick, threads=args.threads, with_torch=with_torch)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -35,7 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=int, default=2, help="threads for each engine (default 2)")
     bench.add_argument("--json", action="store_true", help="print the rows as JSON")
     bench.add_argument("--no-torch", action="store_true", help="time elman alone")
+    bench.add_argument("--lm", action="store_true", help="tokens/s of the character language model's training step")
     bench.set_defaults(run=_bench)
+    data_commands.register(commands)
+    train_commands.register(commands)
     return parser
 
 

@@ -1,0 +1,90 @@
+"""A language model: tokens → Embedding → stacked RNN → Linear → next-token logits.
+
+    e_t = E[x_t]            h_t^l = f(W_ih^l h_t^{l-1} + W_hh^l h_{t-1}^l + b^l)      y_t = W_hy h_t^L + b_y
+
+Time-major throughout: ids (T, B), logits (T, B, V), hidden state (L, B, H). The same model reads a
+whole window in training (``forward`` / ``backward``) and one token at a time when generating.
+
+    >>> import numpy as np
+    >>> lm = LanguageModel(vocab_size=20, embed_dim=8, hidden_size=16, num_layers=2, rng=np.random.default_rng(0))
+    >>> logits, h = lm(np.zeros((5, 3), dtype=np.int64))
+    >>> logits.shape, h.shape
+    ((5, 3, 20), (2, 3, 16))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from elman.nn.layers import Embedding, Linear
+from elman.nn.module import Module
+from elman.nn.rnn import RNN
+
+
+class LanguageModel(Module):
+    def __init__(self, vocab_size, embed_dim=64, hidden_size=512, num_layers=2, dropout=0.0, nonlinearity="tanh",
+                 *, dtype="float32", rng=None):
+        super().__init__()
+        rng = np.random.default_rng() if rng is None else rng
+        self.vocab_size, self.embed_dim, self.hidden_size = vocab_size, embed_dim, hidden_size
+        self.num_layers, self.dropout, self.nonlinearity = num_layers, dropout, nonlinearity
+        self.embed = self.add_module("embed", Embedding(vocab_size, embed_dim, dtype=dtype, rng=rng))
+        self.rnn = self.add_module("rnn", RNN(embed_dim, hidden_size, num_layers, nonlinearity, dropout=dropout,
+                                              dtype=dtype, rng=rng))
+        self.head = self.add_module("head", Linear(hidden_size, vocab_size, dtype=dtype, rng=rng))
+        self.dtype = self.rnn.dtype
+
+    def forward(self, ids, h0=None):
+        """ids (T, B) → (logits (T, B, V), h_n (L, B, H))."""
+        output, h_n = self.rnn(self.embed(ids), h0)
+        return self.head(output), h_n
+
+    def backward(self, d_logits, d_h_n=None) -> None:
+        """Backpropagate dL/dlogits (T, B, V) through the whole window; gradients land in ``self.grads``."""
+        d_output = self.head.backward(d_logits)
+        d_embedded, _ = self.rnn.backward(d_output, d_h_n)
+        self.embed.backward(d_embedded)
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """p_i = exp(z_i / τ) / Σ_j exp(z_j / τ) over the last axis, computed stably in float64."""
+    z = logits.astype(np.float64) / temperature
+    z -= z.max(axis=-1, keepdims=True)
+    p = np.exp(z)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def generate(model: LanguageModel, prime: np.ndarray, length: int, *, temperature: float = 1.0, top_k: int = 0,
+             rng: np.random.Generator) -> np.ndarray:
+    """Continue ``prime`` (1-D ids, at least one) by ``length`` sampled ids; returns only the new ids.
+
+    Each next id is drawn from softmax(logits / temperature), restricted to the ``top_k`` most likely ids
+    when top_k > 0; temperature 0 means greedy (argmax). The model runs in eval mode (no dropout).
+    """
+    prime = np.asarray(prime)
+    if prime.ndim != 1 or prime.size == 0 or not np.issubdtype(prime.dtype, np.integer):
+        raise ValueError(f"prime must be a non-empty 1-D array of token ids, got {prime.dtype} of shape {prime.shape}")
+    if not (np.isfinite(temperature) and temperature >= 0):
+        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+    if not isinstance(top_k, (int, np.integer)) or top_k < 0:
+        raise ValueError(f"top_k must be an integer >= 0 (0 = no restriction), got {top_k!r}")
+    was_training = model.training
+    model.eval()
+    try:
+        logits, h = model(prime[:, None].astype(np.int64))
+        last, out = logits[-1, 0], np.empty(length, dtype=np.int64)
+        for i in range(length):
+            if temperature == 0:
+                token = int(np.argmax(last))
+            else:
+                p = softmax(last, temperature)
+                if 0 < top_k < p.size:
+                    p[np.argsort(p)[:-top_k]] = 0
+                    p /= p.sum()
+                token = int(rng.choice(p.size, p=p))
+            out[i] = token
+            logits, h = model(np.array([[token]], dtype=np.int64), h)
+            last = logits[-1, 0]
+    finally:
+        model.train(was_training)
+    return out

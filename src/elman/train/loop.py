@@ -1,0 +1,282 @@
+"""Training a language model with truncated backpropagation through time (TBPTT).
+
+The token stream is cut into B parallel contiguous streams. Each update reads the next k1 tokens of every
+stream, runs the model over a window of up to k2 ≥ k1 steps (the k2 − k1 tokens before them, then the
+new ones), takes the loss on the k1 new positions only and backpropagates through the whole window. The
+hidden state is carried from window to window as a plain array: nothing flows back through it, which is
+what torch's ``h.detach()`` means. With k1 = k2 = K (the usual case) every window is K new tokens.
+
+Everything a run depends on (parameters, optimiser state, random generators, data position, the carried
+state) is checkpointed, so ``resume`` continues with the same numbers, to the bit, as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from elman import optim
+from elman.data.streams import LMStreams
+from elman.io.checkpoint import save_model
+from elman.nn.losses import cross_entropy
+from elman.train.log import MetricsLog, Progress
+from elman.train.schedules import make_schedule
+from elman.train.state import load_training_state, rng_state, save_training_state, set_rng_state
+
+OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "rmsprop": optim.RMSprop,
+              "adagrad": optim.Adagrad}
+
+
+class TrainingStopped(RuntimeError):
+    """Raised when the loss or the gradients stop being finite and the policy is to stop."""
+
+
+@dataclass
+class TrainConfig:
+    batch_size: int = 64
+    bptt: int = 100  # k1: new tokens per update
+    bptt_backward: int | None = None  # k2 >= k1: steps backpropagated (None: k1)
+    random_bptt: bool = False  # draw k1 per update around ``bptt`` (Merity et al. 2018)
+    optimizer: str = "adam"
+    lr: float = 2e-3
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    step_size: int = 1000
+    gamma: float = 0.5
+    min_lr: float = 0.0
+    clip: float | None = 5.0
+    clip_mode: str = "norm"  # "norm" (global norm) or "value"
+    max_steps: int | None = None
+    max_minutes: float | None = None
+    max_epochs: int | None = None
+    eval_every: int = 200
+    eval_batch_size: int = 32
+    checkpoint_every: int = 500
+    patience: int | None = None  # early stopping: evaluations without a new best
+    nonfinite: str = "skip"  # "skip" the update or "stop" the run
+    seed: int = 0
+    log_every: int = 10
+    progress: bool = True
+
+    def __post_init__(self):
+        k2 = self.bptt if self.bptt_backward is None else self.bptt_backward
+        checks = [(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
+                  (self.bptt >= 1, f"bptt must be >= 1, got {self.bptt}"),
+                  (k2 >= self.bptt, f"bptt_backward (k2) must be >= bptt (k1): got k2={k2}, k1={self.bptt}"),
+                  (self.optimizer in OPTIMIZERS,
+                   f"optimizer must be one of {tuple(OPTIMIZERS)}, got {self.optimizer!r}"),
+                  (self.clip_mode in ("norm", "value"), f"clip_mode must be 'norm' or 'value', got {self.clip_mode!r}"),
+                  (self.clip is None or self.clip > 0, f"clip must be > 0 or None, got {self.clip}"),
+                  (self.nonfinite in ("skip", "stop"), f"nonfinite must be 'skip' or 'stop', got {self.nonfinite!r}"),
+                  (self.eval_every >= 1 and self.checkpoint_every >= 1, "eval_every and checkpoint_every must be >= 1")]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    @property
+    def k2(self) -> int:
+        return self.bptt if self.bptt_backward is None else self.bptt_backward
+
+
+def evaluate(model, ids: np.ndarray, *, batch_size: int, bptt: int) -> float:
+    """Mean negative log-likelihood per token, in nats, of ``ids`` under ``model``.
+
+    The ids are read as ``batch_size`` contiguous streams in windows of ``bptt`` with the state carried
+    (so every token but each stream's first is predicted with context), in eval mode.
+    """
+    batch_size = max(1, min(batch_size, (len(ids) - 1) // 2))
+    streams = LMStreams(ids, batch_size)
+    was_training = model.training
+    model.eval()
+    total, count, h = 0.0, 0, None
+    try:
+        for _ in range(streams.windows_per_epoch(bptt)):
+            x, y = streams.next_window(bptt)
+            logits, h = model(x, h)
+            loss, _ = cross_entropy(logits, y, reduction="sum")
+            total, count = total + float(loss), count + y.size
+    finally:
+        model.train(was_training)
+    return total / count
+
+
+class LMTrainer:
+    """Owns one run: the streams, the optimiser, the schedule, the carried state, the logs and checkpoints."""
+
+    def __init__(self, model, train_ids: np.ndarray, val_ids: np.ndarray | None, config: TrainConfig, out: Path,
+                 *, resume: bool = False):
+        self.model, self.val_ids, self.cfg, self.out = model, val_ids, config, Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.streams = LMStreams(train_ids, config.batch_size)
+        self.opt = OPTIMIZERS[config.optimizer](model.params, lr=config.lr, weight_decay=config.weight_decay)
+        self.schedule = make_schedule(config.schedule, config.lr, total_steps=config.max_steps,
+                                      step_size=config.step_size, gamma=config.gamma, min_lr=config.min_lr)
+        self.rng = np.random.default_rng(config.seed)  # truncation lengths; the model holds its own (dropout)
+        self.step = self.tokens = self.clip_events = self.skipped = self.bad_evals = 0
+        self.elapsed, self.best_val, self.epoch_seen = 0.0, math.inf, 0
+        self.h, self.history = None, None  # carried state (L, B, H) and the (x, y) rows kept for the next window
+        if resume:
+            self.restore(self.out / "checkpoint.safetensors")
+        self.log = MetricsLog(self.out / "metrics.jsonl", append=resume)
+
+    # --- one update -------------------------------------------------------------------------------------------
+    def _draw_bptt(self) -> int:
+        if not self.cfg.random_bptt:
+            return self.cfg.bptt
+        base = self.cfg.bptt if self.rng.random() < 0.95 else self.cfg.bptt / 2
+        return max(5, int(round(self.rng.normal(base, 5))))
+
+    def train_step(self) -> dict:
+        cfg, model = self.cfg, self.model
+        x_new, y_new = self.streams.next_window(self._draw_bptt())
+        if self.streams.epoch != self.epoch_seen:  # the streams restarted from the top: so does the state
+            self.h, self.history, self.epoch_seen = None, None, self.streams.epoch
+        x, y = x_new, y_new
+        if self.history is not None:
+            x, y = np.concatenate([self.history[0], x_new]), np.concatenate([self.history[1], y_new])
+        T, k = x.shape[0], x_new.shape[0]
+        keep = min(cfg.k2 - cfg.bptt, T)  # rows of this window that the next one backpropagates through again
+        mask = np.zeros(y.shape, dtype=bool)
+        mask[T - k:] = True  # the loss is taken on the new tokens only
+        logits, h_n = model(x, self.h)
+        loss, d_logits = cross_entropy(logits, y, mask=mask)
+        loss = float(loss)
+        carried = h_n if keep == 0 else (model.rnn.states_at(T - keep - 1) if T > keep else self.h)
+        record = {"step": self.step + 1, "epoch": self.streams.epoch, "loss": loss, "bptt": k}
+        if not math.isfinite(loss):
+            return self._nonfinite(record, f"the loss is {loss}")
+        model.backward(d_logits)
+        norm, after = self._clip()
+        if not math.isfinite(norm):
+            return self._nonfinite(record, f"the gradient norm is {norm}")
+        self.opt.lr = self.schedule.lr(self.step)
+        self.opt.step(model.grads)
+        model.zero_grad()
+        self.h = carried
+        self.history = (x[T - keep:], y[T - keep:]) if keep else None
+        self.step += 1
+        self.tokens += y_new.size
+        self.clip_events += int(after < norm)
+        record.update(lr=self.opt.lr, grad_norm=norm, grad_norm_clipped=after, clipped=after < norm)
+        return record
+
+    def _clip(self) -> tuple[float, float]:
+        """(global gradient norm before clipping, after clipping)."""
+        grads = self.model.grads
+        if self.cfg.clip is None:
+            norm = optim.clip_grad_norm_(grads, math.inf)
+            return norm, norm
+        if self.cfg.clip_mode == "norm":
+            norm = optim.clip_grad_norm_(grads, self.cfg.clip)
+            return norm, min(norm, self.cfg.clip)
+        norm = optim.clip_grad_norm_(grads, math.inf)
+        optim.clip_grad_value_(grads, self.cfg.clip)
+        return norm, optim.clip_grad_norm_(grads, math.inf)
+
+    def _nonfinite(self, record: dict, what: str) -> dict:
+        self.model.zero_grad()
+        self.h, self.history = None, None  # the state may hold the non-finite values too
+        if self.cfg.nonfinite == "stop":
+            self.checkpoint()
+            raise TrainingStopped(f"stopped at step {self.step + 1}: {what} (nonfinite='stop'); the checkpoint "
+                                  f"in {self.out} holds the state before this step")
+        self.skipped += 1
+        self.step += 1
+        record.update(skipped=True, reason=what)
+        return record
+
+    # --- evaluation, checkpoints ------------------------------------------------------------------------------
+    def evaluate(self, *, final: bool = False) -> dict:
+        """Validation loss; the best model so far is saved. The periodic evaluations also drive the
+        schedule and early stopping; the final one only reports, so that a run stopped and resumed makes
+        the same decisions as one that never stopped."""
+        val = evaluate(self.model, self.val_ids, batch_size=self.cfg.eval_batch_size, bptt=self.cfg.bptt)
+        improved = val < self.best_val
+        if improved:
+            save_model(self.out / "model.safetensors", self.model)
+        if not final:
+            self.schedule.observe(val)
+            self.best_val, self.bad_evals = (val, 0) if improved else (self.best_val, self.bad_evals + 1)
+        return {"step": self.step, "val_loss": val, "val_bpc": val / math.log(2), "best": improved, "final": final}
+
+    def _info(self) -> dict:
+        return {"step": self.step, "tokens": self.tokens, "clip_events": self.clip_events, "skipped": self.skipped,
+                "bad_evals": self.bad_evals, "elapsed": self.elapsed, "epoch_seen": self.epoch_seen,
+                "best_val": self.best_val if math.isfinite(self.best_val) else None,
+                "streams": self.streams.state_dict(), "rng": rng_state(self.rng),
+                "model_rng": rng_state(self.model.rnn.rng), "schedule": self.schedule.state_dict(),
+                "config": dataclasses.asdict(self.cfg)}
+
+    def checkpoint(self) -> None:
+        carry = {}
+        if self.h is not None:
+            carry["h"] = self.h
+        if self.history is not None:
+            carry["history_x"], carry["history_y"] = self.history
+        save_training_state(self.out / "checkpoint.safetensors", self.model.params, self.opt.state_dict(), carry,
+                            self._info())
+
+    def restore(self, path: Path) -> None:
+        params, optim_state, carry, info = load_training_state(path)
+        self.model.load_state_dict(params)
+        self.opt.load_state_dict(optim_state)
+        for key in ("step", "tokens", "clip_events", "skipped", "bad_evals", "elapsed", "epoch_seen"):
+            setattr(self, key, info[key])
+        self.best_val = math.inf if info["best_val"] is None else info["best_val"]
+        self.streams.load_state_dict(info["streams"])
+        set_rng_state(self.rng, info["rng"])
+        set_rng_state(self.model.rnn.rng, info["model_rng"])
+        self.schedule.load_state_dict(info["schedule"])
+        self.h = carry.get("h")
+        self.history = (carry["history_x"], carry["history_y"]) if "history_x" in carry else None
+
+    # --- the run ----------------------------------------------------------------------------------------------
+    def _done(self) -> str | None:
+        cfg = self.cfg
+        if cfg.max_steps is not None and self.step >= cfg.max_steps:
+            return "max_steps"
+        if cfg.max_minutes is not None and self.elapsed >= 60 * cfg.max_minutes:
+            return "max_minutes"
+        if cfg.max_epochs is not None and self.streams.epochs_completed >= cfg.max_epochs:
+            return "max_epochs"
+        if cfg.patience is not None and self.bad_evals >= cfg.patience:
+            return "early_stopping"
+        return None
+
+    def run(self) -> dict:
+        progress = Progress(self.cfg.max_steps, enabled=self.cfg.progress, initial=self.step)
+        window_tokens, window_time = 0, 0.0
+        try:
+            while (reason := self._done()) is None:
+                start = time.perf_counter()
+                record = self.train_step()
+                spent = time.perf_counter() - start
+                self.elapsed += spent
+                window_tokens, window_time = window_tokens + record["bptt"] * self.cfg.batch_size, window_time + spent
+                if self.step % self.cfg.log_every == 0 or record.get("skipped"):
+                    record.update(tokens=self.tokens, tokens_per_s=window_tokens / max(window_time, 1e-9),
+                                  clip_rate=self.clip_events / max(self.step, 1), elapsed=self.elapsed)
+                    self.log.write(record)
+                    window_tokens, window_time = 0, 0.0
+                progress.update(loss=f"{record['loss']:.3f}", tok_s=f"{record.get('tokens_per_s', 0):.0f}",
+                                clip=f"{self.clip_events / max(self.step, 1):.2f}")
+                if self.val_ids is not None and self.step % self.cfg.eval_every == 0:
+                    self.log.write(self.evaluate())
+                if self.step % self.cfg.checkpoint_every == 0:
+                    self.checkpoint()
+            if self.val_ids is None:
+                save_model(self.out / "model.safetensors", self.model)
+            elif self.step % self.cfg.eval_every != 0:
+                self.log.write(self.evaluate(final=True))
+            self.checkpoint()
+        finally:
+            progress.close()
+            self.log.close()
+        return {"stopped": reason, "steps": self.step, "tokens": self.tokens, "elapsed": self.elapsed,
+                "best_val": self.best_val if math.isfinite(self.best_val) else None,
+                "clip_events": self.clip_events, "skipped": self.skipped}

@@ -1,0 +1,48 @@
+"""The complete state of a training run in one safetensors file, so that ``--resume`` continues exactly.
+
+Tensors: ``param/<name>`` (the model), ``optim/<name>`` (the optimiser), ``carry/<name>`` (the hidden state
+carried across truncated-BPTT windows, and the tokens kept for the next window). Metadata: the format
+name and a JSON object with everything else (counters, data position, random generator states, the
+schedule's state, the configuration). Written atomically: a crash leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from elman.io.safetensors import load_file, read_metadata, save_file
+
+FORMAT = "elman.training-state"
+GROUPS = ("param", "optim", "carry")
+
+
+def rng_state(rng: np.random.Generator) -> dict:
+    return rng.bit_generator.state
+
+
+def set_rng_state(rng: np.random.Generator, state: dict) -> None:
+    rng.bit_generator.state = state
+
+
+def save_training_state(path, params: dict, optim: dict, carry: dict, info: dict) -> None:
+    tensors = {f"{group}/{name}": value for group, arrays in zip(GROUPS, (params, optim, carry))
+               for name, value in arrays.items()}
+    save_file(tensors, path, {"format": FORMAT, "state": json.dumps(info)})
+
+
+def load_training_state(path) -> tuple[dict, dict, dict, dict]:
+    """(params, optimiser state, carried arrays, info) as written by ``save_training_state``."""
+    metadata = read_metadata(path)
+    if metadata.get("format") != FORMAT:
+        raise ValueError(f"{os.fspath(path)}: not an elman training state (format {metadata.get('format')!r}, "
+                         f"expected {FORMAT!r})")
+    groups = {group: {} for group in GROUPS}
+    for key, value in load_file(path).items():
+        group, _, name = key.partition("/")
+        if group not in groups or not name:
+            raise ValueError(f"{os.fspath(path)}: unexpected tensor {key!r} in a training state")
+        groups[group][name] = value
+    return groups["param"], groups["optim"], groups["carry"], json.loads(metadata["state"])
