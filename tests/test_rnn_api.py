@@ -257,3 +257,40 @@ def test_states_at_with_lengths_keeps_each_sequences_last_state():
     x = np.random.default_rng(10).standard_normal((6, 3, 4))
     _, hn = rnn(x, lengths=[6, 2, 4])
     np.testing.assert_array_equal(rnn.states_at(5), hn)
+
+
+def test_resets_restart_a_sequence_mid_window_from_zero():
+    rnn = make(num_layers=2, dropout=0.0, dtype="float64")
+    rng = np.random.default_rng(11)
+    x, h0 = rng.standard_normal((7, 2, 4)), rng.standard_normal((2, 2, 3))
+    resets = np.zeros((7, 2), dtype=bool)
+    resets[3, 0] = resets[5, 1] = True
+    out, hn = rnn(x, h0, resets=resets)
+    first, _ = rnn(np.ascontiguousarray(x[:3, :1]), np.ascontiguousarray(h0[:, :1]))
+    second, hn0 = rnn(np.ascontiguousarray(x[3:, :1]))
+    np.testing.assert_allclose(out[:3, :1], first, rtol=1e-12)
+    np.testing.assert_allclose(out[3:, :1], second, rtol=1e-12)
+    np.testing.assert_allclose(hn[:, 0], hn0[:, 0], rtol=1e-12)
+    with pytest.raises(ValueError, match="unidirectional RNN, without lengths"):
+        make(bidirectional=True, dtype="float64")(x, resets=resets)
+    with pytest.raises(TypeError, match="resets must be a bool array"):
+        rnn(x, resets=resets.astype(int))
+
+
+def test_resets_backward_matches_finite_differences():
+    from elman.gradcheck import gradcheck
+
+    rnn = make(num_layers=2, dtype="float64", rng=np.random.default_rng(12))
+    rng = np.random.default_rng(13)
+    x, h0 = rng.standard_normal((6, 3, 4)), rng.standard_normal((2, 3, 3))
+    resets = rng.random((6, 3)) < 0.3
+    r1, r2 = rng.standard_normal((6, 3, 3)), rng.standard_normal((2, 3, 3))
+
+    def loss():
+        out, hn = rnn(x, h0, resets=resets)
+        return float(np.sum(out * r1) + np.sum(hn * r2))
+
+    rnn.zero_grad()
+    rnn(x, h0, resets=resets)
+    dx, dh0 = rnn.backward(r1, r2)
+    gradcheck(loss, {"x": x, "h0": h0, **rnn.params}, {"x": dx, "h0": dh0, **rnn.grads}, rtol=1e-6)

@@ -101,7 +101,8 @@ def run_steps(out, steps, *, resume=False):
     ids, vocab = ids_of(TEXT)
     model = make_model(vocab, dtype="float32", dropout=0.3, seed=1)
     cfg = config(batch_size=3, bptt=6, bptt_backward=9, random_bptt=True, clip=0.5, lr=3e-3, max_steps=steps,
-                 eval_every=4, checkpoint_every=3, schedule="plateau", log_every=1)
+                 eval_every=4, checkpoint_every=3, schedule="plateau", log_every=1,
+                 boundary_token=sorted(set(TEXT)).index("\n"))
     trainer = LMTrainer(model, ids[:-120], ids[-120:], cfg, out, resume=resume)
     trainer.run()
     return model, read_metrics(out / "metrics.jsonl")
@@ -116,7 +117,7 @@ def test_resume_continues_to_the_bit(tmp_path):
     losses = [r["loss"] for r in straight_log if "loss" in r]
     assert [r["loss"] for r in resumed_log if "loss" in r] == losses
     saved = load_file(tmp_path / "b" / "checkpoint.safetensors")
-    assert "carry/h" in saved and "carry/history_x" in saved
+    assert {"carry/h", "carry/history_x", "carry/prev_token"} <= set(saved)
 
 
 def test_clipping_is_logged_and_counted(tmp_path):
@@ -156,3 +157,20 @@ def test_sampling_is_deterministic_under_a_seed():
     np.testing.assert_array_equal(greedy, generate(model, prime, 10, temperature=0, rng=np.random.default_rng(9)))
     top1 = generate(model, prime, 10, temperature=1.0, top_k=1, rng=np.random.default_rng(5))
     np.testing.assert_array_equal(top1, greedy)  # only the most likely token is left to draw
+
+
+def test_boundary_tokens_restart_the_state_per_sample(tmp_path):
+    ids, vocab = ids_of(TEXT)
+    newline = sorted(set(TEXT)).index("\n")
+    model = make_model(vocab)
+    trainer = LMTrainer(model, ids, None, config(boundary_token=newline), tmp_path)
+    seen, forward = [], model.rnn.forward
+    model.rnn.forward = lambda x, h0=None, lengths=None, *, resets=None: seen.append(resets) or forward(x, h0,
+                                                                                                      resets=resets)
+    trainer.train_step()
+    trainer.train_step()
+    streams = ids[: len(ids) // 3 * 3].reshape(3, -1).T
+    window = streams[5:10]
+    before = np.concatenate([streams[4:5], window[:-1]])
+    np.testing.assert_array_equal(seen[1], before == newline)
+    assert seen[1].any() and not seen[1].all()

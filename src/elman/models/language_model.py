@@ -34,9 +34,9 @@ class LanguageModel(Module):
         self.head = self.add_module("head", Linear(hidden_size, vocab_size, dtype=dtype, rng=rng))
         self.dtype = self.rnn.dtype
 
-    def forward(self, ids, h0=None):
-        """ids (T, B) → (logits (T, B, V), h_n (L, B, H))."""
-        output, h_n = self.rnn(self.embed(ids), h0)
+    def forward(self, ids, h0=None, resets=None):
+        """ids (T, B) → (logits (T, B, V), h_n (L, B, H)); ``resets`` (T, B) restarts sequences (see RNN)."""
+        output, h_n = self.rnn(self.embed(ids), h0, resets=resets)
         return self.head(output), h_n
 
     def backward(self, d_logits, d_h_n=None) -> None:

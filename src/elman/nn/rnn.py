@@ -96,7 +96,10 @@ class RNN(CachedModule):
             return a[:, 0]
         return a.transpose(1, 0, 2) if self.batch_first else a
 
-    def forward(self, x, h0=None, lengths=None):
+    def forward(self, x, h0=None, lengths=None, *, resets=None):
+        """``resets`` (elman's addition; unidirectional, without ``lengths``): a bool array shaped like the
+        input's (T, B) or (B, T) axes; where True, a new sequence starts at that step from a zero state and
+        no gradient crosses the boundary (several sequences packed one after another in a row)."""
         check_array("input", x, ndim=(2, 3), dtype=self.dtype)
         check_size("input.size(-1) must be equal to input_size", self.input_size, x.shape[-1])
         batched = x.ndim == 3
@@ -113,9 +116,11 @@ class RNN(CachedModule):
             check_shape("hidden", h0, (LD, B, H) if batched else (LD, H))
             h0t = h0 if batched else h0[:, None, :]
         lengths = self._check_lengths(lengths, T, B, batched)
+        resets = self._check_resets(resets, x.shape[:-1], lengths, batched)
         output, h_n, cache = rnn_forward(
             np.ascontiguousarray(xt), np.ascontiguousarray(h0t), self.weights(), nonlinearity=self.nonlinearity,
-            lengths=lengths, dropout=self.dropout, training=self.training, rng=self.rng)
+            lengths=lengths, dropout=self.dropout, training=self.training, rng=self.rng,
+            resets=None if resets is None else self._time_major(resets[..., None], batched)[..., 0])
         # The output shares memory with the cache that backward reads: writing into it would corrupt the
         # gradients silently, so it is read-only (torch raises on such in-place edits too). Copy to modify.
         output.flags.writeable = False
@@ -133,6 +138,17 @@ class RNN(CachedModule):
         if not isinstance(t, (int, np.integer)) or not -T <= t < T:
             raise IndexError(f"step must be an integer in [{-T}, {T}), got {t!r}")
         return states_at(cache, int(t) % T)
+
+    def _check_resets(self, resets, shape, lengths, batched):
+        if resets is None:
+            return None
+        check_array("resets", resets)
+        if resets.dtype != np.bool_:
+            raise TypeError(f"resets must be a bool array, got {resets.dtype}")
+        check_shape("resets", resets, shape)
+        if self.bidirectional or lengths is not None or self.learn_h0:
+            raise ValueError("resets works with a unidirectional RNN, without lengths and without learn_h0")
+        return resets
 
     @staticmethod
     def _check_lengths(lengths, T, B, batched):

@@ -44,6 +44,7 @@ class SequenceCache:
     last: np.ndarray  # (B,) each sequence's last valid step, sorted order
     order: np.ndarray | None  # permutation sorting the batch by decreasing length (None: identity)
     nonlinearity: str
+    restarts: list | None = None  # per step t, the columns whose state restarts from zero before step t
 
 
 def _activate_(a: np.ndarray, nonlinearity: str) -> None:
@@ -97,13 +98,13 @@ def _batch_sizes(lengths: np.ndarray | None, T: int, B: int):
     return batch_sizes, sorted_lengths - 1, order
 
 
-def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity):
+def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity, restarts=None):
     """The recurrence of one direction, in place in ``y`` (H, T, B), which holds W_ih x_t + b on entry.
 
     The running state ``h`` (H, B) is a contiguous copy of the latest column block, which keeps BLAS and
     the ufuncs on unit strides. Column b stops changing after its sequence's last step, and the reverse
     direction only reaches column b at that sequence's last step, where ``h`` still holds h0. Returns h_n
-    as (B, H).
+    as (B, H). ``restarts[t]``, when given, lists the columns whose state is zero again before step t.
     """
     H, T, B = y.shape
     h = h0.T.copy()
@@ -111,6 +112,8 @@ def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity):
     sizes = batch_sizes.tolist()  # Python ints slice faster than NumPy ones: this loop runs T times
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
         n = sizes[t]
+        if restarts is not None and len(restarts[t]):
+            h[:, restarts[t]] = 0
         h_t = h[:, :n]
         Wh = scratch[: H * n].reshape(H, n)
         np.matmul(W_hh, h_t, out=Wh)
@@ -120,10 +123,13 @@ def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity):
     return h.T
 
 
-def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.0, training=False, rng=None):
+def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.0, training=False, rng=None,
+                resets=None):
     """Forward through all layers and directions.
 
     x (T, B, I), h0 (L*D, B, H), lengths None or int (B,) in [1, T]; inputs already validated.
+    ``resets`` (T, B) bool, unidirectional and without lengths only: where True, a new sequence starts
+    at step t from a zero state (no gradient crosses the boundary).
     Returns (output (T, B, D*H), h_n (L*D, B, H), cache). ``output`` is a view into the cache.
     """
     T, B, _ = x.shape
@@ -133,6 +139,7 @@ def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.
     if order is not None:
         x, h0 = x[:, order], h0[:, order]
     padded = np.nonzero(batch_sizes < B)[0]
+    restarts = None if resets is None else [np.nonzero(row)[0] for row in resets]
     h_n = np.empty((len(weights) * D, B, H), dtype=x.dtype)
     layers = []
     inp, mask = np.ascontiguousarray(x).reshape(T * B, -1).T, None
@@ -143,7 +150,7 @@ def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.
             y += np.concatenate([w[2] + w[3] for w in layer_weights])[:, None, None]
         for d, (_, W_hh, _, _) in enumerate(layer_weights):
             y_d = y[d * H:(d + 1) * H]
-            h_n[l * D + d] = _recur(y_d, h0[l * D + d], W_hh, batch_sizes, d == 1, nonlinearity)
+            h_n[l * D + d] = _recur(y_d, h0[l * D + d], W_hh, batch_sizes, d == 1, nonlinearity, restarts)
         for t in padded:
             y[:, t, batch_sizes[t]:] = 0
         layers.append(_Layer(inp, y, mask))
@@ -151,7 +158,7 @@ def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.
         if dropout > 0 and training and l + 1 < len(weights):
             mask = (rng.random(inp.shape) >= dropout).astype(y.dtype) / y.dtype.type(1 - dropout)
             inp = inp * mask
-    cache = SequenceCache(layers, weights, h0, batch_sizes, last, order, nonlinearity)
+    cache = SequenceCache(layers, weights, h0, batch_sizes, last, order, nonlinearity, restarts)
     output = layers[-1].y.transpose(1, 2, 0)
     if order is not None:
         inverse = np.argsort(order)
@@ -171,7 +178,7 @@ def states_at(cache: SequenceCache, t: int) -> np.ndarray:
     return states if cache.order is None else states[:, np.argsort(cache.order)]
 
 
-def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store):
+def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store, restarts=None):
     """BPTT for one direction: the chain rule through time, from the last step to the first.
 
     Time-major arrays (T, H, B): ``dy`` is the gradient reaching each output from above, ``da`` holds
@@ -190,6 +197,8 @@ def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store):
         da_t = da[t, :, :n]
         da_t *= dh_t  # dL/dz_t = dL/dh_t ⊙ f'(z_t)
         np.matmul(W_hhT, da_t, out=dh_t)  # dL/dh_{t-1} = W_hhᵀ dL/dz_t
+        if restarts is not None and len(restarts[t]):  # the state before a restart was a constant zero
+            dh[:, restarts[t]] = 0
     return dh.T
 
 
@@ -229,7 +238,7 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
         for d in range(D):
             rows = slice(d * H, (d + 1) * H)
             dh0[l * D + d] = _bptt(dy[:, rows], da[:, rows], dh_end[l * D + d], layer_weights[d][1], batch_sizes,
-                                   d == 1, None if store is None else store[:, rows])
+                                   d == 1, None if store is None else store[:, rows], cache.restarts)
         if store is not None:
             norms[l] = np.sqrt(np.square(store.reshape(T, D, H, B)).sum(axis=(2, 3))).T
         # Every weight gradient as one product over the T·B columns, back in the (D*H, T, B) layout.
@@ -242,6 +251,11 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
             da_d, y_d, h0_d = da[rows], layer.y[rows], h0[l * D + d]
             if d == 0:  # the state before step t is y_{t-1}, and h0 before step 0
                 dW_hh = da_d[:, 1:].reshape(H, -1) @ y_d[:, :-1].reshape(H, -1).T + da_d[:, 0] @ h0_d
+                if cache.restarts is not None:  # where a sequence restarted, h_{t-1} was 0, not y_{t-1} (or h0)
+                    ts = np.concatenate([np.full(len(c), t) for t, c in enumerate(cache.restarts)])
+                    cs = np.concatenate(cache.restarts)
+                    h_prev = np.where((ts > 0)[:, None], y_d[:, ts - 1, cs].T, h0_d[cs])
+                    dW_hh -= da_d[:, ts, cs] @ h_prev
             else:  # the state before step t is y_{t+1}, and h0 before each sequence's own last step
                 dW_hh = da_d[:, :-1].reshape(H, -1) @ y_d[:, 1:].reshape(H, -1).T + da_d[:, last, columns] @ h0_d
             has_bias = layer_weights[d][2] is not None

@@ -27,6 +27,14 @@ def _load_text(source: str) -> str:
     return open_text(source)
 
 
+def _boundary_id(vocab: Vocab, boundary: str | None) -> int | None:
+    if boundary is None:
+        return None
+    if len(boundary) != 1 or boundary not in vocab:
+        raise SystemExit(f"elman: --boundary must be one character of the text, got {boundary!r}")
+    return int(vocab.encode([boundary])[0])
+
+
 def _train_lm(args) -> int:
     out = Path(args.out)
     config_path = out / "config.json"
@@ -50,7 +58,7 @@ def _train_lm(args) -> int:
             clip=args.clip if args.clip > 0 else None, clip_mode=args.clip_mode, max_steps=args.steps,
             max_minutes=args.max_minutes, max_epochs=args.epochs, eval_every=args.eval_every,
             checkpoint_every=args.checkpoint_every, patience=args.patience, nonfinite=args.nonfinite, seed=args.seed,
-            progress=not args.no_progress)
+            progress=not args.no_progress, boundary_token=_boundary_id(vocab, args.boundary))
         model_config = dict(vocab_size=len(vocab), embed_dim=args.embed, hidden_size=args.hidden,
                             num_layers=args.layers, dropout=args.dropout, nonlinearity=args.nonlinearity,
                             dtype=args.dtype)
@@ -112,6 +120,9 @@ def register(commands) -> None:
     lm.add_argument("--bptt", type=int, default=100, help="k1: new tokens per update")
     lm.add_argument("--bptt-backward", type=int, default=None, help="k2 >= k1: steps backpropagated")
     lm.add_argument("--random-bptt", action="store_true", help="draw the window length per update around --bptt")
+    lm.add_argument("--boundary", default=None,
+                    help="a character that ends a sequence (e.g. a newline for a list of names): the state "
+                         "restarts from zero after it")
     lm.add_argument("--batch", type=int, default=64)
     lm.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam")
     lm.add_argument("--lr", type=float, default=2e-3)

@@ -42,6 +42,7 @@ class TrainConfig:
     bptt: int = 100  # k1: new tokens per update
     bptt_backward: int | None = None  # k2 >= k1: steps backpropagated (None: k1)
     random_bptt: bool = False  # draw k1 per update around ``bptt`` (Merity et al. 2018)
+    boundary_token: int | None = None  # a token that ends a sequence: the state restarts from zero after it
     optimizer: str = "adam"
     lr: float = 2e-3
     weight_decay: float = 0.0
@@ -120,6 +121,7 @@ class LMTrainer:
         self.step = self.tokens = self.clip_events = self.skipped = self.bad_evals = 0
         self.elapsed, self.best_val, self.epoch_seen = 0.0, math.inf, 0
         self.h, self.history = None, None  # carried state (L, B, H) and the (x, y) rows kept for the next window
+        self.prev_token = None  # (B,) the token before the next window, for restarts at boundaries
         if resume:
             self.restore(self.out / "checkpoint.safetensors")
         self.log = MetricsLog(self.out / "metrics.jsonl", append=resume)
@@ -135,7 +137,7 @@ class LMTrainer:
         cfg, model = self.cfg, self.model
         x_new, y_new = self.streams.next_window(self._draw_bptt())
         if self.streams.epoch != self.epoch_seen:  # the streams restarted from the top: so does the state
-            self.h, self.history, self.epoch_seen = None, None, self.streams.epoch
+            self.h, self.history, self.prev_token, self.epoch_seen = None, None, None, self.streams.epoch
         x, y = x_new, y_new
         if self.history is not None:
             x, y = np.concatenate([self.history[0], x_new]), np.concatenate([self.history[1], y_new])
@@ -143,7 +145,11 @@ class LMTrainer:
         keep = min(cfg.k2 - cfg.bptt, T)  # rows of this window that the next one backpropagates through again
         mask = np.zeros(y.shape, dtype=bool)
         mask[T - k:] = True  # the loss is taken on the new tokens only
-        logits, h_n = model(x, self.h)
+        resets = None
+        if cfg.boundary_token is not None:  # a sequence ends at a boundary token: the next step starts afresh
+            before = x[:1] * 0 - 1 if self.prev_token is None else self.prev_token[None]
+            resets = np.concatenate([before, x[:-1]]) == cfg.boundary_token
+        logits, h_n = model(x, self.h, resets)
         loss, d_logits = cross_entropy(logits, y, mask=mask)
         loss = float(loss)
         carried = h_n if keep == 0 else (model.rnn.states_at(T - keep - 1) if T > keep else self.h)
@@ -159,6 +165,7 @@ class LMTrainer:
         model.zero_grad()
         self.h = carried
         self.history = (x[T - keep:], y[T - keep:]) if keep else None
+        self.prev_token = x[T - keep - 1].copy() if T > keep else self.prev_token
         self.step += 1
         self.tokens += y_new.size
         self.clip_events += int(after < norm)
@@ -180,7 +187,7 @@ class LMTrainer:
 
     def _nonfinite(self, record: dict, what: str) -> dict:
         self.model.zero_grad()
-        self.h, self.history = None, None  # the state may hold the non-finite values too
+        self.h, self.history, self.prev_token = None, None, None  # the state may hold the non-finite values too
         if self.cfg.nonfinite == "stop":
             self.checkpoint()
             raise TrainingStopped(f"stopped at step {self.step + 1}: {what} (nonfinite='stop'); the checkpoint "
@@ -218,6 +225,8 @@ class LMTrainer:
             carry["h"] = self.h
         if self.history is not None:
             carry["history_x"], carry["history_y"] = self.history
+        if self.prev_token is not None:
+            carry["prev_token"] = self.prev_token
         save_training_state(self.out / "checkpoint.safetensors", self.model.params, self.opt.state_dict(), carry,
                             self._info())
 
@@ -234,6 +243,7 @@ class LMTrainer:
         self.schedule.load_state_dict(info["schedule"])
         self.h = carry.get("h")
         self.history = (carry["history_x"], carry["history_y"]) if "history_x" in carry else None
+        self.prev_token = carry.get("prev_token")
 
     # --- the run ----------------------------------------------------------------------------------------------
     def _done(self) -> str | None:
