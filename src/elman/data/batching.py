@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _check_int(name: str, value, *, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+from elman.nn._checks import check_int, check_int_sequence
 
 
 def _check_rng(rng) -> None:
@@ -44,14 +40,9 @@ def pad_sequences(seqs, pad_id: int = 0, *, time_major: bool = False, max_len: i
         raise ValueError("seqs must hold at least one sequence, got an empty list")
     if not isinstance(pad_id, (int, np.integer)) or isinstance(pad_id, bool):
         raise TypeError(f"pad_id must be an integer, got {pad_id!r}")
-    limit = None if max_len is None else _check_int("max_len", max_len, minimum=1)
+    limit = None if max_len is None else check_int("max_len", max_len, minimum=1)
     for i, s in enumerate(seqs):
-        if not isinstance(s, np.ndarray):
-            raise TypeError(f"seqs[{i}] must be a numpy.ndarray of integers, got {type(s).__name__}")
-        if s.dtype == bool or not np.issubdtype(s.dtype, np.integer):
-            raise TypeError(f"seqs[{i}] must have an integer dtype, got {s.dtype}")
-        if s.ndim != 1:
-            raise ValueError(f"seqs[{i}] must be 1-D, got {s.ndim}-D input of shape {s.shape}")
+        check_int_sequence(f"seqs[{i}]", s)
         if s.size == 0:
             raise ValueError(f"seqs[{i}] is empty: every sequence needs length >= 1")
     kept = [s[:limit] for s in seqs]
@@ -70,8 +61,8 @@ def batches(n: int, batch_size: int, rng: np.random.Generator | None = None, *, 
     Returns a list of int64 arrays of ``batch_size`` indices (the last one shorter unless ``drop_last``,
     which leaves out the ``n % batch_size`` indices that do not fill a batch).
     """
-    n = _check_int("n", n, minimum=0)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    n = check_int("n", n, minimum=0)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     _check_rng(rng)
     order = np.arange(n, dtype=np.int64) if rng is None else rng.permutation(n).astype(np.int64)
     stop = n - n % batch_size if drop_last else n
@@ -96,8 +87,8 @@ def bucket_batches(lengths, batch_size: int, rng: np.random.Generator | None = N
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or (lengths.size and (lengths.dtype == bool or not np.issubdtype(lengths.dtype, np.integer))):
         raise TypeError(f"lengths must be 1-D integers, got dtype {lengths.dtype} and shape {lengths.shape}")
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
-    bucket_size = 50 * batch_size if bucket_size is None else _check_int("bucket_size", bucket_size, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    bucket_size = 50 * batch_size if bucket_size is None else check_int("bucket_size", bucket_size, minimum=1)
     if bucket_size < batch_size:
         raise ValueError(f"bucket_size must be >= batch_size, got bucket_size={bucket_size} < {batch_size}")
     _check_rng(rng)

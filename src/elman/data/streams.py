@@ -15,11 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _check_int(name: str, value, *, minimum: int) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+from elman.nn._checks import check_int, check_int_sequence
 
 
 class LMStreams:
@@ -43,13 +39,8 @@ class LMStreams:
     """
 
     def __init__(self, ids: np.ndarray, batch_size: int):
-        if not isinstance(ids, np.ndarray):
-            raise TypeError(f"ids must be a numpy.ndarray of integers, got {type(ids).__name__}")
-        if ids.dtype == bool or not np.issubdtype(ids.dtype, np.integer):
-            raise TypeError(f"ids must have an integer dtype, got {ids.dtype}")
-        if ids.ndim != 1:
-            raise ValueError(f"ids must be 1-D, got {ids.ndim}-D input of shape {ids.shape}")
-        batch_size = _check_int("batch_size", batch_size, minimum=1)
+        check_int_sequence("ids", ids)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
         length = len(ids) // batch_size
         if length < 2:
             raise ValueError(f"each of the batch_size={batch_size} streams needs at least 2 tokens (an input and "
@@ -75,12 +66,12 @@ class LMStreams:
 
     def windows_per_epoch(self, k: int) -> int:
         """Windows of (at most) ``k`` steps in one epoch: ``ceil((L - 1) / k)``."""
-        k = _check_int("k", k, minimum=1)
+        k = check_int("k", k, minimum=1)
         return -(-self.steps_per_epoch // k)
 
     def next_window(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The next ``(x, y)``, each int64 of shape ``(k', B)`` with ``k' = min(k, steps left in the epoch)``."""
-        k = _check_int("k", k, minimum=1)
+        k = check_int("k", k, minimum=1)
         if self.position == self.steps_per_epoch:
             self.position, self.epoch = 0, self.epoch + 1
         p = self.position
@@ -96,8 +87,8 @@ class LMStreams:
         if not isinstance(state, dict) or set(state) != {"position", "epoch"}:
             got = sorted(state) if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"state must be a dict with keys ['epoch', 'position'], got {got}")
-        position = _check_int("state['position']", state["position"], minimum=0)
-        epoch = _check_int("state['epoch']", state["epoch"], minimum=0)
+        position = check_int("state['position']", state["position"], minimum=0)
+        epoch = check_int("state['epoch']", state["epoch"], minimum=0)
         if position > self.steps_per_epoch:
             raise ValueError(f"state['position'] must be in [0, {self.steps_per_epoch}] for streams of "
                              f"{len(self)} tokens, got {position}")

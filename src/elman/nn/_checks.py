@@ -45,6 +45,24 @@ def check_positive_int(name: str, value) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
+def check_int(name: str, value, *, minimum: int) -> int:
+    """An integer (not a bool) >= ``minimum``, returned as a Python int."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_int_sequence(name: str, value) -> np.ndarray:
+    """A 1-D ndarray of integers (token ids, a sequence)."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray of integers, got {type(value).__name__}")
+    if value.dtype == bool or not np.issubdtype(value.dtype, np.integer):
+        raise TypeError(f"{name} must have an integer dtype, got {value.dtype}")
+    if value.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got {value.ndim}-D input of shape {value.shape}")
+    return value
+
+
 def check_size(rule: str, expected: int, got: int) -> None:
     """``rule`` reads like torch's: "input.size(-1) must be equal to input_size"."""
     if expected != got:
