@@ -71,11 +71,12 @@ class Linear(CachedModule):
     def forward(self, x):
         _check_float_input("input", x, self.dtype)
         check_size("input.size(-1) must be equal to in_features", self.in_features, x.shape[-1])
-        y = x @ self.params["weight"].T
+        # All leading axes as the rows of one product: a 3-D matmul would run one small GEMM per leading index.
+        y = x.reshape(-1, self.in_features) @ self.params["weight"].T
         if "bias" in self.params:
             y += self.params["bias"]
         self._cache = x
-        return y
+        return y.reshape(*x.shape[:-1], self.out_features)
 
     def backward(self, dy, *, retain_cache=False):
         """dL/dx for the last forward; dL/dW and dL/db are added into ``grads``."""
@@ -88,7 +89,7 @@ class Linear(CachedModule):
             self.grads["bias"] += dy_rows.sum(axis=0)
         if not retain_cache:
             self._cache = None
-        return dy @ self.params["weight"]
+        return (dy_rows @ self.params["weight"]).reshape(x.shape)
 
 
 class Embedding(CachedModule):
@@ -156,8 +157,13 @@ class Embedding(CachedModule):
             if self.padding_idx is not None:
                 keep = rows != self.padding_idx
                 rows, dy_rows = rows[keep], dy_rows[keep]
-            # np.add.at is unbuffered: an id that occurs k times receives all k rows (W[ids] += dy would keep one)
-            np.add.at(self.grads["weight"], rows, dy_rows)
+            # An id that occurs k times must receive the sum of its k rows (W[ids] += dy would keep one): sort
+            # the rows by id and sum each run at once, much faster than the unbuffered np.add.at.
+            if rows.size:
+                order = np.argsort(rows, kind="stable")
+                sorted_rows = rows[order]
+                starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+                self.grads["weight"][sorted_rows[starts]] += np.add.reduceat(dy_rows[order], starts, axis=0)
         if not retain_cache:
             self._cache = None
         return None
