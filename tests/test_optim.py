@@ -42,6 +42,16 @@ def make_grads(rng, dtype=np.float64):
     return {name: rng.standard_normal(shape).astype(dtype) for name, shape in SHAPES.items()}
 
 
+def step_both(ours, theirs, torch_params, grads):
+    """One step of our optimiser and of torch's with the same gradients."""
+    import torch
+
+    for name, tp in torch_params.items():
+        tp.grad = torch.tensor(grads[name])
+    ours.step(grads)
+    theirs.step()
+
+
 def assert_matches_torch(ours, theirs, torch_params, dtype, rtol, atol):
     for name, tp in torch_params.items():
         np.testing.assert_allclose(ours.params[name], tp.detach().numpy(), rtol=rtol, atol=atol, err_msg=name)
@@ -64,10 +74,7 @@ def test_matches_torch_step_for_step(cls, kwargs):
     rng = np.random.default_rng(1)
     for _ in range(STEPS):
         grads = make_grads(rng)
-        for name, tp in torch_params.items():
-            tp.grad = torch.tensor(grads[name])
-        ours.step(grads)
-        theirs.step()
+        step_both(ours, theirs, torch_params, grads)
         assert_matches_torch(ours, theirs, torch_params, np.float64, rtol=1e-12, atol=1e-14)
 
 
@@ -81,10 +88,7 @@ def test_float32_stays_float32_and_tracks_torch(cls, kwargs):
     rng = np.random.default_rng(2)
     for _ in range(STEPS):
         grads = make_grads(rng, np.float32)
-        for name, tp in torch_params.items():
-            tp.grad = torch.tensor(grads[name])
-        ours.step(grads)
-        theirs.step()
+        step_both(ours, theirs, torch_params, grads)
     assert_matches_torch(ours, theirs, torch_params, np.float32, rtol=1e-5, atol=1e-6)
 
 
@@ -98,10 +102,7 @@ def test_lr_can_change_between_steps_like_torch():
     for step in range(STEPS):
         ours.lr = theirs.param_groups[0]["lr"] = 0.1 * 0.7**step
         grads = make_grads(rng)
-        for name, tp in torch_params.items():
-            tp.grad = torch.tensor(grads[name])
-        ours.step(grads)
-        theirs.step()
+        step_both(ours, theirs, torch_params, grads)
     assert_matches_torch(ours, theirs, torch_params, np.float64, rtol=1e-12, atol=1e-14)
 
 
