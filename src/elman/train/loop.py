@@ -84,21 +84,33 @@ class TrainConfig:
         return self.bptt if self.bptt_backward is None else self.bptt_backward
 
 
-def evaluate(model, ids: np.ndarray, *, batch_size: int, bptt: int) -> float:
+def boundary_resets(x: np.ndarray, prev_token: np.ndarray | None, boundary_token: int | None):
+    """(T, B) True where the token before step t ends a sequence, so the state restarts at t; None if unused.
+
+    ``prev_token`` (B,) is the token before the window's first step (None at the start of the streams)."""
+    if boundary_token is None:
+        return None
+    before = np.full((1, x.shape[1]), -1) if prev_token is None else prev_token[None]
+    return np.concatenate([before, x[:-1]]) == boundary_token
+
+
+def evaluate(model, ids: np.ndarray, *, batch_size: int, bptt: int, boundary_token: int | None = None) -> float:
     """Mean negative log-likelihood per token, in nats, of ``ids`` under ``model``.
 
     The ids are read as ``batch_size`` contiguous streams in windows of ``bptt`` with the state carried
-    (so every token but each stream's first is predicted with context), in eval mode.
+    (so every token but each stream's first is predicted with context), in eval mode, restarting after
+    boundary tokens as training does.
     """
     batch_size = max(1, min(batch_size, (len(ids) - 1) // 2))
     streams = LMStreams(ids, batch_size)
     was_training = model.training
     model.eval()
-    total, count, h = 0.0, 0, None
+    total, count, h, prev = 0.0, 0, None, None
     try:
         for _ in range(streams.windows_per_epoch(bptt)):
             x, y = streams.next_window(bptt)
-            logits, h = model(x, h)
+            logits, h = model(x, h, boundary_resets(x, prev, boundary_token))
+            prev = x[-1]
             loss, _ = cross_entropy(logits, y, reduction="sum")
             total, count = total + float(loss), count + y.size
     finally:
@@ -145,11 +157,7 @@ class LMTrainer:
         keep = min(cfg.k2 - cfg.bptt, T)  # rows of this window that the next one backpropagates through again
         mask = np.zeros(y.shape, dtype=bool)
         mask[T - k:] = True  # the loss is taken on the new tokens only
-        resets = None
-        if cfg.boundary_token is not None:  # a sequence ends at a boundary token: the next step starts afresh
-            before = x[:1] * 0 - 1 if self.prev_token is None else self.prev_token[None]
-            resets = np.concatenate([before, x[:-1]]) == cfg.boundary_token
-        logits, h_n = model(x, self.h, resets)
+        logits, h_n = model(x, self.h, boundary_resets(x, self.prev_token, cfg.boundary_token))
         loss, d_logits = cross_entropy(logits, y, mask=mask)
         loss = float(loss)
         carried = h_n if keep == 0 else (model.rnn.states_at(T - keep - 1) if T > keep else self.h)
@@ -202,7 +210,8 @@ class LMTrainer:
         """Validation loss; the best model so far is saved. The periodic evaluations also drive the
         schedule and early stopping; the final one only reports, so that a run stopped and resumed makes
         the same decisions as one that never stopped."""
-        val = evaluate(self.model, self.val_ids, batch_size=self.cfg.eval_batch_size, bptt=self.cfg.bptt)
+        val = evaluate(self.model, self.val_ids, batch_size=self.cfg.eval_batch_size, bptt=self.cfg.bptt,
+                       boundary_token=self.cfg.boundary_token)
         improved = val < self.best_val
         if improved:
             save_model(self.out / "model.safetensors", self.model)
