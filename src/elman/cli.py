@@ -8,6 +8,7 @@ import sys
 
 import elman
 from elman.data import commands as data_commands
+from elman.embeddings import commands as embeddings_commands
 from elman.train import commands as train_commands
 
 
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(run=_bench)
     data_commands.register(commands)
     train_commands.register(commands)
+    embeddings_commands.register(commands)
     return parser
 
 
