@@ -48,11 +48,12 @@ def similarity_matrices(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def svg_scatter(points: np.ndarray, labels: list[str], path, *, title: str = "", size: int = 640) -> Path:
     """Write a labelled scatter plot of ``points`` (n, 2) as a standalone SVG file; returns its path."""
-    pad = 60
+    left, right, top, bottom = 30, 30 + 8 * max(len(label) for label in labels), 60, 30  # labels go right
     lo, hi = points.min(axis=0), points.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
-    xy = pad + (points - lo) / span * (size - 2 * pad)
-    xy[:, 1] = size - xy[:, 1]  # SVG's y axis points down
+    unit = (points - lo) / span
+    xy = np.column_stack([left + unit[:, 0] * (size - left - right),
+                          size - bottom - unit[:, 1] * (size - top - bottom)])  # SVG's y axis points down
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
              f'viewBox="0 0 {size} {size}" font-family="sans-serif">',
              f'<rect width="{size}" height="{size}" fill="white"/>',
