@@ -7,6 +7,7 @@ import json
 import sys
 
 import elman
+from elman.analysis.claims import runner as claims_commands
 from elman.data import commands as data_commands
 from elman.embeddings import commands as embeddings_commands
 from elman.train import commands as train_commands
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_commands.register(commands)
     train_commands.register(commands)
     embeddings_commands.register(commands)
+    claims_commands.register(commands)
     return parser
 
 
