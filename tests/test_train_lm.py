@@ -174,3 +174,22 @@ def test_boundary_tokens_restart_the_state_per_sample(tmp_path):
     before = np.concatenate([streams[4:5], window[:-1]])
     np.testing.assert_array_equal(seen[1], before == newline)
     assert seen[1].any() and not seen[1].all()
+
+
+def test_non_finite_gradients_can_shrink_the_parameters_as_pascanu_et_al(tmp_path):
+    ids, vocab = ids_of(TEXT)
+    model = make_model(vocab)
+    trainer = LMTrainer(model, ids, None, config(nonfinite="shrink", optimizer="sgd", lr=1.0), tmp_path)
+    before = {k: v.copy() for k, v in model.params.items()}
+    backward = model.backward
+
+    def exploding(d_logits):
+        backward(d_logits)
+        model.grads["rnn.weight_hh_l0"][0, 0] = np.inf
+
+    model.backward = exploding
+    record = trainer.train_step()
+    assert record["skipped"] and record["action"] == "shrink" and "gradient norm is inf" in record["reason"]
+    for name, value in model.params.items():  # p ← p − lr · 0.1 p
+        np.testing.assert_allclose(value, 0.9 * before[name], rtol=1e-12, err_msg=name)
+    assert all(np.all(g == 0) for g in model.grads.values())

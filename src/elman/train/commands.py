@@ -12,7 +12,7 @@ import numpy as np
 from elman.data.text import Vocab, char_tokenize
 from elman.io.checkpoint import load_model
 from elman.models.language_model import LanguageModel, generate
-from elman.train.loop import OPTIMIZERS, LMTrainer, TrainConfig
+from elman.train.loop import NONFINITE, OPTIMIZERS, LMTrainer, TrainConfig
 from elman.train.schedules import SCHEDULES
 
 MODEL_KEYS = ("vocab_size", "embed_dim", "hidden_size", "num_layers", "dropout", "nonlinearity", "dtype")
@@ -136,7 +136,8 @@ def register(commands) -> None:
     lm.add_argument("--eval-every", type=int, default=200)
     lm.add_argument("--checkpoint-every", type=int, default=500)
     lm.add_argument("--patience", type=int, default=None, help="early stopping after this many worse evaluations")
-    lm.add_argument("--nonfinite", choices=("skip", "stop"), default="skip")
+    lm.add_argument("--nonfinite", choices=NONFINITE, default="skip",
+                    help="on a non-finite loss or gradient: skip the update, stop, or shrink (Pascanu et al. 2013)")
     lm.add_argument("--seed", type=int, default=0)
     lm.add_argument("--out", default="runs/lm")
     lm.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")

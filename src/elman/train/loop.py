@@ -32,6 +32,9 @@ OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "rmspr
               "adagrad": optim.Adagrad}
 
 
+NONFINITE = ("skip", "stop", "shrink")
+
+
 class TrainingStopped(RuntimeError):
     """Raised when the loss or the gradients stop being finite and the policy is to stop."""
 
@@ -59,7 +62,7 @@ class TrainConfig:
     eval_batch_size: int = 32
     checkpoint_every: int = 500
     patience: int | None = None  # early stopping: evaluations without a new best
-    nonfinite: str = "skip"  # "skip" the update or "stop" the run
+    nonfinite: str = "skip"  # "skip" the update, "stop" the run, or "shrink" (Pascanu et al. 2013: step along 0.1·θ)
     seed: int = 0
     log_every: int = 10
     progress: bool = True
@@ -73,7 +76,7 @@ class TrainConfig:
                    f"optimizer must be one of {tuple(OPTIMIZERS)}, got {self.optimizer!r}"),
                   (self.clip_mode in ("norm", "value"), f"clip_mode must be 'norm' or 'value', got {self.clip_mode!r}"),
                   (self.clip is None or self.clip > 0, f"clip must be > 0 or None, got {self.clip}"),
-                  (self.nonfinite in ("skip", "stop"), f"nonfinite must be 'skip' or 'stop', got {self.nonfinite!r}"),
+                  (self.nonfinite in NONFINITE, f"nonfinite must be one of {NONFINITE}, got {self.nonfinite!r}"),
                   (self.eval_every >= 1 and self.checkpoint_every >= 1, "eval_every and checkpoint_every must be >= 1")]
         for ok, message in checks:
             if not ok:
@@ -200,9 +203,15 @@ class LMTrainer:
             self.checkpoint()
             raise TrainingStopped(f"stopped at step {self.step + 1}: {what} (nonfinite='stop'); the checkpoint "
                                   f"in {self.out} holds the state before this step")
+        if self.cfg.nonfinite == "shrink":  # Pascanu et al. 2013: replace the gradient by 0.1·θ and take the step
+            for name, grad in self.model.grads.items():
+                np.multiply(self.model.params[name], 0.1, out=grad)
+            self.opt.lr = self.schedule.lr(self.step)
+            self.opt.step(self.model.grads)
+            self.model.zero_grad()
         self.skipped += 1
         self.step += 1
-        record.update(skipped=True, reason=what)
+        record.update(skipped=True, reason=what, action=self.cfg.nonfinite)
         return record
 
     # --- evaluation, checkpoints ------------------------------------------------------------------------------
