@@ -10,6 +10,7 @@ import elman
 from elman.analysis.claims import runner as claims_commands
 from elman.data import commands as data_commands
 from elman.embeddings import commands as embeddings_commands
+from elman.tasks import commands as task_commands
 from elman.train import commands as train_commands
 
 
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_commands.register(commands)
     embeddings_commands.register(commands)
     claims_commands.register(commands)
+    task_commands.register(commands)
     return parser
 
 

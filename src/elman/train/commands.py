@@ -106,6 +106,9 @@ def _sample(args) -> int:
 def register(commands) -> None:
     train = commands.add_parser("train", help="train a model").add_subparsers(dest="task", metavar="TASK",
                                                                                required=True)
+    from elman.tasks.commands import add_task_parsers
+
+    add_task_parsers(train)
     lm = train.add_parser("lm", help="a character language model with truncated BPTT")
     source = lm.add_mutually_exclusive_group()
     source.add_argument("--data", default="tinyshakespeare", help="a registered dataset (default tinyshakespeare)")

@@ -1,0 +1,1 @@
+"""Tasks built on elman's models and the generic supervised loop (``elman.train.supervised``)."""

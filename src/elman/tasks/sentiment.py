@@ -1,0 +1,282 @@
+"""Sentence sentiment on the Stanford Sentiment Treebank: an RNN classifier, a bag-of-words baseline, order probes.
+
+``train_sentiment(out_dir)`` trains ``SequenceClassifier`` (GloVe 50-d initialisation by default) on SST-2 (or
+SST-5) with bucketed shuffled batches, Adam, gradient clipping and dropout, keeping the best dev model, then a
+bag-of-words logistic regression on the same tokens with the same optimiser. The run folder holds
+config.json, vocab.json, model.safetensors, bow.safetensors, metrics.jsonl, bow_metrics.jsonl, probes.json and
+summary.json. ``evaluate_sentiment(run_dir, split)`` re-reads it.
+
+Probes: sentence pairs whose meaning turns on word order or negation; the RNN's and the bag of words'
+P(positive) are reported for each. The bag of words gives identical predictions for any permutation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from elman.data.batching import bucket_batches, pad_sequences
+from elman.data.sst import load_sst
+from elman.data.text import Vocab
+from elman.io.checkpoint import load_model
+from elman.models.classifier import POOLINGS, BagOfWords, SequenceClassifier
+from elman.nn.losses import cross_entropy
+from elman.optim import Adam
+from elman.train.supervised import fit
+
+SPECIALS = ("<pad>", "<unk>")
+PROBES = [
+    ("good", "not good"),
+    ("bad", "not bad"),
+    ("the movie was bad", "the movie was not bad"),
+    ("the movie was good", "the movie was not good"),
+    ("good , not great", "great , not good"),
+    ("bad , not terrible", "terrible , not bad"),
+    ("not bad , actually good", "not good , actually bad"),
+    ("i expected it to be bad but it was good", "i expected it to be good but it was bad"),
+    ("it is funny and not boring", "it is boring and not funny"),
+    ("a great cast wasted on a dull script", "a dull cast wasted on a great script"),
+]
+MODEL_KEYS = ("vocab_size", "num_classes", "embed_dim", "hidden_size", "num_layers", "bidirectional", "pooling",
+              "dropout", "padding_idx", "freeze_embedding")
+
+
+def encode(vocab: Vocab, sentences) -> list[np.ndarray]:
+    return [vocab.encode(s) for s in sentences]
+
+
+def batch_of(seqs, idx, pad_id=0):
+    """(ids (T, B), lengths (B,)) for the sequences ``seqs[i]`` for i in idx."""
+    padded, lengths, _ = pad_sequences([seqs[i] for i in idx], pad_id, time_major=True)
+    return padded, lengths
+
+
+def predict_proba(model, seqs, batch: int = 256) -> np.ndarray:
+    """Class probabilities (N, C) in eval mode, in the order of ``seqs``."""
+    was = model.training
+    model.eval()
+    out = []
+    try:
+        for start in range(0, len(seqs), batch):
+            logits = model(*batch_of(seqs, range(start, min(start + batch, len(seqs))))).astype(np.float64)
+            p = np.exp(logits - logits.max(axis=1, keepdims=True))
+            out.append(p / p.sum(axis=1, keepdims=True))
+    finally:
+        model.train(was)
+    return np.concatenate(out)
+
+
+def accuracy(model, seqs, labels) -> float:
+    return float((predict_proba(model, seqs).argmax(axis=1) == np.asarray(labels)).mean())
+
+
+def p_positive(probs: np.ndarray) -> np.ndarray:
+    """P(positive): class 1 for SST-2, classes 3 + 4 for SST-5."""
+    return probs[:, 1] if probs.shape[1] == 2 else probs[:, 3:].sum(axis=1)
+
+
+def probe_table(model, bow, vocab: Vocab, pairs=PROBES) -> list[dict]:
+    """For each pair (a, b): P(positive) of a and b under the RNN and under the bag of words."""
+    sents = [s for pair in pairs for s in pair]
+    seqs = encode(vocab, [s.split() for s in sents])
+    rnn, bag = p_positive(predict_proba(model, seqs)), p_positive(predict_proba(bow, seqs))
+    return [{"a": a, "b": b, "rnn_a": round(float(rnn[2 * i]), 4), "rnn_b": round(float(rnn[2 * i + 1]), 4),
+             "bow_a": round(float(bag[2 * i]), 4), "bow_b": round(float(bag[2 * i + 1]), 4),
+             "same_bag": sorted(a.split()) == sorted(b.split())} for i, (a, b) in enumerate(pairs)]
+
+
+def format_probes(rows) -> str:
+    lines = [f"{'sentence a':40s} {'sentence b':40s}  RNN a  RNN b  BoW a  BoW b"]
+    for r in rows:
+        mark = "  (same bag)" if r["same_bag"] else ""
+        lines.append(f"{r['a']:40s} {r['b']:40s}  {r['rnn_a']:.3f}  {r['rnn_b']:.3f}  {r['bow_a']:.3f}  "
+                     f"{r['bow_b']:.3f}{mark}")
+    return "\n".join(lines)
+
+
+def _build_vocab(train_sents, other_sents, vectors) -> Vocab:
+    """Training tokens, plus (with pretrained vectors) dev/test tokens the vectors know (no labels are read)."""
+    vocab = Vocab.build(train_sents, specials=SPECIALS)
+    if vectors is None:
+        return vocab
+    seen, extra = set(vocab.itos), []
+    for s in other_sents:
+        for w in s:
+            if w not in seen and w in vectors:
+                seen.add(w)
+                extra.append(w)
+    return Vocab(vocab.itos + extra, specials=SPECIALS)
+
+
+def _loss(logits, targets):
+    return cross_entropy(logits, targets)
+
+
+def _batches_fn(seqs, labels, batch):
+    lengths = np.array([len(s) for s in seqs])
+    labels = np.asarray(labels, dtype=np.int64)
+
+    def make(epoch, rng):
+        for idx in bucket_batches(lengths, batch, rng):
+            yield batch_of(seqs, idx), labels[idx]
+    return make
+
+
+def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectional=True, pooling="max",
+                    glove=True, freeze=False, phrases=True, epochs=6, batch=64, lr=2e-3, dropout=0.3, clip=5.0,
+                    patience=3, seed=0, bow=True, bow_epochs=10, limit=None, source=None, progress=False,
+                    verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (dev/test accuracies, BoW test accuracy, probes)."""
+    if dataset not in ("sst2", "sst5"):
+        raise ValueError(f"dataset must be 'sst2' or 'sst5', got {dataset!r}")
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+    binary = dataset == "sst2"
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    splits = {s: load_sst(s, binary=binary, phrases=phrases and s == "train", source=source)
+              for s in ("train", "dev", "test")}
+    if limit is not None:
+        splits = {s: (x[:limit], y[:limit]) for s, (x, y) in splits.items()}
+    vectors = None
+    if glove:
+        from elman.embeddings.vectors import WordVectors
+
+        vectors = WordVectors.load("glove-6b-50d")
+    vocab = _build_vocab(splits["train"][0], splits["dev"][0] + splits["test"][0], vectors)
+    rng = np.random.default_rng(seed)
+    embedding, coverage = None, None
+    if vectors is not None:
+        from elman.embeddings.pretrained import embedding_for_vocab
+
+        embedding, coverage = embedding_for_vocab(vectors, vocab.itos, freeze=freeze, padding_idx=vocab.pad_id,
+                                                  rng=rng)
+    num_classes = 2 if binary else 5
+    model = SequenceClassifier(len(vocab), num_classes, embed_dim=50, hidden_size=hidden, num_layers=layers,
+                               bidirectional=bidirectional, pooling=pooling, dropout=dropout, padding_idx=vocab.pad_id,
+                               freeze_embedding=freeze, rng=rng, embedding=embedding)
+    config = {"model": {k: getattr(model, k) for k in MODEL_KEYS},
+              "train": dict(dataset=dataset, glove=glove, phrases=phrases, epochs=epochs, batch=batch, lr=lr, clip=clip,
+                            patience=patience, seed=seed, bow_epochs=bow_epochs, limit=limit),
+              "glove_coverage": coverage}
+    vocab.save(out / "vocab.json")
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    seqs = {s: encode(vocab, x) for s, (x, _) in splits.items()}
+    labels = {s: y for s, (_, y) in splits.items()}
+
+    def evaluate(m):
+        return {"dev_accuracy": accuracy(m, seqs["dev"], labels["dev"])}
+
+    def report(name):
+        def show(summary):
+            if verbose:
+                print(f"{name}: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
+        return show
+
+    summary = fit(model, _batches_fn(seqs["train"], labels["train"], batch), _loss, evaluate,
+                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_accuracy", clip=clip,
+                  patience=patience, seed=seed, progress=progress)
+    report("rnn")(summary)
+    result = {"dataset": dataset, "dev_accuracy": summary["best"]["dev_accuracy"],
+              "test_accuracy": accuracy(model, seqs["test"], labels["test"]), "best_epoch": summary["best_epoch"],
+              "seconds": summary["seconds"], "glove_coverage": coverage, "vocab_size": len(vocab)}
+    if bow:
+        bag = BagOfWords(len(vocab), num_classes)
+        bow_summary = fit(bag, _batches_fn(seqs["train"], labels["train"], batch), _loss, evaluate,
+                          optimizer=Adam(bag.params, lr=lr), epochs=bow_epochs, out_dir=out, metric="dev_accuracy",
+                          clip=clip, patience=patience, seed=seed, checkpoint="bow.safetensors",
+                          log_name="bow_metrics.jsonl")
+        report("bow")(bow_summary)
+        result.update(bow_dev_accuracy=bow_summary["best"]["dev_accuracy"],
+                      bow_test_accuracy=accuracy(bag, seqs["test"], labels["test"]))
+        result["probes"] = probe_table(model, bag, vocab)
+        (out / "probes.json").write_text(json.dumps(result["probes"], indent=2))
+    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def load_sentiment_run(run_dir):
+    """(model, bag of words or None, vocab, config) of a run written by ``train_sentiment``."""
+    run = Path(run_dir)
+    missing = [n for n in ("config.json", "vocab.json", "model.safetensors") if not (run / n).exists()]
+    if missing:
+        raise FileNotFoundError(f"{run} is not a finished sentiment run: expected config.json, vocab.json and "
+                                f"model.safetensors, missing {', '.join(missing)}")
+    config = json.loads((run / "config.json").read_text())
+    model = load_model(run / "model.safetensors", SequenceClassifier(**config["model"]))
+    bag = None
+    if (run / "bow.safetensors").exists():
+        m = config["model"]
+        bag = load_model(run / "bow.safetensors", BagOfWords(m["vocab_size"], m["num_classes"]))
+    return model, bag, Vocab.load(run / "vocab.json"), config
+
+
+def evaluate_sentiment(run_dir, split="test", *, source=None) -> dict:
+    """Accuracy of the saved RNN (and bag of words, when saved) on an SST split, with the probe table."""
+    model, bag, vocab, config = load_sentiment_run(run_dir)
+    x, y = load_sst(split, binary=config["train"]["dataset"] == "sst2", source=source)
+    limit = config["train"].get("limit")
+    if limit is not None:
+        x, y = x[:limit], y[:limit]
+    seqs = encode(vocab, x)
+    result = {"split": split, "n": len(y), "accuracy": accuracy(model, seqs, y)}
+    if bag is not None:
+        result["bow_accuracy"] = accuracy(bag, seqs, y)
+        result["probes"] = probe_table(model, bag, vocab)
+    return result
+
+
+def add_sentiment_arguments(parser) -> None:
+    parser.add_argument("--dataset", choices=("sst2", "sst5"), default="sst2")
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=1)
+    on_off = argparse.BooleanOptionalAction
+    parser.add_argument("--bidirectional", action=on_off, default=True, help="(default on)")
+    parser.add_argument("--pooling", choices=POOLINGS, default="max")
+    parser.add_argument("--glove", action=on_off, default=True, help="GloVe 50-d initialisation (default on)")
+    parser.add_argument("--phrases", action=on_off, default=True,
+                        help="train on every labelled phrase of the training trees (default on); dev/test: sentences")
+    parser.add_argument("--freeze", action="store_true", help="keep the pretrained embedding fixed")
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--clip", type=float, default=5.0, help="gradient-norm clipping (0: none)")
+    parser.add_argument("--patience", type=int, default=3)
+    parser.add_argument("--bow-epochs", type=int, default=10)
+    parser.add_argument("--no-bow", action="store_true", help="skip the bag-of-words baseline")
+    parser.add_argument("--limit", type=int, default=None, help="use the first N sentences of each split")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="runs/sentiment")
+    parser.add_argument("--progress", action="store_true")
+
+
+def run_sentiment(args) -> int:
+    result = train_sentiment(args.out, dataset=args.dataset, hidden=args.hidden, layers=args.layers,
+                             bidirectional=args.bidirectional, pooling=args.pooling, glove=args.glove,
+                             freeze=args.freeze, phrases=args.phrases, epochs=args.epochs, batch=args.batch, lr=args.lr,
+                             dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
+                             bow=not args.no_bow, bow_epochs=args.bow_epochs, limit=args.limit,
+                             progress=args.progress)
+    probes = result.pop("probes", None)
+    print(json.dumps(result))
+    if probes:
+        print(format_probes(probes))
+    return 0
+
+
+def run_eval(args) -> int:
+    try:
+        result = evaluate_sentiment(args.run_dir, args.split)
+    except FileNotFoundError as err:
+        print(f"elman: {err}", file=sys.stderr)
+        return 2
+    probes = result.pop("probes", None)
+    print(json.dumps(result))
+    if probes:
+        print(format_probes(probes))
+    return 0
