@@ -1,4 +1,4 @@
-"""``elman train sentiment``, ``elman train pos`` and ``elman eval RUN_DIR``: the command-line hooks of the tasks."""
+"""``elman train sentiment|pos|names``, ``elman eval RUN_DIR``, ``elman generate names``: the tasks' CLI hooks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 def add_task_parsers(train_subparsers) -> None:
     """Add the tasks' ``train`` sub-commands (called from ``elman.train.commands.register``)."""
+    from elman.tasks.names import add_names_arguments, run_names
     from elman.tasks.pos import add_pos_arguments, run_pos
     from elman.tasks.sentiment import add_sentiment_arguments, run_sentiment
 
@@ -17,6 +18,9 @@ def add_task_parsers(train_subparsers) -> None:
     pos = train_subparsers.add_parser("pos", help="an RNN part-of-speech tagger on UD English-EWT (17 UPOS tags)")
     add_pos_arguments(pos)
     pos.set_defaults(run=run_pos)
+    names = train_subparsers.add_parser("names", help="a language-conditioned character RNN over surnames")
+    add_names_arguments(names)
+    names.set_defaults(run=run_names)
 
 
 def run_eval(args) -> int:
@@ -32,14 +36,39 @@ def run_eval(args) -> int:
         from elman.tasks.pos import run_pos_eval
 
         return run_pos_eval(args)
+    if task == "names":
+        from elman.tasks.names import run_names_eval
+
+        return run_names_eval(args)
     from elman.tasks.sentiment import run_eval as run_sentiment_eval
 
     return run_sentiment_eval(args)
 
 
+def _run_generate_names(args) -> int:
+    from elman.tasks.names import run_names_generate
+
+    return run_names_generate(args)
+
+
+def register_generate(commands) -> None:
+    """Add ``generate names`` (samples from a trained names run)."""
+    gen = commands.add_parser("generate", help="sample from a trained task run").add_subparsers(
+        dest="generate_task", metavar="TASK", required=True)
+    names = gen.add_parser("names", help="surnames of a language from a names run")
+    names.add_argument("--language", required=True, help="e.g. Russian")
+    names.add_argument("--count", type=int, default=10)
+    names.add_argument("--seed", type=int, default=0)
+    names.add_argument("--run", dest="run_dir", default="runs/names", metavar="RUN_DIR")
+    names.add_argument("--temperature", type=float, default=1.0)
+    names.add_argument("--max-len", type=int, default=20)
+    names.set_defaults(run=_run_generate_names)
+
+
 def register(commands) -> None:
-    """Add ``eval`` (the tasks' ``train`` sub-commands come through ``add_task_parsers``)."""
-    ev = commands.add_parser("eval", help="evaluate a trained task run (sentiment or pos) on a split")
+    """Add ``eval`` and ``generate`` (the tasks' ``train`` sub-commands come through ``add_task_parsers``)."""
+    register_generate(commands)
+    ev = commands.add_parser("eval", help="evaluate a trained task run (sentiment, pos or names) on a split")
     ev.add_argument("run_dir", metavar="RUN_DIR")
     ev.add_argument("--split", choices=("train", "dev", "test"), default="test")
     ev.set_defaults(run=run_eval)

@@ -1,0 +1,247 @@
+"""Language-conditioned surname generation on char-rnn "names": an RNN against a smoothed character trigram.
+
+``train_names(out_dir)`` trains ``ConditionedGenerator`` (condition "h0" or "input") with ``fit`` on <bos>+name →
+name+<eos>, keeping the lowest dev NLL. Both models are scored on the same held-out names and the same characters
+(every character of the name and the final <eos>): mean negative log-likelihood per character, in nats. The
+baseline, ``TrigramModel``, is a hierarchy of Dirichlet-smoothed estimates (each a valid distribution):
+
+    P_l(c|a,b) = (n_l(abc) + α₄ P_l(c|b)) / (n_l(ab) + α₄)     P_l(c|b) = (n_l(bc) + α₃ P(c|a,b)) / (n_l(b) + α₃)
+    P(c|a,b)   = (n(abc) + α₂ P(c|b)) / (n(ab) + α₂)            P(c|b)   = (n(bc) + α₁ P(c)) / (n(b) + α₁)
+    P(c)       = (n(c) + 1) / (N + V)
+
+(n_l: counts in language l, n: all languages), the α tuned on dev by coordinate search over a log grid. The run
+folder holds config.json (``"task": "names"``), vocab.json, model.safetensors, metrics.jsonl and summary.json.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from elman.data.batching import bucket_batches, pad_sequences
+from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
+from elman.data.text import Vocab
+from elman.io.checkpoint import load_model
+from elman.models.generator import ConditionedGenerator
+from elman.nn.losses import cross_entropy
+from elman.optim import Adam
+from elman.train.supervised import fit
+
+GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
+
+
+class TrigramModel:
+    """Counts from ``(ids, targets, languages)`` (``encode_names``); ``prob(l, a, b, c)`` broadcasts."""
+
+    def __init__(self, data, vocab_size: int, n_languages: int, bos_id: int, alphas=(1.0, 1.0, 1.0, 1.0)):
+        self.V, self.n_languages, self.bos_id, self.alphas = int(vocab_size), int(n_languages), bos_id, alphas
+        lang, a, b, c = self.events(data)
+        V = self.V
+        self.tables = {k: np.unique(key, return_counts=True) for k, key in {
+            "l3": ((lang * V + a) * V + b) * V + c, "l3c": (lang * V + a) * V + b, "l2": (lang * V + b) * V + c,
+            "l2c": lang * V + b, "g3": (a * V + b) * V + c, "g3c": a * V + b, "g2": b * V + c, "g2c": b,
+            "g1": c}.items()}
+        self.total = len(c)
+
+    def events(self, data):
+        """(language, c₋₂, c₋₁, c) int64 arrays, one per predicted character (name + <eos>), contexts from <bos>."""
+        out = [[], [], [], []]
+        for ids, targets, lang in zip(*data):
+            prev = np.concatenate([[self.bos_id], ids])  # <bos> <bos> name
+            out[0].append(np.full(len(targets), lang))
+            out[1].append(prev[:-1])
+            out[2].append(ids)
+            out[3].append(targets)
+        return tuple(np.concatenate(x).astype(np.int64) for x in out)
+
+    def _n(self, table, key):
+        keys, counts = self.tables[table]
+        key = np.asarray(key)
+        i = np.clip(np.searchsorted(keys, key), 0, len(keys) - 1)
+        return np.where(keys[i] == key, counts[i], 0).astype(np.float64)
+
+    def prob(self, lang, a, b, c, alphas=None):
+        a1, a2, a3, a4 = self.alphas if alphas is None else alphas
+        lang, a, b, c = (np.asarray(x, dtype=np.int64) for x in (lang, a, b, c))
+        V = self.V
+        p = (self._n("g1", c) + 1.0) / (self.total + V)
+        p = (self._n("g2", b * V + c) + a1 * p) / (self._n("g2c", b) + a1)
+        p = (self._n("g3", (a * V + b) * V + c) + a2 * p) / (self._n("g3c", a * V + b) + a2)
+        p = (self._n("l2", (lang * V + b) * V + c) + a3 * p) / (self._n("l2c", lang * V + b) + a3)
+        return (self._n("l3", ((lang * V + a) * V + b) * V + c) + a4 * p) / (self._n("l3c", (lang * V + a) * V + b)
+                                                                              + a4)
+
+    def nll(self, data, alphas=None) -> float:
+        """Mean −log P per predicted character (nats) over ``data``."""
+        return float(-np.log(self.prob(*self.events(data), alphas=alphas)).mean())
+
+    def tune(self, dev, rounds: int = 3) -> dict:
+        """Coordinate search of the four α over ``GRID`` minimising dev NLL; sets and returns them."""
+        alphas = list(self.alphas)
+        for _ in range(rounds):
+            for k in range(4):
+                scores = [self.nll(dev, alphas[:k] + [g] + alphas[k + 1:]) for g in GRID]
+                alphas[k] = GRID[int(np.argmin(scores))]
+        self.alphas = tuple(alphas)
+        return {"alphas": self.alphas, "dev_nll": self.nll(dev)}
+
+
+def batch_of(data, idx, pad_id=0):
+    """((ids (T, B), languages (B,), lengths (B,)), targets (T, B) padded with -100)."""
+    ids, targets, langs = data
+    padded, lengths, _ = pad_sequences([ids[i] for i in idx], pad_id, time_major=True)
+    tg = pad_sequences([targets[i] for i in idx], -100, time_major=True)[0]
+    return (padded, langs[list(idx)], lengths), tg
+
+
+def rnn_nll(model, data, batch=512) -> float:
+    """Mean −log P per predicted character (nats, <eos> included) of ``model`` over ``data`` (eval mode)."""
+    was = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        n = len(data[0])
+        for start in range(0, n, batch):
+            inputs, tg = batch_of(data, range(start, min(start + batch, n)))
+            loss, _ = cross_entropy(model(*inputs), tg, reduction="sum")
+            total, count = total + float(loss), count + int((tg != -100).sum())
+    finally:
+        model.train(was)
+    return total / count
+
+
+def _loss(logits, targets):
+    return cross_entropy(logits, targets, ignore_index=-100)
+
+
+def _splits(seed, limit):
+    splits = split_names(load_names(), seed=seed)
+    if limit is not None:  # a small subset with every language kept: every k-th name
+        splits = {s: d[::max(1, len(d) // limit)][:limit] for s, d in splits.items()}
+    return splits
+
+
+def baseline(vocab, data) -> tuple[TrigramModel, dict]:
+    tri = TrigramModel(data["train"], len(vocab), len(LANGUAGES), vocab.bos_id)
+    return tri, tri.tune(data["dev"])
+
+
+def train_names(out_dir, *, condition="h0", embed=32, hidden=192, layers=1, cond_dim=16, epochs=30, batch=64,
+                lr=3e-3, dropout=0.1, clip=5.0, patience=4, seed=0, limit=None, max_minutes=None,
+                progress=False, verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    splits = _splits(seed, limit)
+    vocab = build_char_vocab([n for n, _ in splits["train"]])
+    data = {s: encode_names(vocab, d) for s, d in splits.items()}
+    rng = np.random.default_rng(seed)
+    model = ConditionedGenerator(len(vocab), len(LANGUAGES), embed, hidden, layers, condition, cond_dim, dropout,
+                                 vocab.pad_id, vocab.bos_id, vocab.eos_id, rng=rng)
+    config = {"task": "names", "model": model.config(), "languages": list(LANGUAGES),
+              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed, limit=limit,
+                            max_minutes=max_minutes)}
+    vocab.save(out / "vocab.json")
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    lengths = np.array([len(x) for x in data["train"][0]])
+
+    def batches(epoch, brng):
+        for idx in bucket_batches(lengths, batch, brng):
+            yield batch_of(data["train"], idx)
+
+    summary = fit(model, batches, _loss, lambda m: {"dev_nll": rnn_nll(m, data["dev"])},
+                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_nll",
+                  higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
+                  max_minutes=max_minutes)
+    tri, tuned = baseline(vocab, data)
+    result = {"task": "names", "condition": condition, "names": {s: len(d) for s, d in splits.items()},
+              "dev_nll": summary["best"]["dev_nll"], "test_nll": rnn_nll(model, data["test"]),
+              "trigram_dev_nll": tuned["dev_nll"], "trigram_test_nll": tri.nll(data["test"]),
+              "trigram_alphas": [round(a, 4) for a in tuned["alphas"]], "best_epoch": summary["best_epoch"],
+              "epochs_run": summary["epochs_run"], "seconds": summary["seconds"], "vocab_size": len(vocab)}
+    result["relative_improvement"] = 1 - result["test_nll"] / result["trigram_test_nll"]
+    if verbose:
+        print(f"names: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
+    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def load_names_run(run_dir):
+    """(model, vocab, config) of a finished names run."""
+    run = Path(run_dir)
+    missing = [n for n in ("config.json", "vocab.json", "model.safetensors") if not (run / n).exists()]
+    if missing:
+        raise FileNotFoundError(f"{run} is not a finished names run: missing {', '.join(missing)}")
+    config = json.loads((run / "config.json").read_text())
+    if config.get("task") != "names":
+        raise ValueError(f"{run} is not a names run: expected task 'names' in config.json, got {config.get('task')!r}")
+    return load_model(run / "model.safetensors", ConditionedGenerator(**config["model"])), \
+        Vocab.load(run / "vocab.json"), config
+
+
+def evaluate_names(run_dir, split="test") -> dict:
+    """NLL/char of a saved generator and of the trigram baseline (refit on the run's train split) on ``split``."""
+    model, vocab, config = load_names_run(run_dir)
+    splits = _splits(config["train"]["seed"], config["train"].get("limit"))
+    data = {s: encode_names(vocab, d) for s, d in splits.items()}
+    tri, _ = baseline(vocab, data)
+    result = {"task": "names", "split": split, "names": len(splits[split]),
+              "chars": int(sum(len(t) for t in data[split][1])), "nll": rnn_nll(model, data[split]),
+              "trigram_nll": tri.nll(data[split])}
+    result["relative_improvement"] = 1 - result["nll"] / result["trigram_nll"]
+    return result
+
+
+def generate_names(run_dir, language, count=10, seed=0, temperature=1.0, max_len=20) -> list[str]:
+    model, vocab, config = load_names_run(run_dir)
+    rng = np.random.default_rng(seed)
+    lang = config["languages"].index(language)
+    return ["".join(vocab.decode(model.sample(lang, rng, temperature, max_len, banned=(vocab.unk_id,))))
+            for _ in range(count)]
+
+
+def add_names_arguments(parser) -> None:
+    parser.add_argument("--condition", choices=("h0", "input"), default="h0",
+                        help="the language as the initial hidden state or as an input at every step")
+    for flag, kind, default in (("--embed", int, 32), ("--hidden", int, 192), ("--layers", int, 1),
+                                ("--cond-dim", int, 16), ("--epochs", int, 30), ("--batch", int, 64),
+                                ("--lr", float, 3e-3), ("--dropout", float, 0.1), ("--clip", float, 5.0),
+                                ("--patience", int, 4), ("--max-minutes", float, None), ("--limit", int, None),
+                                ("--seed", int, 0)):
+        parser.add_argument(flag, type=kind, default=default)
+    parser.add_argument("--out", default="runs/names")
+    parser.add_argument("--progress", action="store_true")
+
+
+def run_names(args) -> int:
+    result = train_names(args.out, condition=args.condition, embed=args.embed, hidden=args.hidden,
+                         layers=args.layers, cond_dim=args.cond_dim, epochs=args.epochs, batch=args.batch, lr=args.lr,
+                         dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
+                         limit=args.limit, max_minutes=args.max_minutes, progress=args.progress)
+    print(json.dumps(result))
+    return 0
+
+
+def run_names_eval(args) -> int:
+    try:
+        print(json.dumps(evaluate_names(args.run_dir, args.split)))
+    except FileNotFoundError as err:
+        print(f"elman: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_names_generate(args) -> int:
+    if args.language not in LANGUAGES:
+        print(f"elman: unknown language {args.language!r}; expected one of {', '.join(LANGUAGES)}", file=sys.stderr)
+        return 2
+    try:
+        names = generate_names(args.run_dir, args.language, args.count, args.seed, args.temperature, args.max_len)
+    except FileNotFoundError as err:
+        print(f"elman: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(names))
+    return 0

@@ -1,0 +1,111 @@
+"""The names dataset, the conditioned generator's gradients and learning, the trigram baseline, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from elman.cli import main
+from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
+from elman.gradcheck import gradcheck
+from elman.models.generator import ConditionedGenerator
+from elman.nn.losses import cross_entropy
+from elman.optim import Adam
+from elman.tasks.names import TrigramModel, batch_of, rnn_nll
+from elman.train.supervised import fit
+
+DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent")) / "char-rnn-names"
+needs_names = pytest.mark.skipif(not (DATA / "Russian.txt").is_file(), reason="needs ELMAN_DATA_DIR with names")
+
+
+@needs_names
+def test_loader_counts_and_split():
+    pairs = load_names()
+    assert len(pairs) == 20074 and {lang for _, lang in pairs} == set(LANGUAGES) and len(LANGUAGES) == 18
+    assert sum(lang == "Russian" for _, lang in pairs) == 9408
+    splits = split_names(pairs, seed=0)
+    assert sum(len(d) for d in splits.values()) == len({p for p in pairs})
+    assert splits == split_names(pairs, seed=0) and splits != split_names(pairs, seed=1)
+    train = {p for p in splits["train"]}
+    assert not train & set(splits["test"]) and not train & set(splits["dev"])
+    for lang in LANGUAGES:
+        n = {s: sum(x == lang for _, x in d) for s, d in splits.items()}
+        assert n["train"] >= 0.75 * sum(n.values()) and n["test"] >= 1
+
+
+@pytest.mark.parametrize("condition", ["h0", "input"])
+def test_generator_gradients(condition):
+    model = ConditionedGenerator(9, 3, embed_dim=4, hidden_size=5, num_layers=2, condition=condition, cond_dim=3,
+                                 dtype="float64", rng=np.random.default_rng(0))
+    noise = np.random.default_rng(1)
+    for name, value in model.params.items():
+        if name != "embed.weight":  # keep the padding row at zero (it is not trained)
+            value += noise.normal(0, 0.3, value.shape)
+    rng = np.random.default_rng(2)
+    ids, classes, lengths = rng.integers(1, 9, (5, 4)), np.array([0, 2, 1, 2]), np.array([5, 3, 1, 4])
+    targets = rng.integers(0, 9, (5, 4))
+    targets[np.arange(5)[:, None] >= lengths] = -100
+    model.zero_grad()
+    _, d = cross_entropy(model(ids, classes, lengths), targets)
+    model.backward(d)
+    errors = gradcheck(lambda: cross_entropy(model(ids, classes, lengths), targets)[0], dict(model.params),
+                       {k: model.grads[k].copy() for k in model.params})
+    assert max(errors.values()) < 1e-5
+
+
+def test_trigram_probabilities_sum_to_one():
+    vocab = build_char_vocab(["abc", "abd", "bca"])
+    data = encode_names(vocab, [("abc", "Arabic"), ("abd", "Chinese"), ("bca", "Arabic")])
+    tri = TrigramModel(data, len(vocab), len(LANGUAGES), vocab.bos_id, alphas=(0.5, 2.0, 1.0, 0.3))
+    c = np.arange(len(vocab))
+    for lang, a, b in [(0, vocab.bos_id, vocab.bos_id), (0, vocab.stoi["a"], vocab.stoi["b"]), (1, 5, 6), (17, 4, 4)]:
+        assert tri.prob(lang, a, b, c).sum() == pytest.approx(1.0, abs=1e-12)
+    assert tri.nll(data) < np.log(len(vocab))
+
+
+def test_tiny_synthetic_task_learned(tmp_path):
+    # language 0 names are "ab…", language 1 names "ba…": only the condition tells the first character
+    pairs = [("abab"[: 2 + i % 3], "Arabic") for i in range(30)] + [("baba"[: 2 + i % 3], "Chinese") for i in range(30)]
+    vocab = build_char_vocab([n for n, _ in pairs])
+    data = encode_names(vocab, pairs)
+    for condition in ("h0", "input"):
+        model = ConditionedGenerator(len(vocab), 18, embed_dim=8, hidden_size=16, condition=condition,
+                                     rng=np.random.default_rng(0))
+        before = rnn_nll(model, data)
+
+        def batches(epoch, rng):
+            for idx in np.array_split(rng.permutation(60), 4):
+                yield batch_of(data, idx)
+
+        fit(model, batches, lambda z, t: cross_entropy(z, t), lambda m: {"nll": rnn_nll(m, data)},
+            optimizer=Adam(model.params, lr=0.03), epochs=40, out_dir=tmp_path / condition, metric="nll",
+            higher_is_better=False, seed=0)
+        assert rnn_nll(model, data) < 0.35 < before
+        first = {"".join(vocab.decode(model.sample(lang, np.random.default_rng(s), 0.5)))[:1]
+                 for lang in (0, 1) for s in range(3)}
+        assert first == {"a", "b"}
+
+
+@needs_names
+def test_cli_train_eval_generate(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "names", "--epochs", "1", "--limit", "300", "--hidden", "16", "--embed", "8",
+                 "--out", str(run)]) == 0
+    trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert trained["task"] == "names" and trained["names"]["train"] == 300
+    assert trained["test_nll"] > 0 and trained["trigram_test_nll"] > 0
+    assert json.loads((run / "config.json").read_text())["task"] == "names"
+    assert main(["eval", str(run)]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["nll"] == pytest.approx(trained["test_nll"], rel=1e-5)
+    assert evaluated["trigram_nll"] == pytest.approx(trained["trigram_test_nll"], rel=1e-9)
+    argv = ["generate", "names", "--language", "Russian", "--count", "5", "--seed", "0", "--run", str(run)]
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    assert main(argv) == 0
+    assert capsys.readouterr().out == first and len(first.splitlines()) == 5
+    assert main(["generate", "names", "--language", "Klingon", "--run", str(run)]) == 2
