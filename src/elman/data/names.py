@@ -8,7 +8,7 @@ name. ``build_char_vocab`` gives a ``Vocab`` of characters with ``<pad>``, ``<un
 
     >>> vocab = build_char_vocab(["Abe", "Bo"])
     >>> vocab.itos[:4], len(vocab)
-    (['<pad>', '<unk>', '<bos>', '<eos>'], 8)
+    (['<pad>', '<unk>', '<bos>', '<eos>'], 9)
 """
 
 from __future__ import annotations
