@@ -59,27 +59,7 @@ class SequenceClassifier(Module):
                                                    dtype=dtype, rng=rng))
         self.dtype = self.rnn.dtype
         if self.freeze_embedding:  # frozen rows are not trained: keep them out of what an optimiser sees
-            del self.params["embed.weight"], self.grads["embed.weight"]
-
-    def trainable_params(self) -> dict[str, np.ndarray]:
-        return self.params
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        state = super().state_dict()
-        state["embed.weight"] = self.embed.params["weight"].copy()
-        return state
-
-    def load_state_dict(self, state: dict, strict: bool = True) -> None:
-        """Like Module's, the frozen embedding (kept out of ``params``) included."""
-        state = dict(state)
-        if "embed.weight" not in self.params:
-            weight = state.pop("embed.weight", None)
-            if weight is None and strict:
-                raise ValueError("Error(s) in loading state_dict for SequenceClassifier:\n\tMissing key(s): "
-                                 "embed.weight")
-            if weight is not None:
-                self.embed.load_state_dict({"weight": weight})
-        super().load_state_dict(state, strict)
+            self.freeze("embed.weight")
 
     def forward(self, ids, lengths=None):
         """ids (T, B) int, lengths (B,) in [1, T] or None (all T) → logits (B, C)."""

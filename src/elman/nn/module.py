@@ -17,10 +17,19 @@ class Module:
         self.grads: dict[str, np.ndarray] = {}
         self.training = True
         self._modules: dict[str, Module] = {}
+        self.frozen: dict[str, np.ndarray] = {}  # parameters kept out of training, still saved and loaded
 
     def register_parameter(self, name: str, value: np.ndarray) -> None:
         self.params[name] = value
         self.grads[name] = np.zeros_like(value)
+
+    def freeze(self, name: str) -> None:
+        """Move parameter ``name`` out of ``params`` and ``grads`` (what optimisers and clipping see) into
+        ``frozen``; state dicts still save and load it."""
+        if name not in self.params:
+            raise KeyError(f"no trainable parameter named {name!r}; expected one of {sorted(self.params)}")
+        self.frozen[name] = self.params.pop(name)
+        del self.grads[name]
 
     def add_module(self, name: str, module: Module) -> Module:
         self._modules[name] = module
@@ -52,23 +61,25 @@ class Module:
         return sum(p.size for p in self.params.values())
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter, by torch's names."""
-        return {name: value.copy() for name, value in self.params.items()}
+        """A copy of every parameter, frozen ones included, by torch's names."""
+        return {name: value.copy() for name, value in {**self.params, **self.frozen}.items()}
 
     def load_state_dict(self, state: dict, strict: bool = True) -> None:
-        """Copy ``state`` into the parameters, in place. All problems are listed before anything changes."""
-        missing = [k for k in self.params if k not in state]
-        unexpected = [k for k in state if k not in self.params]
+        """Copy ``state`` into the parameters (frozen ones included), in place. All problems are listed
+        before anything changes."""
+        targets = {**self.params, **self.frozen}
+        missing = [k for k in targets if k not in state]
+        unexpected = [k for k in state if k not in targets]
         problems = []
         if strict and missing:
             problems.append(f"Missing key(s): {', '.join(missing)}")
         if strict and unexpected:
             problems.append(f"Unexpected key(s): {', '.join(unexpected)}")
         for name, value in state.items():
-            if name not in self.params:
+            if name not in targets:
                 continue
             value = np.asarray(value)
-            target = self.params[name]
+            target = targets[name]
             if value.shape != target.shape:
                 problems.append(f"size mismatch for {name}: expected {target.shape}, got {value.shape}")
             elif value.dtype != target.dtype:
@@ -78,8 +89,8 @@ class Module:
         if problems:
             raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for name, value in state.items():
-            if name in self.params:
-                self.params[name][...] = value
+            if name in targets:
+                targets[name][...] = value
 
 
 class CachedModule(Module):
