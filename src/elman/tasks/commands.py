@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from elman.tasks.runs import run_task
+
 
 def add_task_parsers(train_subparsers) -> None:
     """Add the tasks' ``train`` sub-commands (called from ``elman.train.commands.register``)."""
@@ -29,7 +31,7 @@ def run_eval(args) -> int:
     task = "sentiment"
     if config.is_file():
         try:
-            task = json.loads(config.read_text()).get("task", "sentiment")
+            task = run_task(json.loads(config.read_text()))
         except (ValueError, AttributeError):
             task = "sentiment"
     if task == "pos":

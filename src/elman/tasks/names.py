@@ -28,6 +28,7 @@ from elman.io.checkpoint import load_model
 from elman.models.generator import ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
+from elman.tasks.runs import open_run
 from elman.train.supervised import fit
 
 GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
@@ -171,13 +172,7 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=192, layers=1, cond
 
 def load_names_run(run_dir):
     """(model, vocab, config) of a finished names run."""
-    run = Path(run_dir)
-    missing = [n for n in ("config.json", "vocab.json", "model.safetensors") if not (run / n).exists()]
-    if missing:
-        raise FileNotFoundError(f"{run} is not a finished names run: missing {', '.join(missing)}")
-    config = json.loads((run / "config.json").read_text())
-    if config.get("task") != "names":
-        raise ValueError(f"{run} is not a names run: expected task 'names' in config.json, got {config.get('task')!r}")
+    run, config = open_run(run_dir, "names")
     return load_model(run / "model.safetensors", ConditionedGenerator(**config["model"])), \
         Vocab.load(run / "vocab.json"), config
 

@@ -25,6 +25,7 @@ from elman.io.checkpoint import load_model
 from elman.models.tagger import SequenceTagger, shapes_of
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
+from elman.tasks.runs import open_run
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
@@ -194,14 +195,7 @@ def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, 
 
 def load_pos_run(run_dir):
     """(model, vocab, config) of a finished pos run."""
-    run = Path(run_dir)
-    missing = [n for n in ("config.json", "vocab.json", "model.safetensors") if not (run / n).exists()]
-    if missing:
-        raise FileNotFoundError(f"{run} is not a finished pos run: expected config.json, vocab.json and "
-                                f"model.safetensors, missing {', '.join(missing)}")
-    config = json.loads((run / "config.json").read_text())
-    if config.get("task") != "pos":
-        raise ValueError(f"{run} is not a pos run: expected task 'pos' in config.json, got {config.get('task')!r}")
+    run, config = open_run(run_dir, "pos")
     model = load_model(run / "model.safetensors", SequenceTagger(**config["model"]))
     return model, Vocab.load(run / "vocab.json"), config
 

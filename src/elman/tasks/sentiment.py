@@ -26,6 +26,7 @@ from elman.io.checkpoint import load_model
 from elman.models.classifier import POOLINGS, BagOfWords, SequenceClassifier
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
+from elman.tasks.runs import open_run
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
@@ -201,12 +202,7 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
 
 def load_sentiment_run(run_dir):
     """(model, bag of words or None, vocab, config) of a run written by ``train_sentiment``."""
-    run = Path(run_dir)
-    missing = [n for n in ("config.json", "vocab.json", "model.safetensors") if not (run / n).exists()]
-    if missing:
-        raise FileNotFoundError(f"{run} is not a finished sentiment run: expected config.json, vocab.json and "
-                                f"model.safetensors, missing {', '.join(missing)}")
-    config = json.loads((run / "config.json").read_text())
+    run, config = open_run(run_dir, "sentiment")
     model = load_model(run / "model.safetensors", SequenceClassifier(**config["model"]))
     bag = None
     if (run / "bow.safetensors").exists():

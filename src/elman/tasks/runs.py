@@ -1,0 +1,27 @@
+"""A finished task run on disk: its folder, checked, and its config.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RUN_FILES = ("config.json", "vocab.json", "model.safetensors")
+
+
+def run_task(config: dict) -> str:
+    """The task a run's config records; the sentiment task's runs were written without the field."""
+    return config.get("task", "sentiment")
+
+
+def open_run(run_dir, task: str) -> tuple[Path, dict]:
+    """(folder, config) of a finished run of ``task``; a clear error if files are missing or the task differs."""
+    run = Path(run_dir)
+    missing = [name for name in RUN_FILES if not (run / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{run} is not a finished {task} run: expected {', '.join(RUN_FILES)}, "
+                                f"missing {', '.join(missing)}")
+    config = json.loads((run / "config.json").read_text())
+    if run_task(config) != task:
+        raise ValueError(f"{run} is not a {task} run: expected task {task!r} in config.json, "
+                         f"got {run_task(config)!r}")
+    return run, config
