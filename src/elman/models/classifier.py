@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.models.padded import padded_batch
 from elman.nn.layers import Dropout, Embedding, Linear
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
@@ -63,15 +64,9 @@ class SequenceClassifier(Module):
 
     def forward(self, ids, lengths=None):
         """ids (T, B) int, lengths (B,) in [1, T] or None (all T) → logits (B, C)."""
-        ids = np.asarray(ids)
-        if ids.ndim != 2:
-            raise ValueError(f"ids must be time-major (T, B), got shape {ids.shape}")
+        ids, lengths, mask = padded_batch(ids, lengths)  # mask (T, B)
         T, B = ids.shape
-        lengths = np.full(B, T, dtype=np.int64) if lengths is None else np.asarray(lengths, dtype=np.int64)
-        if lengths.shape != (B,):
-            raise ValueError(f"lengths must have shape ({B},) (one per column of ids), got {lengths.shape}")
         output, h_n = self.rnn(self.embed(ids), None, lengths)
-        mask = np.arange(T)[:, None] < lengths[None, :]  # (T, B)
         D = self.rnn.num_directions
         if self.pooling == "last":
             pooled = np.concatenate(list(h_n[-D:]), axis=-1)  # (B, D·H)
@@ -122,14 +117,7 @@ class BagOfWords(Module):
         self._cache = None
 
     def forward(self, ids, lengths=None):
-        ids = np.asarray(ids)
-        if ids.ndim != 2:
-            raise ValueError(f"ids must be time-major (T, B), got shape {ids.shape}")
-        T, B = ids.shape
-        lengths = np.full(B, T, dtype=np.int64) if lengths is None else np.asarray(lengths, dtype=np.int64)
-        if lengths.shape != (B,):
-            raise ValueError(f"lengths must have shape ({B},), got {lengths.shape}")
-        mask = np.arange(T)[:, None] < lengths[None, :]
+        ids, lengths, mask = padded_batch(ids, lengths)
         self._cache = (ids, mask)
         return (self.params["weight"][ids] * mask[..., None]).sum(axis=0) + self.params["bias"]
 

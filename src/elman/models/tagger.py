@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.models.padded import padded_batch
 from elman.nn.layers import Dropout, Embedding, Linear
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
@@ -98,14 +99,8 @@ class SequenceTagger(Module):
 
     def forward(self, ids, lengths=None, shapes=None):
         """ids (T, B) int, lengths (B,) in [1, T] or None (all T), shapes (T, B) int → logits (T, B, n_tags)."""
-        ids = np.asarray(ids)
-        if ids.ndim != 2:
-            raise ValueError(f"ids must be time-major (T, B), got shape {ids.shape}")
+        ids, lengths, mask = padded_batch(ids, lengths)
         T, B = ids.shape
-        lengths = np.full(B, T, dtype=np.int64) if lengths is None else np.asarray(lengths, dtype=np.int64)
-        if lengths.shape != (B,):
-            raise ValueError(f"lengths must have shape ({B},) (one per column of ids), got {lengths.shape}")
-        mask = np.arange(T)[:, None] < lengths[None, :]
         if self.training and self.word_dropout > 0:
             drop = mask & (self.rng.random((T, B)) < self.word_dropout)
             ids = np.where(drop, self.unk_idx, ids)
