@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -25,6 +26,14 @@ def add_task_parsers(train_subparsers) -> None:
     names.set_defaults(run=run_names)
 
 
+# task name -> (module, evaluation function); each task module adds its own line here.
+EVALUATORS = {
+    "sentiment": ("elman.tasks.sentiment", "run_eval"),
+    "pos": ("elman.tasks.pos", "run_pos_eval"),
+    "names": ("elman.tasks.names", "run_names_eval"),
+}
+
+
 def run_eval(args) -> int:
     """Evaluate RUN_DIR with the task recorded in its config.json (``"task"``; runs without one are sentiment)."""
     config = Path(args.run_dir) / "config.json"
@@ -34,17 +43,8 @@ def run_eval(args) -> int:
             task = run_task(json.loads(config.read_text()))
         except (ValueError, AttributeError):
             task = "sentiment"
-    if task == "pos":
-        from elman.tasks.pos import run_pos_eval
-
-        return run_pos_eval(args)
-    if task == "names":
-        from elman.tasks.names import run_names_eval
-
-        return run_names_eval(args)
-    from elman.tasks.sentiment import run_eval as run_sentiment_eval
-
-    return run_sentiment_eval(args)
+    module, function = EVALUATORS.get(task, EVALUATORS["sentiment"])
+    return getattr(importlib.import_module(module), function)(args)
 
 
 def _run_generate_names(args) -> int:
