@@ -8,6 +8,7 @@ import sys
 
 import elman
 from elman.analysis.claims import runner as claims_commands
+from elman.chapter import commands as chapter_commands
 from elman.data import commands as data_commands
 from elman.embeddings import commands as embeddings_commands
 from elman.tasks import commands as task_commands
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     embeddings_commands.register(commands)
     claims_commands.register(commands)
     task_commands.register(commands)
+    chapter_commands.register(commands)
     return parser
 
 

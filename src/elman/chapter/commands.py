@@ -1,0 +1,34 @@
+"""``elman chapter``: serve the interactive chapter on this machine and open it in the browser."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import webbrowser
+
+MISSING = ("the chapter needs FastAPI and uvicorn: expected them installed, got {error}. "
+           "Install them with: pip install -e '.[chapter]'")
+
+
+def run_chapter(args) -> int:
+    try:
+        import uvicorn
+
+        from elman.chapter.app import create_app
+    except ImportError as error:
+        print(f"elman chapter: {MISSING.format(error=error)}", file=sys.stderr)
+        return 2
+    url = f"http://{args.host}:{args.port}/"
+    print(f"elman chapter: serving on {url} (Ctrl-C to stop)")
+    if not args.no_browser:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def register(commands) -> None:
+    chapter = commands.add_parser("chapter", help="the interactive chapter in the browser, every number live")
+    chapter.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    chapter.add_argument("--port", type=int, default=8000)
+    chapter.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    chapter.set_defaults(run=run_chapter)

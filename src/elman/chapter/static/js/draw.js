@@ -1,0 +1,138 @@
+// Small drawing helpers for the widgets: numbers with their exact value attached, line charts, heat maps.
+// The page draws what the server computed; nothing here does maths beyond placing points.
+
+const SVG = "http://www.w3.org/2000/svg";
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function svg(tag, attrs = {}) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+// A readable rendering of a number: fixed for ordinary sizes, scientific for tiny or huge ones.
+export function fmt(x, digits = 3) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  if (!Number.isFinite(x)) return x > 0 ? "∞" : "−∞";
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(Math.max(1, digits - 1)).replace("-", "−");
+  return x.toFixed(digits).replace("-", "−");
+}
+
+// A number on the page that tests can read back exactly: data-key names it, data-value holds it unrounded.
+export function num(key, value, digits = 3, cls = "num") {
+  return el("span", { class: cls, "data-key": key, "data-value": String(value) }, fmt(value, digits));
+}
+
+export function errorBox(error) {
+  return el("p", { class: "error", role: "alert" }, String(error.message ?? error));
+}
+
+// Line chart. series: [{label, x: [...], y: [...], color, dash}]; logY draws log10 of positive values.
+export function lineChart({ series, width = 520, height = 260, logY = false, xLabel = "", yLabel = "", title = "" }) {
+  const pad = { l: 58, r: 12, t: title ? 22 : 10, b: 36 };
+  const root = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img" });
+  if (title) root.append(text(width / 2, 14, title, "middle"));
+  const ty = (v) => (logY ? Math.log10(v) : v);
+  const points = series.flatMap((s) => s.x.map((x, i) => [x, s.y[i]])).filter(([, y]) => Number.isFinite(y) && (!logY || y > 0));
+  if (!points.length) return root;
+  let [x0, x1] = extent(points.map((p) => p[0]));
+  let [y0, y1] = extent(points.map((p) => ty(p[1])));
+  if (x0 === x1) x1 = x0 + 1;
+  if (y0 === y1) { y0 -= 1; y1 += 1; }
+  if (logY) { y0 = Math.floor(y0); y1 = Math.ceil(y1); }
+  const sx = (x) => pad.l + ((x - x0) / (x1 - x0)) * (width - pad.l - pad.r);
+  const sy = (y) => height - pad.b - ((y - y0) / (y1 - y0)) * (height - pad.t - pad.b);
+  const ticks = logY ? range(y0, y1, Math.max(1, Math.ceil((y1 - y0) / 6))) : niceTicks(y0, y1, 5);
+  for (const t of ticks) {
+    root.append(svg("line", { class: "grid", x1: pad.l, x2: width - pad.r, y1: sy(t), y2: sy(t) }));
+    root.append(text(pad.l - 6, sy(t) + 4, logY ? `1e${t}` : fmt(t, 2), "end"));
+  }
+  for (const t of niceTicks(x0, x1, 6)) root.append(text(sx(t), height - pad.b + 14, fmt(t, Number.isInteger(t) ? 0 : 2), "middle"));
+  root.append(svg("line", { class: "axis", x1: pad.l, x2: pad.l, y1: pad.t, y2: height - pad.b }));
+  root.append(svg("line", { class: "axis", x1: pad.l, x2: width - pad.r, y1: height - pad.b, y2: height - pad.b }));
+  if (xLabel) root.append(text((pad.l + width - pad.r) / 2, height - 4, xLabel, "middle"));
+  if (yLabel) {
+    const label = text(12, (pad.t + height - pad.b) / 2, yLabel, "middle");
+    label.setAttribute("transform", `rotate(-90 12 ${(pad.t + height - pad.b) / 2})`);
+    root.append(label);
+  }
+  series.forEach((s, k) => {
+    const color = s.color ?? PALETTE[k % PALETTE.length];
+    const d = s.x.map((x, i) => [x, s.y[i]]).filter(([, y]) => Number.isFinite(y) && (!logY || y > 0))
+      .map(([x, y], i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(ty(y)).toFixed(1)}`).join("");
+    root.append(svg("path", { d, fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": s.dash ?? "" }));
+    const lx = width - pad.r - 6, ly = pad.t + 14 + 14 * k;
+    root.append(svg("line", { x1: lx - 118, x2: lx - 100, y1: ly - 4, y2: ly - 4, stroke: color, "stroke-width": 2, "stroke-dasharray": s.dash ?? "" }));
+    root.append(text(lx - 96, ly, s.label ?? "", "start"));
+  });
+  return root;
+}
+
+// Heat map of matrix[row][col]; diverging colours around zero unless diverging is false.
+export function heatMap({ matrix, rowLabels = [], colLabels = [], width = 520, cell = 14, diverging = true, title = "" }) {
+  const rows = matrix.length, cols = rows ? matrix[0].length : 0;
+  const left = rowLabels.length ? 64 : 6, top = (title ? 20 : 4) + (colLabels.length ? 30 : 0);
+  const cw = Math.max(4, Math.min(cell * 2, (width - left - 6) / Math.max(cols, 1)));
+  const root = svg("svg", { class: "chart", viewBox: `0 0 ${left + cw * cols + 6} ${top + cell * rows + 6}`, width: "100%", role: "img" });
+  if (title) root.append(text(left, 14, title, "start"));
+  const values = matrix.flat().filter(Number.isFinite);
+  const bound = Math.max(1e-12, ...values.map(Math.abs));
+  const low = Math.min(...values), high = Math.max(...values);
+  matrix.forEach((row, i) => {
+    if (rowLabels[i] !== undefined) root.append(text(left - 4, top + cell * i + cell * 0.75, String(rowLabels[i]), "end"));
+    row.forEach((v, j) => {
+      const rect = svg("rect", { x: left + cw * j, y: top + cell * i, width: cw, height: cell,
+        fill: diverging ? divergingColor(v / bound) : sequentialColor((v - low) / Math.max(high - low, 1e-12)) });
+      const tip = svg("title"); tip.textContent = `${rowLabels[i] ?? i}, ${colLabels[j] ?? j}: ${fmt(v, 4)}`;
+      rect.append(tip);
+      root.append(rect);
+    });
+  });
+  colLabels.forEach((label, j) => {
+    const x = left + cw * j + cw / 2, y = top - 4;
+    const t = text(x, y, String(label), "start");
+    t.setAttribute("transform", `rotate(-45 ${x} ${y})`);
+    root.append(t);
+  });
+  return root;
+}
+
+export const PALETTE = ["#2f5fd0", "#c2410c", "#15803d", "#7c3aed", "#0891b2", "#b45309"];
+
+function divergingColor(u) {  // −1 blue … 0 white … +1 red
+  const t = Math.max(-1, Math.min(1, u || 0));
+  const [r, g, b] = t < 0 ? mix([255, 255, 255], [47, 95, 208], -t) : mix([255, 255, 255], [194, 65, 12], t);
+  return `rgb(${r},${g},${b})`;
+}
+
+function sequentialColor(u) {  // 0 white … 1 deep blue
+  const [r, g, b] = mix([247, 250, 255], [29, 53, 120], Math.max(0, Math.min(1, u || 0)));
+  return `rgb(${r},${g},${b})`;
+}
+
+function mix(a, b, t) { return a.map((v, i) => Math.round(v + (b[i] - v) * t)); }
+function extent(values) { return [Math.min(...values), Math.max(...values)]; }
+function range(a, b, step) { const out = []; for (let v = a; v <= b + 1e-9; v += step) out.push(v); return out; }
+
+function niceTicks(a, b, n) {
+  const step0 = (b - a) / n, mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0) ?? step0;
+  return range(Math.ceil(a / step) * step, b, step).map((v) => +v.toPrecision(12));
+}
+
+function text(x, y, content, anchor) {
+  const node = svg("text", { x, y, "text-anchor": anchor });
+  node.textContent = content;
+  return node;
+}

@@ -1,0 +1,192 @@
+// The step player: the flow diagram, play/pause, keyboard, the URL hash, the seed, and mounting each step's widget.
+// The hash holds everything needed to reproduce a view: #step=5&seed=0&rho=0.9&T=100 …
+
+import { api } from "./api.js";
+import { el, errorBox } from "./draw.js";
+import { renderDisplay, renderInline } from "./tex.js";
+
+const DWELL_MS = 5000;  // how long play rests on a step after its animation
+const $ = (id) => document.getElementById(id);
+
+const state = { steps: [], index: 0, seed: 0, playing: false, widget: null, token: 0, pause: null };
+const content = new Map();
+
+function hashParams() { return new URLSearchParams(location.hash.replace(/^#/, "")); }
+
+function writeHash(params) {
+  params.set("step", String(state.index + 1));
+  params.set("seed", String(state.seed));
+  history.replaceState(null, "", `#${params}`);
+}
+
+// What a widget sees: the seed, its saved settings, a setter that keeps them in the hash, the API.
+function makeContext(token) {
+  return {
+    seed: state.seed,
+    get(key, fallback) { const v = hashParams().get(key); return v === null ? fallback : v; },
+    set(values) {
+      if (token !== state.token) return;
+      const params = hashParams();
+      for (const [k, v] of Object.entries(values)) params.set(k, String(v));
+      writeHash(params);
+    },
+    api,
+    alive: () => token === state.token,
+  };
+}
+
+function renderFlow() {
+  const nav = $("flow");
+  state.steps.forEach((step, i) => {
+    if (i > 0) nav.append(i === 6 ? el("span", { class: "then" }, "then") : el("span", { class: "arrow", "aria-hidden": "true" }, "→"));
+    nav.append(el("button", { type: "button", "data-step": String(step.number), title: step.title,
+      onclick: () => go(i) }, el("img", { src: `/static/icons/${step.icon}.svg`, alt: "" }), step.label));
+  });
+}
+
+async function stepContent(number) {
+  if (!content.has(number)) content.set(number, await api(`/api/steps/${number}`));
+  return content.get(number);
+}
+
+function renderText(step) {
+  $("title").textContent = step.title;
+  $("subtitle").textContent = step.subtitle;
+  $("heading").textContent = step.heading;
+  $("explanation").replaceChildren(...step.paragraphs.map((p) => { const node = el("p"); renderInline(node, p); return node; }));
+  const [kind, words] = $("callout").children;
+  kind.textContent = `${step.callout.kind}:`;
+  renderInline(words, step.callout.text);
+  renderDisplay($("tab-formula"), step.formula);
+  $("tab-elman").replaceChildren(...step.sources.flatMap((s) => [
+    el("div", { class: "source-name" }, `${s.name}  (${s.file}, line ${s.line})`),
+    el("pre", {}, el("code", {}, s.code))]));
+  $("tab-torch").querySelector("code").textContent = step.torch_code;
+}
+
+function showCurrent() {
+  const number = state.index + 1;
+  $("counter").textContent = `Step ${number} / ${state.steps.length}`;
+  document.querySelectorAll("#flow button").forEach((b) => {
+    if (b.dataset.step === String(number)) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
+  });
+}
+
+async function go(index, { keepParams = false } = {}) {
+  index = Math.max(0, Math.min(state.steps.length - 1, index));
+  const token = ++state.token;
+  state.pause?.abort();
+  state.widget?.unmount?.();
+  state.widget = null;
+  const changed = index !== state.index;
+  state.index = index;
+  document.body.dataset.ready = "";
+  writeHash(keepParams || !changed ? hashParams() : new URLSearchParams());
+  showCurrent();
+  const step = state.steps[index];
+  const root = $("widget");
+  try {
+    renderText(await stepContent(step.number));
+    const module = await import(`./steps/${step.key}.js`);
+    if (token !== state.token) return;
+    root.replaceChildren();
+    const widget = (await module.mount(root, makeContext(token))) ?? {};
+    if (token !== state.token) { widget.unmount?.(); return; }
+    state.widget = widget;
+  } catch (error) {
+    if (token !== state.token) return;
+    root.replaceChildren(errorBox(error));
+  }
+  document.body.dataset.ready = String(step.number);
+  if (state.playing) playFrom(token);
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); reject(new DOMException("paused", "AbortError")); }, { once: true });
+  });
+}
+
+// Play the current step's animation, rest, move on; pausing or navigating aborts the wait.
+async function playFrom(token) {
+  state.pause?.abort();
+  const controller = new AbortController();
+  state.pause = controller;
+  try {
+    await state.widget?.play?.(controller.signal);
+    await sleep(DWELL_MS, controller.signal);
+  } catch (error) {
+    if (error.name !== "AbortError") console.warn(error);
+    return;
+  }
+  if (!state.playing || token !== state.token) return;
+  if (state.index === state.steps.length - 1) setPlaying(false);
+  else go(state.index + 1);
+}
+
+function setPlaying(playing) {
+  state.playing = playing;
+  document.body.dataset.playing = String(playing);
+  const button = $("play");
+  button.setAttribute("aria-label", playing ? "Pause" : "Play");
+  button.querySelector("img").src = `/static/icons/${playing ? "pause" : "play_arrow"}.svg`;
+  if (!playing) state.pause?.abort();
+  else if (document.body.dataset.ready) playFrom(state.token);  // else go() starts it once the step is ready
+}
+
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+
+function onKey(event) {
+  if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+  if (event.key === " ") { event.preventDefault(); setPlaying(!state.playing); }
+  else if (event.key === "ArrowRight") { event.preventDefault(); go(state.index + 1); }
+  else if (event.key === "ArrowLeft") { event.preventDefault(); go(state.index - 1); }
+}
+
+function setSeed(value) {
+  const seed = Number.parseInt(value, 10);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2147483647) { $("seed").value = String(state.seed); return; }
+  state.seed = seed;
+  $("seed").value = String(seed);
+  go(state.index, { keepParams: true });
+}
+
+function fromHash() {
+  const params = hashParams();
+  const number = Number.parseInt(params.get("step") ?? "1", 10);
+  const seed = Number.parseInt(params.get("seed") ?? "0", 10);
+  state.seed = Number.isInteger(seed) && seed >= 0 ? seed : 0;
+  $("seed").value = String(state.seed);
+  const index = Number.isInteger(number) ? number - 1 : 0;
+  state.index = index;  // same step: keep the widget settings in the hash
+  go(index, { keepParams: true });
+}
+
+function setupTabs() {
+  document.querySelectorAll(".tabs button").forEach((button) => button.addEventListener("click", () => {
+    document.querySelectorAll(".tabs button").forEach((b) => b.setAttribute("aria-selected", String(b === button)));
+    document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== `tab-${button.dataset.tab}`; });
+  }));
+}
+
+async function start() {
+  state.steps = await api("/api/steps");
+  renderFlow();
+  setupTabs();
+  $("prev").addEventListener("click", () => go(state.index - 1));
+  $("next").addEventListener("click", () => go(state.index + 1));
+  $("play").addEventListener("click", () => setPlaying(!state.playing));
+  $("seed").addEventListener("change", (event) => setSeed(event.target.value));
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("hashchange", () => {
+    const params = hashParams();
+    if (params.get("step") !== String(state.index + 1) || params.get("seed") !== String(state.seed)) fromHash();
+  });
+  setPlaying(false);
+  fromHash();
+}
+
+start().catch((error) => $("widget").replaceChildren(errorBox(error)));

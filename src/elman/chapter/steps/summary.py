@@ -1,0 +1,55 @@
+"""Step 8, summary: what the chapter showed, the timeline, and where vanilla RNNs stop."""
+
+from __future__ import annotations
+
+from elman.chapter.step import Callout, Step
+from elman.nn.rnn_step import rnn_step_forward
+
+# (year, who, what): the milestones the chapter lists, from backpropagation to the Transformer.
+TIMELINE = (
+    (1986, "Rumelhart, Hinton & Williams", "backpropagation of errors"),
+    (1990, "Elman", "simple recurrent networks: the hidden state fed back as context"),
+    (1991, "Hochreiter", "the vanishing gradient, analysed"),
+    (1997, "Hochreiter & Schmidhuber", "LSTM: gated memory cells"),
+    (2013, "Mikolov et al.", "word2vec embeddings"),
+    (2014, "Cho et al.", "the GRU, a lighter gated unit"),
+    (2014, "Sutskever, Vinyals & Le", "sequence-to-sequence translation"),
+    (2015, "Bahdanau, Cho & Bengio", "attention"),
+    (2017, "Vaswani et al.", "the Transformer: attention without recurrence"),
+)
+
+STEP = Step(
+    key="summary", icon="school", label="Summary",
+    title="Summary and what comes next",
+    subtitle="What a vanilla RNN can do, and where it runs out",
+    heading="One loop, shared weights, a memory that fades",
+    explanation="""
+A recurrent network reads a sequence of any length with one set of weights, folding each new element into a
+fixed-size hidden state. That state is its only memory, and training it means backpropagating through every
+step the state passed through.
+
+The same loop is also its weakness. The gradient from a late loss to an early state is a product of one
+Jacobian per step; with a spectral radius below one it shrinks geometrically, so a plain RNN struggles to learn
+anything that spans many steps. Clipping tames the opposite failure, explosion, but does nothing for decay.
+
+Every number on the previous pages came from elman's engine while you watched: the same kernels, the same
+backward pass, the same trained weights you can load in Python.""",
+    formula=r"""
+\frac{\partial h_T}{\partial h_1} = \prod_{k=1}^{T-1} \mathrm{diag}\big(\tanh'(z_k)\big)\, W_{hh},
+\qquad \lVert\cdot\rVert \lesssim \rho(W_{hh})^{T-1}""",
+    torch_code="""
+# what replaced the vanilla cell
+nn.RNN(100, 256)    # h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)
+nn.LSTM(100, 256)   # gates decide what to keep, write and show
+nn.GRU(100, 256)    # two gates, no separate cell
+nn.TransformerEncoderLayer(d_model=256, nhead=4)   # attention, no recurrence""",
+    callout=Callout("The connection", "Deep feedforward networks hit the same wall before ReLU and residual "
+                    "connections; recurrent networks got over it with gates (LSTM, GRU), which give the "
+                    "gradient an additive path through time. That is the next chapter."),
+    functions=(rnn_step_forward,),
+)
+
+
+@STEP.router.get("/timeline")
+def timeline() -> list[dict]:
+    return [{"year": year, "who": who, "what": what} for year, who, what in TIMELINE]

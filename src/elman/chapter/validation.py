@@ -1,0 +1,38 @@
+"""The bounds every live request is held to, and the words a bad request gets back."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+MAX_TEXT = 200          # characters of typed text
+MAX_WORDS = 40          # words of a typed sentence
+MAX_SEED = 2**31 - 1
+
+
+def words_of(text: str, *, name: str = "text", max_words: int = MAX_WORDS) -> list[str]:
+    """The whitespace-separated, lower-cased words of ``text``; an empty or over-long text is a ValueError."""
+    words = text.lower().split()
+    if not words:
+        raise ValueError(f"{name}: expected at least one word, got an empty text")
+    if len(words) > max_words:
+        raise ValueError(f"{name}: expected at most {max_words} words, got {len(words)}")
+    return words
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path"))
+    received = error.get("input")
+    got = "" if received is None or isinstance(received, dict) else f" (got {str(received)[:40]!r})"
+    return f"{where}: {error.get('msg', 'invalid value')}{got}"
+
+
+async def on_invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with one readable sentence per wrong parameter, e.g. "rho: Input should be less than or equal to 3"."""
+    return JSONResponse(status_code=422, content={"detail": "; ".join(_describe(e) for e in exc.errors())})
+
+
+async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:
+    """The library's own checks (unknown word, empty sentence, …) answer 400 with their message."""
+    return JSONResponse(status_code=400, content={"detail": str(exc)})

@@ -1,0 +1,97 @@
+"""The chapter's server: the step list and content, step 1's comparison, and how bad requests are answered."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi")
+
+from elman.chapter.steps import STEPS  # noqa: E402
+from elman.chapter.steps.sequences import compare  # noqa: E402
+
+
+def test_eight_steps_in_the_chapter_order(client):
+    steps = client.get("/api/steps").json()
+    assert [s["label"] for s in steps] == ["Sequences", "Recurrence", "Hidden state", "BPTT", "Vanishing", "Tasks",
+                                           "Embeddings", "Summary"]
+    assert [s["number"] for s in steps] == list(range(1, 9))
+    assert len({s["icon"] for s in steps}) == 8
+
+
+@pytest.mark.parametrize("number", range(1, 9))
+def test_every_step_has_words_formula_and_real_source(client, number):
+    step = client.get(f"/api/steps/{number}").json()
+    assert step["title"] and step["subtitle"] and step["paragraphs"] and step["formula"] and step["torch_code"]
+    assert step["callout"]["text"]
+    for source in step["sources"]:
+        assert source["code"].lstrip().startswith(("def ", "class ", "@"))
+        assert source["name"].startswith("elman.")
+
+
+@pytest.mark.parametrize("number", [0, 9, -1])
+def test_a_step_out_of_range_is_a_404_with_the_range(client, number):
+    response = client.get(f"/api/steps/{number}")
+    assert response.status_code == 404
+    assert "between 1 and 8" in response.json()["detail"]
+
+
+def test_step_keys_route_their_endpoints():
+    assert len({s.key for s in STEPS}) == 8
+
+
+def test_bag_of_words_cannot_see_order_but_the_rnn_can(client):
+    r = client.get("/api/sequences/compare", params={"a": "the dog bit the man", "b": "the man bit the dog"}).json()
+    assert r["bag_of_words"]["identical"] and r["bag_of_words"]["cosine"] == pytest.approx(1.0)
+    assert not r["rnn"]["identical"] and r["rnn"]["cosine"] < 0.999
+    assert all(s["accepted"] for s in r["feedforward"]["sentences"])
+
+
+def test_the_page_numbers_are_the_library_numbers(client):
+    r = client.get("/api/sequences/compare", params={"a": "not good", "b": "good not", "seed": 7}).json()
+    assert r == compare("not good", "good not", 7)
+    assert r != compare("not good", "good not", 8)
+
+
+def test_a_feedforward_network_refuses_a_second_length(client):
+    r = client.get("/api/sequences/compare", params={"a": "the dog bit the man", "b": "the man bit the dog today"})
+    a, b = r.json()["feedforward"]["sentences"]
+    assert a["accepted"] and not b["accepted"]
+    assert "Expected 40, got 48" in b["error"]
+
+
+@pytest.mark.parametrize("params, fragment", [
+    ({"a": "x" * 201}, "at most 200 characters"),
+    ({"a": "   "}, "expected at least one word"),
+    ({"b": "w " * 41}, "at most 40 words"),
+    ({"seed": -1}, "seed"),
+    ({"seed": "abc"}, "seed"),
+])
+def test_bad_input_is_a_4xx_that_says_what_was_expected(client, params, fragment):
+    response = client.get("/api/sequences/compare", params=params)
+    assert response.status_code in (400, 422)
+    assert fragment in response.json()["detail"]
+
+
+def test_the_page_and_its_assets_come_from_the_package(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "http://" not in page.text and "https://" not in page.text
+    for asset in ("/static/js/player.js", "/static/chapter.css", "/static/vendor/katex/katex.min.js",
+                  "/static/icons/school.svg"):
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_no_file_outside_the_package_is_served(client):
+    for path in ("/static/../app.py", "/static/..%2Fapp.py", "/static/%2e%2e/%2e%2e/pyproject.toml"):
+        assert client.get(path).status_code == 404, path
+
+
+def test_summary_timeline_runs_from_1986_to_2017(client):
+    years = [row["year"] for row in client.get("/api/summary/timeline").json()]
+    assert years[0] == 1986 and years[-1] == 2017 and years == sorted(years)
+
+
+def test_same_seed_same_numbers_across_requests(client):
+    first = client.get("/api/sequences/compare", params={"seed": 3}).json()
+    second = client.get("/api/sequences/compare", params={"seed": 3}).json()
+    assert np.array_equal(first["rnn"]["final_states"], second["rnn"]["final_states"])
