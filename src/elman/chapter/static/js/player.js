@@ -5,7 +5,11 @@ import { api } from "./api.js";
 import { el, errorBox } from "./draw.js";
 import { renderDisplay, renderInline } from "./tex.js";
 
-const DWELL_MS = 5000;  // how long play rests on a step after its animation
+// How long play rests on a step after its animation: 5 s, or ?dwell=MS in the address (100 to 60000).
+const DWELL_MS = (() => {
+  const ms = Number.parseInt(new URLSearchParams(location.search).get("dwell") ?? "", 10);
+  return Number.isInteger(ms) && ms >= 100 && ms <= 60000 ? ms : 5000;
+})();
 const $ = (id) => document.getElementById(id);
 
 const state = { steps: [], index: 0, seed: 0, playing: false, widget: null, token: 0, pause: null };
