@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from elman import __version__
 from elman.chapter.steps import STEPS
-from elman.chapter.validation import on_invalid_request, on_value_error
+from elman.chapter.validation import on_invalid_request, on_missing_file, on_value_error
 
 STATIC = Path(__file__).parent / "static"
 
@@ -25,6 +25,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="elman chapter", version=__version__, docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.add_exception_handler(ValueError, on_value_error)
+    app.add_exception_handler(FileNotFoundError, on_missing_file)
 
     @app.middleware("http")
     async def security_headers(request, call_next):

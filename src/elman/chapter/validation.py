@@ -36,3 +36,8 @@ async def on_invalid_request(request: Request, exc: RequestValidationError) -> J
 async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:
     """The library's own checks (unknown word, empty sentence, …) answer 400 with their message."""
     return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+
+async def on_missing_file(request: Request, exc: FileNotFoundError) -> JSONResponse:
+    """A shipped model or a dataset that is not there: 503 with what is missing and how to get it."""
+    return JSONResponse(status_code=503, content={"detail": str(exc)})

@@ -1,0 +1,169 @@
+"""How fast the chapter answers: every live endpoint under concurrent clients, and the page's time to ready.
+
+    python benchmarks/chapter_latency.py [--clients 8] [--rounds 6] [--pages 10]
+
+Starts ``elman chapter --no-browser`` in its own process, discovers every GET endpoint under /api/ from the
+app's routes, and has CLIENTS threads call all of them ROUNDS times each in a shuffled order, each call with a
+fresh seed where the endpoint takes one (so per-seed caches do not flatter the numbers). Prints p50, p95 and
+max per endpoint and overall. Then loads the page in Chromium PAGES times (fresh context, cold cache) and
+times navigation start → step 1 ready (``body[data-ready="1"]``), and each step's ready time after a key press.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import numpy as np
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def endpoints() -> list[tuple[str, set[str]]]:
+    """(path, query parameter names) of every GET endpoint of the steps."""
+    from elman.chapter.steps import STEPS
+
+    found = []
+    for step in STEPS:
+        for route in step.router.routes:
+            if "{" not in route.path and "GET" in route.methods:
+                found.append((f"/api/{step.key}{route.path}", set(inspect.signature(route.endpoint).parameters)))
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return (time.perf_counter() - start) * 1000, status
+
+
+def hammer(base: str, routes, clients: int, rounds: int) -> dict[str, list[float]]:
+    jobs = [(path, params) for path, params in routes for _ in range(rounds)]
+    random.Random(0).shuffle(jobs)
+    times: dict[str, list[float]] = {path: [] for path, _ in routes}
+    failures: list[str] = []
+    lock, seeds = threading.Lock(), iter(range(1, 10**9))
+
+    def worker(share):
+        for path, params in share:
+            with lock:
+                seed = next(seeds)
+            query = f"?{urllib.parse.urlencode({'seed': seed})}" if "seed" in params else ""
+            ms, status = get(base + path + query)
+            with lock:
+                times[path].append(ms)
+                if status != 200:
+                    failures.append(f"{path}{query}: {status}")
+
+    threads = [threading.Thread(target=worker, args=(jobs[i::clients],)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        print("non-200 answers:", *failures[:10], sep="\n  ")
+    return times
+
+
+def page_ready(base: str, pages: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    first, steps = [], {n: [] for n in range(2, 9)}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=os.environ.get("ELMAN_CHROMIUM", "/usr/bin/chromium"),
+                                             args=ARGS)
+        for _ in range(pages):
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            start = time.perf_counter()
+            page.goto(base + "/")
+            page.wait_for_selector('body[data-ready="1"]')
+            first.append((time.perf_counter() - start) * 1000)
+            for n in range(2, 9):
+                start = time.perf_counter()
+                page.keyboard.press("ArrowRight")
+                page.wait_for_selector(f'body[data-ready="{n}"]')
+                steps[n].append((time.perf_counter() - start) * 1000)
+            context.close()
+        browser.close()
+    return {"first": first, "steps": steps}
+
+
+def row(name: str, ms: list[float]) -> str:
+    a = np.asarray(ms)
+    return f"{name:<34} {len(a):>5} {np.median(a):>8.1f} {np.percentile(a, 95):>8.1f} {a.max():>8.1f}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=6, help="calls of each endpoint per client pool")
+    parser.add_argument("--pages", type=int, default=10)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "elman", "chapter", "--no-browser", "--port", str(port)],
+                              stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(base + "/api/steps")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the chapter server did not start in 60 s") from None
+                time.sleep(0.1)
+        routes = endpoints()
+        for path, _ in routes:       # warm: the first call of each endpoint may load a shipped model
+            get(base + path)
+        times = hammer(base, routes, args.clients, args.rounds)
+        ready = page_ready(base, args.pages) if args.pages else None
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    if args.json:
+        print(json.dumps({"endpoints": times, "page": ready}))
+        return 0
+    every = [ms for values in times.values() for ms in values]
+    print(f"{args.clients} concurrent clients, {args.rounds} calls per endpoint each round; milliseconds")
+    print(f"{'endpoint':<34} {'calls':>5} {'p50':>8} {'p95':>8} {'max':>8}")
+    for path, ms in sorted(times.items()):
+        print(row(path, ms))
+    print(row("all endpoints", every))
+    if ready:
+        print(f"\npage ready (navigation -> step 1 drawn), {args.pages} cold loads: "
+              f"median {np.median(ready['first']):.0f} ms, max {max(ready['first']):.0f} ms")
+        for n, ms in ready["steps"].items():
+            print(row(f"step {n} ready after →", ms))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
