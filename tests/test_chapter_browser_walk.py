@@ -104,3 +104,13 @@ def test_phone_width_has_no_sideways_scroll(browser, server_url):
         screenshot(tab, "phone-step-8")
     finally:
         context.close()
+
+
+def test_the_summary_links_back_to_every_step(page, server_url):
+    page.goto(f"{server_url}/#step=8&seed=2")
+    ready(page, 8)
+    expect(page.locator("#recap li")).to_have_count(7)
+    expect(page.locator("#timeline li")).to_have_count(9)
+    page.click("#recap li:nth-child(5) a")
+    ready(page, 5)
+    assert "seed=2" in page.url
