@@ -1,0 +1,182 @@
+"""Image to sequence on the 8×8 digits: spell the digit's name ("seven") from its pixels, one character at a time.
+
+``train_caption(out_dir)`` trains ``Captioner`` (64 scaled pixels → Linear → tanh → h_0 of a character RNN) with
+teacher forcing through ``fit`` on <bos>+name → name+<eos>, keeping the lowest dev NLL per character. Scores come
+from greedy decoding of held-out images:
+
+* exact match: the decoded string is the image's name;
+* character accuracy: over every target position (the name's characters and the final <eos>), the share where
+  the decoded sequence (with its <eos>, padded) holds the same character;
+* not a name: the share of decoded strings that name no digit at all.
+
+The run folder holds config.json (``"task": "caption"``), vocab.json, model.safetensors, metrics.jsonl and
+summary.json. ``evaluate_caption(run_dir, split)`` re-reads it and re-creates the same split from the seed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from elman.data.batching import batches as index_batches
+from elman.data.batching import pad_sequences
+from elman.data.digits import DIGIT_NAMES, PIXELS, build_name_vocab, encode_captions, load_digits, split_digits
+from elman.data.text import Vocab
+from elman.io.checkpoint import load_model
+from elman.models.captioner import Captioner
+from elman.nn.losses import cross_entropy
+from elman.optim import Adam
+from elman.tasks.runs import open_run
+from elman.train.supervised import fit
+
+QUICK = dict(epochs=2, hidden=16, embed=8, limit=200)
+
+
+def batch_of(images, labels, idx, vocab):
+    """((images (B, 64), ids (T, B), lengths (B,)), targets (T, B) padded with -100) for rows ``idx``."""
+    idx = np.asarray(idx)
+    ids, targets = encode_captions(vocab, labels[idx])
+    padded, lengths, _ = pad_sequences(ids, vocab.pad_id, time_major=True)
+    tg = pad_sequences(targets, -100, time_major=True)[0]
+    return (images[idx], padded, lengths), tg
+
+
+def caption_nll(model, images, labels, vocab, batch=512) -> float:
+    """Mean −log P per target character (nats, <eos> included), teacher forced, eval mode."""
+    was = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        for start in range(0, len(labels), batch):
+            inputs, tg = batch_of(images, labels, np.arange(start, min(start + batch, len(labels))), vocab)
+            loss, _ = cross_entropy(model(*inputs), tg, reduction="sum")
+            total, count = total + float(loss), count + int((tg != -100).sum())
+    finally:
+        model.train(was)
+    return total / count
+
+
+def decode_all(model, images, vocab, batch=512) -> list[str]:
+    """The greedy caption of every image, as a string."""
+    out = []
+    for start in range(0, len(images), batch):
+        out += ["".join(vocab.decode(ids)) for ids in model.greedy(images[start:start + batch])]
+    return out
+
+
+def caption_scores(model, images, labels, vocab, examples: int = 6) -> dict:
+    """Exact match, character accuracy and the not-a-name rate of greedy captions, and ``examples`` examples
+    (up to half of them wrong ones, first)."""
+    decoded = decode_all(model, images, vocab)
+    truth = [DIGIT_NAMES[y] for y in labels]
+    right = total = 0
+    for guess, name in zip(decoded, truth):
+        g, t = list(guess) + ["<eos>"], list(name) + ["<eos>"]
+        right += sum(a == b for a, b in zip(g, t))
+        total += len(t)
+    exact = np.array([g == t for g, t in zip(decoded, truth)])
+    wrong, half = list(np.flatnonzero(~exact)), examples // 2
+    order = (wrong[:half] + list(np.flatnonzero(exact)) + wrong[half:])[:examples]
+    return {"images": len(labels), "exact_match": float(exact.mean()), "char_accuracy": right / total,
+            "not_a_name": float(np.mean([g not in DIGIT_NAMES for g in decoded])),
+            "per_digit_exact": [round(float(exact[labels == d].mean()), 4) if np.any(labels == d) else None
+                                for d in range(10)],
+            "examples": [{"label": int(labels[i]), "truth": truth[i], "decoded": decoded[i]} for i in order[:examples]]}
+
+
+def _data(seed, limit):
+    images, labels = load_digits()
+    splits = split_digits(labels, seed=seed)
+    if limit is not None:  # every k-th image of each split, so every digit stays
+        splits = {s: idx[::max(1, len(idx) // limit)][:limit] for s, idx in splits.items()}
+    return {s: (images[idx], labels[idx]) for s, idx in splits.items()}
+
+
+def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32, lr=3e-3, dropout=0.1, clip=5.0,
+                  patience=8, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (dev NLL, test exact match and character accuracy)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = _data(seed, limit)
+    vocab = build_name_vocab()
+    rng = np.random.default_rng(seed)
+    model = Captioner(len(vocab), PIXELS, embed, hidden, layers, dropout, vocab.pad_id, vocab.bos_id, vocab.eos_id,
+                      rng=rng)
+    config = {"task": "caption", "model": model.config(),
+              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed, limit=limit,
+                            max_minutes=max_minutes)}
+    vocab.save(out / "vocab.json")
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    images, labels = data["train"]
+
+    def train_batches(epoch, brng):
+        for idx in index_batches(len(labels), batch, brng):
+            yield batch_of(images, labels, idx, vocab)
+
+    def evaluate(m):
+        return {"dev_nll": caption_nll(m, *data["dev"], vocab)}
+
+    summary = fit(model, train_batches, lambda z, t: cross_entropy(z, t, ignore_index=-100), evaluate,
+                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_nll",
+                  higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
+                  max_minutes=max_minutes)
+    dev, test = caption_scores(model, *data["dev"], vocab), caption_scores(model, *data["test"], vocab)
+    result = {"task": "caption", "images": {s: len(d[1]) for s, d in data.items()},
+              "dev_nll": summary["best"]["dev_nll"], "test_nll": caption_nll(model, *data["test"], vocab),
+              "dev_exact_match": dev["exact_match"], "test_exact_match": test["exact_match"],
+              "test_char_accuracy": test["char_accuracy"], "test_not_a_name": test["not_a_name"],
+              "examples": test["examples"], "best_epoch": summary["best_epoch"],
+              "epochs_run": summary["epochs_run"], "seconds": summary["seconds"]}
+    if verbose:
+        print(f"caption: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
+    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def load_caption_run(run_dir):
+    """(model, vocab, config) of a finished caption run."""
+    run, config = open_run(run_dir, "caption")
+    return load_model(run / "model.safetensors", Captioner(**config["model"])), Vocab.load(run / "vocab.json"), config
+
+
+def evaluate_caption(run_dir, split="test") -> dict:
+    """Greedy-decoding scores and NLL/char of a saved captioner on ``split`` (re-created from the run's seed)."""
+    model, vocab, config = load_caption_run(run_dir)
+    data = _data(config["train"]["seed"], config["train"].get("limit"))
+    return {"task": "caption", "split": split, "nll": caption_nll(model, *data[split], vocab),
+            **caption_scores(model, *data[split], vocab)}
+
+
+def add_caption_arguments(parser) -> None:
+    for flag, kind, default in (("--embed", int, 16), ("--hidden", int, 64), ("--layers", int, 1),
+                                ("--epochs", int, 40), ("--batch", int, 32), ("--lr", float, 3e-3),
+                                ("--dropout", float, 0.1), ("--clip", float, 5.0), ("--patience", int, 8),
+                                ("--max-minutes", float, None), ("--limit", int, None), ("--seed", int, 0)):
+        parser.add_argument(flag, type=kind, default=default)
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run: 2 epochs, hidden 16, embed 8, 200 images per split")
+    parser.add_argument("--out", default="runs/caption")
+    parser.add_argument("--progress", action="store_true")
+
+
+def run_caption(args) -> int:
+    kw = dict(embed=args.embed, hidden=args.hidden, epochs=args.epochs, limit=args.limit)
+    if args.quick:
+        kw.update(QUICK)
+    result = train_caption(args.out, layers=args.layers, batch=args.batch, lr=args.lr, dropout=args.dropout,
+                           clip=args.clip or None, patience=args.patience, seed=args.seed,
+                           max_minutes=args.max_minutes, progress=args.progress, **kw)
+    print(json.dumps(result))
+    return 0
+
+
+def run_caption_eval(args) -> int:
+    try:
+        print(json.dumps(evaluate_caption(args.run_dir, args.split)))
+    except FileNotFoundError as err:
+        print(f"elman: {err}", file=sys.stderr)
+        return 2
+    return 0

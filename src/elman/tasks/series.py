@@ -1,0 +1,177 @@
+"""Sequence regression on a real series: an RNN predicts the next value from the T before it, beside persistence.
+
+``train_series(out_dir, data="sunspots"|"stocks")`` cuts the series in time order (train, dev, test targets), scales
+it by the training part's mean and standard deviation, and trains ``SeriesRegressor`` (mse) with ``fit``, keeping
+the lowest dev MSE. Scores are in the series' own units on the held-out targets:
+
+* sunspots (yearly levels): the RNN against persistence (next year = this year) and the training mean;
+* stocks (daily log returns of Adj Close): the RNN against persistence of the return (r̂_t = r_{t−1}) and the zero
+  return; then as prices, p̂_{t+1} = p_t·exp(r̂_t) against persistence of the price (p̂_{t+1} = p_t, the zero return),
+  the random walk that daily prices are notoriously hard to beat.
+
+The run folder holds config.json (``"task": "series"``, the scaling and the split), model.safetensors,
+metrics.jsonl and summary.json; there is no vocabulary. ``evaluate_series(run_dir, split)`` re-reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from elman.data.batching import batches as index_batches
+from elman.data.series import DATASETS, TICKERS, chronological_split, load_series, make_windows
+from elman.io.checkpoint import load_model
+from elman.models.regressor import SeriesRegressor
+from elman.nn.losses import mse
+from elman.optim import Adam
+from elman.train.supervised import fit
+
+QUICK = dict(epochs=2, hidden=8)
+RUN_FILES = ("config.json", "model.safetensors")
+
+
+def _errors(pred, target) -> dict:
+    d = np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)
+    return {"mse": float(np.mean(d * d)), "mae": float(np.mean(np.abs(d)))}
+
+
+class Prepared:
+    """A series with its split, scaling and windows: ``windows(split)`` → (x (T, N, 1) scaled float32, positions)."""
+
+    def __init__(self, series, window, dev=0.15, test=0.15):
+        self.series, self.window = series, int(window)
+        self.bounds = chronological_split(len(series.values), self.window, dev=dev, test=test)
+        train = series.values[:self.bounds["train"][1]]
+        self.mean, self.std = float(train.mean()), float(train.std()) or 1.0
+
+    def scale(self, v):
+        return (np.asarray(v, dtype=np.float64) - self.mean) / self.std
+
+    def windows(self, split):
+        start, stop = self.bounds[split]
+        x, _ = make_windows(self.scale(self.series.values), self.window, start, stop)
+        return np.ascontiguousarray(x.T[:, :, None], dtype=np.float32), np.arange(max(start, self.window), stop)
+
+    def scores(self, model, split) -> dict:
+        """Errors of the RNN and the baselines on ``split``'s targets, in the series' units (and prices for stocks)."""
+        x, pos = self.windows(split)
+        v = self.series.values
+        pred = model.predict(x)[:, 0].astype(np.float64) * self.std + self.mean
+        out = {"targets": len(pos), "first": self.series.index[pos[0]], "last": self.series.index[pos[-1]],
+               "rnn": _errors(pred, v[pos]), "persistence": _errors(v[pos - 1], v[pos])}
+        if self.series.kind == "level":
+            out["train_mean"] = _errors(np.full(len(pos), self.mean), v[pos])
+            return out
+        out["zero_return"] = _errors(np.zeros(len(pos)), v[pos])
+        base = self.series.base[pos]
+        price = base * np.exp(v[pos])
+        out["price"] = {"rnn": _errors(base * np.exp(pred), price), "persistence": _errors(base, price)}
+        out["direction_accuracy"] = float(np.mean(np.sign(pred) == np.sign(v[pos])))
+        return out
+
+
+def _dev_mse(model, prep, x, pos):
+    pred = model.predict(x)[:, 0].astype(np.float64)
+    return float(np.mean((pred - prep.scale(prep.series.values[pos])) ** 2))
+
+
+def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=32, layers=1, epochs=100, batch=32,
+                 lr=3e-3, dropout=0.0, clip=5.0, patience=15, seed=0, max_minutes=None, progress=False,
+                 verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (RNN and baselines on dev and test)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    series = load_series(data, ticker=ticker)
+    prep = Prepared(series, window)
+    rng = np.random.default_rng(seed)
+    model = SeriesRegressor(1, hidden, layers, 1, dropout, rng=rng)
+    config = {"task": "series", "model": model.config(),
+              "data": {"data": data, "ticker": ticker if data == "stocks" else None, "kind": series.kind,
+                       "window": window, "mean": prep.mean, "std": prep.std, "bounds": prep.bounds},
+              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed,
+                            max_minutes=max_minutes)}
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    x, pos = prep.windows("train")
+    y = prep.scale(series.values[pos]).astype(np.float32)[:, None]
+    dev_x, dev_pos = prep.windows("dev")
+
+    def train_batches(epoch, brng):
+        for idx in index_batches(len(pos), batch, brng):
+            yield (x[:, idx],), y[idx]
+
+    summary = fit(model, train_batches, mse, lambda m: {"dev_mse": _dev_mse(m, prep, dev_x, dev_pos)},
+                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_mse",
+                  higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
+                  max_minutes=max_minutes)
+    result = {"task": "series", "data": series.name, "kind": series.kind, "window": window,
+              "windows": {s: int(b[1] - max(b[0], window)) for s, b in prep.bounds.items()},
+              "dev": prep.scores(model, "dev"), "test": prep.scores(model, "test"),
+              "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"], "seconds": summary["seconds"]}
+    if verbose:
+        print(f"series: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
+    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def load_series_run(run_dir):
+    """(model, config) of a finished series run; a clear error when files are missing or the task differs."""
+    run = Path(run_dir)
+    missing = [name for name in RUN_FILES if not (run / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"{run} is not a finished series run: expected {', '.join(RUN_FILES)}, "
+                                f"missing {', '.join(missing)}")
+    config = json.loads((run / "config.json").read_text())
+    if config.get("task") != "series":
+        raise ValueError(f"{run} is not a series run: expected task 'series' in config.json, got "
+                         f"{config.get('task')!r}")
+    return load_model(run / "model.safetensors", SeriesRegressor(**config["model"])), config
+
+
+def evaluate_series(run_dir, split="test") -> dict:
+    """The RNN's and the baselines' errors on ``split`` of the run's series (same window, scaling and split)."""
+    model, config = load_series_run(run_dir)
+    d = config["data"]
+    prep = Prepared(load_series(d["data"], ticker=d["ticker"] or "AAPL"), d["window"])
+    prep.mean, prep.std = d["mean"], d["std"]
+    return {"task": "series", "data": d["data"], "ticker": d["ticker"], "split": split, **prep.scores(model, split)}
+
+
+def add_series_arguments(parser) -> None:
+    parser.add_argument("--data", choices=DATASETS, default="sunspots")
+    parser.add_argument("--ticker", choices=TICKERS, default="AAPL", help="the stock, with --data stocks")
+    for flag, kind, default in (("--window", int, 20), ("--hidden", int, 32), ("--layers", int, 1),
+                                ("--epochs", int, 100), ("--batch", int, 32), ("--lr", float, 3e-3),
+                                ("--dropout", float, 0.0), ("--clip", float, 5.0), ("--patience", int, 15),
+                                ("--max-minutes", float, None), ("--seed", int, 0)):
+        parser.add_argument(flag, type=kind, default=default)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 epochs, hidden 8")
+    parser.add_argument("--out", default="runs/series")
+    parser.add_argument("--progress", action="store_true")
+
+
+def run_series(args) -> int:
+    kw = dict(hidden=args.hidden, epochs=args.epochs)
+    if args.quick:
+        kw.update(QUICK)
+    try:
+        result = train_series(args.out, data=args.data, ticker=args.ticker, window=args.window, layers=args.layers,
+                              batch=args.batch, lr=args.lr, dropout=args.dropout, clip=args.clip or None,
+                              patience=args.patience, seed=args.seed, max_minutes=args.max_minutes,
+                              progress=args.progress, **kw)
+    except ValueError as err:
+        print(f"elman: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
+def run_series_eval(args) -> int:
+    try:
+        print(json.dumps(evaluate_series(args.run_dir, args.split)))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"elman: {err}", file=sys.stderr)
+        return 2
+    return 0
