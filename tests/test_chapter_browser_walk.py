@@ -2,8 +2,8 @@
 a phone-width layout, and a screenshot of every step; the console must stay clean throughout."""
 
 import pytest
-from chapter_browser import screenshot
 
+from chapter_browser import screenshot
 from elman.chapter.steps import STEPS
 
 expect = pytest.importorskip("playwright.sync_api").expect
