@@ -4,8 +4,9 @@ Live: the analogy a − b + c (with or without the query words as answers), a wo
 map of chosen words, and their cosine matrix as one-hot vectors (the identity, whatever the words) beside the
 dense one. The vectors are GloVe 6B 50d (its ``GLOVE_WORDS`` most frequent words) when the dataset is on this
 machine, else the chapter's own word2vec vectors trained on Brown (``elman.chapter.models.vectors``); every
-answer says which vectors answered. GloVe is read lazily on the first request that needs it (about 1.5 s for
-40,000 rows here) and kept for the life of the server.
+answer says which vectors answered. GloVe is read lazily, on the first request that needs it (1 to 2.5 s for
+40,000 rows on the chapter's 2-core machine, measured), and kept for the life of the server; while it is absent,
+each request looks for it again, so a ``elman data fetch glove-6b-50d`` takes effect without a restart.
 """
 
 from __future__ import annotations
@@ -117,10 +118,18 @@ def _shipped() -> WordVectors:
     return shipped_model.load()
 
 
+def _shipped_info() -> dict:
+    try:
+        meta = shipped_model.info()
+    except FileNotFoundError as error:
+        return {"error": str(error)}
+    return {k: meta[k] for k in ("data", "kept_words", "dim", "quality", "train_seconds", "rebuild")}
+
+
 def _describe(name: str, vectors: WordVectors) -> str:
     if name == "glove":
         return f"GloVe 6B 50d (its {len(vectors):,} most frequent words)"
-    return f"the chapter's word2vec vectors trained on Brown ({len(vectors):,} words, {vectors.dim} dims)"
+    return f"the chapter's word2vec vectors trained on Brown (its {len(vectors):,} most frequent words)"
 
 
 def vectors_for(source: str = "auto") -> tuple[WordVectors, dict]:
@@ -138,8 +147,7 @@ def vectors_for(source: str = "auto") -> tuple[WordVectors, dict]:
             "dim": vectors.dim,
             "glove": {"available": present, "dataset": GLOVE, "fetch": FETCH,
                       "load_seconds": _glove_state.get("load_seconds"), "error": _glove_state.get("error")},
-            "shipped": {k: v for k, v in shipped_model.info().items() if k in ("data", "kept_words", "dim",
-                                                                                "quality", "train_seconds")}}
+            "shipped": _shipped_info()}
     if not present:
         info["note"] = f"GloVe 6B 50d is not on this machine, so the shipped vectors answered; fetch it with: {FETCH}"
     elif name == "shipped" and source != "shipped":
@@ -161,8 +169,7 @@ def _row(vectors: WordVectors, info: dict, word: str, name: str) -> int:
     try:
         return vectors.id(word)
     except UnknownWordError:
-        raise ValueError(f"{name}: unknown word {word!r}: it is not among the {len(vectors):,} words of "
-                         f"{info['description']}") from None
+        raise ValueError(f"{name}: unknown word {word!r}: it is not in {info['description']}") from None
 
 
 def _ranked(pairs) -> list[dict]:
