@@ -1,10 +1,255 @@
-"""Step: Tasks (to be written)."""
+"""Step 6, tasks: the four shapes a recurrent network is wired into, each with a small trained model, and the
+layer × time gradient map of a stacked RNN.
+
+Many-to-one: a typed sentence's P(positive) from the shipped SST-2 classifier (and from its bag-of-words
+baseline), for the sentence and for its words reversed. One-to-many: surnames drawn for one of 18 languages.
+Aligned many-to-many: a UPOS tag under each typed word. Unaligned many-to-many: German → English with the
+shipped encoder-decoder (greedy or beam). Stacked: ‖∂L/∂h_t^l‖ for every layer and step of a seeded RNN.
+Everything is computed by the library (``elman.tasks``, ``elman.models``, ``elman.analysis``); this module reads
+the request, checks the words against the models' vocabularies and shapes the answer.
+"""
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
+
+import numpy as np
+from fastapi import Query
+
+from elman.analysis.gradient_flow import layer_time_map
+from elman.chapter.models import names as names_model
+from elman.chapter.models import pos as pos_model
+from elman.chapter.models import sentiment as sentiment_model
+from elman.chapter.models import translate as translate_model
 from elman.chapter.step import Callout, Step
+from elman.chapter.validation import MAX_SEED, MAX_TEXT, words_of
+from elman.models.generator import ConditionedGenerator
+from elman.models.tagger import SequenceTagger
+from elman.nn.rnn import RNN
+from elman.tasks import pos as pos_task
+from elman.tasks import sentiment as sentiment_task
+from elman.tasks import translate as translate_task
+
+MAX_NAMES, MAX_TEMPERATURE, NAME_LENGTH = 12, 2.0, 20
+MAX_LAYERS, MAX_STEPS, GRAD_INPUT, GRAD_HIDDEN = 6, 60, 8, 32
+MAX_BEAM, MAX_SOURCE_WORDS = 3, 20     # beam search costs ~beam × target length decoder steps: kept live
+SHIPPED = {"sentiment": sentiment_model, "names": names_model, "pos": pos_model, "translate": translate_model}
 
 STEP = Step(
-    key="tasks", icon="apps", label="Tasks", title="Tasks", subtitle="", heading="", explanation="",
-    formula="", torch_code="", callout=Callout("Key insight", ""),
+    key="tasks", icon="apps", label="Tasks",
+    title="One recurrence, four shapes of problem",
+    subtitle="Where the inputs enter and where the outputs are read decides the task",
+    heading="Many-to-one, one-to-many, aligned and unaligned many-to-many, and stacks of layers",
+    explanation="""
+The same cell, $h_t = \\tanh(W_{hh} h_{t-1} + W_{xh} x_t + b)$, serves very different problems. What changes is
+which steps receive an input and which steps produce an output that the loss looks at.
+
+Many-to-one reads a whole sequence and answers once, from the final state or from a pooling of all states:
+sentence sentiment is the classic case. One-to-many starts from a single input (an image, or here a language)
+and keeps emitting, feeding each output back as the next input: captioning, or generating names. Aligned
+many-to-many answers at every step, one label per input, as in part-of-speech tagging or named-entity
+recognition. Unaligned many-to-many lets the output have its own length: an encoder reads the source
+sentence into a state, a decoder writes the target from it, as in machine translation.
+
+Stacking puts several recurrent layers on top of each other: layer $l$ reads layer $l-1$'s state at the same
+step as its input. The network is then deep in two directions at once, across layers at every step and
+across time in every layer. A gradient from the top layer's last step must travel down and back to reach
+an early input in the first layer, and it can fade along either axis; this is why two or three layers is
+the usual choice for plain RNNs.
+
+On the right, each shape runs a small model trained by this project on public data: type a sentence (from
+words outside a model's vocabulary are read as <unk>, and the answer says which), pick a language, or ask for a
+translation. Below, the gradient map of a stacked RNN shows how much signal each layer and step receives.""",
+    formula=r"""
+\text{many-to-one: } \hat y = \mathrm{softmax}(W_y h_T) \qquad \text{aligned: } \hat y_t = \mathrm{softmax}(W_y h_t)
+
+\text{one-to-many: } h_0 = g(\text{input}),\quad x_{t+1} = \hat y_t
+
+\text{unaligned: } c = h^{\mathrm{enc}}_{T},\quad s_0 = c,\quad \hat y_t = \mathrm{softmax}(W_y s_t)
+
+h^{l}_t = \tanh\!\big(W^{l}\,[\,h^{l}_{t-1};\ h^{l-1}_t\,] + b^{l}\big),\quad h^{0}_t = x_t,\qquad y_t = W_y h^{L}_t""",
+    torch_code="""
+# many-to-one: classify from the final state
+out, h_n = nn.RNN(100, 128, batch_first=True)(x)      # x: (B, T, 100)
+logits = nn.Linear(128, 2)(h_n[-1])                    # (B, 2)
+
+# aligned many-to-many: a label at every step
+tags = nn.Linear(128, 17)(out)                         # (B, T, 17)
+
+# one-to-many / decoder: feed each output back in
+h = h0
+for t in range(max_len):
+    y, h = rnn(embed(token), h); token = y.argmax(-1)
+
+# stacked: each layer reads the one below at the same step
+deep = nn.RNN(100, 128, num_layers=3, batch_first=True)""",
+    callout=Callout("Key insight", "A stacked RNN is deep twice: through its layers at every step and through "
+                    "time in every layer. The gradient has to survive both paths: in the map below it fades by "
+                    "orders of magnitude back through time, and loses more on the way down the layers."),
+    functions=(sentiment_task.predict_proba, ConditionedGenerator.sample, pos_task.predict, SequenceTagger.forward,
+               translate_task.translate_details, layer_time_map),
 )
+
+
+# --- the shipped models, loaded on first use ------------------------------------------------------------------
+# The models keep per-call caches on themselves (and flip train/eval around a prediction): one request at a time.
+_RUNNING = threading.Lock()
+
+
+def _model(name: str):
+    return SHIPPED[name].load()
+
+
+def _unknown(words: list[str], vocab) -> list[str]:
+    """The distinct words outside ``vocab``: the model reads each as ``<unk>`` and the answer lists them."""
+    return list(dict.fromkeys(w for w in words if w not in vocab))
+
+
+def sentiment(text: str) -> dict:
+    """P(positive) of ``text`` and of its words reversed, by the shipped RNN classifier and its bag of words."""
+    shipped = _model("sentiment")
+    words = words_of(text)
+    unknown = _unknown(words, shipped.vocab)
+    order = [words, words[::-1]]
+    seqs = sentiment_task.encode(shipped.vocab, order)
+    with _RUNNING:
+        rnn = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.model, seqs))
+        bag = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.bag, seqs))
+    quality = shipped.meta["quality"]
+    return {"words": words, "reversed": order[1], "unknown": unknown,
+            "rnn": {"p_positive": float(rnn[0]), "p_positive_reversed": float(rnn[1])},
+            "bow": {"p_positive": float(bag[0]), "p_positive_reversed": float(bag[1])},
+            "model": {"test_accuracy": quality["test_accuracy"], "bow_test_accuracy": quality["bow_test_accuracy"],
+                      "test_sentences": quality["test_sentences"], "vocab_size": len(shipped.vocab),
+                      "hidden_size": shipped.model.hidden_size, "bidirectional": shipped.model.bidirectional,
+                      "pooling": shipped.model.pooling}}
+
+
+def examples() -> dict:
+    """Sentence pairs for the many-to-one panel (the task's order and negation probes) and the 18 languages."""
+    return {"probes": [[a, b] for a, b in sentiment_task.PROBES], "languages": list(_model("names").languages)}
+
+
+def names(language: str, count: int, temperature: float, seed: int) -> dict:
+    """``count`` surnames drawn by the shipped generator for ``language`` (rng seeded by ``seed``): the first
+    ``count`` of the same seeded stream, so a larger count only adds names."""
+    shipped = _model("names")
+    if language not in shipped.languages:
+        raise ValueError(f"language: expected one of {', '.join(shipped.languages)}, got {language!r}")
+    if not 1 <= count <= MAX_NAMES:
+        raise ValueError(f"count: expected 1 to {MAX_NAMES} names, got {count}")
+    quality = shipped.meta["quality"]
+    return {"language": language, "count": count, "temperature": temperature, "seed": seed,
+            "names": list(_drawn(language, float(temperature), seed)[:count]),
+            "model": {"hidden_size": shipped.model.hidden_size, "test_nll_per_char": quality["test_nll_per_char"],
+                      "trigram_test_nll_per_char": quality["trigram_test_nll_per_char"]}}
+
+
+@lru_cache(maxsize=512)
+def _drawn(language: str, temperature: float, seed: int) -> tuple[str, ...]:
+    shipped = _model("names")
+    rng = np.random.default_rng(seed)
+    lang = shipped.languages.index(language)
+    with _RUNNING:
+        return tuple("".join(shipped.vocab.decode(shipped.model.sample(lang, rng, temperature, NAME_LENGTH,
+                                                                       banned=(shipped.vocab.unk_id,))))
+                     for _ in range(MAX_NAMES))
+
+
+def tag(text: str) -> dict:
+    """A UPOS tag for every whitespace-separated word of ``text`` from the shipped tagger."""
+    shipped = _model("pos")
+    words_of(text)                                   # empty / too many words → ValueError
+    words = text.split()                             # the tagger reads case through its word-shape features
+    unknown = [w for w in dict.fromkeys(words) if pos_task.normalise(w, shipped.lower) not in shipped.vocab]
+    data = pos_task.encode(shipped.vocab, [words], shipped.lower)
+    with _RUNNING:
+        ids = pos_task.predict(shipped.model, data)[0]
+    quality = shipped.meta["quality"]
+    return {"words": words, "tags": [shipped.tags[i] for i in ids.tolist()], "unknown": unknown,
+            "model": {"test_accuracy": quality["test_token_accuracy"], "test_tokens": quality["test_tokens"],
+                      "vocab_size": len(shipped.vocab), "hidden_size": shipped.model.hidden_size,
+                      "bidirectional": shipped.model.bidirectional}}
+
+
+def translate(text: str, beam: int) -> dict:
+    """The shipped encoder-decoder's English for a German ``text`` (greedy when ``beam`` is 1); when the model
+    is not shipped, ``{"shipped": False}`` with the command that builds it."""
+    try:
+        _model("translate")
+    except FileNotFoundError as error:
+        return {"shipped": False, "detail": "The translation model is not shipped yet.", "reason": str(error),
+                "command": "python -m elman.chapter.models translate"}
+    words_of(text, max_words=MAX_SOURCE_WORDS)       # empty / too many words → ValueError
+    return _translated(text, beam)
+
+
+@lru_cache(maxsize=256)
+def _translated(text: str, beam: int) -> dict:
+    shipped = _model("translate")
+    with _RUNNING:
+        details = translate_task.translate_details(shipped.model, shipped.vocabs, text, beam=beam)
+    quality = shipped.meta["quality"]
+    return {"shipped": True, "beam": beam, "tokens": details["tokens"], "words": details["words"],
+            "unknown": list(dict.fromkeys(details["unknown"])),
+            "translation": details["translation"],
+            "model": {"test_bleu": quality["test_bleu_greedy" if beam == 1 else "test_bleu_beam"],
+                      "bleu_decoder": "greedy" if beam == 1 else f"beam {quality['beam']}",
+                      "test_pairs": quality["test_pairs"], "hidden_size": shipped.model.hidden_size,
+                      "source_vocab_size": len(shipped.vocabs.source),
+                      "target_vocab_size": len(shipped.vocabs.target)}}
+
+
+@lru_cache(maxsize=64)
+def gradients(layers: int, steps: int, seed: int) -> dict:
+    """‖∂L/∂h_t^l‖ for a seeded stacked tanh RNN, L = the top layer's output at the last step."""
+    rng = np.random.default_rng(seed)
+    rnn = RNN(GRAD_INPUT, GRAD_HIDDEN, layers, "tanh", dtype="float64", rng=rng)
+    x = rng.standard_normal((steps, 1, GRAD_INPUT))
+    grid = layer_time_map(rnn, x)                    # (layers, steps), row 0 = the first layer
+    with np.errstate(divide="ignore"):
+        log10 = np.log10(grid)
+    return {"layers": layers, "steps": steps, "seed": seed, "hidden_size": GRAD_HIDDEN, "input_size": GRAD_INPUT,
+            "norms": grid.tolist(), "log10": np.where(np.isfinite(log10), log10, None).tolist(),
+            "top_last": float(grid[-1, -1]), "bottom_first": float(grid[0, 0]),
+            "top_first": float(grid[-1, 0]), "bottom_last": float(grid[0, -1]),
+            "time_ratio": float(grid[-1, 0] / grid[-1, -1]), "depth_ratio": float(grid[0, -1] / grid[-1, -1])}
+
+
+# --- endpoints ------------------------------------------------------------------------------------------------
+@STEP.router.get("/examples")
+def examples_endpoint() -> dict:
+    return examples()
+
+
+@STEP.router.get("/sentiment")
+def sentiment_endpoint(text: str = Query("the movie was not bad", min_length=1, max_length=MAX_TEXT)) -> dict:
+    return sentiment(text)
+
+
+@STEP.router.get("/names")
+def names_endpoint(language: str = Query("Italian", min_length=1, max_length=20),
+                   count: int = Query(8, ge=1, le=MAX_NAMES),
+                   temperature: float = Query(0.8, ge=0.0, le=MAX_TEMPERATURE),
+                   seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return names(language, count, temperature, seed)
+
+
+@STEP.router.get("/pos")
+def pos_endpoint(text: str = Query("The old man saw a dog in the park .", min_length=1, max_length=MAX_TEXT)) -> dict:
+    return tag(text)
+
+
+@STEP.router.get("/translate")
+def translate_endpoint(text: str = Query("ein kleines mädchen spielt im wasser .", min_length=1,
+                                        max_length=MAX_TEXT),
+                       beam: int = Query(1, ge=1, le=MAX_BEAM)) -> dict:
+    return translate(text, beam)
+
+
+@STEP.router.get("/gradients")
+def gradients_endpoint(layers: int = Query(3, ge=1, le=MAX_LAYERS), steps: int = Query(30, ge=2, le=MAX_STEPS),
+                       seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return gradients(layers, steps, seed)
+
