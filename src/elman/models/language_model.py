@@ -88,3 +88,26 @@ def generate(model: LanguageModel, prime: np.ndarray, length: int, *, temperatur
     finally:
         model.train(was_training)
     return out
+
+
+def read(model: LanguageModel, ids) -> tuple[np.ndarray, np.ndarray]:
+    """Read 1-D token ids from a zero state: the top layer's state h_t after each token, (T, H), and the
+    next-token distribution after each prefix ids[:t+1], (T, V), both float64. Runs in eval mode and leaves
+    the training flag as it was.
+
+        >>> lm = LanguageModel(vocab_size=7, embed_dim=4, hidden_size=5, num_layers=1, rng=np.random.default_rng(0))
+        >>> states, probs = read(lm, np.array([3, 1, 4]))
+        >>> states.shape, probs.shape, bool(np.allclose(probs.sum(axis=1), 1))
+        ((3, 5), (3, 7), True)
+    """
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or ids.size == 0 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"ids must be a non-empty 1-D array of token ids, got {ids.dtype} of shape {ids.shape}")
+    was_training = model.training
+    model.eval()
+    try:
+        output, _ = model.rnn(model.embed(ids[:, None].astype(np.int64)))
+        logits = model.head(output)
+    finally:
+        model.train(was_training)
+    return output[:, 0].astype(np.float64), softmax(logits[:, 0])
