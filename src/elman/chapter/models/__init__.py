@@ -32,3 +32,12 @@ def read(name: str) -> tuple[dict, dict]:
         raise FileNotFoundError(f"the chapter's model {name!r} is not shipped: expected {tensors.name} and "
                                 f"{meta.name} in {WEIGHTS}; rebuild it with: python -m elman.chapter.models {name}")
     return load_file(tensors), json.loads(meta.read_text())
+
+
+def files(name: str, directory=None) -> tuple[dict, dict]:
+    """(tensors, meta) of model ``name``: the shipped files (cached), or those a test or a rebuild wrote to
+    ``directory``."""
+    if directory is None:
+        return read(name)
+    folder = Path(directory)
+    return load_file(folder / f"{name}.safetensors"), json.loads((folder / f"{name}.json").read_text())

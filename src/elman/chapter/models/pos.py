@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from elman.chapter.models import WEIGHTS, write
-from elman.chapter.models._ship import files, half, restore
+from elman.chapter.models import WEIGHTS, files, write
+from elman.chapter.models._ship import half, restore
 from elman.data.conllu import load_ud
 from elman.data.text import Vocab
 from elman.models.tagger import SequenceTagger

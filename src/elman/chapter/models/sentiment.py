@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from elman.chapter.models import WEIGHTS, write
-from elman.chapter.models._ship import files, half, restore
+from elman.chapter.models import WEIGHTS, files, write
+from elman.chapter.models._ship import half, restore
 from elman.data.text import Vocab
 from elman.models.classifier import BagOfWords, SequenceClassifier
 from elman.tasks.sentiment import (

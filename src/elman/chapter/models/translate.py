@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from elman.chapter.models import WEIGHTS, write
-from elman.chapter.models._ship import files, half, restore
+from elman.chapter.models import WEIGHTS, files, write
+from elman.chapter.models._ship import half, restore
 from elman.data.multi30k import Vocabs, load_pairs
 from elman.data.text import Vocab
 from elman.models.seq2seq import Seq2Seq

@@ -10,18 +10,16 @@ the vocabulary covers and what king − man + woman gives. ``load`` returns them
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from elman.chapter.models import WEIGHTS, read, write
+from elman.chapter.models import WEIGHTS, files, write
 from elman.embeddings.analogy import evaluate
 from elman.embeddings.vectors import WordVectors
 from elman.embeddings.word2vec import Word2VecConfig, train_word2vec
-from elman.io.safetensors import load_file
 
 NAME = "vectors"
 KEEP = 5000
@@ -77,16 +75,11 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
 
 def load(out_dir=None) -> WordVectors:
     """The shipped vectors (float32, most frequent word first); from ``out_dir`` instead when given (tests)."""
-    if out_dir is None:
-        tensors, meta = read(NAME)
-    else:
-        out_dir = Path(out_dir)
-        tensors = load_file(out_dir / f"{NAME}.safetensors")
-        meta = json.loads((out_dir / f"{NAME}.json").read_text())
+    tensors, meta = files(NAME, out_dir)
     return WordVectors(meta["words"], tensors["vectors"].astype(np.float32))
 
 
 def info(out_dir=None) -> dict:
     """The shipped metadata without the word list (provenance and measured quality)."""
-    meta = read(NAME)[1] if out_dir is None else json.loads((Path(out_dir) / f"{NAME}.json").read_text())
+    meta = files(NAME, out_dir)[1]
     return {k: v for k, v in meta.items() if k != "words"}

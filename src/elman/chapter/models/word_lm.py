@@ -15,7 +15,6 @@ casts back to float32. The validation perplexity in ``word_lm.json`` is measured
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 import time
@@ -25,9 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from elman.chapter.models import WEIGHTS, read, write
+from elman.chapter.models import WEIGHTS, files, write
 from elman.data.text import Vocab
-from elman.io.safetensors import load_file
 from elman.models.language_model import LanguageModel
 from elman.train.loop import LMTrainer, TrainConfig, evaluate
 
@@ -137,11 +135,6 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
 def load(out_dir=None) -> tuple[LanguageModel, Vocab, dict]:
     """(model in eval mode, its vocabulary, the metadata without the word list), from the shipped files or from
     ``out_dir`` (tests). Cached: callers only read it."""
-    if out_dir is None:
-        tensors, meta = read(NAME)
-    else:
-        out_dir = Path(out_dir)
-        tensors = load_file(out_dir / f"{NAME}.safetensors")
-        meta = json.loads((out_dir / f"{NAME}.json").read_text())
+    tensors, meta = files(NAME, out_dir)
     model, vocab = _model(tensors, meta)
     return model, vocab, {k: v for k, v in meta.items() if k != "vocab"}

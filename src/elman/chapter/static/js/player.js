@@ -1,6 +1,7 @@
 // The step player: the flow diagram, play/pause, keyboard, the URL hash, the seed, and mounting each step's widget.
 // The hash holds everything needed to reproduce a view: #step=5&seed=0&rho=0.9&T=100 …
 
+import { sleep } from "./timing.js";
 import { api } from "./api.js";
 import { el, errorBox } from "./draw.js";
 import { renderDisplay, renderInline } from "./tex.js";
@@ -105,12 +106,6 @@ async function go(index, { keepParams = false } = {}) {
   if (state.playing) playFrom(token);
 }
 
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); reject(new DOMException("paused", "AbortError")); }, { once: true });
-  });
-}
 
 // Play the current step's animation, rest, move on; pausing or navigating aborts the wait.
 async function playFrom(token) {

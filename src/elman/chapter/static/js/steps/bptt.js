@@ -1,6 +1,7 @@
 // Step 4: the backward pass of a small RNN, step by step: ‖∂L/∂h_t‖ under full BPTT and under BPTT truncated every
 // K steps, on the same batch, and what the cuts change in ∂L/∂W_hh. Play walks t from T down to 1.
 
+import { ownPlayButton, sleep } from "../timing.js";
 import { el, errorBox, fmt, num } from "../draw.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -78,18 +79,12 @@ export async function mount(root, ctx) {
   let timer = null;
   for (const input of [T, K, rho]) input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 80); });
   loss.addEventListener("change", update);
-  let own = null;
-  playButton.addEventListener("click", () => {
-    if (own) { own.abort(); return; }
-    own = new AbortController();
-    playButton.textContent = "stop";
-    animate(own.signal).catch(() => {}).finally(() => { own = null; playButton.textContent = "play backward"; });
-  });
+  const stopOwn = ownPlayButton(playButton, animate, "play backward");
 
   await update();
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); own?.abort(); },
+    unmount() { clearTimeout(timer); stopOwn(); },
     get highlighted() { return highlighted; },
   };
 }
@@ -157,11 +152,4 @@ function label(x, y, content, anchor) {
   const node = svgNode("text", { x, y, "text-anchor": anchor });
   node.textContent = content;
   return node;
-}
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const id = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => { clearTimeout(id); reject(signal.reason ?? new DOMException("aborted", "AbortError")); }, { once: true });
-  });
 }

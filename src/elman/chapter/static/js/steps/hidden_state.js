@@ -1,6 +1,7 @@
 // Step 3: typed text through the shipped word-level language model: h_t as a heat map, how much each word moves it,
 // and the model's most likely next words after any prefix.
 
+import { ownPlayButton, sleep } from "../timing.js";
 import { el, errorBox, fmt, heatMap, lineChart, num } from "../draw.js";
 
 const DEFAULT_TEXT = "the cat sat on the";
@@ -112,24 +113,11 @@ export async function mount(root, ctx) {
       await sleep(STEP_MS, signal);
     }
   }
-  let own = null;
-  playButton.addEventListener("click", () => {
-    if (own) { own.abort(); return; }
-    own = new AbortController();
-    playButton.textContent = "stop";
-    animate(own.signal).catch(() => {}).finally(() => { own = null; playButton.textContent = "play"; });
-  });
+  const stopOwn = ownPlayButton(playButton, animate, "play");
 
   await update();
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); own?.abort(); },
+    unmount() { clearTimeout(timer); stopOwn(); },
   };
-}
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const id = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => { clearTimeout(id); reject(signal.reason ?? new DOMException("aborted", "AbortError")); }, { once: true });
-  });
 }

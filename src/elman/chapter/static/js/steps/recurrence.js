@@ -1,5 +1,6 @@
 // Step 2: a small RNN unrolled over a typed word (or numbers), one time step at a time, with every number shown.
 
+import { ownPlayButton, sleep } from "../timing.js";
 import { el, errorBox, num } from "../draw.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -30,7 +31,6 @@ export async function mount(root, ctx) {
   let data = null;
   let t = Math.max(1, Number.parseInt(ctx.get("t", "1"), 10) || 1);
   let pending = 0;
-  let own = null;  // the widget's own play button's animation
 
   function show() {
     if (!data) return;
@@ -73,26 +73,15 @@ export async function mount(root, ctx) {
   slider.addEventListener("input", () => { t = Number(slider.value); show(); });
   prev.addEventListener("click", () => { t -= 1; show(); });
   next.addEventListener("click", () => { t += 1; show(); });
-  playButton.addEventListener("click", () => {
-    if (own) { own.abort(); return; }
-    own = new AbortController();
-    playButton.textContent = "stop";
-    animate(own.signal).catch(() => {}).finally(() => { own = null; playButton.textContent = "play"; });
-  });
+  const stopOwn = ownPlayButton(playButton, animate);
 
   await update();
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); own?.abort(); },
+    unmount() { clearTimeout(timer); stopOwn(); },
   };
 }
 
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const id = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => { clearTimeout(id); reject(signal.reason ?? new DOMException("aborted", "AbortError")); }, { once: true });
-  });
-}
 
 function svg(tag, attrs = {}, content = null) {
   const node = document.createElementNS(SVG, tag);
@@ -199,4 +188,3 @@ function weightCards(r) {
       ` for any length — the same for ${r.T} steps as for one. With separate weights per step it would be `,
       num("rec-params-unshared", r.parameters.unshared, 0), "."));
 }
-

@@ -1,5 +1,6 @@
 // Step 5: measured ‖∂h_T/∂h_k‖ against ρ^(T−k) on a log scale, and gradient clipping on a short training run.
 
+import { sleep } from "../timing.js";
 import { el, errorBox, lineChart, num } from "../draw.js";
 
 const SWEEP = [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2];
@@ -88,12 +89,6 @@ export async function mount(root, ctx) {
   };
 }
 
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const id = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(id); reject(signal.reason); }, { once: true });
-  });
-}
 
 function renderDecay(r) {
   const chart = lineChart({
