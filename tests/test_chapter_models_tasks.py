@@ -4,6 +4,7 @@ into working models, and the shipped files are small and say what produced them 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.chapter.models import WEIGHTS
 from elman.chapter.models import names as names_model
 from elman.chapter.models import pos as pos_model
@@ -17,6 +18,7 @@ from elman.tasks.translate import translate_details
 MODULES = {"sentiment": sentiment_model, "names": names_model, "pos": pos_model, "translate": translate_model}
 
 
+@needs_data("sst")
 def test_sentiment_quick_build_loads_back_and_classifies(tmp_path):
     meta = sentiment_model.build(tmp_path, quick=True)
     shipped = sentiment_model.load(tmp_path)
@@ -27,6 +29,7 @@ def test_sentiment_quick_build_loads_back_and_classifies(tmp_path):
     assert 0 <= meta["quality"]["test_accuracy"] <= 1 and meta["quick"]
 
 
+@needs_data("names")
 def test_names_quick_build_loads_back_and_samples(tmp_path):
     meta = names_model.build(tmp_path, quick=True)
     shipped = names_model.load(tmp_path)
@@ -36,6 +39,7 @@ def test_names_quick_build_loads_back_and_samples(tmp_path):
     assert meta["quality"]["test_nll_per_char"] > 0
 
 
+@needs_data("ud-english-ewt")
 def test_pos_quick_build_loads_back_and_tags(tmp_path):
     meta = pos_model.build(tmp_path, quick=True)
     shipped = pos_model.load(tmp_path)
@@ -44,6 +48,7 @@ def test_pos_quick_build_loads_back_and_tags(tmp_path):
     assert 0 <= meta["quality"]["test_token_accuracy"] <= 1
 
 
+@needs_data("multi30k")
 def test_translate_quick_build_loads_back_and_translates(tmp_path):
     pytest.importorskip("sacrebleu")
     meta = translate_model.build(tmp_path, quick=True)

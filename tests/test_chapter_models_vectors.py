@@ -3,16 +3,15 @@
 import json
 
 import numpy as np
-import pytest
 
+from data_marks import needs_data
 from elman.chapter.models import WEIGHTS
 from elman.chapter.models import vectors as model
-from elman.data.sources import locate
 from elman.embeddings.vectors import WordVectors
 from elman.io.safetensors import load_file
 
 
-@pytest.mark.skipif(locate("brown")[1] is None, reason="the Brown corpus is not on this machine")
+@needs_data("brown")
 def test_a_quick_build_loads_back_from_its_folder(tmp_path):
     meta = model.build(tmp_path, quick=True)
     vectors = model.load(tmp_path)

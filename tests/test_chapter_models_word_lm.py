@@ -5,20 +5,14 @@ import json
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.chapter.models import WEIGHTS, word_lm
-from elman.data.sources import path
+from elman.io.safetensors import load_file
 from elman.models.language_model import read
 
 
-def _brown_or_skip():
-    try:
-        path("brown", download=False)
-    except Exception as error:  # noqa: BLE001 - any reason the data is absent
-        pytest.skip(f"the Brown corpus is not on this machine ({error}); elman data fetch brown")
-
-
+@needs_data("brown")
 def test_a_quick_build_loads_back_from_its_directory(tmp_path):
-    _brown_or_skip()
     meta = word_lm.build(tmp_path, quick=True)
     assert (tmp_path / "word_lm.safetensors").is_file() and (tmp_path / "word_lm.json").is_file()
     model, vocab, loaded = word_lm.load(tmp_path)
@@ -29,11 +23,10 @@ def test_a_quick_build_loads_back_from_its_directory(tmp_path):
     assert states.shape == (3, meta["hidden_size"]) and np.allclose(probs.sum(axis=1), 1)
 
 
+@needs_data("brown")
 def test_the_stored_weights_are_what_the_model_computes_with(tmp_path):
-    _brown_or_skip()
     word_lm.build(tmp_path, quick=True)
     model, _, _ = word_lm.load(tmp_path)
-    from elman.io.safetensors import load_file
 
     tensors = load_file(tmp_path / "word_lm.safetensors")
     assert tensors["embed.weight.q"].dtype == np.int8 and tensors["rnn.weight_hh_l0"].dtype == np.float16

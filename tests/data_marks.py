@@ -1,0 +1,12 @@
+"""``needs_data(NAME, ...)``: skip a test, with the reason, when a registered dataset has no local copy."""
+
+import pytest
+
+from elman.data.registry import get
+from elman.data.sources import locate
+
+
+def needs_data(*names: str):
+    missing = [name for name in names
+               if any(locate(name, f.name)[1] is None for f in get(name).files)]
+    return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)} in ELMAN_DATA_DIR or the cache")
