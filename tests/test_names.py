@@ -37,7 +37,7 @@ def test_loader_counts_and_split():
         assert n["train"] >= 0.75 * sum(n.values()) and n["test"] >= 1
 
 
-@pytest.mark.parametrize("condition", ["h0", "input"])
+@pytest.mark.parametrize("condition", ["h0", "input", "both"])
 def test_generator_gradients(condition):
     model = ConditionedGenerator(9, 3, embed_dim=4, hidden_size=5, num_layers=2, condition=condition, cond_dim=3,
                                  dtype="float64", rng=np.random.default_rng(0))
@@ -72,7 +72,7 @@ def test_tiny_synthetic_task_learned(tmp_path):
     pairs = [("abab"[: 2 + i % 3], "Arabic") for i in range(30)] + [("baba"[: 2 + i % 3], "Chinese") for i in range(30)]
     vocab = build_char_vocab([n for n, _ in pairs])
     data = encode_names(vocab, pairs)
-    for condition in ("h0", "input"):
+    for condition in ("h0", "input", "both"):
         model = ConditionedGenerator(len(vocab), 18, embed_dim=8, hidden_size=16, condition=condition,
                                      rng=np.random.default_rng(0))
         before = rnn_nll(model, data)
@@ -109,3 +109,29 @@ def test_cli_train_eval_generate(tmp_path, capsys):
     assert main(argv) == 0
     assert capsys.readouterr().out == first and len(first.splitlines()) == 5
     assert main(["generate", "names", "--language", "Klingon", "--run", str(run)]) == 2
+
+
+@needs_names
+def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
+    from elman.tasks.names import train_names
+
+    result = train_names(tmp_path / "run", condition="both", embed=8, hidden=16, epochs=3, limit=200, lr=0.5,
+                         lr_decay=0.5, weight_decay=0.01, verbose=False)
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    lrs = [0.5] + [r["lr"] for r in records]  # halved after each epoch that is not a new best
+    assert all(lr == (before if r["best"] else before / 2) for before, lr, r in zip(lrs, lrs[1:], records))
+    assert result["train_nll"] > 0 and result["trigram_train_nll"] < result["trigram_test_nll"]
+    with pytest.raises(ValueError, match="lr_decay must be in"):
+        train_names(tmp_path / "bad", lr_decay=0.0, limit=10)
+    with pytest.raises(ValueError, match="one learning-rate schedule"):
+        train_names(tmp_path / "bad", lr_decay=0.5, cosine=True, limit=10)
+
+
+@needs_names
+def test_cosine_schedule_sets_each_epochs_learning_rate(tmp_path):
+    from elman.tasks.names import train_names
+
+    train_names(tmp_path / "run", embed=8, hidden=16, epochs=4, limit=100, lr=0.01, cosine=True, patience=None,
+                verbose=False)
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["lr"] for r in records] == pytest.approx([0.01 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])

@@ -1,4 +1,4 @@
-"""SST parsing, the sequence classifier's gradients, the generic supervised loop and the sentiment task's CLI."""
+"""SST and MR loading, the sequence classifier's gradients, the generic supervised loop and the sentiment task's CLI."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from elman.cli import main
+from elman.data.polarity import fold_of, load_polarity, read_polarity
 from elman.data.sst import load_sst, parse_tree, read_phrases, to_binary
 from elman.io.checkpoint import load_model, save_model
 from elman.models.classifier import BagOfWords, SequenceClassifier
@@ -21,6 +22,8 @@ from elman.train.supervised import fit
 
 DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent")) / "sst-trees"
 needs_sst = pytest.mark.skipif(not (DATA / "train.txt").is_file(), reason="needs ELMAN_DATA_DIR with sst-trees")
+MR = DATA.parent / "nltk-sentence-polarity" / "sentence_polarity.zip"
+needs_mr = pytest.mark.skipif(not MR.is_file(), reason="needs ELMAN_DATA_DIR with nltk-sentence-polarity")
 
 
 def test_parse_tree_leaves_root_and_brackets():
@@ -57,6 +60,46 @@ def test_sst_split_sizes():
     assert [len(load_sst(s, binary=False)[0]) for s in ("train", "dev", "test")] == [8544, 1101, 2210]
     x, y = load_sst("dev", binary=True)
     assert set(y) == {0, 1} and all(w == w.lower() for s in x for w in s)
+
+
+def _polarity_zip(path, pos, neg):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("sentence_polarity/rt-polarity.pos", "\n".join(pos) + "\n")
+        z.writestr("sentence_polarity/rt-polarity.neg", "\n".join(neg) + "\n\n")
+    return path
+
+
+def test_polarity_folds_partition_every_sentence_once(tmp_path):
+    pos, neg = [f"good film {i} ." for i in range(13)], [f"bad film {i} ." for i in range(12)]
+    source = _polarity_zip(tmp_path / "mr.zip", pos, neg)
+    x, y = read_polarity(source)
+    assert len(x) == 25 and x[0] == ["bad", "film", "0", "."] and y == [0] * 12 + [1] * 13
+    folds = fold_of(25, folds=5, seed=0)
+    assert np.bincount(folds).tolist() == [5] * 5 and np.array_equal(folds, fold_of(25, folds=5, seed=0))
+    tests = []
+    for k in range(10):
+        split = {s: load_polarity(s, fold=k, source=source) for s in ("train", "dev", "test")}
+        assert sum(len(v[0]) for v in split.values()) == 25
+        seen = [" ".join(t) for v in split.values() for t in v[0]]
+        assert len(set(seen)) == 25  # train, dev and test are disjoint
+        tests += [" ".join(t) for t in split["test"][0]]
+    assert sorted(tests) == sorted(pos + neg)  # over the ten folds every sentence is tested exactly once
+    with pytest.raises(ValueError, match="fold must be an integer in"):
+        load_polarity("test", fold=10, source=source)
+    with pytest.raises(ValueError, match="split must be one of"):
+        load_polarity("valid", source=source)
+
+
+@needs_mr
+def test_mr_counts_and_split_sizes():
+    x, y = read_polarity()
+    assert len(x) == 10662 and sum(y) == 5331
+    sizes = [len(load_polarity(s, fold=0)[0]) for s in ("train", "dev", "test")]
+    assert sizes == [8528, 1067, 1067]
+    assert 20 < sum(load_polarity("train", fold=0)[1][:64]) < 44  # shuffled: a prefix holds both labels
+    assert [len(load_polarity("test", fold=k)[0]) for k in range(10)] == [1067] * 2 + [1066] * 8
 
 
 def _batch(rng, T=6, B=4, V=12):
@@ -198,3 +241,17 @@ def test_cli_train_sentiment_then_eval(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out.splitlines()[0])
     assert result["n"] == 64 and result["accuracy"] == pytest.approx(summary["test_accuracy"])
     assert main(["eval", str(tmp_path / "missing")]) == 2
+
+
+@needs_mr
+def test_cli_train_mr_then_eval(tmp_path, capsys):
+    out = tmp_path / "mr"
+    assert main(["train", "sentiment", "--dataset", "mr", "--fold", "3", "--no-glove", "--limit", "64", "--epochs",
+                 "1", "--bow-epochs", "1", "--hidden", "8", "--out", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert summary["dataset"] == "mr" and summary["fold"] == 3
+    config = json.loads((out / "config.json").read_text())
+    assert config["train"]["fold"] == 3 and config["train"]["phrases"] is False
+    assert main(["eval", str(out), "--split", "test"]) == 0
+    result = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert result["n"] == 64 and result["accuracy"] == pytest.approx(summary["test_accuracy"])

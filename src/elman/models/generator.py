@@ -1,10 +1,13 @@
 """A character RNN language model conditioned on a class (here: the language of a name).
 
-    e_t = E[x_t] (‖ C[l] when condition="input")      h_t = tanh(W_ih e_t + W_hh h_{t-1} + b)      y_t = W_hy h_t + b_y
+    e_t = E[x_t] (‖ C[l] unless condition="h0")      h_t = tanh(W_ih e_t + W_hh h_{t-1} + b)      y_t = W_hy h_t + b_y
 
 ``condition="h0"``: the class picks a learned initial hidden state, an Embedding(n_classes, L·H) row reshaped to
 (L, H). ``condition="input"``: a class embedding (``cond_dim``) is concatenated to the character embedding at every
-step (h0 = 0). Time-major: ids (T, B) = <bos> + name, languages (B,), lengths (B,) → logits (T, B, V) predicting
+step (h0 = 0). ``condition="both"``: one Embedding(n_classes, cond_dim + L·H) row, its first ``cond_dim`` entries the
+input at every step, the rest the initial state.
+
+Time-major: ids (T, B) = <bos> + name, languages (B,), lengths (B,) → logits (T, B, V) predicting
 name + <eos>; positions past a column's length carry no signal (mask them out of the loss).
 
     >>> import numpy as np
@@ -22,7 +25,7 @@ from elman.nn.layers import Dropout, Embedding, Linear
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
 
-CONDITIONS = ("h0", "input")
+CONDITIONS = ("h0", "input", "both")
 
 
 class ConditionedGenerator(Module):
@@ -36,12 +39,12 @@ class ConditionedGenerator(Module):
         self.rng = np.random.default_rng() if rng is None else rng
         self.vocab_size, self.n_classes, self.embed_dim = int(vocab_size), int(n_classes), int(embed_dim)
         self.hidden_size, self.num_layers, self.condition = int(hidden_size), int(num_layers), condition
-        self.cond_dim = int(cond_dim) if condition == "input" else 0
+        self.cond_dim = int(cond_dim) if condition != "h0" else 0
         self.dropout, self.padding_idx = float(dropout), padding_idx
         self.bos_idx, self.eos_idx = int(bos_idx), int(eos_idx)
         self.embed = self.add_module("embed", Embedding(vocab_size, embed_dim, padding_idx, dtype=dtype, rng=self.rng))
         self.embed.params["weight"] *= 0.1
-        width = self.num_layers * self.hidden_size if condition == "h0" else self.cond_dim
+        width = self.cond_dim + (self.num_layers * self.hidden_size if condition != "input" else 0)
         self.cond = self.add_module("cond", Embedding(n_classes, width, dtype=dtype, rng=self.rng))
         self.cond.params["weight"] *= 0.1
         self.in_drop = self.add_module("in_drop", Dropout(dropout, rng=self.rng))
@@ -75,10 +78,11 @@ class ConditionedGenerator(Module):
                 lengths = None
         x = self.embed(ids)
         c = self.cond(classes)
-        if self.condition == "input":
-            x = np.concatenate([x, np.broadcast_to(c, (T, B, self.cond_dim))], axis=-1)
-        elif h is None:
-            h = np.ascontiguousarray(c.reshape(B, self.num_layers, self.hidden_size).transpose(1, 0, 2))
+        if self.cond_dim:
+            x = np.concatenate([x, np.broadcast_to(c[:, :self.cond_dim], (T, B, self.cond_dim))], axis=-1)
+        if self.condition != "input" and h is None:
+            h0 = c[:, self.cond_dim:]
+            h = np.ascontiguousarray(h0.reshape(B, self.num_layers, self.hidden_size).transpose(1, 0, 2))
         output, h_n = self.rnn(self.in_drop(x), h, lengths)
         return self.head(self.drop(output.astype(self.dtype, copy=False))), h_n
 
@@ -91,12 +95,13 @@ class ConditionedGenerator(Module):
         d_output = self.drop.backward(self.head.backward(np.asarray(d_logits, dtype=self.dtype)))
         d_x, d_h0 = self.rnn.backward(d_output, None)
         d_x = self.in_drop.backward(d_x)
-        if self.condition == "input":
-            self.cond.backward(np.ascontiguousarray(d_x[..., self.embed_dim:].sum(axis=0)))
+        parts = []
+        if self.cond_dim:
+            parts.append(d_x[..., self.embed_dim:].sum(axis=0))
             d_x = d_x[..., :self.embed_dim]
-        else:
-            B = d_h0.shape[1]
-            self.cond.backward(np.ascontiguousarray(d_h0.transpose(1, 0, 2).reshape(B, -1)))
+        if self.condition != "input":
+            parts.append(d_h0.transpose(1, 0, 2).reshape(d_h0.shape[1], -1))
+        self.cond.backward(np.ascontiguousarray(np.concatenate(parts, axis=1)))
         self.embed.backward(np.ascontiguousarray(d_x))
 
     def sample(self, language: int, rng: np.random.Generator, temperature: float = 1.0, max_len: int = 20,

@@ -1,7 +1,8 @@
 """Language-conditioned surname generation on char-rnn "names": an RNN against a smoothed character trigram.
 
-``train_names(out_dir)`` trains ``ConditionedGenerator`` (condition "h0" or "input") with ``fit`` on <bos>+name →
-name+<eos>, keeping the lowest dev NLL. Both models are scored on the same held-out names and the same characters
+``train_names(out_dir)`` trains ``ConditionedGenerator`` (condition "h0", "input" or "both") with ``fit`` on
+<bos>+name → name+<eos>, keeping the lowest dev NLL (optionally multiplying the learning rate by ``lr_decay``
+after each epoch without a new best). Both models are scored on the same held-out names and the same characters
 (every character of the name and the final <eos>): mean negative log-likelihood per character, in nats. The
 baseline, ``TrigramModel``, is a hierarchy of Dirichlet-smoothed estimates (each a valid distribution):
 
@@ -25,10 +26,11 @@ from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
 from elman.data.text import Vocab
 from elman.io.checkpoint import load_model
-from elman.models.generator import ConditionedGenerator
+from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
-from elman.optim import Adam
+from elman.optim import Adam, AdamW
 from elman.tasks.runs import open_run
+from elman.train.schedules import CosineLR
 from elman.train.supervised import fit
 
 GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
@@ -131,9 +133,20 @@ def baseline(vocab, data) -> tuple[TrigramModel, dict]:
 
 
 def train_names(out_dir, *, condition="h0", embed=32, hidden=192, layers=1, cond_dim=16, epochs=30, batch=64,
-                lr=3e-3, dropout=0.1, clip=5.0, patience=4, seed=0, limit=None, max_minutes=None,
-                progress=False, verbose=True) -> dict:
-    """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test)."""
+                lr=3e-3, dropout=0.1, clip=5.0, patience=4, weight_decay=0.0, lr_decay=1.0, cosine=False, seed=0,
+                limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test).
+
+    ``weight_decay`` > 0 trains with AdamW (decoupled decay) instead of Adam; ``lr_decay`` < 1 multiplies the learning
+    rate by it after every epoch whose dev NLL is not a new best (reduce on plateau); ``cosine`` sets epoch e's
+    learning rate to lr · (1 + cos(π (e − 1) / epochs)) / 2 instead.
+    """
+    if condition not in CONDITIONS:
+        raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+    if not 0 < lr_decay <= 1:
+        raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
+    if cosine and lr_decay != 1:
+        raise ValueError("choose one learning-rate schedule: cosine or lr_decay < 1, not both")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     splits = _splits(seed, limit)
@@ -143,24 +156,37 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=192, layers=1, cond
     model = ConditionedGenerator(len(vocab), len(LANGUAGES), embed, hidden, layers, condition, cond_dim, dropout,
                                  vocab.pad_id, vocab.bos_id, vocab.eos_id, rng=rng)
     config = {"task": "names", "model": model.config(), "languages": list(LANGUAGES),
-              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed, limit=limit,
-                            max_minutes=max_minutes)}
+              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, weight_decay=weight_decay,
+                            lr_decay=lr_decay, cosine=cosine, seed=seed, limit=limit, max_minutes=max_minutes)}
     vocab.save(out / "vocab.json")
     (out / "config.json").write_text(json.dumps(config, indent=2))
     lengths = np.array([len(x) for x in data["train"][0]])
+    optimizer = AdamW(model.params, lr=lr, weight_decay=weight_decay) if weight_decay else Adam(model.params, lr=lr)
+    schedule = CosineLR(lr, epochs) if cosine else None
+    best = [np.inf]
 
     def batches(epoch, brng):
+        if schedule is not None:
+            optimizer.lr = schedule.lr(epoch - 1)
         for idx in bucket_batches(lengths, batch, brng):
             yield batch_of(data["train"], idx)
 
-    summary = fit(model, batches, _loss, lambda m: {"dev_nll": rnn_nll(m, data["dev"])},
-                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_nll",
+    def evaluate(m):
+        nll = rnn_nll(m, data["dev"])
+        if nll < best[0]:
+            best[0] = nll
+        else:
+            optimizer.lr *= lr_decay
+        return {"dev_nll": nll, "lr": optimizer.lr}
+
+    summary = fit(model, batches, _loss, evaluate, optimizer=optimizer, epochs=epochs, out_dir=out, metric="dev_nll",
                   higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
                   max_minutes=max_minutes)
     tri, tuned = baseline(vocab, data)
     result = {"task": "names", "condition": condition, "names": {s: len(d) for s, d in splits.items()},
               "dev_nll": summary["best"]["dev_nll"], "test_nll": rnn_nll(model, data["test"]),
               "trigram_dev_nll": tuned["dev_nll"], "trigram_test_nll": tri.nll(data["test"]),
+              "train_nll": rnn_nll(model, data["train"]), "trigram_train_nll": tri.nll(data["train"]),
               "trigram_alphas": [round(a, 4) for a in tuned["alphas"]], "best_epoch": summary["best_epoch"],
               "epochs_run": summary["epochs_run"], "seconds": summary["seconds"], "vocab_size": len(vocab)}
     result["relative_improvement"] = 1 - result["test_nll"] / result["trigram_test_nll"]
@@ -199,14 +225,17 @@ def generate_names(run_dir, language, count=10, seed=0, temperature=1.0, max_len
 
 
 def add_names_arguments(parser) -> None:
-    parser.add_argument("--condition", choices=("h0", "input"), default="h0",
-                        help="the language as the initial hidden state or as an input at every step")
+    parser.add_argument("--condition", choices=CONDITIONS, default="h0",
+                        help="the language as the initial hidden state, as an input at every step, or both")
     for flag, kind, default in (("--embed", int, 32), ("--hidden", int, 192), ("--layers", int, 1),
                                 ("--cond-dim", int, 16), ("--epochs", int, 30), ("--batch", int, 64),
                                 ("--lr", float, 3e-3), ("--dropout", float, 0.1), ("--clip", float, 5.0),
-                                ("--patience", int, 4), ("--max-minutes", float, None), ("--limit", int, None),
+                                ("--patience", int, 4), ("--weight-decay", float, 0.0), ("--lr-decay", float, 1.0),
+                                ("--max-minutes", float, None), ("--limit", int, None),
                                 ("--seed", int, 0)):
         parser.add_argument(flag, type=kind, default=default)
+    parser.add_argument("--cosine", action="store_true",
+                        help="a cosine learning rate from --lr down to 0 over --epochs (instead of --lr-decay)")
     parser.add_argument("--out", default="runs/names")
     parser.add_argument("--progress", action="store_true")
 
@@ -214,7 +243,8 @@ def add_names_arguments(parser) -> None:
 def run_names(args) -> int:
     result = train_names(args.out, condition=args.condition, embed=args.embed, hidden=args.hidden,
                          layers=args.layers, cond_dim=args.cond_dim, epochs=args.epochs, batch=args.batch, lr=args.lr,
-                         dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
+                         dropout=args.dropout, clip=args.clip or None, patience=args.patience,
+                         weight_decay=args.weight_decay, lr_decay=args.lr_decay, cosine=args.cosine, seed=args.seed,
                          limit=args.limit, max_minutes=args.max_minutes, progress=args.progress)
     print(json.dumps(result))
     return 0

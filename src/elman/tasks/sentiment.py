@@ -1,10 +1,11 @@
-"""Sentence sentiment on the Stanford Sentiment Treebank: an RNN classifier, a bag-of-words baseline, order probes.
+"""Sentence sentiment on SST and MR: an RNN classifier, a bag-of-words baseline, order probes.
 
-``train_sentiment(out_dir)`` trains ``SequenceClassifier`` (GloVe 50-d initialisation by default) on SST-2 (or
-SST-5) with bucketed shuffled batches, Adam, gradient clipping and dropout, keeping the best dev model, then a
-bag-of-words logistic regression on the same tokens with the same optimiser. The run folder holds
-config.json, vocab.json, model.safetensors, bow.safetensors, metrics.jsonl, bow_metrics.jsonl, probes.json and
-summary.json. ``evaluate_sentiment(run_dir, split)`` re-reads it.
+``train_sentiment(out_dir)`` trains ``SequenceClassifier`` (GloVe 50-d initialisation by default) on SST-2, SST-5
+or MR (sentence polarity, no official split: test fold ``fold`` of a seeded 10-fold deal, the next fold as dev,
+see ``elman.data.polarity``) with bucketed shuffled batches, Adam, gradient clipping and dropout, keeping the
+best dev model, then a bag-of-words logistic regression on the same tokens with the same optimiser. The run
+folder holds config.json, vocab.json, model.safetensors, bow.safetensors, metrics.jsonl, bow_metrics.jsonl,
+probes.json and summary.json. ``evaluate_sentiment(run_dir, split)`` re-reads it.
 
 Probes: sentence pairs whose meaning turns on word order or negation; the RNN's and the bag of words'
 P(positive) are reported for each. The bag of words gives identical predictions for any permutation.
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from elman.data.batching import bucket_batches, pad_sequences
+from elman.data.polarity import load_polarity
 from elman.data.sst import load_sst
 from elman.data.text import Vocab
 from elman.io.checkpoint import load_model
@@ -42,6 +44,7 @@ PROBES = [
     ("it is funny and not boring", "it is boring and not funny"),
     ("a great cast wasted on a dull script", "a dull cast wasted on a great script"),
 ]
+DATASETS = ("sst2", "sst5", "mr")
 MODEL_KEYS = ("vocab_size", "num_classes", "embed_dim", "hidden_size", "num_layers", "bidirectional", "pooling",
               "dropout", "padding_idx", "freeze_embedding")
 
@@ -75,8 +78,17 @@ def accuracy(model, seqs, labels) -> float:
     return float((predict_proba(model, seqs).argmax(axis=1) == np.asarray(labels)).mean())
 
 
+def load_split(dataset, split, *, phrases=False, fold=0, source=None):
+    """(sentences, labels) of ``split`` of ``dataset``; ``phrases`` applies to SST only, ``fold`` to MR only."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
+    if dataset == "mr":
+        return load_polarity(split, fold=fold, source=source)
+    return load_sst(split, binary=dataset == "sst2", phrases=phrases, source=source)
+
+
 def p_positive(probs: np.ndarray) -> np.ndarray:
-    """P(positive): class 1 for SST-2, classes 3 + 4 for SST-5."""
+    """P(positive): class 1 for SST-2 and MR, classes 3 + 4 for SST-5."""
     return probs[:, 1] if probs.shape[1] == 2 else probs[:, 3:].sum(axis=1)
 
 
@@ -129,17 +141,22 @@ def _batches_fn(seqs, labels, batch):
 
 def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectional=True, pooling="max",
                     glove=True, freeze=False, phrases=True, epochs=6, batch=64, lr=2e-3, dropout=0.3, clip=5.0,
-                    patience=3, seed=0, bow=True, bow_epochs=10, limit=None, source=None, progress=False,
+                    patience=3, seed=0, bow=True, bow_epochs=10, limit=None, fold=0, source=None, progress=False,
                     verbose=True) -> dict:
-    """Train and save a run in ``out_dir``; returns the summary (dev/test accuracies, BoW test accuracy, probes)."""
-    if dataset not in ("sst2", "sst5"):
-        raise ValueError(f"dataset must be 'sst2' or 'sst5', got {dataset!r}")
+    """Train and save a run in ``out_dir``; returns the summary (dev/test accuracies, BoW test accuracy, probes).
+
+    ``phrases`` (train on every labelled phrase) needs the SST trees and is ignored for MR; ``fold`` (0..9) picks
+    MR's test fold and is ignored for SST. ``source`` is a folder of SST tree files or MR's zip file.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-    binary = dataset == "sst2"
+    phrases = phrases and dataset != "mr"
+    fold = fold if dataset == "mr" else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    splits = {s: load_sst(s, binary=binary, phrases=phrases and s == "train", source=source)
+    splits = {s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
               for s in ("train", "dev", "test")}
     if limit is not None:
         splits = {s: (x[:limit], y[:limit]) for s, (x, y) in splits.items()}
@@ -156,13 +173,13 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
 
         embedding, coverage = embedding_for_vocab(vectors, vocab.itos, freeze=freeze, padding_idx=vocab.pad_id,
                                                   rng=rng)
-    num_classes = 2 if binary else 5
+    num_classes = 5 if dataset == "sst5" else 2
     model = SequenceClassifier(len(vocab), num_classes, embed_dim=50, hidden_size=hidden, num_layers=layers,
                                bidirectional=bidirectional, pooling=pooling, dropout=dropout, padding_idx=vocab.pad_id,
                                freeze_embedding=freeze, rng=rng, embedding=embedding)
     config = {"model": {k: getattr(model, k) for k in MODEL_KEYS},
               "train": dict(dataset=dataset, glove=glove, phrases=phrases, epochs=epochs, batch=batch, lr=lr, clip=clip,
-                            patience=patience, seed=seed, bow_epochs=bow_epochs, limit=limit),
+                            patience=patience, seed=seed, bow_epochs=bow_epochs, limit=limit, fold=fold),
               "glove_coverage": coverage}
     vocab.save(out / "vocab.json")
     (out / "config.json").write_text(json.dumps(config, indent=2))
@@ -182,7 +199,7 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
                   optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_accuracy", clip=clip,
                   patience=patience, seed=seed, progress=progress)
     report("rnn")(summary)
-    result = {"dataset": dataset, "dev_accuracy": summary["best"]["dev_accuracy"],
+    result = {"dataset": dataset, "fold": fold, "dev_accuracy": summary["best"]["dev_accuracy"],
               "test_accuracy": accuracy(model, seqs["test"], labels["test"]), "best_epoch": summary["best_epoch"],
               "seconds": summary["seconds"], "glove_coverage": coverage, "vocab_size": len(vocab)}
     if bow:
@@ -212,9 +229,10 @@ def load_sentiment_run(run_dir):
 
 
 def evaluate_sentiment(run_dir, split="test", *, source=None) -> dict:
-    """Accuracy of the saved RNN (and bag of words, when saved) on an SST split, with the probe table."""
+    """Accuracy of the saved RNN (and bag of words, when saved) on a split of its dataset, with the probe table."""
     model, bag, vocab, config = load_sentiment_run(run_dir)
-    x, y = load_sst(split, binary=config["train"]["dataset"] == "sst2", source=source)
+    train = config["train"]
+    x, y = load_split(train["dataset"], split, fold=train.get("fold") or 0, source=source)
     limit = config["train"].get("limit")
     if limit is not None:
         x, y = x[:limit], y[:limit]
@@ -227,7 +245,10 @@ def evaluate_sentiment(run_dir, split="test", *, source=None) -> dict:
 
 
 def add_sentiment_arguments(parser) -> None:
-    parser.add_argument("--dataset", choices=("sst2", "sst5"), default="sst2")
+    parser.add_argument("--dataset", choices=DATASETS, default="sst2",
+                        help="SST-2, SST-5, or MR sentence polarity (test fold --fold of a seeded 10-fold deal)")
+    parser.add_argument("--fold", type=int, default=0, choices=range(10), metavar="0..9",
+                        help="MR only: the test fold; the next fold is dev, the other eight train (default 0)")
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--layers", type=int, default=1)
     on_off = argparse.BooleanOptionalAction
@@ -256,7 +277,7 @@ def run_sentiment(args) -> int:
                              bidirectional=args.bidirectional, pooling=args.pooling, glove=args.glove,
                              freeze=args.freeze, phrases=args.phrases, epochs=args.epochs, batch=args.batch, lr=args.lr,
                              dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
-                             bow=not args.no_bow, bow_epochs=args.bow_epochs, limit=args.limit,
+                             bow=not args.no_bow, bow_epochs=args.bow_epochs, limit=args.limit, fold=args.fold,
                              progress=args.progress)
     probes = result.pop("probes", None)
     print(json.dumps(result))
