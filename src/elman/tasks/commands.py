@@ -1,4 +1,5 @@
-"""``elman train sentiment|pos|names``, ``elman eval RUN_DIR``, ``elman generate names``: the tasks' CLI hooks."""
+"""``elman train sentiment|names|caption|pos|translate|series``, ``elman eval RUN_DIR``, ``elman generate names``:
+the tasks' CLI hooks."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from elman.tasks.runs import run_task
 
 def add_task_parsers(train_subparsers) -> None:
     """Add the tasks' ``train`` sub-commands (called from ``elman.train.commands.register``)."""
+    from elman.tasks.caption import add_caption_arguments, run_caption
     from elman.tasks.names import add_names_arguments, run_names
     from elman.tasks.pos import add_pos_arguments, run_pos
     from elman.tasks.sentiment import add_sentiment_arguments, run_sentiment
+    from elman.tasks.series import add_series_arguments, run_series
+    from elman.tasks.translate import add_translate_arguments, run_translate
 
     sentiment = train_subparsers.add_parser("sentiment", help="an RNN sentence classifier on SST-2 / SST-5")
     add_sentiment_arguments(sentiment)
@@ -24,6 +28,15 @@ def add_task_parsers(train_subparsers) -> None:
     names = train_subparsers.add_parser("names", help="a language-conditioned character RNN over surnames")
     add_names_arguments(names)
     names.set_defaults(run=run_names)
+    translate = train_subparsers.add_parser("translate", help="a tanh-RNN encoder-decoder, German→English (Multi30k)")
+    add_translate_arguments(translate)
+    translate.set_defaults(run=run_translate)
+    caption = train_subparsers.add_parser("caption", help="an image-to-sequence RNN spelling 8x8 digits' names")
+    add_caption_arguments(caption)
+    caption.set_defaults(run=run_caption)
+    series = train_subparsers.add_parser("series", help="an RNN regressor on sunspots or a stock, beside persistence")
+    add_series_arguments(series)
+    series.set_defaults(run=run_series)
 
 
 # task name -> (module, evaluation function); each task module adds its own line here.
@@ -31,6 +44,9 @@ EVALUATORS = {
     "sentiment": ("elman.tasks.sentiment", "run_eval"),
     "pos": ("elman.tasks.pos", "run_pos_eval"),
     "names": ("elman.tasks.names", "run_names_eval"),
+    "translate": ("elman.tasks.translate", "run_translate_eval"),
+    "caption": ("elman.tasks.caption", "run_caption_eval"),
+    "series": ("elman.tasks.series", "run_series_eval"),
 }
 
 
@@ -70,7 +86,7 @@ def register_generate(commands) -> None:
 def register(commands) -> None:
     """Add ``eval`` and ``generate`` (the tasks' ``train`` sub-commands come through ``add_task_parsers``)."""
     register_generate(commands)
-    ev = commands.add_parser("eval", help="evaluate a trained task run (sentiment, pos or names) on a split")
+    ev = commands.add_parser("eval", help="evaluate a trained task run (any task above) on a split")
     ev.add_argument("run_dir", metavar="RUN_DIR")
     ev.add_argument("--split", choices=("train", "dev", "test"), default="test")
     ev.set_defaults(run=run_eval)
