@@ -2,9 +2,10 @@
 
     python benchmarks/chapter_latency.py [--clients 8] [--rounds 6] [--pages 10]
 
-Starts ``elman chapter --no-browser`` in its own process, discovers every GET endpoint under /api/ from the
-app's routes, and has CLIENTS threads call all of them ROUNDS times each in a shuffled order, each call with a
-fresh seed where the endpoint takes one (so per-seed caches do not flatter the numbers). Prints p50, p95 and
+Starts ``elman chapter --no-browser`` in its own process, discovers every GET endpoint of the steps, and has
+CLIENTS threads call all of them ROUNDS times each in a shuffled order, each call with its heaviest accepted
+input (HEAVIEST below), a fresh seed where the endpoint takes one and shuffled words where it reads text (so
+no per-input cache flatters the numbers). Prints p50, p95 and
 max per endpoint and overall. Then loads the page in Chromium PAGES times (fresh context, cold cache) and
 times navigation start → step 1 ready (``body[data-ready="1"]``), and each step's ready time after a key press.
 """
@@ -26,6 +27,29 @@ import urllib.parse
 import urllib.request
 
 import numpy as np
+
+# The heaviest request each endpoint accepts (its bounds at their maximum); the words of TEXT parameters are
+# shuffled on every call so that no per-input cache answers. Endpoints not named here get their defaults.
+FORTY = ("the old man saw a small dog near the river and the children ran to the park while the rain fell on "
+         "the town and a woman in a red coat read the news to her friend at the door of the house").split()
+HEAVIEST = {
+    "/api/bptt/backward": ({"T": 64, "K": 1, "loss": "all", "rho": 1.5}, None),
+    "/api/hidden_state/read": ({"text": " ".join(FORTY[:40]), "units": 128, "top": 20}, "text"),
+    "/api/recurrence/unroll": ({"text": "hello world!"}, None),
+    "/api/sequences/compare": ({"a": " ".join(FORTY[:20]), "b": " ".join(FORTY[20:40])}, "a"),
+    "/api/tasks/sentiment": ({"text": " ".join(FORTY[:40])}, "text"),
+    "/api/tasks/pos": ({"text": " ".join(FORTY[:40])}, "text"),
+    "/api/tasks/names": ({"count": 12, "temperature": 1.5}, None),
+    "/api/tasks/translate": ({"text": "ein mann in einem roten hemd steht mit einer frau und zwei kindern vor "
+                                      "einem großen haus am see .", "beam": 3}, "text"),
+    "/api/tasks/gradients": ({"layers": 6, "steps": 60}, None),
+    "/api/vanishing/decay": ({"rho": 1.5, "T": 200, "nonlinearity": "relu"}, None),
+    "/api/vanishing/clipping": ({"rho": 1.5, "T": 200, "nonlinearity": "relu", "clip": "true", "max_norm": 1.0}, None),
+    "/api/embeddings/map": ({"words": "king queen man woman paris france london england berlin germany rome italy "
+                                      "cat dog horse cow red green blue yellow"}, "words"),
+    "/api/embeddings/similarity": ({"words": "king queen man woman paris france london england berlin germany "
+                                             "rome italy cat dog horse cow red green blue yellow"}, "words"),
+}
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -71,7 +95,15 @@ def hammer(base: str, routes, clients: int, rounds: int) -> dict[str, list[float
         for path, params in share:
             with lock:
                 seed = next(seeds)
-            query = f"?{urllib.parse.urlencode({'seed': seed})}" if "seed" in params else ""
+            query, shuffled = HEAVIEST.get(path, ({}, None))
+            query = dict(query)
+            if "seed" in params:
+                query["seed"] = seed
+            if shuffled:
+                words = query[shuffled].split()
+                random.Random(seed).shuffle(words)
+                query[shuffled] = " ".join(words)
+            query = f"?{urllib.parse.urlencode(query)}" if query else ""
             ms, status = get(base + path + query)
             with lock:
                 times[path].append(ms)
@@ -152,7 +184,8 @@ def main(argv=None) -> int:
         print(json.dumps({"endpoints": times, "page": ready}))
         return 0
     every = [ms for values in times.values() for ms in values]
-    print(f"{args.clients} concurrent clients, {args.rounds} calls per endpoint each round; milliseconds")
+    print(f"{args.clients} concurrent clients, {args.rounds} calls per endpoint each round, heaviest inputs; "
+          "milliseconds")
     print(f"{'endpoint':<34} {'calls':>5} {'p50':>8} {'p95':>8} {'max':>8}")
     for path, ms in sorted(times.items()):
         print(row(path, ms))

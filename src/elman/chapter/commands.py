@@ -14,7 +14,7 @@ def run_chapter(args) -> int:
     try:
         import uvicorn
 
-        from elman.chapter.app import create_app
+        import elman.chapter.app  # noqa: F401  (fails here, with the message below, when FastAPI is missing)
     except ImportError as error:
         print(f"elman chapter: {MISSING.format(error=error)}", file=sys.stderr)
         return 2
@@ -22,7 +22,10 @@ def run_chapter(args) -> int:
     print(f"elman chapter: serving on {url} (Ctrl-C to stop)")
     if not args.no_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning")
+    # Several worker processes: the steps' Python loops (beam search, sampling) then run in parallel, not in turn
+    # under one interpreter lock. Each worker loads the shipped models once (a few MB).
+    uvicorn.run("elman.chapter.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="warning")
     return 0
 
 
@@ -31,4 +34,5 @@ def register(commands) -> None:
     chapter.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     chapter.add_argument("--port", type=int, default=8000)
     chapter.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    chapter.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     chapter.set_defaults(run=run_chapter)

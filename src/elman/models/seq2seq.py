@@ -260,7 +260,9 @@ class Seq2Seq(Module):
                 logp, state = self.step(np.array([h[-1] if h else self.bos_idx for h in live]), state, context)
                 logp[:, blocked] = -np.inf
                 total = (scores[:, None] + logp).ravel()
-                order = np.argsort(-total, kind="stable")[:2 * beam]
+                m = min(2 * beam, total.size)
+                top = np.argpartition(-total, m - 1)[:m]            # the m best, unordered: O(V), not a full sort
+                order = top[np.lexsort((top, -total[top]))]         # best first, ties by index as a stable sort
                 keep, new_live, new_scores = [], [], []
                 for rank, k in enumerate(order):
                     i, w = divmod(int(k), logp.shape[1])

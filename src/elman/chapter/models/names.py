@@ -22,9 +22,10 @@ from elman.models.generator import ConditionedGenerator
 from elman.tasks.names import load_names_run, rnn_nll, train_names
 
 NAME = "names"
-SETTINGS = dict(condition="both", embed=32, hidden=128, layers=1, epochs=40, batch=64, lr=3e-3, dropout=0.1, clip=5.0,
-                patience=4, decay=0.5, seed=0, max_minutes=6.0)
+SETTINGS = dict(condition="both", embed=32, hidden=256, layers=1, epochs=40, batch=64, lr=3e-3, dropout=0.1, clip=5.0,
+                patience=40, cosine=True, seed=0, max_minutes=8.0)
 QUICK = dict(SETTINGS, hidden=8, embed=8, epochs=1, limit=200, max_minutes=None)
+
 
 class Names(NamedTuple):
     model: ConditionedGenerator

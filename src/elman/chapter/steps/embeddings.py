@@ -247,7 +247,7 @@ def analogy_endpoint(a: str = Query("king", min_length=1, max_length=MAX_WORD),
 
 
 @STEP.router.get("/neighbours")
-def neighbours_endpoint(word: str = Query("frog", min_length=1, max_length=MAX_WORD),
+def neighbours_endpoint(word: str = Query("monday", min_length=1, max_length=MAX_WORD),
                         source: str = _SOURCE) -> dict:
     return neighbours(word, source)
 

@@ -93,8 +93,8 @@ deep = nn.RNN(100, 128, num_layers=3, batch_first=True)""",
 
 
 # --- the shipped models, loaded on first use ------------------------------------------------------------------
-# The models keep per-call caches on themselves (and flip train/eval around a prediction): one request at a time.
-_RUNNING = threading.Lock()
+# The models keep per-call caches and scratch buffers on themselves: one request at a time per model.
+_RUNNING = {name: threading.Lock() for name in ("sentiment", "names", "pos", "translate")}
 
 
 def _model(name: str):
@@ -113,7 +113,7 @@ def sentiment(text: str) -> dict:
     unknown = _unknown(words, shipped.vocab)
     order = [words, words[::-1]]
     seqs = sentiment_task.encode(shipped.vocab, order)
-    with _RUNNING:
+    with _RUNNING["sentiment"]:
         rnn = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.model, seqs))
         bag = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.bag, seqs))
     quality = shipped.meta["quality"]
@@ -151,7 +151,7 @@ def _drawn(language: str, temperature: float, seed: int) -> tuple[str, ...]:
     shipped = _model("names")
     rng = np.random.default_rng(seed)
     lang = shipped.languages.index(language)
-    with _RUNNING:
+    with _RUNNING["names"]:
         return tuple("".join(shipped.vocab.decode(shipped.model.sample(lang, rng, temperature, NAME_LENGTH,
                                                                        banned=(shipped.vocab.unk_id,))))
                      for _ in range(MAX_NAMES))
@@ -164,7 +164,7 @@ def tag(text: str) -> dict:
     words = text.split()                             # the tagger reads case through its word-shape features
     unknown = [w for w in dict.fromkeys(words) if pos_task.normalise(w, shipped.lower) not in shipped.vocab]
     data = pos_task.encode(shipped.vocab, [words], shipped.lower)
-    with _RUNNING:
+    with _RUNNING["pos"]:
         ids = pos_task.predict(shipped.model, data)[0]
     quality = shipped.meta["quality"]
     return {"words": words, "tags": [shipped.tags[i] for i in ids.tolist()], "unknown": unknown,
@@ -188,7 +188,7 @@ def translate(text: str, beam: int) -> dict:
 @lru_cache(maxsize=256)
 def _translated(text: str, beam: int) -> dict:
     shipped = _model("translate")
-    with _RUNNING:
+    with _RUNNING["translate"]:
         details = translate_task.translate_details(shipped.model, shipped.vocabs, text, beam=beam)
     quality = shipped.meta["quality"]
     return {"shipped": True, "beam": beam, "tokens": details["tokens"], "words": details["words"],
