@@ -58,9 +58,9 @@ x = embed(ids)                      # (batch, seq_len, 64)
 output, h_n = rnn(x, h_0)           # output: h_t for every t, (batch, seq_len, 128)
                                     # h_n: the last state, (1, batch, 128)
 next_word = head(output[:, -1]).softmax(-1)""",
-    callout=Callout("Key insight", "The hidden state is the network's working memory, and it has a fixed size: "
-                    "the model has to learn what to keep and what to let go. Plain RNNs do this badly, which is "
-                    "what the gating of LSTMs and GRUs was invented to fix."),
+    callout=Callout("Key insight", "Everything the network will ever know about the words behind it must fit in "
+                    "these few numbers, so training decides what stays and what is overwritten. A plain tanh cell "
+                    "is clumsy at that choice; LSTM and GRU gates were designed to make it explicit."),
     functions=(read,),
 )
 
