@@ -84,7 +84,8 @@ export function heatMap({ matrix, rowLabels = [], colLabels = [], width = 520, c
   const rows = matrix.length, cols = rows ? matrix[0].length : 0;
   const left = rowLabels.length ? 64 : 6, top = (title ? 20 : 4) + (colLabels.length ? 30 : 0);
   const cw = Math.max(4, Math.min(cell * 2, (width - left - 6) / Math.max(cols, 1)));
-  const root = svg("svg", { class: "chart", viewBox: `0 0 ${left + cw * cols + 6} ${top + cell * rows + 6}`, width: "100%", role: "img" });
+  const right = colLabels.length ? 24 : 6;  // room for the last column label, drawn at 45° up and to the right
+  const root = svg("svg", { class: "chart", viewBox: `0 0 ${left + cw * cols + right} ${top + cell * rows + 6}`, width: "100%", role: "img" });
   if (title) root.append(text(left, 14, title, "start"));
   const values = matrix.flat().filter(Number.isFinite);
   const bound = Math.max(1e-12, ...values.map(Math.abs));
