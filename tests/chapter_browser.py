@@ -77,5 +77,6 @@ def page(browser, server_url):
 def screenshot(tab, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    tab.evaluate("() => window.scrollTo(0, 0)")   # the sticky header then sits at the top of the picture
     tab.screenshot(path=str(path), full_page=True)
     return path

@@ -114,3 +114,16 @@ def test_the_summary_links_back_to_every_step(page, server_url):
     page.click("#recap li:nth-child(5) a")
     ready(page, 5)
     assert "seed=2" in page.url
+
+
+def test_the_code_tab_shows_the_library_source_beside_pytorch(page, server_url):
+    page.goto(f"{server_url}/#step=2&seed=0")
+    ready(page, 2)
+    expect(page.locator("#tab-code")).to_be_hidden()
+    page.click('.tabs button[data-tab="code"]')
+    expect(page.locator("#tab-code")).to_be_visible()
+    expect(page.locator("#tab-formula")).to_be_hidden()
+    expect(page.locator("#code-elman")).to_contain_text("def rnn_step_forward")
+    expect(page.locator("#code-elman")).to_contain_text("elman.nn.rnn_step.rnn_step_forward")
+    expect(page.locator("#code-torch")).to_contain_text("nn.RNN")
+    screenshot(page, "step-2-code")

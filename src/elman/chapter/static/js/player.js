@@ -63,10 +63,10 @@ function renderText(step) {
   kind.textContent = `${step.callout.kind}:`;
   renderInline(words, step.callout.text);
   renderDisplay($("tab-formula"), step.formula);
-  $("tab-elman").replaceChildren(...step.sources.flatMap((s) => [
+  $("code-elman").replaceChildren(...step.sources.flatMap((s) => [
     el("div", { class: "source-name" }, `${s.name}  (${s.file}, line ${s.line})`),
     el("pre", {}, el("code", {}, s.code))]));
-  $("tab-torch").querySelector("code").textContent = step.torch_code;
+  $("code-torch").textContent = step.torch_code;
 }
 
 function showCurrent() {
