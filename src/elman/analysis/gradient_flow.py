@@ -157,6 +157,18 @@ def jacobian_norms(rnn, x, h0=None, ord=2) -> np.ndarray:
     return norms
 
 
+def _jacobians(jacobians, who: str) -> list[np.ndarray]:
+    """The step Jacobians as float64 arrays, all square (H, H) or (B, H, H) of one shape, else a ValueError."""
+    Js = [np.asarray(J, dtype=np.float64) for J in jacobians]
+    if not Js:
+        raise ValueError(f"{who} needs at least one Jacobian")
+    shape = Js[0].shape
+    if len(shape) not in (2, 3) or shape[-1] != shape[-2] or any(J.shape != shape for J in Js):
+        raise ValueError(f"jacobians must all be square (H, H) or (B, H, H) of one shape, got "
+                         f"{sorted({J.shape for J in Js})}")
+    return Js
+
+
 def suffix_product_norms(jacobians, ord=2, chunk: int = 64) -> np.ndarray:
     """‖J_{T-1} ⋯ J_{k+1}‖ for k = 0..T-1, (T,) float64, from step Jacobians [J_0, …, J_{T-1}] in time order,
     each (B, H, H) (as ``state_jacobians`` returns them) or (H, H); the matrix norm ``ord`` averaged over the batch.
@@ -165,16 +177,10 @@ def suffix_product_norms(jacobians, ord=2, chunk: int = 64) -> np.ndarray:
     ``chunk`` products at a time in one batched call instead of one call per step: for small H and long T the
     per-call overhead dominates, and this is several times faster. Extra memory: chunk·B·H² floats.
     """
-    Js = [np.asarray(J, dtype=np.float64) for J in jacobians]
-    if not Js:
-        raise ValueError("suffix_product_norms needs at least one Jacobian")
-    shape = Js[0].shape
-    if len(shape) not in (2, 3) or shape[-1] != shape[-2] or any(J.shape != shape for J in Js):
-        raise ValueError(f"jacobians must all be square (H, H) or (B, H, H) of one shape, got "
-                         f"{sorted({J.shape for J in Js})}")
+    Js = _jacobians(jacobians, "suffix_product_norms")
     if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
         raise ValueError(f"chunk must be a positive integer, got {chunk!r}")
-    if len(shape) == 2:
+    if Js[0].ndim == 2:
         Js = [J[None] for J in Js]
     norms = np.empty(len(Js))
     buffer = np.empty((min(int(chunk), len(Js)), *Js[0].shape))
@@ -226,13 +232,7 @@ def product_singular_values(jacobians) -> np.ndarray:
 
     The product is formed directly, so singular values below ~1e-16 × σ₁ are round-off, not signal.
     """
-    Js = [np.asarray(J, dtype=np.float64) for J in jacobians]
-    if not Js:
-        raise ValueError("product_singular_values needs at least one Jacobian")
-    shape = Js[0].shape
-    if len(shape) not in (2, 3) or shape[-1] != shape[-2] or any(J.shape != shape for J in Js):
-        raise ValueError(f"jacobians must all be square (H, H) or (B, H, H) of one shape, got "
-                         f"{[J.shape for J in Js]}")
+    Js = _jacobians(jacobians, "product_singular_values")
     P = Js[0]
     for J in Js[1:]:
         P = J @ P

@@ -171,12 +171,3 @@ def run_caption(args) -> int:
                            max_minutes=args.max_minutes, progress=args.progress, **kw)
     print(json.dumps(result))
     return 0
-
-
-def run_caption_eval(args) -> int:
-    try:
-        print(json.dumps(evaluate_caption(args.run_dir, args.split)))
-    except FileNotFoundError as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
-    return 0

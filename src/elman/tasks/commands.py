@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from pathlib import Path
 
 from elman.tasks.runs import run_task
@@ -39,19 +40,20 @@ def add_task_parsers(train_subparsers) -> None:
     series.set_defaults(run=run_series)
 
 
-# task name -> (module, evaluation function); each task module adds its own line here.
+# task -> (module, its evaluate(run_dir, split) -> dict, the key of a part printed as text, and its formatter)
 EVALUATORS = {
-    "sentiment": ("elman.tasks.sentiment", "run_eval"),
-    "pos": ("elman.tasks.pos", "run_pos_eval"),
-    "names": ("elman.tasks.names", "run_names_eval"),
-    "translate": ("elman.tasks.translate", "run_translate_eval"),
-    "caption": ("elman.tasks.caption", "run_caption_eval"),
-    "series": ("elman.tasks.series", "run_series_eval"),
+    "sentiment": ("elman.tasks.sentiment", "evaluate_sentiment", "probes", "format_probes"),
+    "pos": ("elman.tasks.pos", "evaluate_pos", "confusions", "format_confusions"),
+    "names": ("elman.tasks.names", "evaluate_names", None, None),
+    "translate": ("elman.tasks.translate", "evaluate_translate", "examples", "format_examples"),
+    "caption": ("elman.tasks.caption", "evaluate_caption", None, None),
+    "series": ("elman.tasks.series", "evaluate_series", None, None),
 }
 
 
 def run_eval(args) -> int:
-    """Evaluate RUN_DIR with the task recorded in its config.json (``"task"``; runs without one are sentiment)."""
+    """Evaluate RUN_DIR with the task recorded in its config.json (``"task"``; runs without one are sentiment):
+    the scores as one JSON line, then the task's table (probes, confusions, examples) as text."""
     config = Path(args.run_dir) / "config.json"
     task = "sentiment"
     if config.is_file():
@@ -59,8 +61,18 @@ def run_eval(args) -> int:
             task = run_task(json.loads(config.read_text()))
         except (ValueError, AttributeError):
             task = "sentiment"
-    module, function = EVALUATORS.get(task, EVALUATORS["sentiment"])
-    return getattr(importlib.import_module(module), function)(args)
+    module_name, evaluate, part, formatter = EVALUATORS.get(task, EVALUATORS["sentiment"])
+    module = importlib.import_module(module_name)
+    try:
+        result = getattr(module, evaluate)(args.run_dir, args.split)
+    except (FileNotFoundError, ValueError, ImportError) as err:
+        print(f"elman: {err}", file=sys.stderr)
+        return 2
+    details = result.pop(part, None) if part else None
+    print(json.dumps(result, ensure_ascii=False))
+    if details:
+        print(getattr(module, formatter)(details))
+    return 0
 
 
 def _run_generate_names(args) -> int:

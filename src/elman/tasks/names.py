@@ -250,15 +250,6 @@ def run_names(args) -> int:
     return 0
 
 
-def run_names_eval(args) -> int:
-    try:
-        print(json.dumps(evaluate_names(args.run_dir, args.split)))
-    except FileNotFoundError as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
-    return 0
-
-
 def run_names_generate(args) -> int:
     if args.language not in LANGUAGES:
         print(f"elman: unknown language {args.language!r}; expected one of {', '.join(LANGUAGES)}", file=sys.stderr)

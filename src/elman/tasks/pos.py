@@ -246,15 +246,3 @@ def run_pos(args) -> int:
     print(json.dumps(result))
     print(format_confusions(confusions))
     return 0
-
-
-def run_pos_eval(args) -> int:
-    try:
-        result = evaluate_pos(args.run_dir, args.split)
-    except FileNotFoundError as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
-    confusions = result.pop("confusions")
-    print(json.dumps(result))
-    print(format_confusions(confusions))
-    return 0

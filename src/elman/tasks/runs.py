@@ -13,12 +13,12 @@ def run_task(config: dict) -> str:
     return config.get("task", "sentiment")
 
 
-def open_run(run_dir, task: str) -> tuple[Path, dict]:
-    """(folder, config) of a finished run of ``task``; a clear error if files are missing or the task differs."""
+def open_run(run_dir, task: str, files=RUN_FILES) -> tuple[Path, dict]:
+    """(folder, config) of a finished run of ``task``; a clear error if ``files`` are missing or the task differs."""
     run = Path(run_dir)
-    missing = [name for name in RUN_FILES if not (run / name).exists()]
+    missing = [name for name in files if not (run / name).exists()]
     if missing:
-        raise FileNotFoundError(f"{run} is not a finished {task} run: expected {', '.join(RUN_FILES)}, "
+        raise FileNotFoundError(f"{run} is not a finished {task} run: expected {', '.join(files)}, "
                                 f"missing {', '.join(missing)}")
     config = json.loads((run / "config.json").read_text())
     if run_task(config) != task:

@@ -284,16 +284,3 @@ def run_sentiment(args) -> int:
     if probes:
         print(format_probes(probes))
     return 0
-
-
-def run_eval(args) -> int:
-    try:
-        result = evaluate_sentiment(args.run_dir, args.split)
-    except FileNotFoundError as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
-    probes = result.pop("probes", None)
-    print(json.dumps(result))
-    if probes:
-        print(format_probes(probes))
-    return 0

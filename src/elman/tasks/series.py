@@ -27,6 +27,7 @@ from elman.io.checkpoint import load_model
 from elman.models.regressor import SeriesRegressor
 from elman.nn.losses import mse
 from elman.optim import Adam
+from elman.tasks.runs import open_run
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=8)
@@ -118,15 +119,7 @@ def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=3
 
 def load_series_run(run_dir):
     """(model, config) of a finished series run; a clear error when files are missing or the task differs."""
-    run = Path(run_dir)
-    missing = [name for name in RUN_FILES if not (run / name).exists()]
-    if missing:
-        raise FileNotFoundError(f"{run} is not a finished series run: expected {', '.join(RUN_FILES)}, "
-                                f"missing {', '.join(missing)}")
-    config = json.loads((run / "config.json").read_text())
-    if config.get("task") != "series":
-        raise ValueError(f"{run} is not a series run: expected task 'series' in config.json, got "
-                         f"{config.get('task')!r}")
+    run, config = open_run(run_dir, "series", RUN_FILES)
     return load_model(run / "model.safetensors", SeriesRegressor(**config["model"])), config
 
 
@@ -165,13 +158,4 @@ def run_series(args) -> int:
         print(f"elman: {err}", file=sys.stderr)
         return 2
     print(json.dumps(result))
-    return 0
-
-
-def run_series_eval(args) -> int:
-    try:
-        print(json.dumps(evaluate_series(args.run_dir, args.split)))
-    except (FileNotFoundError, ValueError) as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
     return 0

@@ -305,15 +305,6 @@ def run_translate(args) -> int:
     return 0
 
 
-def run_translate_eval(args) -> int:
-    try:
-        result = evaluate_translate(args.run_dir, args.split)
-    except (FileNotFoundError, ImportError) as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
-    examples = result.pop("examples")
-    print(json.dumps(result, ensure_ascii=False))
-    for e in examples:
-        print(f"de: {e['de']}\nen: {e['en']}\n  greedy: {e['greedy']}\n  beam:   {e['beam']}")
-    return 0
-
+def format_examples(examples) -> str:
+    """Example translations as text: the German source, the reference and both decodings."""
+    return "\n".join(f"de: {e['de']}\nen: {e['en']}\n  greedy: {e['greedy']}\n  beam:   {e['beam']}" for e in examples)
