@@ -29,11 +29,14 @@ from elman.io.checkpoint import load_model
 from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
-from elman.tasks.runs import open_run
+from elman.tasks.runs import add_quick_argument, apply_quick, open_run
 from elman.train.schedules import CosineLR
 from elman.train.supervised import fit
 
 GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
+
+# --quick: a smoke run of seconds
+QUICK = dict(hidden=16, embed=8, epochs=1, limit=200, max_minutes=None)
 
 
 class TrigramModel:
@@ -238,9 +241,11 @@ def add_names_arguments(parser) -> None:
                         help="a cosine learning rate from --lr down to 0 over --epochs (instead of --lr-decay)")
     parser.add_argument("--out", default="runs/names")
     parser.add_argument("--progress", action="store_true")
+    add_quick_argument(parser)
 
 
 def run_names(args) -> int:
+    apply_quick(args, QUICK)
     result = train_names(args.out, condition=args.condition, embed=args.embed, hidden=args.hidden,
                          layers=args.layers, cond_dim=args.cond_dim, epochs=args.epochs, batch=args.batch, lr=args.lr,
                          dropout=args.dropout, clip=args.clip or None, patience=args.patience,

@@ -25,12 +25,15 @@ from elman.io.checkpoint import load_model
 from elman.models.tagger import SequenceTagger, shapes_of
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import open_run
+from elman.tasks.runs import add_quick_argument, apply_quick, open_run
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
 MODEL_KEYS = ("vocab_size", "num_tags", "embed_dim", "hidden_size", "num_layers", "bidirectional", "dropout",
               "padding_idx", "unk_idx", "word_dropout", "shape_dim", "freeze_embedding")
+
+# --quick: a smoke run of seconds
+QUICK = dict(hidden=16, epochs=1, glove=False, limit=200, max_minutes=None)
 
 
 def normalise(word: str, lower: bool = True) -> str:
@@ -234,9 +237,11 @@ def add_pos_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/pos")
     parser.add_argument("--progress", action="store_true")
+    add_quick_argument(parser)
 
 
 def run_pos(args) -> int:
+    apply_quick(args, QUICK)
     result = train_pos(args.out, hidden=args.hidden, layers=args.layers, bidirectional=args.bidirectional,
                        glove=args.glove, freeze=args.freeze, shape_dim=args.shape_dim, min_freq=args.min_freq,
                        word_dropout=args.word_dropout, epochs=args.epochs, batch=args.batch, lr=args.lr,

@@ -25,3 +25,16 @@ def open_run(run_dir, task: str, files=RUN_FILES) -> tuple[Path, dict]:
         raise ValueError(f"{run} is not a {task} run: expected task {task!r} in config.json, "
                          f"got {run_task(config)!r}")
     return run, config
+
+
+def apply_quick(args, settings: dict) -> None:
+    """``--quick``: a smoke run of seconds, with ``settings`` in place of the parsed options (a tiny model, a
+    slice of the data, one epoch). Without the flag the options stay as parsed."""
+    if getattr(args, "quick", False):
+        for name, value in settings.items():
+            setattr(args, name, value)
+
+
+def add_quick_argument(parser) -> None:
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke run of seconds: a tiny model on a slice of the data (overrides sizes and epochs)")

@@ -28,7 +28,7 @@ from elman.io.checkpoint import load_model
 from elman.models.classifier import POOLINGS, BagOfWords, SequenceClassifier
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import open_run
+from elman.tasks.runs import add_quick_argument, apply_quick, open_run
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
@@ -47,6 +47,9 @@ PROBES = [
 DATASETS = ("sst2", "sst5", "mr")
 MODEL_KEYS = ("vocab_size", "num_classes", "embed_dim", "hidden_size", "num_layers", "bidirectional", "pooling",
               "dropout", "padding_idx", "freeze_embedding")
+
+# --quick: a smoke run of seconds
+QUICK = dict(hidden=16, epochs=1, glove=False, phrases=False, bow_epochs=1, limit=200)
 
 
 def encode(vocab: Vocab, sentences) -> list[np.ndarray]:
@@ -270,9 +273,11 @@ def add_sentiment_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/sentiment")
     parser.add_argument("--progress", action="store_true")
+    add_quick_argument(parser)
 
 
 def run_sentiment(args) -> int:
+    apply_quick(args, QUICK)
     result = train_sentiment(args.out, dataset=args.dataset, hidden=args.hidden, layers=args.layers,
                              bidirectional=args.bidirectional, pooling=args.pooling, glove=args.glove,
                              freeze=args.freeze, phrases=args.phrases, epochs=args.epochs, batch=args.batch, lr=args.lr,
