@@ -127,3 +127,13 @@ def test_the_code_tab_shows_the_library_source_beside_pytorch(page, server_url):
     expect(page.locator("#code-elman")).to_contain_text("elman.nn.rnn_step.rnn_step_forward")
     expect(page.locator("#code-torch")).to_contain_text("nn.RNN")
     screenshot(page, "step-2-code")
+
+
+def test_play_runs_every_steps_animation_through_to_the_end(page, server_url):
+    page.goto(f"{server_url}/?dwell=100#step=1&seed=0")
+    ready(page, 1)
+    page.keyboard.press("Space")
+    for number in range(2, 9):       # each step's own animation runs first: allow it time on a slow machine
+        page.wait_for_selector(f'body[data-ready="{number}"]', timeout=60_000)
+    expect(page.locator("body")).to_have_attribute("data-playing", "false", timeout=60_000)
+    assert "step=8" in page.url
