@@ -40,9 +40,9 @@ from elman.train.supervised import fit
 MAX_SOURCE_WORDS = 100
 SPLIT_NAMES = {"train": "train", "dev": "val", "val": "val", "test": "test"}
 DEFAULTS = dict(embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True, feed_context=True,
-                epochs=7, batch=64, lr=2e-3, lr_decay=0.7, decay_from=4, dropout=0.3, label_smoothing=0.1,
-                clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal")
-QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2)
+                epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3, label_smoothing=0.1,
+                clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal", max_minutes=26.0)
+QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2, max_minutes=None)
 
 
 def _sacrebleu():
@@ -166,7 +166,7 @@ def _pairs(split, limit):
 
 
 def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True,
-                    feed_context=True, epochs=7, batch=64, lr=2e-3, lr_decay=0.7, decay_from=4, dropout=0.3,
+                    feed_context=True, epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3,
                     label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal",
                     patience=None, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (val/test perplexity, test BLEU greedy and beam).
@@ -280,7 +280,9 @@ def add_translate_arguments(parser) -> None:
     parser.add_argument("--recurrent-init", choices=("uniform", "orthogonal"), default=DEFAULTS["recurrent_init"],
                         help="initial W_hh of both RNNs: orthogonal (default) or torch's uniform")
     parser.add_argument("--patience", type=int, default=None)
-    parser.add_argument("--max-minutes", type=float, default=None, help="stop after the epoch that passes this")
+    parser.add_argument("--max-minutes", type=float, default=DEFAULTS["max_minutes"],
+                        help="stop after the epoch that passes this many minutes of training (default 26: the "
+                             "default run then ends within 30 minutes on the 2-core machine)")
     parser.add_argument("--limit", type=int, default=None, help="use the first N pairs of each split")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="a smoke run of seconds: a tiny model on 200 pairs")
