@@ -68,3 +68,12 @@ def test_pretrained_rows_follow_the_task_vocabulary():
     np.testing.assert_array_equal(weight[3], [1.0, 2.0])
     np.testing.assert_array_equal(weight[0], [0.0, 0.0])
     assert coverage == 0.5 and not layer.freeze
+
+
+def test_cosine_of_two_arrays_read_flat():
+    from elman.embeddings.projection import cosine
+
+    assert cosine(np.array([1.0, 0.0]), np.array([2.0, 0.0])) == pytest.approx(1.0)
+    assert cosine(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])) == pytest.approx(0.0)
+    assert cosine(np.array([1.0, 2.0]), np.array([-1.0, -2.0])) == pytest.approx(-1.0)
+    assert cosine(np.zeros(3), np.ones(3)) == 0.0

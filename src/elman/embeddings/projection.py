@@ -36,6 +36,13 @@ def pca_2d(vectors: np.ndarray) -> np.ndarray:
     return points * np.where(signs == 0, 1, signs)
 
 
+def cosine(u, v) -> float:
+    """cos(u, v) = u·v / (‖u‖ ‖v‖) of two arrays of one shape, read as flat vectors; 0 when either is all zero."""
+    u, v = np.ravel(u).astype(np.float64), np.ravel(v).astype(np.float64)
+    norm = float(np.linalg.norm(u) * np.linalg.norm(v))
+    return float(u @ v / norm) if norm else 0.0
+
+
 def similarity_matrices(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(one-hot cosine matrix, dense cosine matrix) for n words whose dense vectors are the rows.
 

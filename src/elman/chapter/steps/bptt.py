@@ -19,6 +19,7 @@ from elman.analysis.gradient_flow import spectrum, truncated_bptt
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED
 from elman.data.synthetic import adding_problem
+from elman.embeddings.projection import cosine
 from elman.nn.init import with_spectral_radius
 from elman.nn.layers import Linear
 from elman.nn.losses import mse
@@ -83,11 +84,6 @@ for start in range(0, 60, K):
 )
 
 
-def _cosine(u: np.ndarray, v: np.ndarray) -> float:
-    norm = float(np.linalg.norm(u) * np.linalg.norm(v))
-    return float(np.sum(u * v) / norm) if norm else 0.0
-
-
 def _relative_error(approx: np.ndarray, exact: np.ndarray) -> float:
     norm = float(np.linalg.norm(exact))
     return float(np.linalg.norm(approx - exact) / norm) if norm else 0.0
@@ -120,7 +116,7 @@ def backward_pass(T: int, K: int, loss: str, rho: float, seed: int) -> dict:
     gradients = {name: {"full_norm": float(np.linalg.norm(full[name])),
                         "truncated_norm": float(np.linalg.norm(cut[name])),
                         "relative_error": _relative_error(cut[name], full[name]),
-                        "cosine": _cosine(cut[name], full[name])}
+                        "cosine": cosine(cut[name], full[name])}
                  for name in ("weight_hh_l0", "weight_ih_l0", "bias_hh_l0")}
     return {
         "T": T, "K": K, "loss": loss, "rho": rho, "seed": seed, "hidden_size": HIDDEN, "batch": BATCH,

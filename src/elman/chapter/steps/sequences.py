@@ -12,6 +12,7 @@ from fastapi import Query
 
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED, MAX_TEXT, words_of
+from elman.embeddings.projection import cosine
 from elman.nn.layers import Embedding, Linear
 from elman.nn.rnn import RNN
 
@@ -59,11 +60,6 @@ def _bag_of_words(words: list[str], vocabulary: list[str]) -> np.ndarray:
     return counts
 
 
-def _cosine(u: np.ndarray, v: np.ndarray) -> float:
-    norm = float(np.linalg.norm(u) * np.linalg.norm(v))
-    return float(u @ v / norm) if norm else 0.0
-
-
 def compare(a: str, b: str, seed: int) -> dict:
     """Bag-of-words vectors, RNN final states and a feedforward network's answer for two sentences."""
     words_a, words_b = words_of(a, name="a"), words_of(b, name="b")
@@ -86,10 +82,10 @@ def compare(a: str, b: str, seed: int) -> dict:
             feedforward.append({"accepted": False, "output": None, "error": str(error)})
     return {
         "seed": seed, "vocabulary": vocabulary, "words": [words_a, words_b],
-        "bag_of_words": {"vectors": [v.tolist() for v in bags], "cosine": _cosine(*bags),
+        "bag_of_words": {"vectors": [v.tolist() for v in bags], "cosine": cosine(*bags),
                          "identical": bool(np.array_equal(*bags))},
         "rnn": {"hidden_size": HIDDEN, "final_states": [h.tolist() for h in finals],
-                "cosine": _cosine(*finals), "identical": bool(np.array_equal(*finals))},
+                "cosine": cosine(*finals), "identical": bool(np.array_equal(*finals))},
         "feedforward": {"input_size": len(words_a) * EMBED, "sentences": feedforward},
     }
 
