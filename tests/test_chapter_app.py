@@ -95,3 +95,11 @@ def test_same_seed_same_numbers_across_requests(client):
     first = client.get("/api/sequences/compare", params={"seed": 3}).json()
     second = client.get("/api/sequences/compare", params={"seed": 3}).json()
     assert np.array_equal(first["rnn"]["final_states"], second["rnn"]["final_states"])
+
+
+@pytest.mark.parametrize("argv", [["--workers", "0"], ["--port", "70000"], ["--port", "0"]])
+def test_elman_chapter_refuses_bad_options_before_starting(capsys, argv):
+    from elman.cli import main
+
+    assert main(["chapter", "--no-browser", *argv]) == 2
+    assert "expected --workers >= 1 and --port in 1..65535" in capsys.readouterr().err

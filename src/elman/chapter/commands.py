@@ -11,6 +11,10 @@ MISSING = ("the chapter needs FastAPI and uvicorn: expected them installed, got 
 
 
 def run_chapter(args) -> int:
+    if args.workers < 1 or not 0 < args.port < 65536:
+        print(f"elman chapter: expected --workers >= 1 and --port in 1..65535, got {args.workers} and {args.port}",
+              file=sys.stderr)
+        return 2
     try:
         import uvicorn
 
@@ -32,7 +36,7 @@ def run_chapter(args) -> int:
 def register(commands) -> None:
     chapter = commands.add_parser("chapter", help="the interactive chapter in the browser, every number live")
     chapter.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    chapter.add_argument("--port", type=int, default=8000)
+    chapter.add_argument("--port", type=int, default=8000, help="(default 8000)")
     chapter.add_argument("--no-browser", action="store_true", help="do not open a browser")
     chapter.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     chapter.set_defaults(run=run_chapter)

@@ -98,7 +98,8 @@ def register_generate(commands) -> None:
 def register(commands) -> None:
     """Add ``eval`` and ``generate`` (the tasks' ``train`` sub-commands come through ``add_task_parsers``)."""
     register_generate(commands)
-    ev = commands.add_parser("eval", help="evaluate a trained task run (any task above) on a split")
+    ev = commands.add_parser(
+        "eval", help="evaluate a trained task run (sentiment, names, caption, pos, translate, series)")
     ev.add_argument("run_dir", metavar="RUN_DIR")
     ev.add_argument("--split", choices=("train", "dev", "test"), default="test")
     ev.set_defaults(run=run_eval)
