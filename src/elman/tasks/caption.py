@@ -29,7 +29,7 @@ from elman.io.checkpoint import load_model
 from elman.models.captioner import Captioner
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import open_run
+from elman.tasks.runs import add_quick_argument, apply_quick, open_run
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=16, embed=8, limit=200)
@@ -156,18 +156,16 @@ def add_caption_arguments(parser) -> None:
                                 ("--dropout", float, 0.1), ("--clip", float, 5.0), ("--patience", int, 8),
                                 ("--max-minutes", float, None), ("--limit", int, None), ("--seed", int, 0)):
         parser.add_argument(flag, type=kind, default=default)
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 2 epochs, hidden 16, embed 8, 200 images per split")
+    add_quick_argument(parser)
     parser.add_argument("--out", default="runs/caption")
     parser.add_argument("--progress", action="store_true")
 
 
 def run_caption(args) -> int:
-    kw = dict(embed=args.embed, hidden=args.hidden, epochs=args.epochs, limit=args.limit)
-    if args.quick:
-        kw.update(QUICK)
-    result = train_caption(args.out, layers=args.layers, batch=args.batch, lr=args.lr, dropout=args.dropout,
+    apply_quick(args, QUICK)
+    result = train_caption(args.out, embed=args.embed, hidden=args.hidden, epochs=args.epochs, limit=args.limit,
+                           layers=args.layers, batch=args.batch, lr=args.lr, dropout=args.dropout,
                            clip=args.clip or None, patience=args.patience, seed=args.seed,
-                           max_minutes=args.max_minutes, progress=args.progress, **kw)
+                           max_minutes=args.max_minutes, progress=args.progress)
     print(json.dumps(result))
     return 0

@@ -10,34 +10,24 @@ from pathlib import Path
 
 from elman.tasks.runs import run_task
 
+# task -> (module, its train sub-command's help); each module has add_TASK_arguments(parser) and run_TASK(args)
+TRAINERS = {
+    "sentiment": ("elman.tasks.sentiment", "an RNN sentence classifier on SST-2 / SST-5 / MR"),
+    "pos": ("elman.tasks.pos", "an RNN part-of-speech tagger on UD English-EWT (17 UPOS tags)"),
+    "names": ("elman.tasks.names", "a language-conditioned character RNN over surnames"),
+    "translate": ("elman.tasks.translate", "a tanh-RNN encoder-decoder, German→English (Multi30k)"),
+    "caption": ("elman.tasks.caption", "an image-to-sequence RNN spelling 8x8 digits' names"),
+    "series": ("elman.tasks.series", "an RNN regressor on sunspots or a stock, beside persistence"),
+}
+
 
 def add_task_parsers(train_subparsers) -> None:
     """Add the tasks' ``train`` sub-commands (called from ``elman.train.commands.register``)."""
-    from elman.tasks.caption import add_caption_arguments, run_caption
-    from elman.tasks.names import add_names_arguments, run_names
-    from elman.tasks.pos import add_pos_arguments, run_pos
-    from elman.tasks.sentiment import add_sentiment_arguments, run_sentiment
-    from elman.tasks.series import add_series_arguments, run_series
-    from elman.tasks.translate import add_translate_arguments, run_translate
-
-    sentiment = train_subparsers.add_parser("sentiment", help="an RNN sentence classifier on SST-2 / SST-5")
-    add_sentiment_arguments(sentiment)
-    sentiment.set_defaults(run=run_sentiment)
-    pos = train_subparsers.add_parser("pos", help="an RNN part-of-speech tagger on UD English-EWT (17 UPOS tags)")
-    add_pos_arguments(pos)
-    pos.set_defaults(run=run_pos)
-    names = train_subparsers.add_parser("names", help="a language-conditioned character RNN over surnames")
-    add_names_arguments(names)
-    names.set_defaults(run=run_names)
-    translate = train_subparsers.add_parser("translate", help="a tanh-RNN encoder-decoder, German→English (Multi30k)")
-    add_translate_arguments(translate)
-    translate.set_defaults(run=run_translate)
-    caption = train_subparsers.add_parser("caption", help="an image-to-sequence RNN spelling 8x8 digits' names")
-    add_caption_arguments(caption)
-    caption.set_defaults(run=run_caption)
-    series = train_subparsers.add_parser("series", help="an RNN regressor on sunspots or a stock, beside persistence")
-    add_series_arguments(series)
-    series.set_defaults(run=run_series)
+    for task, (module_name, help_) in TRAINERS.items():
+        module = importlib.import_module(module_name)
+        parser = train_subparsers.add_parser(task, help=help_)
+        getattr(module, f"add_{task}_arguments")(parser)
+        parser.set_defaults(run=getattr(module, f"run_{task}"))
 
 
 # task -> (module, its evaluate(run_dir, split) -> dict, the key of a part printed as text, and its formatter)

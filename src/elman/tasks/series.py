@@ -27,7 +27,7 @@ from elman.io.checkpoint import load_model
 from elman.models.regressor import SeriesRegressor
 from elman.nn.losses import mse
 from elman.optim import Adam
-from elman.tasks.runs import open_run
+from elman.tasks.runs import add_quick_argument, apply_quick, open_run
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=8)
@@ -140,20 +140,18 @@ def add_series_arguments(parser) -> None:
                                 ("--dropout", float, 0.0), ("--clip", float, 5.0), ("--patience", int, 15),
                                 ("--max-minutes", float, None), ("--seed", int, 0)):
         parser.add_argument(flag, type=kind, default=default)
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 epochs, hidden 8")
+    add_quick_argument(parser)
     parser.add_argument("--out", default="runs/series")
     parser.add_argument("--progress", action="store_true")
 
 
 def run_series(args) -> int:
-    kw = dict(hidden=args.hidden, epochs=args.epochs)
-    if args.quick:
-        kw.update(QUICK)
+    apply_quick(args, QUICK)
     try:
         result = train_series(args.out, data=args.data, ticker=args.ticker, window=args.window, layers=args.layers,
-                              batch=args.batch, lr=args.lr, dropout=args.dropout, clip=args.clip or None,
-                              patience=args.patience, seed=args.seed, max_minutes=args.max_minutes,
-                              progress=args.progress, **kw)
+                              hidden=args.hidden, epochs=args.epochs, batch=args.batch, lr=args.lr,
+                              dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
+                              max_minutes=args.max_minutes, progress=args.progress)
     except ValueError as err:
         print(f"elman: {err}", file=sys.stderr)
         return 2

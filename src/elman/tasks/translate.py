@@ -34,7 +34,7 @@ from elman.io.checkpoint import load_model
 from elman.models.seq2seq import Seq2Seq
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import open_run
+from elman.tasks.runs import add_quick_argument, apply_quick, open_run
 from elman.train.supervised import fit
 
 MAX_SOURCE_WORDS = 100
@@ -285,7 +285,7 @@ def add_translate_arguments(parser) -> None:
                              "default run then ends within 30 minutes on the 2-core machine)")
     parser.add_argument("--limit", type=int, default=None, help="use the first N pairs of each split")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true", help="a smoke run of seconds: a tiny model on 200 pairs")
+    add_quick_argument(parser)
     parser.add_argument("--out", default="runs/translate")
     parser.add_argument("--progress", action="store_true")
 
@@ -295,9 +295,8 @@ def run_translate(args) -> int:
             "lr_decay", "decay_from", "dropout", "label_smoothing", "clip", "min_freq", "beam", "alpha",
             "recurrent_init", "patience",
             "seed", "limit", "max_minutes", "progress")
+    apply_quick(args, {**QUICK, "limit": args.limit or QUICK["limit"]})   # a --limit given is the smoke slice
     kwargs = {k: getattr(args, k) for k in keys}
-    if args.quick:
-        kwargs.update(QUICK, limit=args.limit or QUICK["limit"])
     kwargs["clip"] = kwargs["clip"] or None
     result = train_translate(args.out, **kwargs)
     examples = result.pop("examples")
