@@ -12,6 +12,7 @@ import pytest
 from elman.cli import main
 from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
 from elman.gradcheck import gradcheck
+from elman.models.ensemble import GeneratorEnsemble
 from elman.models.generator import ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
@@ -90,6 +91,47 @@ def test_tiny_synthetic_task_learned(tmp_path):
         assert first == {"a", "b"}
 
 
+def test_ensemble_averages_the_members_probabilities():
+    members = [ConditionedGenerator(9, 18, embed_dim=4, hidden_size=6, condition=c, rng=np.random.default_rng(k))
+               for k, c in enumerate(("both", "both", "both"))]
+    ids, classes, lengths = np.array([[2, 4, 5, 6], [2, 7, 4, 0]]).T, np.array([3, 11]), np.array([4, 3])
+    probs = []
+    for m in members:
+        z = m(ids, classes, lengths).astype(np.float64)
+        probs.append(np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True))
+    ensemble = GeneratorEnsemble(members)
+    np.testing.assert_allclose(np.exp(ensemble(ids, classes, lengths)), np.mean(probs, axis=0), rtol=1e-6)
+    lone = members[0](ids, classes, lengths).astype(np.float64)
+    np.testing.assert_allclose(GeneratorEnsemble(members[:1])(ids, classes, lengths),
+                               lone - np.log(np.exp(lone).sum(axis=-1, keepdims=True)), atol=1e-6)
+    assert ensemble.sample(5, np.random.default_rng(3)) == ensemble.sample(5, np.random.default_rng(3))
+    assert set(ensemble.state_dict()) == {f"member{k}.{n}" for k in range(3) for n in members[0].state_dict()}
+    with pytest.raises(ValueError, match="must share one configuration"):
+        GeneratorEnsemble([members[0], ConditionedGenerator(9, 18, embed_dim=4, hidden_size=7)])
+    with pytest.raises(ValueError, match="one or more ConditionedGenerator"):
+        GeneratorEnsemble([])
+    with pytest.raises(NotImplementedError, match="train each member"):
+        ensemble.backward(np.zeros((4, 2, 9)))
+
+
+@needs_names
+def test_cli_trains_an_ensemble_that_eval_and_generate_read(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "names", "--epochs", "2", "--limit", "300", "--hidden", "16", "--embed", "8",
+                 "--members", "3", "--out", str(run)]) == 0
+    trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert trained["members"] == 3 and len(trained["member_test_nll"]) == 3
+    assert len(set(trained["member_test_nll"])) == 3  # three different starts
+    assert trained["test_nll"] <= np.mean(trained["member_test_nll"])  # −log of a mean ≤ the mean of −log
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", "member0_metrics.jsonl", "member1_metrics.jsonl",
+                                                      "member2_metrics.jsonl", "model.safetensors", "summary.json",
+                                                      "vocab.json"]
+    assert main(["eval", str(run)]) == 0
+    assert json.loads(capsys.readouterr().out)["nll"] == pytest.approx(trained["test_nll"], rel=1e-5)
+    assert main(["generate", "names", "--language", "Greek", "--count", "3", "--run", str(run)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
 @needs_names
 def test_cli_train_eval_generate(tmp_path, capsys):
     run = tmp_path / "run"
@@ -116,7 +158,7 @@ def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
     from elman.tasks.names import train_names
 
     result = train_names(tmp_path / "run", condition="both", embed=8, hidden=16, epochs=3, limit=200, lr=0.5,
-                         lr_decay=0.5, weight_decay=0.01, verbose=False)
+                         cosine=False, lr_decay=0.5, weight_decay=0.01, verbose=False)
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     lrs = [0.5] + [r["lr"] for r in records]  # halved after each epoch that is not a new best
     assert all(lr == (before if r["best"] else before / 2) for before, lr, r in zip(lrs, lrs[1:], records))
@@ -125,6 +167,8 @@ def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
         train_names(tmp_path / "bad", lr_decay=0.0, limit=10)
     with pytest.raises(ValueError, match="one learning-rate schedule"):
         train_names(tmp_path / "bad", lr_decay=0.5, cosine=True, limit=10)
+    with pytest.raises(ValueError, match="members must be an integer >= 1"):
+        train_names(tmp_path / "bad", members=0, limit=10)
 
 
 @needs_names

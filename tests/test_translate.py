@@ -98,7 +98,8 @@ def test_orthogonal_recurrent_init():
 
 
 @pytest.mark.parametrize("kw", [dict(bidirectional=True, num_layers=2), dict(feed_context=False),
-                                dict(reverse_source=False, num_layers=2), dict(bidirectional=True, feed_context=False)])
+                                dict(reverse_source=False, num_layers=2), dict(bidirectional=True, feed_context=False),
+                                dict(context="mean"), dict(bidirectional=True, num_layers=2, context="mean")])
 def test_gradients_of_the_whole_model(kw):
     model = noisy_model(**kw)
     inputs, targets = toy_batch(np.random.default_rng(2))
@@ -111,9 +112,9 @@ def test_gradients_of_the_whole_model(kw):
     assert max(errors.values()) < 1e-5
 
 
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_padded_steps_change_nothing(bidirectional):
-    model = noisy_model(bidirectional=bidirectional, num_layers=2)
+@pytest.mark.parametrize("bidirectional,context", [(False, "final"), (True, "final"), (True, "mean")])
+def test_padded_steps_change_nothing(bidirectional, context):
+    model = noisy_model(bidirectional=bidirectional, num_layers=2, context=context)
     model.eval()
     (source, source_lengths, target_in, target_lengths), _ = toy_batch(np.random.default_rng(3))
     logits = model(source, source_lengths, target_in, target_lengths)

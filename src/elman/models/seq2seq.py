@@ -7,8 +7,10 @@ from it (Sutskever, Vinyals and Le 2014; Cho et al. 2014), every recurrence the 
     decoder:  d_t = E_tgt[y_{t-1}] (‖ c)   s_t = tanh(V_ih d_t + V_hh s_{t-1} + b')     z_t = W_o s_t + b_o
     P(y_t | y_<t, x) = softmax(z_t)
 
-``c`` (``feed_context``): the top layer of s_0, concatenated to every decoder input (Cho et al.), so that the
-decoder need not carry the source in its state alone. ``reverse_source`` feeds the encoder each source sentence
+``c`` (``feed_context``), concatenated to every decoder input (Cho et al.) so that the decoder need not carry the
+source in its state alone: with ``context="final"`` the top layer of s_0; with ``context="mean"`` the mean of the
+encoder's top-layer outputs over the sentence's own words, c = (1/S) Σ_s [h_s^→; h_s^←], which holds the middle of a
+long sentence that a tanh state read to its end has mostly forgotten. ``reverse_source`` feeds the encoder each source sentence
 backwards (its own words only, not the padding), so the first source words are read last, right before the first
 target words are written (Sutskever et al.). In training the decoder reads the reference target (teacher forcing):
 ids <bos> y_1 … y_n predict y_1 … y_n <eos>. Time-major throughout: source (S, B), target (T, B), logits (T, B, V).
@@ -32,6 +34,7 @@ from elman.nn.module import Module
 from elman.nn.rnn import RNN
 
 RECURRENT_INITS = ("uniform", "orthogonal")  # torch's U(±1/√H), or orthogonal (only the start; not in config())
+CONTEXTS = ("final", "mean")  # what c is: the decoder's initial top state, or the mean of the encoder's outputs
 
 
 def _lengths(ids, lengths, what: str) -> np.ndarray:
@@ -72,15 +75,17 @@ class Seq2Seq(Module):
 
     def __init__(self, source_vocab_size, target_vocab_size, embed_dim=256, hidden_size=512, num_layers=1,
                  bidirectional=False, reverse_source=True, feed_context=True, dropout=0.0, padding_idx=0, bos_idx=2,
-                 eos_idx=3, *, dtype="float32", rng=None, recurrent_init="uniform"):
+                 eos_idx=3, context="final", *, dtype="float32", rng=None, recurrent_init="uniform"):
         super().__init__()
         if recurrent_init not in RECURRENT_INITS:
             raise ValueError(f"recurrent_init must be one of {RECURRENT_INITS}, got {recurrent_init!r}")
+        if context not in CONTEXTS:
+            raise ValueError(f"context must be one of {CONTEXTS}, got {context!r}")
         self.rng = np.random.default_rng() if rng is None else rng
         self.source_vocab_size, self.target_vocab_size = int(source_vocab_size), int(target_vocab_size)
         self.embed_dim, self.hidden_size, self.num_layers = int(embed_dim), int(hidden_size), int(num_layers)
         self.bidirectional, self.reverse_source = bool(bidirectional), bool(reverse_source)
-        self.feed_context, self.dropout = bool(feed_context), float(dropout)
+        self.feed_context, self.context, self.dropout = bool(feed_context), context, float(dropout)
         self.padding_idx, self.bos_idx, self.eos_idx = padding_idx, int(bos_idx), int(eos_idx)
         E, H, L, D = self.embed_dim, self.hidden_size, self.num_layers, 2 if bidirectional else 1
         self.src_embed = self.add_module("src_embed", Embedding(source_vocab_size, E, padding_idx, dtype=dtype,
@@ -94,7 +99,8 @@ class Seq2Seq(Module):
         self.tgt_embed = self.add_module("tgt_embed", Embedding(target_vocab_size, E, padding_idx, dtype=dtype,
                                                                 rng=self.rng))
         self.tgt_drop = self.add_module("tgt_drop", Dropout(dropout, rng=self.rng))
-        self.decoder = self.add_module("decoder", RNN(E + (H if self.feed_context else 0), H, L, "tanh",
+        self.context_size = 0 if not self.feed_context else D * H if context == "mean" else H
+        self.decoder = self.add_module("decoder", RNN(E + self.context_size, H, L, "tanh",
                                                       dropout=dropout, dtype=dtype, rng=self.rng))
         self.out_drop = self.add_module("out_drop", Dropout(dropout, rng=self.rng))
         self.head = self.add_module("head", Linear(H, target_vocab_size, dtype=dtype, rng=self.rng))
@@ -109,29 +115,39 @@ class Seq2Seq(Module):
     def config(self) -> dict:
         """The constructor's keyword arguments (to rebuild the model from a run's config.json)."""
         keys = ("source_vocab_size", "target_vocab_size", "embed_dim", "hidden_size", "num_layers", "bidirectional",
-                "reverse_source", "feed_context", "dropout", "padding_idx", "bos_idx", "eos_idx")
+                "reverse_source", "feed_context", "dropout", "padding_idx", "bos_idx", "eos_idx", "context")
         return {k: getattr(self, k) for k in keys}
 
     # --- training: teacher forcing ------------------------------------------------------------------------------
     def encode(self, source, source_lengths=None) -> np.ndarray:
         """source (S, B) ids, lengths (B,) → the decoder's initial state s_0 (L, B, H)."""
+        return self._encode(source, source_lengths)[0]
+
+    def _encode(self, source, source_lengths):
+        """(s_0 (L, B, H), the context c (B, C) or None)."""
         lengths = _lengths(source, source_lengths, "source")
         source = np.asarray(source, dtype=np.int64)
         if self.reverse_source:
             source = reverse_within(source, lengths)
-        _, h_n = self.encoder(self.src_drop(self.src_embed(source)), None, lengths)
+        output, h_n = self.encoder(self.src_drop(self.src_embed(source)), None, lengths)
+        self._source_shape = (output.shape, lengths)
         if self.bridge is None:
-            return h_n
-        B, L, H = h_n.shape[1], self.num_layers, self.hidden_size
-        s0 = np.tanh(self.bridge(np.ascontiguousarray(h_n.transpose(1, 0, 2)).reshape(B, -1)))
-        self._bridge_out = s0
-        return np.ascontiguousarray(s0.reshape(B, L, H).transpose(1, 0, 2))
+            s0 = h_n
+        else:
+            B, L, H = h_n.shape[1], self.num_layers, self.hidden_size
+            self._bridge_out = np.tanh(self.bridge(np.ascontiguousarray(h_n.transpose(1, 0, 2)).reshape(B, -1)))
+            s0 = np.ascontiguousarray(self._bridge_out.reshape(B, L, H).transpose(1, 0, 2))
+        if not self.feed_context:
+            return s0, None
+        if self.context == "final":
+            return s0, s0[-1]
+        return s0, (output.sum(axis=0) / lengths[:, None]).astype(self.dtype)  # padded outputs are zero
 
     def _decoder_input(self, ids, context):
         d = self.tgt_drop(self.tgt_embed(ids))
         if context is None:
             return d
-        return np.concatenate([d, np.broadcast_to(context, (*ids.shape, self.hidden_size))], axis=-1)
+        return np.concatenate([d, np.broadcast_to(context, (*ids.shape, context.shape[-1]))], axis=-1)
 
     def forward(self, source, source_lengths, target_in, target_lengths=None):
         """source (S, B), source_lengths (B,), target_in (T, B) = <bos> y_1 … (padded), target_lengths (B,)
@@ -140,8 +156,7 @@ class Seq2Seq(Module):
         if np.asarray(source).shape[1:] != np.asarray(target_in).shape[1:]:
             raise ValueError(f"source and target must have the same batch size, got shapes "
                              f"{np.asarray(source).shape} and {np.asarray(target_in).shape}")
-        s0 = self.encode(source, source_lengths)
-        context = s0[-1] if self.feed_context else None
+        s0, context = self._encode(source, source_lengths)
         output, _ = self.decoder(self._decoder_input(np.asarray(target_in, dtype=np.int64), context), s0,
                                  target_lengths)
         self._cache = True
@@ -156,8 +171,15 @@ class Seq2Seq(Module):
         d_output = self.out_drop.backward(self.head.backward(np.asarray(d_logits, dtype=self.dtype)))
         d_input, d_s0 = self.decoder.backward(d_output, None)
         d_s0 = np.array(d_s0, dtype=self.dtype)  # our own copy, added into below
+        d_enc_output = None
         if self.feed_context:
-            d_s0[-1] += d_input[..., self.embed_dim:].sum(axis=0)
+            d_context = d_input[..., self.embed_dim:].sum(axis=0)
+            if self.context == "final":
+                d_s0[-1] += d_context
+            else:  # c = Σ_s h_s / S over each sentence's own steps
+                shape, lengths = self._source_shape
+                valid = (np.arange(shape[0])[:, None] < lengths[None, :])[..., None]
+                d_enc_output = np.where(valid, d_context / lengths[:, None].astype(self.dtype), 0).astype(self.dtype)
             d_input = d_input[..., :self.embed_dim]
         self.tgt_embed.backward(self.tgt_drop.backward(np.ascontiguousarray(d_input)))
         if self.bridge is None:
@@ -169,7 +191,7 @@ class Seq2Seq(Module):
             D = 2 if self.bidirectional else 1
             d_h_n = np.ascontiguousarray(self.bridge.backward(d_pre).reshape(B, self.num_layers * D, -1)
                                          .transpose(1, 0, 2))
-        d_embedded, _ = self.encoder.backward(None, d_h_n)
+        d_embedded, _ = self.encoder.backward(d_enc_output, d_h_n)
         self.src_embed.backward(self.src_drop.backward(d_embedded))
 
     # --- decoding ----------------------------------------------------------------------------------------------
@@ -213,8 +235,7 @@ class Seq2Seq(Module):
             ids = np.full((S, B), self.padding_idx or 0, dtype=np.int64)
             for b, s in enumerate(sources):
                 ids[:len(s), b] = s
-            state = self.encode(ids, np.array([len(s) for s in sources]))
-            context = state[-1] if self.feed_context else None
+            state, context = self._encode(ids, np.array([len(s) for s in sources]))
             tokens = np.full(B, self.bos_idx, dtype=np.int64)
             out = [[] for _ in range(B)]
             done = limits <= 0
@@ -252,8 +273,7 @@ class Seq2Seq(Module):
         was = self.training
         self.eval()
         try:
-            state = self.encode(source[:, None], np.array([len(source)]))
-            context = state[-1] if self.feed_context else None
+            state, context = self._encode(source[:, None], np.array([len(source)]))
             live, scores = [[]], np.zeros(1)
             finished: list[tuple[float, list[int]]] = []
             for _ in range(limit):

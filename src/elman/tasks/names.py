@@ -16,8 +16,10 @@ folder holds config.json (``"task": "names"``), vocab.json, model.safetensors, m
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,8 @@ import numpy as np
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
 from elman.data.text import Vocab
-from elman.io.checkpoint import load_model
+from elman.io.checkpoint import load_model, save_model
+from elman.models.ensemble import GeneratorEnsemble
 from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
@@ -36,7 +39,7 @@ from elman.train.supervised import fit
 GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
 
 # --quick: a smoke run of seconds
-QUICK = dict(hidden=16, embed=8, epochs=1, limit=200, max_minutes=None)
+QUICK = dict(hidden=16, embed=8, epochs=1, members=1, limit=200, max_minutes=None)
 
 
 class TrigramModel:
@@ -135,14 +138,17 @@ def baseline(vocab, data) -> tuple[TrigramModel, dict]:
     return tri, tri.tune(data["dev"])
 
 
-def train_names(out_dir, *, condition="h0", embed=32, hidden=192, layers=1, cond_dim=16, epochs=30, batch=64,
-                lr=3e-3, dropout=0.1, clip=5.0, patience=4, weight_decay=0.0, lr_decay=1.0, cosine=False, seed=0,
-                limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
+def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond_dim=16, epochs=40, batch=64,
+                lr=2e-3, dropout=0.1, clip=5.0, patience=None, weight_decay=0.0, lr_decay=1.0, cosine=True,
+                members=1, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test).
 
     ``weight_decay`` > 0 trains with AdamW (decoupled decay) instead of Adam; ``lr_decay`` < 1 multiplies the learning
     rate by it after every epoch whose dev NLL is not a new best (reduce on plateau); ``cosine`` sets epoch e's
-    learning rate to lr · (1 + cos(π (e − 1) / epochs)) / 2 instead.
+    learning rate to lr · (1 + cos(π (e − 1) / epochs)) / 2 instead (pass ``cosine=False`` for a constant rate).
+    ``members`` > 1 trains that many generators one after another, member k from the seed ``seed + k`` (its
+    initial weights and batch order; the split is always ``seed``'s), each keeping its own best dev epoch, and
+    saves their ``GeneratorEnsemble``. ``max_minutes`` bounds the whole run, shared out among the members left.
     """
     if condition not in CONDITIONS:
         raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
@@ -150,20 +156,67 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=192, layers=1, cond
         raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
     if cosine and lr_decay != 1:
         raise ValueError("choose one learning-rate schedule: cosine or lr_decay < 1, not both")
+    if isinstance(members, bool) or not isinstance(members, int) or members < 1:
+        raise ValueError(f"members must be an integer >= 1, got {members!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     splits = _splits(seed, limit)
     vocab = build_char_vocab([n for n, _ in splits["train"]])
     data = {s: encode_names(vocab, d) for s, d in splits.items()}
-    rng = np.random.default_rng(seed)
-    model = ConditionedGenerator(len(vocab), len(LANGUAGES), embed, hidden, layers, condition, cond_dim, dropout,
-                                 vocab.pad_id, vocab.bos_id, vocab.eos_id, rng=rng)
-    config = {"task": "names", "model": model.config(), "languages": list(LANGUAGES),
+
+    def generator(k):
+        return ConditionedGenerator(len(vocab), len(LANGUAGES), embed, hidden, layers, condition, cond_dim, dropout,
+                                    vocab.pad_id, vocab.bos_id, vocab.eos_id, rng=np.random.default_rng(seed + k))
+
+    config = {"task": "names", "model": generator(0).config(), "members": members, "languages": list(LANGUAGES),
               "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, weight_decay=weight_decay,
                             lr_decay=lr_decay, cosine=cosine, seed=seed, limit=limit, max_minutes=max_minutes)}
     vocab.save(out / "vocab.json")
     (out / "config.json").write_text(json.dumps(config, indent=2))
     lengths = np.array([len(x) for x in data["train"][0]])
+    start, trained, fits = time.perf_counter(), [], []
+    for k in range(members):
+        budget = None
+        if max_minutes is not None:
+            budget = max(max_minutes - (time.perf_counter() - start) / 60, 0.01) / (members - k)
+        name = "" if members == 1 else f"member{k}_"
+        model = generator(k)
+        fits.append(_fit_member(model, data, lengths, out, name, epochs=epochs, batch=batch, lr=lr, clip=clip,
+                                patience=patience, weight_decay=weight_decay, lr_decay=lr_decay, cosine=cosine,
+                                seed=seed + k, max_minutes=budget, progress=progress))
+        trained.append(model)
+        if verbose:
+            print(f"names: member {k} best epoch {fits[-1]['best_epoch']} {fits[-1]['best']}", file=sys.stderr)
+    model = trained[0]
+    if members > 1:
+        model = GeneratorEnsemble(trained)
+        save_model(out / "model.safetensors", model)
+        for k in range(members):
+            (out / f"member{k}_model.safetensors").unlink()
+    tri, tuned = baseline(vocab, data)
+    result = {"task": "names", "condition": condition, "members": members,
+              "names": {s: len(d) for s, d in splits.items()},
+              "dev_nll": rnn_nll(model, data["dev"]), "test_nll": rnn_nll(model, data["test"]),
+              "trigram_dev_nll": tuned["dev_nll"], "trigram_test_nll": tri.nll(data["test"]),
+              "train_nll": rnn_nll(model, data["train"]), "trigram_train_nll": tri.nll(data["train"]),
+              "trigram_alphas": [round(a, 4) for a in tuned["alphas"]],
+              "best_epoch": [f["best_epoch"] for f in fits] if members > 1 else fits[0]["best_epoch"],
+              "epochs_run": [f["epochs_run"] for f in fits] if members > 1 else fits[0]["epochs_run"],
+              "seconds": round(time.perf_counter() - start, 1), "vocab_size": len(vocab)}
+    if members > 1:
+        result["member_test_nll"] = [rnn_nll(m, data["test"]) for m in trained]
+    result["relative_improvement"] = 1 - result["test_nll"] / result["trigram_test_nll"]
+    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+DEFAULTS = {k: p.default for k, p in inspect.signature(train_names).parameters.items()  # the command's defaults
+            if p.kind is p.KEYWORD_ONLY and k not in ("progress", "verbose")}
+
+
+def _fit_member(model, data, lengths, out, name, *, epochs, batch, lr, clip, patience, weight_decay, lr_decay,
+                cosine, seed, max_minutes, progress) -> dict:
+    """One generator trained with ``fit`` on the train split, its best dev-NLL epoch kept (files ``name``…)."""
     optimizer = AdamW(model.params, lr=lr, weight_decay=weight_decay) if weight_decay else Adam(model.params, lr=lr)
     schedule = CosineLR(lr, epochs) if cosine else None
     best = [np.inf]
@@ -182,28 +235,19 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=192, layers=1, cond
             optimizer.lr *= lr_decay
         return {"dev_nll": nll, "lr": optimizer.lr}
 
-    summary = fit(model, batches, _loss, evaluate, optimizer=optimizer, epochs=epochs, out_dir=out, metric="dev_nll",
-                  higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
-                  max_minutes=max_minutes)
-    tri, tuned = baseline(vocab, data)
-    result = {"task": "names", "condition": condition, "names": {s: len(d) for s, d in splits.items()},
-              "dev_nll": summary["best"]["dev_nll"], "test_nll": rnn_nll(model, data["test"]),
-              "trigram_dev_nll": tuned["dev_nll"], "trigram_test_nll": tri.nll(data["test"]),
-              "train_nll": rnn_nll(model, data["train"]), "trigram_train_nll": tri.nll(data["train"]),
-              "trigram_alphas": [round(a, 4) for a in tuned["alphas"]], "best_epoch": summary["best_epoch"],
-              "epochs_run": summary["epochs_run"], "seconds": summary["seconds"], "vocab_size": len(vocab)}
-    result["relative_improvement"] = 1 - result["test_nll"] / result["trigram_test_nll"]
-    if verbose:
-        print(f"names: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
-    (out / "summary.json").write_text(json.dumps(result, indent=2))
-    return result
+    return fit(model, batches, _loss, evaluate, optimizer=optimizer, epochs=epochs, out_dir=out, metric="dev_nll",
+               higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
+               checkpoint=f"{name}model.safetensors", log_name=f"{name}metrics.jsonl", max_minutes=max_minutes)
 
 
 def load_names_run(run_dir):
-    """(model, vocab, config) of a finished names run."""
+    """(model, vocab, config) of a finished names run: a ``ConditionedGenerator``, or a ``GeneratorEnsemble``."""
     run, config = open_run(run_dir, "names")
-    return load_model(run / "model.safetensors", ConditionedGenerator(**config["model"])), \
-        Vocab.load(run / "vocab.json"), config
+    members = int(config.get("members", 1))
+    model = ConditionedGenerator(**config["model"])
+    if members > 1:
+        model = GeneratorEnsemble([model] + [ConditionedGenerator(**config["model"]) for _ in range(members - 1)])
+    return load_model(run / "model.safetensors", model), Vocab.load(run / "vocab.json"), config
 
 
 def evaluate_names(run_dir, split="test") -> dict:
@@ -228,17 +272,19 @@ def generate_names(run_dir, language, count=10, seed=0, temperature=1.0, max_len
 
 
 def add_names_arguments(parser) -> None:
-    parser.add_argument("--condition", choices=CONDITIONS, default="h0",
+    import argparse
+
+    parser.add_argument("--condition", choices=CONDITIONS, default=DEFAULTS["condition"],
                         help="the language as the initial hidden state, as an input at every step, or both")
-    for flag, kind, default in (("--embed", int, 32), ("--hidden", int, 192), ("--layers", int, 1),
-                                ("--cond-dim", int, 16), ("--epochs", int, 30), ("--batch", int, 64),
-                                ("--lr", float, 3e-3), ("--dropout", float, 0.1), ("--clip", float, 5.0),
-                                ("--patience", int, 4), ("--weight-decay", float, 0.0), ("--lr-decay", float, 1.0),
-                                ("--max-minutes", float, None), ("--limit", int, None),
-                                ("--seed", int, 0)):
-        parser.add_argument(flag, type=kind, default=default)
-    parser.add_argument("--cosine", action="store_true",
-                        help="a cosine learning rate from --lr down to 0 over --epochs (instead of --lr-decay)")
+    for flag, kind in (("--embed", int), ("--hidden", int), ("--layers", int), ("--cond-dim", int), ("--epochs", int),
+                       ("--batch", int), ("--lr", float), ("--dropout", float), ("--clip", float),
+                       ("--patience", int), ("--weight-decay", float), ("--lr-decay", float), ("--members", int),
+                       ("--max-minutes", float), ("--limit", int), ("--seed", int)):
+        key = flag[2:].replace("-", "_")
+        parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=f"(default {DEFAULTS[key]})")
+    parser.add_argument("--cosine", action=argparse.BooleanOptionalAction, default=DEFAULTS["cosine"],
+                        help="a cosine learning rate from --lr down to 0 over --epochs; --no-cosine keeps --lr "
+                             "(times --lr-decay after each epoch without a new best) (default on)")
     parser.add_argument("--out", default="runs/names")
     parser.add_argument("--progress", action="store_true")
     add_quick_argument(parser)
@@ -246,12 +292,9 @@ def add_names_arguments(parser) -> None:
 
 def run_names(args) -> int:
     apply_quick(args, QUICK)
-    result = train_names(args.out, condition=args.condition, embed=args.embed, hidden=args.hidden,
-                         layers=args.layers, cond_dim=args.cond_dim, epochs=args.epochs, batch=args.batch, lr=args.lr,
-                         dropout=args.dropout, clip=args.clip or None, patience=args.patience,
-                         weight_decay=args.weight_decay, lr_decay=args.lr_decay, cosine=args.cosine, seed=args.seed,
-                         limit=args.limit, max_minutes=args.max_minutes, progress=args.progress)
-    print(json.dumps(result))
+    kwargs = {k: getattr(args, k) for k in DEFAULTS}
+    kwargs["clip"] = kwargs["clip"] or None
+    print(json.dumps(train_names(args.out, progress=args.progress, **kwargs)))
     return 0
 
 

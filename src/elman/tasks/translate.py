@@ -40,7 +40,7 @@ from elman.train.supervised import fit
 MAX_SOURCE_WORDS = 100
 SPLIT_NAMES = {"train": "train", "dev": "val", "val": "val", "test": "test"}
 DEFAULTS = dict(embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True, feed_context=True,
-                epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3, label_smoothing=0.1,
+                context="final", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3, label_smoothing=0.1,
                 clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal", max_minutes=26.0)
 QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2, max_minutes=None)
 
@@ -166,7 +166,7 @@ def _pairs(split, limit):
 
 
 def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True,
-                    feed_context=True, epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3,
+                    feed_context=True, context="final", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3,
                     label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal",
                     patience=None, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (val/test perplexity, test BLEU greedy and beam).
@@ -184,8 +184,8 @@ def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=T
             raise ValueError(f"multi30k {s}: expected a non-empty German sentence on every line")
     rng = np.random.default_rng(seed)
     model = Seq2Seq(len(vocabs.source), len(vocabs.target), embed, hidden, layers, bidirectional, reverse_source,
-                    feed_context, dropout, vocabs.target.pad_id, vocabs.target.bos_id, vocabs.target.eos_id, rng=rng,
-                    recurrent_init=recurrent_init)
+                    feed_context, dropout, vocabs.target.pad_id, vocabs.target.bos_id, vocabs.target.eos_id, context,
+                    rng=rng, recurrent_init=recurrent_init)
     train_cfg = dict(epochs=epochs, batch=batch, lr=lr, lr_decay=lr_decay, decay_from=decay_from,
                      label_smoothing=label_smoothing, clip=clip, min_freq=min_freq, beam=beam, alpha=alpha,
                      recurrent_init=recurrent_init, patience=patience, seed=seed, limit=limit, max_minutes=max_minutes)
@@ -277,6 +277,9 @@ def add_translate_arguments(parser) -> None:
                         ("--reverse-source", "read each German sentence backwards"),
                         ("--feed-context", "the encoder's summary as an input at every decoder step")):
         parser.add_argument(flag, action=on_off, default=True, help=f"{help_} (default on)")
+    parser.add_argument("--context", choices=("final", "mean"), default=DEFAULTS["context"],
+                        help="what --feed-context feeds: the decoder's initial state (final) or the mean of the "
+                             f"encoder's outputs over the sentence (mean) (default {DEFAULTS['context']})")
     parser.add_argument("--recurrent-init", choices=("uniform", "orthogonal"), default=DEFAULTS["recurrent_init"],
                         help="initial W_hh of both RNNs: orthogonal (default) or torch's uniform")
     parser.add_argument("--patience", type=int, default=None)
@@ -291,10 +294,9 @@ def add_translate_arguments(parser) -> None:
 
 
 def run_translate(args) -> int:
-    keys = ("embed", "hidden", "layers", "bidirectional", "reverse_source", "feed_context", "epochs", "batch", "lr",
-            "lr_decay", "decay_from", "dropout", "label_smoothing", "clip", "min_freq", "beam", "alpha",
-            "recurrent_init", "patience",
-            "seed", "limit", "max_minutes", "progress")
+    keys = ("embed", "hidden", "layers", "bidirectional", "reverse_source", "feed_context", "context", "epochs",
+            "batch", "lr", "lr_decay", "decay_from", "dropout", "label_smoothing", "clip", "min_freq", "beam", "alpha",
+            "recurrent_init", "patience", "seed", "limit", "max_minutes", "progress")
     apply_quick(args, {**QUICK, "limit": args.limit or QUICK["limit"]})   # a --limit given is the smoke slice
     kwargs = {k: getattr(args, k) for k in keys}
     kwargs["clip"] = kwargs["clip"] or None
