@@ -130,6 +130,10 @@ def test_cli_trains_an_ensemble_that_eval_and_generate_read(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["nll"] == pytest.approx(trained["test_nll"], rel=1e-5)
     assert main(["generate", "names", "--language", "Greek", "--count", "3", "--run", str(run)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
+    assert main(["train", "names", "--epochs", "2", "--limit", "300", "--hidden", "16", "--embed", "8",
+                 "--members", "3", "--workers", "1", "--out", str(tmp_path / "one")]) == 0
+    alone = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert alone["member_test_nll"] == trained["member_test_nll"]  # the same members, whatever the worker count
 
 
 @needs_names

@@ -32,7 +32,7 @@ from elman.models.ensemble import GeneratorEnsemble
 from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
-from elman.tasks.runs import add_quick_argument, apply_quick, open_run
+from elman.tasks.runs import add_quick_argument, apply_quick, in_processes, open_run
 from elman.train.schedules import CosineLR
 from elman.train.supervised import fit
 
@@ -140,15 +140,17 @@ def baseline(vocab, data) -> tuple[TrigramModel, dict]:
 
 def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond_dim=16, epochs=40, batch=64,
                 lr=2e-3, dropout=0.1, clip=5.0, patience=None, weight_decay=0.0, lr_decay=1.0, cosine=True,
-                members=1, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
+                members=1, workers=2, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test).
 
     ``weight_decay`` > 0 trains with AdamW (decoupled decay) instead of Adam; ``lr_decay`` < 1 multiplies the learning
     rate by it after every epoch whose dev NLL is not a new best (reduce on plateau); ``cosine`` sets epoch e's
     learning rate to lr · (1 + cos(π (e − 1) / epochs)) / 2 instead (pass ``cosine=False`` for a constant rate).
-    ``members`` > 1 trains that many generators one after another, member k from the seed ``seed + k`` (its
-    initial weights and batch order; the split is always ``seed``'s), each keeping its own best dev epoch, and
-    saves their ``GeneratorEnsemble``. ``max_minutes`` bounds the whole run, shared out among the members left.
+
+    ``members`` > 1 trains that many generators and saves their ``GeneratorEnsemble``: member k starts from the seed
+    ``seed + k`` (initial weights and batch order; the split is always ``seed``'s) and keeps its own best dev epoch.
+    They train in ``workers`` processes with one BLAS thread each (small products gain little from a second thread,
+    and the result does not depend on ``workers``). ``max_minutes`` bounds the whole run.
     """
     if condition not in CONDITIONS:
         raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
@@ -156,43 +158,41 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond
         raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
     if cosine and lr_decay != 1:
         raise ValueError("choose one learning-rate schedule: cosine or lr_decay < 1, not both")
-    if isinstance(members, bool) or not isinstance(members, int) or members < 1:
-        raise ValueError(f"members must be an integer >= 1, got {members!r}")
+    for name, value in (("members", members), ("workers", workers)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    splits = _splits(seed, limit)
-    vocab = build_char_vocab([n for n, _ in splits["train"]])
-    data = {s: encode_names(vocab, d) for s, d in splits.items()}
-
-    def generator(k):
-        return ConditionedGenerator(len(vocab), len(LANGUAGES), embed, hidden, layers, condition, cond_dim, dropout,
-                                    vocab.pad_id, vocab.bos_id, vocab.eos_id, rng=np.random.default_rng(seed + k))
-
-    config = {"task": "names", "model": generator(0).config(), "members": members, "languages": list(LANGUAGES),
-              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, weight_decay=weight_decay,
-                            lr_decay=lr_decay, cosine=cosine, seed=seed, limit=limit, max_minutes=max_minutes)}
+    start = time.perf_counter()
+    vocab, data, splits = _data(seed, limit)
+    model_cfg = dict(vocab_size=len(vocab), n_classes=len(LANGUAGES), embed_dim=embed, hidden_size=hidden,
+                     num_layers=layers, condition=condition, cond_dim=cond_dim, dropout=dropout,
+                     padding_idx=vocab.pad_id, bos_idx=vocab.bos_id, eos_idx=vocab.eos_id)
+    train_cfg = dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, weight_decay=weight_decay,
+                     lr_decay=lr_decay, cosine=cosine, seed=seed, limit=limit, max_minutes=max_minutes)
+    config = {"task": "names", "model": ConditionedGenerator(**model_cfg).config(), "members": members,
+              "languages": list(LANGUAGES), "train": train_cfg}
     vocab.save(out / "vocab.json")
     (out / "config.json").write_text(json.dumps(config, indent=2))
-    lengths = np.array([len(x) for x in data["train"][0]])
-    start, trained, fits = time.perf_counter(), [], []
-    for k in range(members):
-        budget = None
-        if max_minutes is not None:
-            budget = max(max_minutes - (time.perf_counter() - start) / 60, 0.01) / (members - k)
-        name = "" if members == 1 else f"member{k}_"
-        model = generator(k)
-        fits.append(_fit_member(model, data, lengths, out, name, epochs=epochs, batch=batch, lr=lr, clip=clip,
-                                patience=patience, weight_decay=weight_decay, lr_decay=lr_decay, cosine=cosine,
-                                seed=seed + k, max_minutes=budget, progress=progress))
-        trained.append(model)
-        if verbose:
-            print(f"names: member {k} best epoch {fits[-1]['best_epoch']} {fits[-1]['best']}", file=sys.stderr)
+    if members == 1:
+        fits = [_train_member(out, 0, 1, model_cfg, train_cfg, progress)]
+    else:
+        workers = min(workers, members)
+        if max_minutes is not None:  # each worker trains ⌈members / workers⌉ members one after another
+            train_cfg = dict(train_cfg, max_minutes=max_minutes / -(-members // workers))
+        calls = [(out, k, members, model_cfg, train_cfg, False) for k in range(members)]
+        fits = in_processes(_train_member, calls, workers)
+    trained = [load_model(out / f"{_member_prefix(k, members)}model.safetensors",
+                          ConditionedGenerator(**config["model"])) for k in range(members)]
+    if verbose:
+        for k, f in enumerate(fits):
+            print(f"names: member {k} best epoch {f['best_epoch']} {f['best']}", file=sys.stderr)
     model = trained[0]
     if members > 1:
         model = GeneratorEnsemble(trained)
         save_model(out / "model.safetensors", model)
         for k in range(members):
-            (out / f"member{k}_model.safetensors").unlink()
+            (out / f"{_member_prefix(k, members)}model.safetensors").unlink()
     tri, tuned = baseline(vocab, data)
     result = {"task": "names", "condition": condition, "members": members,
               "names": {s: len(d) for s, d in splits.items()},
@@ -214,17 +214,35 @@ DEFAULTS = {k: p.default for k, p in inspect.signature(train_names).parameters.i
             if p.kind is p.KEYWORD_ONLY and k not in ("progress", "verbose")}
 
 
-def _fit_member(model, data, lengths, out, name, *, epochs, batch, lr, clip, patience, weight_decay, lr_decay,
-                cosine, seed, max_minutes, progress) -> dict:
-    """One generator trained with ``fit`` on the train split, its best dev-NLL epoch kept (files ``name``…)."""
-    optimizer = AdamW(model.params, lr=lr, weight_decay=weight_decay) if weight_decay else Adam(model.params, lr=lr)
-    schedule = CosineLR(lr, epochs) if cosine else None
+def _data(seed, limit):
+    """(character vocabulary, encoded splits, raw splits) of the seeded split."""
+    splits = _splits(seed, limit)
+    vocab = build_char_vocab([n for n, _ in splits["train"]])
+    return vocab, {s: encode_names(vocab, d) for s, d in splits.items()}, splits
+
+
+def _member_prefix(k, members):
+    return "" if members == 1 else f"member{k}_"
+
+
+def _train_member(out, k, members, model_cfg, train_cfg, progress) -> dict:
+    """Member k from the seed ``seed + k``, trained with ``fit`` on the train split, its best dev-NLL epoch kept in
+    ``out`` (``member{k}_…`` files when in an ensemble); returns ``fit``'s summary."""
+    t = train_cfg
+    _, data, _ = _data(t["seed"], t["limit"])
+    seed = t["seed"] + k
+    model = ConditionedGenerator(**model_cfg, rng=np.random.default_rng(seed))
+    lr, lr_decay = t["lr"], t["lr_decay"]
+    optimizer = AdamW(model.params, lr=lr, weight_decay=t["weight_decay"]) if t["weight_decay"] else \
+        Adam(model.params, lr=lr)
+    schedule = CosineLR(lr, t["epochs"]) if t["cosine"] else None
+    lengths = np.array([len(x) for x in data["train"][0]])
     best = [np.inf]
 
     def batches(epoch, brng):
         if schedule is not None:
             optimizer.lr = schedule.lr(epoch - 1)
-        for idx in bucket_batches(lengths, batch, brng):
+        for idx in bucket_batches(lengths, t["batch"], brng):
             yield batch_of(data["train"], idx)
 
     def evaluate(m):
@@ -235,9 +253,11 @@ def _fit_member(model, data, lengths, out, name, *, epochs, batch, lr, clip, pat
             optimizer.lr *= lr_decay
         return {"dev_nll": nll, "lr": optimizer.lr}
 
-    return fit(model, batches, _loss, evaluate, optimizer=optimizer, epochs=epochs, out_dir=out, metric="dev_nll",
-               higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
-               checkpoint=f"{name}model.safetensors", log_name=f"{name}metrics.jsonl", max_minutes=max_minutes)
+    prefix = _member_prefix(k, members)
+    return fit(model, batches, _loss, evaluate, optimizer=optimizer, epochs=t["epochs"], out_dir=out,
+               metric="dev_nll", higher_is_better=False, clip=t["clip"], patience=t["patience"], seed=seed,
+               progress=progress, checkpoint=f"{prefix}model.safetensors", log_name=f"{prefix}metrics.jsonl",
+               max_minutes=t["max_minutes"])
 
 
 def load_names_run(run_dir):
@@ -279,7 +299,7 @@ def add_names_arguments(parser) -> None:
     for flag, kind in (("--embed", int), ("--hidden", int), ("--layers", int), ("--cond-dim", int), ("--epochs", int),
                        ("--batch", int), ("--lr", float), ("--dropout", float), ("--clip", float),
                        ("--patience", int), ("--weight-decay", float), ("--lr-decay", float), ("--members", int),
-                       ("--max-minutes", float), ("--limit", int), ("--seed", int)):
+                       ("--workers", int), ("--max-minutes", float), ("--limit", int), ("--seed", int)):
         key = flag[2:].replace("-", "_")
         parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=f"(default {DEFAULTS[key]})")
     parser.add_argument("--cosine", action=argparse.BooleanOptionalAction, default=DEFAULTS["cosine"],

@@ -1,8 +1,11 @@
-"""A finished task run on disk: its folder, checked, and its config.json."""
+"""What the task commands share: a finished run on disk (its folder, checked, and its config.json), the --quick
+smoke settings, and training independent models in parallel processes."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 from pathlib import Path
 
 RUN_FILES = ("config.json", "vocab.json", "model.safetensors")
@@ -38,3 +41,23 @@ def apply_quick(args, settings: dict) -> None:
 def add_quick_argument(parser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run of seconds: a tiny model on a slice of the data (overrides sizes and epochs)")
+
+
+def in_processes(fn, calls, workers: int) -> list:
+    """``[fn(*args) for args in calls]``, run in ``workers`` fresh processes with one BLAS/OpenMP thread each.
+
+    ``fn`` must be importable (a module-level function) and its arguments and results plain values. The thread
+    limits are set in the environment the processes start from (NumPy reads them when it loads) and then restored.
+    """
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(dict.fromkeys(names, "1"))
+    try:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            return pool.starmap(fn, calls, chunksize=1)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
