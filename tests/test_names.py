@@ -92,8 +92,8 @@ def test_tiny_synthetic_task_learned(tmp_path):
 
 
 def test_ensemble_averages_the_members_probabilities():
-    members = [ConditionedGenerator(9, 18, embed_dim=4, hidden_size=6, condition=c, rng=np.random.default_rng(k))
-               for k, c in enumerate(("both", "both", "both"))]
+    members = [ConditionedGenerator(9, 18, embed_dim=4, hidden_size=6, condition="both", rng=np.random.default_rng(k))
+               for k in range(3)]
     ids, classes, lengths = np.array([[2, 4, 5, 6], [2, 7, 4, 0]]).T, np.array([3, 11]), np.array([4, 3])
     probs = []
     for m in members:
@@ -140,7 +140,7 @@ def test_cli_trains_an_ensemble_that_eval_and_generate_read(tmp_path, capsys):
 def test_cli_train_eval_generate(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "names", "--epochs", "1", "--limit", "300", "--hidden", "16", "--embed", "8",
-                 "--out", str(run)]) == 0
+                 "--members", "1", "--out", str(run)]) == 0
     trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert trained["task"] == "names" and trained["names"]["train"] == 300
     assert trained["test_nll"] > 0 and trained["trigram_test_nll"] > 0
@@ -162,7 +162,7 @@ def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
     from elman.tasks.names import train_names
 
     result = train_names(tmp_path / "run", condition="both", embed=8, hidden=16, epochs=3, limit=200, lr=0.5,
-                         cosine=False, lr_decay=0.5, weight_decay=0.01, verbose=False)
+                         cosine=False, lr_decay=0.5, weight_decay=0.01, members=1, verbose=False)
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     lrs = [0.5] + [r["lr"] for r in records]  # halved after each epoch that is not a new best
     assert all(lr == (before if r["best"] else before / 2) for before, lr, r in zip(lrs, lrs[1:], records))
@@ -179,7 +179,7 @@ def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
 def test_cosine_schedule_sets_each_epochs_learning_rate(tmp_path):
     from elman.tasks.names import train_names
 
-    train_names(tmp_path / "run", embed=8, hidden=16, epochs=4, limit=100, lr=0.01, cosine=True, patience=None,
-                verbose=False)
+    train_names(tmp_path / "run", embed=8, hidden=16, epochs=4, limit=100, lr=0.01, cosine=True, members=1,
+                patience=None, verbose=False)
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["lr"] for r in records] == pytest.approx([0.01 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])

@@ -1,8 +1,9 @@
 """Language-conditioned surname generation on char-rnn "names": an RNN against a smoothed character trigram.
 
 ``train_names(out_dir)`` trains ``ConditionedGenerator`` (condition "h0", "input" or "both") with ``fit`` on
-<bos>+name → name+<eos>, keeping the lowest dev NLL (optionally multiplying the learning rate by ``lr_decay``
-after each epoch without a new best). Both models are scored on the same held-out names and the same characters
+<bos>+name → name+<eos>, keeping the lowest dev NLL (a cosine learning rate, or one multiplied by ``lr_decay``
+after each epoch without a new best); with ``members`` > 1 it trains that many from different seeds and keeps
+their ``GeneratorEnsemble``, whose next-character distribution is the mean of theirs. Both models are scored on the same held-out names and the same characters
 (every character of the name and the final <eos>): mean negative log-likelihood per character, in nats. The
 baseline, ``TrigramModel``, is a hierarchy of Dirichlet-smoothed estimates (each a valid distribution):
 
@@ -140,7 +141,7 @@ def baseline(vocab, data) -> tuple[TrigramModel, dict]:
 
 def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond_dim=16, epochs=40, batch=64,
                 lr=2e-3, dropout=0.1, clip=5.0, patience=None, weight_decay=0.0, lr_decay=1.0, cosine=True,
-                members=1, workers=2, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
+                members=12, workers=2, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test).
 
     ``weight_decay`` > 0 trains with AdamW (decoupled decay) instead of Adam; ``lr_decay`` < 1 multiplies the learning

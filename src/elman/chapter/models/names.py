@@ -23,7 +23,7 @@ from elman.tasks.names import load_names_run, rnn_nll, train_names
 
 NAME = "names"
 SETTINGS = dict(condition="both", embed=32, hidden=256, layers=1, epochs=40, batch=64, lr=3e-3, dropout=0.1, clip=5.0,
-                patience=40, cosine=True, seed=0, max_minutes=8.0)
+                patience=40, cosine=True, members=1, seed=0, max_minutes=8.0)
 QUICK = dict(SETTINGS, hidden=8, embed=8, epochs=1, limit=200, max_minutes=None)
 
 

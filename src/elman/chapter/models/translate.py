@@ -1,5 +1,5 @@
 """The chapter's German → English translator: a small tanh-RNN encoder-decoder (bidirectional encoder, the
-source read reversed, the encoder's summary fed to every decoder step) trained on Multi30k by
+source read reversed, the mean of the encoder's states fed to every decoder step) trained on Multi30k by
 ``elman.tasks.translate.train_translate`` and shipped in float16.
 
 ``build`` trains with the task's own function in a temporary folder (words seen at least ``min_freq`` = 8
@@ -25,9 +25,9 @@ from elman.tasks.translate import bleu_signature, load_translate_run, score, tra
 
 NAME = "translate"
 TEST_PAIRS = 300
-SETTINGS = dict(embed=48, hidden=128, layers=1, bidirectional=True, reverse_source=True, feed_context=True, epochs=10,
-                batch=64, lr=2e-3, lr_decay=0.7, decay_from=3, dropout=0.2, label_smoothing=0.1, clip=1.0, min_freq=8,
-                beam=3, alpha=1.0, seed=0, max_minutes=8.0)
+SETTINGS = dict(embed=48, hidden=128, layers=1, bidirectional=True, reverse_source=True, feed_context=True,
+                context="mean", epochs=10, batch=64, lr=2e-3, lr_decay=0.7, decay_from=3, dropout=0.2,
+                label_smoothing=0.1, clip=1.0, min_freq=8, beam=3, alpha=1.0, seed=0, max_minutes=8.0)
 QUICK = dict(SETTINGS, embed=16, hidden=24, epochs=1, min_freq=1, beam=2, limit=200, max_minutes=None)
 
 
