@@ -58,8 +58,8 @@ across time in every layer. A gradient from the top layer's last step must trave
 an early input in the first layer, and it can fade along either axis; this is why two or three layers is
 the usual choice for plain RNNs.
 
-On the right, each shape runs a small model trained by this project on public data: type a sentence (from
-words outside a model's vocabulary are read as <unk>, and the answer says which), pick a language, or ask for a
+On the right, each shape runs a small model trained by this project on public data: type a sentence (words
+outside a model's vocabulary are read as <unk>, and the answer says which), pick a language, or ask for a
 translation. Below, the gradient map of a stacked RNN shows how much signal each layer and step receives.""",
     formula=r"""
 \text{many-to-one: } \hat y = \mathrm{softmax}(W_y h_T) \qquad \text{aligned: } \hat y_t = \mathrm{softmax}(W_y h_t)
