@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import elman
+from elman.nn import rnn_sequence
 from rnn_reference import reference_rnn
 
 
@@ -36,7 +37,10 @@ def _check_against_reference(rnn, x, h0, lens, dy, dhn):
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 @pytest.mark.parametrize("L,D", [(1, 1), (2, 1), (1, 2), (3, 2)])
 @pytest.mark.parametrize("lengths", [False, True])
-def test_fast_path_equals_step_kernels(nonlinearity, L, D, lengths):
+@pytest.mark.parametrize("strided", [False, True], ids=["time-major dL/dz", "strided dL/dz"])
+def test_fast_path_equals_step_kernels(nonlinearity, L, D, lengths, strided, monkeypatch):
+    # big layers keep dL/dz in y's layout during BPTT: the threshold sends these small ones down either path
+    monkeypatch.setattr(rnn_sequence, "STRIDED_BPTT_BYTES", -1 if strided else 1 << 40)
     rng = np.random.default_rng(L * 10 + D)
     rnn, *case = _random_case(rng, T=7, B=5, I=4, H=6, L=L, D=D, bias=True, lengths=lengths)
     rnn.nonlinearity = nonlinearity

@@ -47,13 +47,6 @@ class SequenceCache:
     restarts: list | None = None  # per step t, the columns whose state restarts from zero before step t
 
 
-def _activate_(a: np.ndarray, nonlinearity: str) -> None:
-    if nonlinearity == "tanh":
-        np.tanh(a, out=a)
-    else:
-        np.maximum(a, 0, out=a)
-
-
 def _scratch(workspace: dict | None, name: str, shape: tuple, dtype) -> np.ndarray:
     """An uninitialised buffer, reused across calls when a workspace dict is given.
 
@@ -69,14 +62,21 @@ def _scratch(workspace: dict | None, name: str, shape: tuple, dtype) -> np.ndarr
     return buf
 
 
-def _derivative_time_major(y: np.ndarray, nonlinearity: str, out: np.ndarray) -> np.ndarray:
-    """f'(z) from y = f(z) for the whole layer at once, 1 - y² or [y > 0], into ``out`` (T, D*H, B)."""
-    y_tm = y.transpose(1, 0, 2)
+# Where dL/dz lives during BPTT. The loop wants each step's (D*H, B) block contiguous (time-major), the weight
+# gradients want the (D*H, T*B) matrix; for small layers two transposing copies (f'(z) out of y, dL/dz back)
+# are cheap, but once a layer's states outgrow the caches they cost more than the loop striding through the
+# (D*H, T, B) layout directly (measured: 9 % of BPTT at H 512, B 32, T 200, 13 MB; a loss of 4-5 % at 2-3 MB).
+STRIDED_BPTT_BYTES = 8 << 20
+
+
+def _derivative(y: np.ndarray, nonlinearity: str, out: np.ndarray) -> np.ndarray:
+    """f'(z) from y = f(z) for the whole layer at once, 1 - y² or [y > 0], into ``out`` of y's shape (which may
+    be a transposed view of a buffer in another layout)."""
     if nonlinearity == "tanh":
-        np.multiply(y_tm, y_tm, out=out)
+        np.multiply(y, y, out=out)
         np.subtract(1, out, out=out)
     else:
-        np.greater(y_tm, 0, out=out)
+        np.greater(y, 0, out=out)
     return out
 
 
@@ -102,25 +102,35 @@ def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity, restarts=None):
     """The recurrence of one direction, in place in ``y`` (H, T, B), which holds W_ih x_t + b on entry.
 
     The running state ``h`` (H, B) is a contiguous copy of the latest column block, which keeps BLAS and
-    the ufuncs on unit strides. Column b stops changing after its sequence's last step, and the reverse
-    direction only reaches column b at that sequence's last step, where ``h`` still holds h0. Returns h_n
-    as (B, H). ``restarts[t]``, when given, lists the columns whose state is zero again before step t.
+    the ufuncs on unit strides; z_t is formed in a buffer of its own and f(z_t) written into ``h``, which
+    measured 5–20 % faster than forming z_t in ``h`` itself. Column b stops changing after its sequence's
+    last step, and the reverse direction only reaches column b at that sequence's last step, where ``h``
+    still holds h0. Returns h_n as (B, H). ``restarts[t]``, when given, lists the columns whose state is
+    zero again before step t.
     """
     H, T, B = y.shape
     h = h0.T.copy()
-    scratch = np.empty(H * B, dtype=y.dtype)
+    z = np.empty(H * B, dtype=y.dtype)
+    z_full = z.reshape(H, B)
+    activate = np.tanh if nonlinearity == "tanh" else _relu
     sizes = batch_sizes.tolist()  # Python ints slice faster than NumPy ones: this loop runs T times
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
         n = sizes[t]
         if restarts is not None and len(restarts[t]):
             h[:, restarts[t]] = 0
-        h_t = h[:, :n]
-        Wh = scratch[: H * n].reshape(H, n)
-        np.matmul(W_hh, h_t, out=Wh)
-        np.add(Wh, y[:, t, :n], out=h_t)  # z_t = W_hh h_{t-1} + (W_ih x_t + b)
-        _activate_(h_t, nonlinearity)
-        y[:, t, :n] = h_t
+        if n == B:  # the usual case: whole blocks, no slicing
+            h_t, z_t, y_t = h, z_full, y[:, t]
+        else:
+            h_t, z_t, y_t = h[:, :n], z[:H * n].reshape(H, n), y[:, t, :n]
+        np.matmul(W_hh, h_t, out=z_t)
+        np.add(z_t, y_t, out=z_t)  # z_t = W_hh h_{t-1} + (W_ih x_t + b)
+        activate(z_t, out=h_t)
+        y_t[...] = h_t
     return h.T
+
+
+def _relu(z, out):
+    return np.maximum(z, 0, out=out)
 
 
 def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.0, training=False, rng=None,
@@ -184,18 +194,20 @@ def _bptt(dy, da, dh_end, W_hh, batch_sizes, reverse, dh_store, restarts=None):
     Time-major arrays (T, H, B): ``dy`` is the gradient reaching each output from above, ``da`` holds
     f'(z_t) on entry and dL/dz_t on exit. ``dh_end`` (B, H) is the gradient of h_n. Returns dL/dh0 (B, H).
     """
-    T = dy.shape[0]
+    T, _, B = dy.shape
     W_hhT = np.ascontiguousarray(W_hh.T)
     dh = dh_end.T.copy()  # (H, B): the gradient flowing into the state of the step processed next
     sizes = batch_sizes.tolist()
     for t in (range(T) if reverse else range(T - 1, -1, -1)):
         n = sizes[t]
-        dh_t = dh[:, :n]
-        dh_t += dy[t, :, :n]  # dL/dh_t: from the output at t plus from the step after
+        if n == B:  # the usual case: whole blocks, no slicing
+            dh_t, dy_t, da_t = dh, dy[t], da[t]
+        else:
+            dh_t, dy_t, da_t = dh[:, :n], dy[t, :, :n], da[t, :, :n]
+        np.add(dh_t, dy_t, out=dh_t)  # dL/dh_t: from the output at t plus from the step after
         if dh_store is not None:
             dh_store[t, :, :n] = dh_t
-        da_t = da[t, :, :n]
-        da_t *= dh_t  # dL/dz_t = dL/dh_t ⊙ f'(z_t)
+        np.multiply(da_t, dh_t, out=da_t)  # dL/dz_t = dL/dh_t ⊙ f'(z_t)
         np.matmul(W_hhT, da_t, out=dh_t)  # dL/dh_{t-1} = W_hhᵀ dL/dz_t
         if restarts is not None and len(restarts[t]):  # the state before a restart was a constant zero
             dh[:, restarts[t]] = 0
@@ -231,7 +243,13 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
     grads = [[None] * D for _ in range(L)]
     for l in range(L - 1, -1, -1):
         layer, layer_weights = layers[l], weights[l]
-        da = _derivative_time_major(layer.y, cache.nonlinearity, _scratch(workspace, "da_tm", (T, DH, B), dtype))
+        strided = layer.y.nbytes > STRIDED_BPTT_BYTES
+        if strided:  # dL/dz in the (D*H, T, B) layout of y, seen time-major through a transposed view
+            da_hm = _derivative(layer.y, cache.nonlinearity, _scratch(workspace, "da", (DH, T, B), dtype))
+            da = da_hm.transpose(1, 0, 2)
+        else:
+            da = _scratch(workspace, "da_tm", (T, DH, B), dtype)
+            _derivative(layer.y, cache.nonlinearity, da.transpose(1, 0, 2))
         for t in padded:
             da[t, :, batch_sizes[t]:] = 0
         store = np.zeros((T, DH, B), dtype) if return_dh_norms else None
@@ -242,7 +260,7 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
         if store is not None:
             norms[l] = np.sqrt(np.square(store.reshape(T, D, H, B)).sum(axis=(2, 3))).T
         # Every weight gradient as one product over the T·B columns, back in the (D*H, T, B) layout.
-        da = _swap_time_hidden(da, _scratch(workspace, "da", (DH, T, B), dtype))
+        da = da_hm if strided else _swap_time_hidden(da, _scratch(workspace, "da", (DH, T, B), dtype))
         da_all = da.reshape(DH, T * B)
         dW_ih = da_all @ layer.x.T
         db = da_all.sum(axis=1)
