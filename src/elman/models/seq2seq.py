@@ -10,10 +10,11 @@ from it (Sutskever, Vinyals and Le 2014; Cho et al. 2014), every recurrence the 
 ``c`` (``feed_context``), concatenated to every decoder input (Cho et al.) so that the decoder need not carry the
 source in its state alone: with ``context="final"`` the top layer of s_0; with ``context="mean"`` the mean of the
 encoder's top-layer outputs over the sentence's own words, c = (1/S) Σ_s [h_s^→; h_s^←], which holds the middle of a
-long sentence that a tanh state read to its end has mostly forgotten. ``reverse_source`` feeds the encoder each source sentence
-backwards (its own words only, not the padding), so the first source words are read last, right before the first
-target words are written (Sutskever et al.). In training the decoder reads the reference target (teacher forcing):
-ids <bos> y_1 … y_n predict y_1 … y_n <eos>. Time-major throughout: source (S, B), target (T, B), logits (T, B, V).
+long sentence that a tanh state read to its end has mostly forgotten. ``reverse_source`` feeds the encoder each
+source sentence backwards (its own words only, not the padding), so the first source words are read last, right
+before the first target words are written (Sutskever et al.). In training the decoder reads the reference target
+(teacher forcing): ids <bos> y_1 … y_n predict y_1 … y_n <eos>. Time-major throughout: source (S, B), target (T, B),
+logits (T, B, V).
 
 Decoding: ``greedy`` (a batch at once) and ``beam_search`` (one sentence, ``beam`` hypotheses as a batch), both
 stopping at <eos> or after ``max_len`` words; beam scores are log P(y | x) / |y|^α (|y| counts the <eos>).

@@ -113,10 +113,10 @@ def _recur(y, h0, W_hh, batch_sizes, reverse, nonlinearity, restarts=None):
 
     The running state ``h`` (H, B) is a contiguous copy of the latest column block, which keeps BLAS and
     the ufuncs on unit strides; z_t is formed in a buffer of its own and f(z_t) written into ``h``, which
-    measured 5–20 % faster than forming z_t in ``h`` itself. Column b stops changing after its sequence's
-    last step, and the reverse direction only reaches column b at that sequence's last step, where ``h``
-    still holds h0. Returns h_n as (B, H). ``restarts[t]``, when given, lists the columns whose state is
-    zero again before step t.
+    measured faster than forming z_t in ``h`` itself (5 % of the forward at H 512, B 32, T 200). Column b
+    stops changing after its sequence's last step, and the reverse direction only reaches column b at that
+    sequence's last step, where ``h`` still holds h0. Returns h_n as (B, H). ``restarts[t]``, when given,
+    lists the columns whose state is zero again before step t.
     """
     H, T, B = y.shape
     h = h0.T.copy()

@@ -3,9 +3,10 @@
 ``train_names(out_dir)`` trains ``ConditionedGenerator`` (condition "h0", "input" or "both") with ``fit`` on
 <bos>+name → name+<eos>, keeping the lowest dev NLL (a cosine learning rate, or one multiplied by ``lr_decay``
 after each epoch without a new best); with ``members`` > 1 it trains that many from different seeds and keeps
-their ``GeneratorEnsemble``, whose next-character distribution is the mean of theirs. Both models are scored on the same held-out names and the same characters
-(every character of the name and the final <eos>): mean negative log-likelihood per character, in nats. The
-baseline, ``TrigramModel``, is a hierarchy of Dirichlet-smoothed estimates (each a valid distribution):
+their ``GeneratorEnsemble``, whose next-character distribution is the mean of theirs. Both models are scored
+on the same held-out names and the same characters (every character of the name and the final <eos>): mean
+negative log-likelihood per character, in nats. The baseline, ``TrigramModel``, is a hierarchy of
+Dirichlet-smoothed estimates (each a valid distribution):
 
     P_l(c|a,b) = (n_l(abc) + α₄ P_l(c|b)) / (n_l(ab) + α₄)     P_l(c|b) = (n_l(bc) + α₃ P(c|a,b)) / (n_l(b) + α₃)
     P(c|a,b)   = (n(abc) + α₂ P(c|b)) / (n(ab) + α₂)            P(c|b)   = (n(bc) + α₁ P(c)) / (n(b) + α₁)

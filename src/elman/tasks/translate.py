@@ -40,8 +40,9 @@ from elman.train.supervised import fit
 MAX_SOURCE_WORDS = 100
 SPLIT_NAMES = {"train": "train", "dev": "val", "val": "val", "test": "test"}
 DEFAULTS = dict(embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True, feed_context=True,
-                context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3, label_smoothing=0.1,
-                clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal", max_minutes=26.0)
+                context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3,
+                label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal",
+                max_minutes=26.0)
 QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2, max_minutes=None)
 
 
@@ -166,9 +167,10 @@ def _pairs(split, limit):
 
 
 def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True,
-                    feed_context=True, context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3,
-                    label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal",
-                    patience=None, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
+                    feed_context=True, context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7,
+                    dropout=0.3, label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0,
+                    recurrent_init="orthogonal", patience=None, seed=0, limit=None, max_minutes=None, progress=False,
+                    verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (val/test perplexity, test BLEU greedy and beam).
 
     The learning rate is ``lr`` for the first ``decay_from`` epochs, then multiplied by ``lr_decay`` each epoch.
