@@ -86,15 +86,6 @@ def _swap_time_hidden(a: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _time_major(dy: np.ndarray, strided: bool, workspace: dict | None) -> np.ndarray:
-    """dL/dy seen as (T, D*H, B): the view itself when BPTT strides (big layers read it in place), else a copy
-    with each step's block contiguous."""
-    if strided:
-        return dy
-    out = _scratch(workspace, "dy", dy.shape, dy.dtype)
-    np.copyto(out, dy)
-    return out
-
 
 def _batch_sizes(lengths: np.ndarray | None, T: int, B: int):
     """(active columns per step, last step per sequence, sorting order) once sorted by decreasing length."""
@@ -240,10 +231,9 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
     dtype = h0.dtype
     strided = layers[-1].y.nbytes > STRIDED_BPTT_BYTES  # every layer's states have this size
     if d_output is None:
-        dy = _scratch(workspace, "dy", (T, DH, B), dtype)
-        dy.fill(0)
-    else:
-        dy = _time_major((d_output if order is None else d_output[:, order]).transpose(0, 2, 1), strided, workspace)
+        dy = np.zeros((T, DH, B), dtype)
+    else:  # read in place through a time-major view: measured faster than a contiguous copy at every size
+        dy = (d_output if order is None else d_output[:, order]).transpose(0, 2, 1)
     dh_end = np.zeros((L * D, B, H), dtype) if d_h_n is None else d_h_n
     if order is not None:
         dh_end = dh_end[:, order]
@@ -295,7 +285,7 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
             dx_cols = np.matmul(W_ih.T, da_all, out=_scratch(workspace, "dx_cols", (W_ih.shape[1], T * B), dtype))
             if layer.dropout_mask is not None:
                 dx_cols *= layer.dropout_mask
-            dy = _time_major(dx_cols.reshape(-1, T, B).transpose(1, 0, 2), strided, workspace)  # the layer below's
+            dy = dx_cols.reshape(-1, T, B).transpose(1, 0, 2)  # the layer below's dL/dy, time-major view
     if order is not None:
         inverse = np.argsort(order)
         dx, dh0 = dx[:, inverse], dh0[:, inverse]
