@@ -114,12 +114,17 @@ def test_ensemble_averages_the_members_probabilities():
         ensemble.backward(np.zeros((4, 2, 9)))
 
 
+def _train_cli(capsys, out, *options) -> dict:
+    """``elman train names`` with a tiny model on 300 names per split; the summary it prints."""
+    assert main(["train", "names", "--limit", "300", "--hidden", "16", "--embed", "8", *options,
+                 "--out", str(out)]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
 @needs_names
 def test_cli_trains_an_ensemble_that_eval_and_generate_read(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train", "names", "--epochs", "2", "--limit", "300", "--hidden", "16", "--embed", "8",
-                 "--members", "3", "--out", str(run)]) == 0
-    trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    trained = _train_cli(capsys, run, "--epochs", "2", "--members", "3")
     assert trained["members"] == 3 and len(trained["member_test_nll"]) == 3
     assert len(set(trained["member_test_nll"])) == 3  # three different starts
     assert trained["test_nll"] <= np.mean(trained["member_test_nll"])  # −log of a mean ≤ the mean of −log
@@ -130,18 +135,14 @@ def test_cli_trains_an_ensemble_that_eval_and_generate_read(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["nll"] == pytest.approx(trained["test_nll"], rel=1e-5)
     assert main(["generate", "names", "--language", "Greek", "--count", "3", "--run", str(run)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
-    assert main(["train", "names", "--epochs", "2", "--limit", "300", "--hidden", "16", "--embed", "8",
-                 "--members", "3", "--workers", "1", "--out", str(tmp_path / "one")]) == 0
-    alone = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    alone = _train_cli(capsys, tmp_path / "one", "--epochs", "2", "--members", "3", "--workers", "1")
     assert alone["member_test_nll"] == trained["member_test_nll"]  # the same members, whatever the worker count
 
 
 @needs_names
 def test_cli_train_eval_generate(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train", "names", "--epochs", "1", "--limit", "300", "--hidden", "16", "--embed", "8",
-                 "--members", "1", "--out", str(run)]) == 0
-    trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    trained = _train_cli(capsys, run, "--epochs", "1", "--members", "1")
     assert trained["task"] == "names" and trained["names"]["train"] == 300
     assert trained["test_nll"] > 0 and trained["trigram_test_nll"] > 0
     assert json.loads((run / "config.json").read_text())["task"] == "names"

@@ -100,8 +100,8 @@ class Seq2Seq(Module):
         self.tgt_embed = self.add_module("tgt_embed", Embedding(target_vocab_size, E, padding_idx, dtype=dtype,
                                                                 rng=self.rng))
         self.tgt_drop = self.add_module("tgt_drop", Dropout(dropout, rng=self.rng))
-        self.context_size = 0 if not self.feed_context else D * H if context == "mean" else H
-        self.decoder = self.add_module("decoder", RNN(E + self.context_size, H, L, "tanh",
+        C = 0 if not self.feed_context else D * H if context == "mean" else H  # the width of c
+        self.decoder = self.add_module("decoder", RNN(E + C, H, L, "tanh",
                                                       dropout=dropout, dtype=dtype, rng=self.rng))
         self.out_drop = self.add_module("out_drop", Dropout(dropout, rng=self.rng))
         self.head = self.add_module("head", Linear(H, target_vocab_size, dtype=dtype, rng=self.rng))
