@@ -1,6 +1,7 @@
 """elman.RNN as a user meets it: options, state, and clear errors that change nothing."""
 
 import re
+import weakref
 
 import numpy as np
 import pytest
@@ -294,3 +295,21 @@ def test_resets_backward_matches_finite_differences():
     rnn(x, h0, resets=resets)
     dx, dh0 = rnn.backward(r1, r2)
     gradcheck(loss, {"x": x, "h0": h0, **rnn.params}, {"x": dx, "h0": dh0, **rnn.grads}, rtol=1e-6)
+
+
+def test_state_memory_is_reused_only_once_nothing_holds_it():
+    rnn = elman.RNN(3, 5, num_layers=2, rng=np.random.default_rng(0))
+    x1, x2 = np.random.default_rng(1).standard_normal((2, 4, 2, 3)).astype(np.float32)
+    out1, _ = rnn(x1)
+    kept = out1.copy()
+    out2, _ = rnn(x2)  # out1 is still held: the second forward must write elsewhere
+    np.testing.assert_array_equal(out1, kept)
+    assert not np.shares_memory(out1, out2)
+    # The training loop's pattern: backward frees the cache, the caller drops the output, and the next
+    # forward writes its states into the same array (a weak reference does not hold it).
+    memory = weakref.ref(out2.base)
+    rnn.backward(np.ones_like(out2))
+    del out1, out2
+    out3, _ = rnn(x1)
+    assert out3.base is memory()
+    np.testing.assert_array_equal(out3, kept)

@@ -66,7 +66,7 @@ class RNN(CachedModule):
                     self.register_parameter(kind + suffix, init.uniform(shape, bound, self.rng, self.dtype))
         if learn_h0:
             self.register_parameter("h0", np.zeros((num_layers * self.num_directions, hidden_size), self.dtype))
-        self._workspace: dict = {}  # BPTT scratch buffers kept between calls (one caller at a time)
+        self._workspace: dict = {}  # states and BPTT scratch buffers kept between calls (one caller at a time)
 
     def _suffixes(self, layer: int) -> list[str]:
         return [f"_l{layer}", f"_l{layer}_reverse"][: self.num_directions]
@@ -117,10 +117,12 @@ class RNN(CachedModule):
             h0t = h0 if batched else h0[:, None, :]
         lengths = self._check_lengths(lengths, T, B, batched)
         resets = self._check_resets(resets, x.shape[:-1], lengths, batched)
+        self._cache = None  # the last forward's states are not needed any more: their memory may be reused
         output, h_n, cache = rnn_forward(
             np.ascontiguousarray(xt), np.ascontiguousarray(h0t), self.weights(), nonlinearity=self.nonlinearity,
             lengths=lengths, dropout=self.dropout, training=self.training, rng=self.rng,
-            resets=None if resets is None else self._time_major(resets[..., None], batched)[..., 0])
+            resets=None if resets is None else self._time_major(resets[..., None], batched)[..., 0],
+            workspace=self._workspace)
         # The output shares memory with the cache that backward reads: writing into it would corrupt the
         # gradients silently, so it is read-only (torch raises on such in-place edits too). Copy to modify.
         output.flags.writeable = False
