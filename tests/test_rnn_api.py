@@ -297,6 +297,29 @@ def test_resets_backward_matches_finite_differences():
     gradcheck(loss, {"x": x, "h0": h0, **rnn.params}, {"x": dx, "h0": dh0, **rnn.grads}, rtol=1e-6)
 
 
+@pytest.mark.parametrize("B", [3, 1])
+def test_dropout_between_layers_backward_matches_finite_differences(B):
+    from elman.gradcheck import gradcheck
+
+    rnn = make(num_layers=3, dropout=0.4, bidirectional=True, dtype="float64", rng=np.random.default_rng(14))
+    rng = np.random.default_rng(15)
+    x, h0 = rng.standard_normal((5, B, 4)), rng.standard_normal((6, B, 3))
+    r1, r2 = rng.standard_normal((5, B, 6)), rng.standard_normal((6, B, 3))
+
+    def forward():
+        rnn.rng = np.random.default_rng(16)  # the same dropout masks in every forward
+        return rnn(x, h0)
+
+    def loss():
+        out, hn = forward()
+        return float(np.sum(out * r1) + np.sum(hn * r2))
+
+    rnn.zero_grad()
+    forward()
+    dx, dh0 = rnn.backward(r1, r2)
+    gradcheck(loss, {"x": x, "h0": h0, **rnn.params}, {"x": dx, "h0": dh0, **rnn.grads}, rtol=1e-6)
+
+
 def test_state_memory_is_reused_only_once_nothing_holds_it():
     rnn = elman.RNN(3, 5, num_layers=2, rng=np.random.default_rng(0))
     x1, x2 = np.random.default_rng(1).standard_normal((2, 4, 2, 3)).astype(np.float32)

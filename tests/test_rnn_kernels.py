@@ -38,11 +38,12 @@ def _check_against_reference(rnn, x, h0, lens, dy, dhn):
 @pytest.mark.parametrize("L,D", [(1, 1), (2, 1), (1, 2), (3, 2)])
 @pytest.mark.parametrize("lengths", [False, True])
 @pytest.mark.parametrize("strided", [False, True], ids=["time-major dL/dz", "strided dL/dz"])
-def test_fast_path_equals_step_kernels(nonlinearity, L, D, lengths, strided, monkeypatch):
+@pytest.mark.parametrize("B", [5, 1], ids=["states as columns", "one sequence: states as rows"])
+def test_fast_path_equals_step_kernels(nonlinearity, L, D, lengths, strided, B, monkeypatch):
     # big layers keep dL/dz in y's layout during BPTT: the threshold sends these small ones down either path
     monkeypatch.setattr(rnn_sequence, "STRIDED_BPTT_BYTES", -1 if strided else 1 << 40)
     rng = np.random.default_rng(L * 10 + D)
-    rnn, *case = _random_case(rng, T=7, B=5, I=4, H=6, L=L, D=D, bias=True, lengths=lengths)
+    rnn, *case = _random_case(rng, T=7, B=B, I=4, H=6, L=L, D=D, bias=True, lengths=lengths)
     rnn.nonlinearity = nonlinearity
     _check_against_reference(rnn, *case)
 
