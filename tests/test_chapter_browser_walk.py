@@ -33,6 +33,18 @@ def test_walk_all_steps_with_the_keyboard_and_screenshot_each(page, server_url):
         ready(page, number)
 
 
+def test_every_steps_formula_is_typeset_without_a_katex_error(page, server_url):
+    page.goto(f"{server_url}/#step=1&seed=0")
+    for number in range(1, 9):
+        page.click(f'#flow button[data-step="{number}"]')
+        ready(page, number)
+        formula = page.locator("#tab-formula")
+        expect(formula.locator(".katex").first).to_be_attached()
+        # invalid TeX renders as a .katex-error; an unknown command as its own name in KaTeX's error colour
+        errors = formula.locator('.katex-error, [style*="color:#cc0000"], [style*="color: rgb(204, 0, 0)"]')
+        assert errors.count() == 0, f"step {number}: {errors.first.inner_text()}"
+
+
 def test_walk_all_steps_with_clicks(page, server_url):
     page.goto(f"{server_url}/#step=1&seed=0")
     ready(page, 1)

@@ -68,6 +68,9 @@ translation. Below, the gradient map of a stacked RNN shows how much signal each
 
 \text{unaligned: } c = h^{\mathrm{enc}}_{T},\quad s_0 = c,\quad \hat y_t = \mathrm{softmax}(W_y s_t)
 
+\text{translator here: } \bar c = \tfrac{1}{S}\textstyle\sum_{s} h^{\mathrm{enc}}_s,
+\quad s_t = \tanh\!\big(V\,[\,s_{t-1};\ y_{t-1};\ \bar c\,] + b\big)
+
 h^{l}_t = \tanh\!\big(W^{l}\,[\,h^{l}_{t-1};\ h^{l-1}_t\,] + b^{l}\big),\quad h^{0}_t = x_t,\qquad y_t = W_y h^{L}_t""",
     torch_code="""
 # many-to-one: classify from the final state
