@@ -41,6 +41,34 @@ def test_bench_against_torch_times_both_engines_in_their_own_processes():
     assert "elman/torch" in bench.format_table(rows)
 
 
+def test_language_model_bench_counts_tokens_per_second_in_both_engines():
+    pytest.importorskip("torch", reason="torch is not installed")
+    row = bench.run_lm(quick=True, pause=0, config=(7, 3, 5, 2, 4, 6))
+    assert row["config"] == dict(vocab=7, embed=3, hidden=5, layers=2, batch=4, bptt=6)
+    for engine in ("elman", "torch"):
+        assert row[f"{engine}_tokens_per_s"] == pytest.approx(4 * 6 / (row[f"{engine}_ms"] / 1e3))
+    assert row["speedup"] == pytest.approx(row["torch_ms"] / row["elman_ms"])
+
+
+def test_language_model_bench_prints_the_speedup_against_its_target(monkeypatch, capsys):
+    pytest.importorskip("torch", reason="torch is not installed")
+    row = {"config": {}, "reps": 3, "elman_ms": 10.0, "torch_ms": 12.0, "elman_tokens_per_s": 2.0,
+           "torch_tokens_per_s": 1.0, "speedup": 1.2}
+    monkeypatch.setattr(bench, "run_lm", lambda **kw: row)
+    assert main(["bench", "--lm"]) == 0
+    assert "1.20x (target ≥ 1.3: missed)" in capsys.readouterr().out
+
+
+def test_bench_table_says_whether_each_ratio_meets_its_target():
+    rows = [{"config": [8, 16, 1, 4, 10], "mode": "train", "elman_ms": 7.0, "torch_ms": 10.0, "ratio": 0.7},
+            {"config": [8, 16, 1, 1, 10], "mode": "train", "elman_ms": 4.0, "torch_ms": 10.0, "ratio": 0.4},
+            {"config": [8, 16, 1, 4, 10], "mode": "infer", "elman_ms": 10.0, "torch_ms": 10.0, "ratio": 1.0}]
+    lines = bench.format_table(rows).splitlines()[2:]
+    assert lines[0].endswith("≤ 0.8 met")
+    assert lines[1].endswith("≤ 0.3 missed")
+    assert lines[2].endswith("≤ 1.0 met")
+
+
 def test_bench_worker_failure_is_reported():
     proc = subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     proc.wait()  # already gone: writing to it must not be a BrokenPipeError trace

@@ -34,7 +34,8 @@ def _bench(args) -> int:
                   f"{args.threads} threads, float32:")
             print(f"  elman {row['elman_ms']:8.1f} ms  {row['elman_tokens_per_s']:9.0f} tokens/s")
             print(f"  torch {row['torch_ms']:8.1f} ms  {row['torch_tokens_per_s']:9.0f} tokens/s")
-            print(f"  elman/torch tokens per second: {row['speedup']:.2f}x")
+            verdict = "met" if row["speedup"] >= bench.LM_TARGET else "missed"
+            print(f"  elman/torch tokens per second: {row['speedup']:.2f}x (target ≥ {bench.LM_TARGET}: {verdict})")
         return 0
     rows = bench.run(quick=args.quick, threads=args.threads, with_torch=with_torch)
     if args.json:
