@@ -43,6 +43,7 @@ class Optimizer:
         self.step_count = 0
         self._kinds = self._state_kinds(hyper)
         self.state = {n: {k: np.zeros_like(p) for k in self._kinds} for n, p in self.params.items()}
+        self._buffers: dict = {}  # scratch for the update rules' intermediates (see _scratch)
 
     # --- what subclasses provide ---------------------------------------------------------------------------
     def _state_kinds(self, hyper: dict) -> tuple[str, ...]:
@@ -51,6 +52,14 @@ class Optimizer:
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
+
+    def _scratch(self, p: np.ndarray) -> np.ndarray:
+        """A buffer shaped like ``p`` for a rule's intermediates, kept between steps (one per shape and dtype:
+        parameters are updated one after another)."""
+        key = (p.shape, p.dtype)
+        if key not in self._buffers:
+            self._buffers[key] = np.empty_like(p)
+        return self._buffers[key]
 
     def _grad(self, p: np.ndarray, g: np.ndarray, weight_decay: float) -> np.ndarray:
         """The gradient a rule follows: negated to maximise, plus λ p (L2 decay). New arrays: grads stay untouched."""
@@ -205,15 +214,23 @@ class Adam(Optimizer):
             p *= 1 - self.lr * self.weight_decay
         g = self._grad(p, g, 0.0 if self._decoupled else self.weight_decay)
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - self.beta1) * (g - m)  # the lerp form of β1 m + (1−β1) g, as torch computes it
+        tmp = self._scratch(p)  # every intermediate goes through one buffer: no fresh arrays per step
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - self.beta1
+        m += tmp  # the lerp form of β1 m + (1−β1) g, as torch computes it
         v *= self.beta2
-        v += (1 - self.beta2) * g * g
+        np.multiply(g, 1 - self.beta2, out=tmp)
+        tmp *= g
+        v += tmp  # β2 v + (1−β2) g²
         if self.amsgrad:  # normalise by the largest second moment seen so far
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         t = self.step_count
-        step_size = self.lr / (1 - self.beta1**t)
-        denom = np.sqrt(v) / (1 - self.beta2**t) ** 0.5 + self.eps
-        p -= step_size * m / denom
+        np.sqrt(v, out=tmp)
+        tmp /= (1 - self.beta2**t) ** 0.5
+        tmp += self.eps  # the denominator √v̂ + eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr / (1 - self.beta1**t)
+        p -= tmp
 
 
 class AdamW(Adam):

@@ -100,22 +100,23 @@ def cross_entropy(logits, targets, *, ignore_index=-100, mask=None, reduction="m
 
     eps = float(label_smoothing)
     shifted = logits - logits.max(axis=-1, keepdims=True)  # ℓ and p are unchanged by a shift of the row
-    exp = np.exp(shifted)
-    sum_exp = exp.sum(axis=-1, keepdims=True)
-    log_sum_exp = np.log(sum_exp)[..., 0]
     safe_targets = np.where(counted, targets, 0)  # any valid index, so that the gather below cannot fail
     z_target = np.take_along_axis(shifted, safe_targets[..., None], axis=-1)[..., 0]
-    per_position = log_sum_exp - (1.0 - eps) * z_target
+    per_position = -(1.0 - eps) * z_target
     if eps > 0:  # guarded: 0 · (−inf) would turn a finite loss into nan when smoothing is off
         per_position -= eps * shifted.mean(axis=-1)
+    grad = np.exp(shifted, out=shifted)  # shifted is not needed any more: its memory becomes p = softmax(z)
+    sum_exp = grad.sum(axis=-1, keepdims=True)
+    per_position += np.log(sum_exp)[..., 0]  # ℓ = logsumexp(z) − (1 − ε) z_y − ε mean(z)
     per_position = np.where(counted, per_position, 0)  # where, not a product: nan or inf in an ignored row stays out
 
-    grad = exp / sum_exp  # p = softmax(z); a fresh array, modified in place from here on
+    grad /= sum_exp
     grad_rows = grad.reshape(-1, num_classes)
     grad_rows[np.arange(grad_rows.shape[0]), safe_targets.reshape(-1)] -= 1.0 - eps
     if eps > 0:
         grad -= eps / num_classes
-    grad = np.where(counted[..., None], grad, 0).astype(logits.dtype, copy=False)
+    if not counted.all():
+        grad[~counted] = 0
     return _reduce(per_position, grad, int(counted.sum()), reduction, logits.dtype)
 
 
