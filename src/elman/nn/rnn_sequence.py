@@ -13,9 +13,8 @@ to rounding), with the work rearranged the way cuDNN arranges it:
 * every weight and bias gradient is then one large product over all T·B columns.
 
 With a single sequence (B = 1) the column of step t is contiguous only if the memory runs along D·H, so
-then every (D·H, T, 1) array above is the transposed view of a (T, D·H) array: the same code, one memory
-order per case (measured: a batch-1 training step 0.32 → 0.28 of torch's time with rows, as the row
-kernel that stop 11 tried showed).
+then every (D·H, T, 1) array above is the transposed view of a (T, D·H) array: the same code, the other
+memory order (measured: a batch-1 training step from 0.32 to 0.28–0.31 of torch's time).
 
 Variable lengths follow torch's packed sequences: the batch is sorted by decreasing length, so at step t
 the active sequences are the first ``batch_sizes[t]`` columns; padded steps leave the state alone, the
