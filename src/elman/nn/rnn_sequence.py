@@ -98,6 +98,17 @@ def _swap_time_hidden(a: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 
+def _ones(workspace: dict | None, n: int, dtype) -> np.ndarray:
+    """n ones, kept in ``workspace``: the row sums of a matrix M are the product M·1."""
+    key = ("ones", n, np.dtype(dtype))
+    ones = None if workspace is None else workspace.get(key)
+    if ones is None:
+        ones = np.ones(n, dtype)
+        if workspace is not None:
+            workspace[key] = ones
+    return ones
+
+
 def _batch_sizes(lengths: np.ndarray | None, T: int, B: int):
     """(active columns per step, last step per sequence, sorting order) once sorted by decreasing length."""
     if lengths is None:
@@ -284,19 +295,23 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
             da = _swap_time_hidden(da, _scratch(workspace, "da", (DH, T, B), dtype))
         da_all = da.reshape(DH, T * B)
         dW_ih = da_all @ layer.x.T
-        db = da_all.sum(axis=1)
+        db = da_all @ _ones(workspace, T * B, dtype)  # the bias gradient as a product: faster than .sum(axis=1)
         for d in range(D):
             rows = slice(d * H, (d + 1) * H)
             da_d, y_d, h0_d = da[rows], layer.y[rows], h0[l * D + d]
             if d == 0:  # the state before step t is y_{t-1}, and h0 before step 0
-                dW_hh = da_d[:, 1:].reshape(H, -1) @ y_d[:, :-1].reshape(H, -1).T + da_d[:, 0] @ h0_d
+                dW_hh = da_d[:, 1:].reshape(H, -1) @ y_d[:, :-1].reshape(H, -1).T
+                if h0_d.any():
+                    dW_hh += da_d[:, 0] @ h0_d
                 if cache.restarts is not None:  # where a sequence restarted, h_{t-1} was 0, not y_{t-1} (or h0)
                     ts = np.concatenate([np.full(len(c), t) for t, c in enumerate(cache.restarts)])
                     cs = np.concatenate(cache.restarts)
                     h_prev = np.where((ts > 0)[:, None], y_d[:, ts - 1, cs].T, h0_d[cs])
                     dW_hh -= da_d[:, ts, cs] @ h_prev
             else:  # the state before step t is y_{t+1}, and h0 before each sequence's own last step
-                dW_hh = da_d[:, :-1].reshape(H, -1) @ y_d[:, 1:].reshape(H, -1).T + da_d[:, last, columns] @ h0_d
+                dW_hh = da_d[:, :-1].reshape(H, -1) @ y_d[:, 1:].reshape(H, -1).T
+                if h0_d.any():
+                    dW_hh += da_d[:, last, columns] @ h0_d
             has_bias = layer_weights[d][2] is not None
             grads[l][d] = (dW_ih[rows], dW_hh, db[rows] if has_bias else None, db[rows].copy() if has_bias else None)
         W_ih = np.concatenate([w[0] for w in layer_weights]) if D > 1 else layer_weights[0][0]
