@@ -97,7 +97,6 @@ def _swap_time_hidden(a: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-
 def _ones(workspace: dict | None, n: int, dtype) -> np.ndarray:
     """n ones, kept in ``workspace``: the row sums of a matrix M are the product M·1."""
     key = ("ones", n, np.dtype(dtype))
