@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 import elman
@@ -11,6 +12,7 @@ from elman.analysis.claims import runner as claims_commands
 from elman.chapter import commands as chapter_commands
 from elman.data import commands as data_commands
 from elman.embeddings import commands as embeddings_commands
+from elman.errors import ElmanError
 from elman.tasks import commands as task_commands
 from elman.train import commands as train_commands
 
@@ -50,6 +52,8 @@ def _bench(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="elman", description="Recurrent neural networks from first principles.")
     parser.add_argument("--version", action="version", version=f"elman {elman.__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of a failure instead of its one-line message (also ELMAN_DEBUG=1)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     bench = commands.add_parser("bench", help="time elman.RNN against torch.nn.RNN (train step and inference)")
     bench.add_argument("--quick", action="store_true", help="20 runs per cell instead of 50")
@@ -73,7 +77,22 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.run(args)
+    debug = args.debug or os.environ.get("ELMAN_DEBUG", "") not in ("", "0")
+    try:
+        return args.run(args)
+    except ElmanError as err:
+        if debug:
+            raise
+        print(f"elman: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print("elman: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (``elman sample ... | head``): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush fails quietly
+        return 0
 
 
 if __name__ == "__main__":
