@@ -49,8 +49,28 @@ def _bench(args) -> int:
     return 0
 
 
+class _ShowDefaults(argparse.HelpFormatter):
+    """``(default: X)`` after an option's help, where X says something (not None, False or already written)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if default in (None, False, argparse.SUPPRESS) or not action.option_strings or "default" in text:
+            return text
+        return f"{text} (default: {default})".lstrip()
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every parser of the command line, sub-commands included (argparse makes them of the root's class), shows
+    each option's default in its ``--help``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _ShowDefaults)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="elman", description="Recurrent neural networks from first principles.")
+    parser = _Parser(prog="elman", description="Recurrent neural networks from first principles.")
     parser.add_argument("--version", action="version", version=f"elman {elman.__version__}")
     parser.add_argument("--debug", action="store_true",
                         help="show the traceback of a failure instead of its one-line message (also ELMAN_DEBUG=1)")
