@@ -12,7 +12,8 @@ exception that names its kind (``ValueError``, ``FileNotFoundError``, …), so c
 
 from __future__ import annotations
 
-__all__ = ["CheckpointError", "ElmanError", "Interrupted", "InvalidInput", "InvalidType", "MissingFile", "RunError"]
+__all__ = ["CheckpointError", "ElmanError", "Interrupted", "InvalidIndex", "InvalidInput", "InvalidState",
+           "InvalidType", "MissingFile", "RunError"]
 
 
 class ElmanError(Exception):
@@ -23,6 +24,14 @@ class ElmanError(Exception):
 
 class InvalidInput(ElmanError, ValueError):
     """A value the caller gave is outside what is accepted; the message says what was expected and what came."""
+
+
+class InvalidIndex(InvalidInput, IndexError):
+    """An index outside the range it must lie in: a token id, a class target, a time step."""
+
+
+class InvalidState(ElmanError, RuntimeError):
+    """A call out of order (a backward before its forward) or on values it cannot handle (a non-finite norm)."""
 
 
 class InvalidType(ElmanError, TypeError):

@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from elman.errors import CheckpointError, InvalidType
 from elman.io.safetensors import load_file, read_metadata, save_file
 
 FORMAT = "elman.checkpoint"
@@ -33,7 +34,8 @@ def save_checkpoint(path, params: dict[str, np.ndarray], optimizer_state: dict[s
     try:
         config_json = json.dumps(config, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"config must be JSON-serialisable (str, int, float, bool, None, list, dict): {err}") from None
+        kinds = "str, int, float, bool, None, list, dict"
+        raise InvalidType(f"config must be JSON-serialisable ({kinds}): {err}") from None
     tensors = {f"param/{k}": v for k, v in params.items()}
     tensors.update({f"optim/{k}": v for k, v in (optimizer_state or {}).items()})
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "config": config_json,
@@ -43,12 +45,13 @@ def save_checkpoint(path, params: dict[str, np.ndarray], optimizer_state: dict[s
 
 def _check_format(path, metadata: dict[str, str]) -> None:
     if metadata.get("format") != FORMAT:
-        raise ValueError(f"{os.fspath(path)!s}: not an elman checkpoint (metadata format is "
-                         f"{metadata.get('format')!r}, expected {FORMAT!r})")
+        raise CheckpointError(f"{os.fspath(path)!s}: not an elman checkpoint (metadata format is "
+                              f"{metadata.get('format')!r:.80}, expected {FORMAT!r})")
     version = metadata.get("format_version", "")
-    if not version.isdigit() or int(version) > FORMAT_VERSION:
-        raise ValueError(f"{os.fspath(path)!s}: unsupported elman checkpoint format_version {version!r}; "
-                         f"this elman reads versions up to {FORMAT_VERSION}")
+    # isascii: str.isdigit also accepts digits such as "²", which int() refuses (as it refuses 5,000 digits)
+    if not (version.isascii() and version.isdigit() and len(version) < 10) or int(version) > FORMAT_VERSION:
+        raise CheckpointError(f"{os.fspath(path)!s}: unsupported elman checkpoint format_version {version!r:.80}; "
+                              f"this elman reads versions up to {FORMAT_VERSION}")
 
 
 def load_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None, dict | None]:
@@ -64,12 +67,14 @@ def load_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] 
         elif group == "optim" and name:
             optim[name] = value
         else:
-            raise ValueError(f"{os.fspath(path)!s}: unexpected tensor {key!r} in an elman checkpoint "
-                             "(expected 'param/<name>' or 'optim/<name>')")
+            raise CheckpointError(f"{os.fspath(path)!s}: unexpected tensor {key!r:.80} in an elman checkpoint "
+                                  "(expected 'param/<name>' or 'optim/<name>')")
     try:
         config = json.loads(metadata.get("config", "null"))
     except ValueError as err:
-        raise ValueError(f"{os.fspath(path)!s}: the checkpoint's config is not valid JSON ({err})") from None
+        raise CheckpointError(f"{os.fspath(path)!s}: the checkpoint's config is not valid JSON ({err})") from None
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise CheckpointError(f"{os.fspath(path)!s}: the checkpoint's config is nested too deeply") from None
     return params, (optim if metadata.get("has_optimizer_state") == "1" else None), config
 
 
@@ -94,7 +99,7 @@ def model_config(model) -> dict:
     try:  # JSON round trip: tuples become lists, as they will be when read back from a file
         return json.loads(json.dumps(config, allow_nan=False))
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{type(model).__name__}'s config is not JSON-serialisable: {err}") from None
+        raise InvalidType(f"{type(model).__name__}'s config is not JSON-serialisable: {err}") from None
 
 
 def save_model(path, model) -> None:
@@ -105,18 +110,21 @@ def save_model(path, model) -> None:
 def load_model(path, model):
     """Load the parameters saved by ``save_model`` into ``model``, in place, and return it.
 
-    The saved config must equal the model's; otherwise a ValueError lists the differing fields
-    and the model is left unchanged (as it is by ``load_state_dict`` on any error).
+    The saved config must equal the model's; otherwise a CheckpointError (a ValueError) lists the differing
+    fields and the model is left unchanged (as it is by ``load_state_dict`` on any error).
     """
     params, _, saved = load_checkpoint(path)
     if not isinstance(saved, dict):
-        raise ValueError(f"{os.fspath(path)!s}: the checkpoint has no model config to check against "
-                         f"{type(model).__name__}; use load_checkpoint and load_state_dict instead")
+        raise CheckpointError(f"{os.fspath(path)!s}: the checkpoint has no model config to check against "
+                              f"{type(model).__name__}; use load_checkpoint and load_state_dict instead")
     expected = model_config(model)
     diffs = [f"{k}: checkpoint {saved.get(k, '<absent>')!r}, model {expected.get(k, '<absent>')!r}"
              for k in sorted(set(saved) | set(expected)) if saved.get(k, ...) != expected.get(k, ...)]
     if diffs:
-        raise ValueError(f"{os.fspath(path)!s}: the checkpoint's config does not match the model:\n\t"
-                         + "\n\t".join(diffs))
-    model.load_state_dict(params)
+        raise CheckpointError(f"{os.fspath(path)!s}: the checkpoint's config does not match the model:\n\t"
+                              + "\n\t".join(diffs))
+    try:
+        model.load_state_dict(params)
+    except ValueError as err:  # load_state_dict's own report: missing, unexpected or mismatched tensors
+        raise CheckpointError(f"{os.fspath(path)!s}: {err}") from err
     return model

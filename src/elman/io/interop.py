@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import CheckpointError, InvalidInput, InvalidType
+
 
 def _import_torch():
     # torch is optional: imported only here, so that elman itself needs NumPy alone.
@@ -47,9 +49,9 @@ def from_torch_state_dict(state: dict) -> dict[str, np.ndarray]:
             continue
         torch = _import_torch()
         if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{name}: expected a torch.Tensor or numpy.ndarray, got {type(value).__name__}")
+            raise InvalidType(f"{name}: expected a torch.Tensor or numpy.ndarray, got {type(value).__name__}")
         if value.dtype == torch.bfloat16:
-            raise TypeError(f"{name}: bfloat16 has no NumPy dtype; convert it first, e.g. tensor.float()")
+            raise InvalidType(f"{name}: bfloat16 has no NumPy dtype; convert it first, e.g. tensor.float()")
         out[name] = value.detach().cpu().numpy().copy()
     return out
 
@@ -57,7 +59,7 @@ def from_torch_state_dict(state: dict) -> dict[str, np.ndarray]:
 def _matrix(what: str, value, shape: tuple[int, ...]) -> np.ndarray:
     arr = np.asarray(value)
     if arr.shape != shape:
-        raise ValueError(f"Expected {what} of shape {shape}, got {arr.shape}")
+        raise CheckpointError(f"Expected {what} of shape {shape}, got {arr.shape}")
     return arr
 
 
@@ -70,16 +72,16 @@ def from_keras_simple_rnn(layers) -> dict[str, np.ndarray]:
     """
     layers = list(layers)
     if not layers:
-        raise ValueError("Expected at least one layer, got none")
+        raise CheckpointError("Expected at least one layer, got none")
     if any(not isinstance(w, (tuple, list)) or len(w) != 3 for w in layers):
-        raise ValueError("Expected each layer as (kernel, recurrent_kernel, bias or None), got "
-                         f"{[type(w).__name__ for w in layers]}")
+        raise CheckpointError("Expected each layer as (kernel, recurrent_kernel, bias or None), got "
+                              f"{[type(w).__name__ for w in layers]}")
     if len({w[2] is None for w in layers}) != 1:
-        raise ValueError("Expected every layer to have a bias or none to have one (elman.RNN's bias flag is "
-                         "shared), got a mix")
+        raise CheckpointError("Expected every layer to have a bias or none to have one (elman.RNN's bias flag is "
+                              "shared), got a mix")
     first = np.asarray(layers[0][0])
     if first.ndim != 2:
-        raise ValueError(f"Expected kernel of layer 0 to be 2-D (input_size, units), got shape {first.shape}")
+        raise CheckpointError(f"Expected kernel of layer 0 to be 2-D (input_size, units), got shape {first.shape}")
     I, H = first.shape
     state = {}
     for k, (kernel, recurrent, bias) in enumerate(layers):
@@ -102,21 +104,21 @@ def to_keras_simple_rnn(state_dict, num_layers: int) -> list[tuple]:
     """
     state = state_dict.state_dict() if hasattr(state_dict, "state_dict") else state_dict
     if not isinstance(num_layers, int) or num_layers <= 0:
-        raise ValueError(f"Expected num_layers to be a positive integer, got {num_layers!r}")
+        raise InvalidInput(f"Expected num_layers to be a positive integer, got {num_layers!r}")
     has_bias = "bias_ih_l0" in state
     expected = {f"{kind}_l{k}" for k in range(num_layers)
                 for kind in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if has_bias else ())}
     missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
     if missing or unexpected:
-        raise ValueError(f"Expected the keys of a {num_layers}-layer unidirectional RNN (Keras SimpleRNN has no "
-                         f"reverse direction or learned h0), got missing {missing} and unexpected {unexpected}")
+        raise CheckpointError(f"Expected the keys of a {num_layers}-layer unidirectional RNN (Keras SimpleRNN has no "
+                              f"reverse direction or learned h0), got missing {missing} and unexpected {unexpected}")
     H = np.asarray(state["weight_hh_l0"]).shape[0]
     out = []
     for k in range(num_layers):
         w_ih = np.asarray(state[f"weight_ih_l{k}"])
         if w_ih.ndim != 2 or w_ih.shape[0] != H or (k > 0 and w_ih.shape[1] != H):
-            raise ValueError(f"Expected weight_ih_l{k} of shape ({H}, {w_ih.shape[-1] if k == 0 else H}), "
-                             f"got {w_ih.shape}")
+            raise CheckpointError(f"Expected weight_ih_l{k} of shape ({H}, {w_ih.shape[-1] if k == 0 else H}), "
+                                  f"got {w_ih.shape}")
         w_hh = _matrix(f"weight_hh_l{k}", state[f"weight_hh_l{k}"], (H, H))
         bias = None
         if has_bias:

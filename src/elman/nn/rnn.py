@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import InvalidIndex, InvalidInput, InvalidState, InvalidType
 from elman.nn import init
-from elman.nn._checks import as_float_dtype, check_array, check_positive_int, check_shape, check_size
+from elman.nn._checks import as_float_dtype, check_array, check_positive_int, check_rng, check_shape, check_size
 from elman.nn.module import CachedModule, Module
 from elman.nn.rnn_sequence import rnn_backward, rnn_forward, states_at
 from elman.nn.rnn_step import NONLINEARITIES, rnn_step_backward, rnn_step_forward
 
 
 def _check_nonlinearity(nonlinearity: str) -> None:
-    if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Expected one of {NONLINEARITIES}")
+    if not isinstance(nonlinearity, str) or nonlinearity not in NONLINEARITIES:
+        raise InvalidInput(f"Unknown nonlinearity '{nonlinearity}'. Expected one of {NONLINEARITIES}")
 
 
 class RNN(CachedModule):
@@ -47,13 +48,13 @@ class RNN(CachedModule):
         check_positive_int("num_layers", num_layers)
         _check_nonlinearity(nonlinearity)
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
-            raise ValueError(f"dropout should be a number in range [0, 1) representing the probability of an "
-                             f"element being zeroed, got {dropout!r}")
+            raise InvalidInput(f"dropout should be a number in range [0, 1) representing the probability of an "
+                               f"element being zeroed, got {dropout!r}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.nonlinearity, self.bias, self.batch_first = nonlinearity, bool(bias), bool(batch_first)
         self.dropout, self.bidirectional, self.learn_h0 = float(dropout), bool(bidirectional), bool(learn_h0)
         self.dtype = as_float_dtype(dtype)
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = check_rng("rng", rng)
         self.num_directions = 2 if bidirectional else 1
         bound = 1.0 / np.sqrt(hidden_size)
         for layer in range(num_layers):
@@ -106,7 +107,7 @@ class RNN(CachedModule):
         xt = self._time_major(x, batched)
         T, B = xt.shape[:2]
         if T == 0 or B == 0:
-            raise ValueError(f"input must have at least one time step and one sequence, got shape {x.shape}")
+            raise InvalidInput(f"input must have at least one time step and one sequence, got shape {x.shape}")
         LD, H = self.num_layers * self.num_directions, self.hidden_size
         if h0 is None:
             h0t = np.broadcast_to(self.params["h0"][:, None, :], (LD, B, H)) if self.learn_h0 \
@@ -136,9 +137,9 @@ class RNN(CachedModule):
         cache, batched = self._take_cache()[:2]
         T = cache.layers[0].y.shape[1]
         if not batched:
-            raise ValueError("states_at needs the last forward to have been batched (3-D input)")
+            raise InvalidInput("states_at needs the last forward to have been batched (3-D input)")
         if not isinstance(t, (int, np.integer)) or not -T <= t < T:
-            raise IndexError(f"step must be an integer in [{-T}, {T}), got {t!r}")
+            raise InvalidIndex(f"step must be an integer in [{-T}, {T}), got {t!r}")
         return states_at(cache, int(t) % T)
 
     def _check_resets(self, resets, shape, lengths, batched):
@@ -146,10 +147,10 @@ class RNN(CachedModule):
             return None
         check_array("resets", resets)
         if resets.dtype != np.bool_:
-            raise TypeError(f"resets must be a bool array, got {resets.dtype}")
+            raise InvalidType(f"resets must be a bool array, got {resets.dtype}")
         check_shape("resets", resets, shape)
         if self.bidirectional or lengths is not None or self.learn_h0:
-            raise ValueError("resets works with a unidirectional RNN, without lengths and without learn_h0")
+            raise InvalidInput("resets works with a unidirectional RNN, without lengths and without learn_h0")
         return resets
 
     @staticmethod
@@ -157,14 +158,14 @@ class RNN(CachedModule):
         if lengths is None:
             return None
         if not batched:
-            raise ValueError("lengths is only accepted with a batched (3-D) input")
+            raise InvalidInput("lengths is only accepted with a batched (3-D) input")
         arr = np.asarray(lengths)
         if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(f"lengths must be a 1-D sequence of integers, got {arr.dtype} of shape {arr.shape}")
+            raise InvalidInput(f"lengths must be a 1-D sequence of integers, got {arr.dtype} of shape {arr.shape}")
         check_size("len(lengths) must be equal to the batch size", B, arr.shape[0])
         if arr.min() < 1 or arr.max() > T:
-            raise ValueError(f"lengths must lie in [1, {T}] (the sequence length), got min {arr.min()} and "
-                             f"max {arr.max()}")
+            raise InvalidInput(f"lengths must lie in [1, {T}] (the sequence length), got min {arr.min()} and "
+                               f"max {arr.max()}")
         return None if np.all(arr == T) else arr.astype(np.int64)
 
     def backward(self, d_output, d_h_n=None, *, return_dh_norms=False, retain_cache=False):
@@ -216,7 +217,7 @@ class RNNCell(Module):
         _check_nonlinearity(nonlinearity)
         self.input_size, self.hidden_size, self.bias, self.nonlinearity = input_size, hidden_size, bias, nonlinearity
         self.dtype = as_float_dtype(dtype)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = check_rng("rng", rng)
         bound = 1.0 / np.sqrt(hidden_size)
         shapes = {"weight_ih": (hidden_size, input_size), "weight_hh": (hidden_size, hidden_size)}
         if bias:
@@ -249,7 +250,7 @@ class RNNCell(Module):
     def backward(self, dh):
         """Undo the most recent call: returns (dx, dh_prev) and accumulates the parameter gradients."""
         if not self.tape:
-            raise RuntimeError("RNNCell.backward() has no forward call left on its tape (calls made in eval mode "
+            raise InvalidState("RNNCell.backward() has no forward call left on its tape (calls made in eval mode "
                                "are not recorded)")
         cache, batched = self.tape[-1]
         check_array("dh", dh, dtype=self.dtype)
