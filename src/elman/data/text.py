@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -17,6 +18,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
+
+from elman.errors import CheckpointError, MissingFile
 
 DEFAULT_SPECIALS = ("<pad>", "<unk>", "<bos>", "<eos>")
 FORMAT, VERSION = "elman.vocab", 1
@@ -32,6 +35,29 @@ def _check_text(text) -> str:
         hint = " (decode bytes first, e.g. data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
         raise TypeError(f"text must be a str, got {type(text).__name__}{hint}")
     return text
+
+
+def decode_text(data: bytes, source, encoding: str = "utf-8") -> str:
+    """``data`` decoded; bytes that are not valid ``encoding`` raise InvalidInput naming ``source`` and the place."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InvalidInput(f"{os.fspath(source)} is not valid {encoding} text: byte 0x{data[err.start]:02x} at "
+                           f"offset {err.start} (line {line}) cannot be decoded; save the file as {encoding} "
+                           "(e.g. with iconv) and try again") from None
+
+
+def read_text(path, encoding: str = "utf-8") -> str:
+    """The text of a file (gunzipped when its name ends in ``.gz``): MissingFile when it is not there and
+    InvalidInput when it is not valid ``encoding``, each naming the file."""
+    p = os.fspath(path)
+    try:
+        with open(p, "rb") as f:
+            data = f.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise MissingFile(f"{p} is not a readable file: expected a UTF-8 text file there") from None
+    return decode_text(gzip.decompress(data) if p.endswith(".gz") else data, p, encoding)
 
 
 def char_tokenize(text: str) -> list[str]:
@@ -227,12 +253,20 @@ class Vocab:
 
     @classmethod
     def load(cls, path) -> Vocab:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        """The vocabulary :meth:`save` wrote to ``path``; a missing, damaged or foreign file is an ElmanError."""
         try:
-            return cls.from_json(text)
-        except ValueError as err:
-            raise ValueError(f"{os.fspath(path)}: {err}") from err
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            raise MissingFile(f"{os.fspath(path)}: no such file; expected a vocabulary written by elman") from None
+        except IsADirectoryError:
+            raise CheckpointError(f"{os.fspath(path)}: is a directory; expected a vocabulary file") from None
+        try:
+            return cls.from_json(raw.decode("utf-8"))
+        except ValueError as err:  # UnicodeDecodeError included; from_json's own errors say what is wrong
+            raise CheckpointError(f"{os.fspath(path)}: {str(err):.300}") from err
+        except RecursionError:  # the JSON parser recurses once per level of nesting; a vocabulary has two
+            raise CheckpointError(f"{os.fspath(path)}: not a vocabulary: the JSON is nested too deeply") from None
 
 
 def _no_duplicate_keys(pairs):
