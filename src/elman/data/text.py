@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -35,29 +34,6 @@ def _check_text(text) -> str:
         hint = " (decode bytes first, e.g. data.decode('utf-8'))" if isinstance(text, (bytes, bytearray)) else ""
         raise TypeError(f"text must be a str, got {type(text).__name__}{hint}")
     return text
-
-
-def decode_text(data: bytes, source, encoding: str = "utf-8") -> str:
-    """``data`` decoded; bytes that are not valid ``encoding`` raise InvalidInput naming ``source`` and the place."""
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise InvalidInput(f"{os.fspath(source)} is not valid {encoding} text: byte 0x{data[err.start]:02x} at "
-                           f"offset {err.start} (line {line}) cannot be decoded; save the file as {encoding} "
-                           "(e.g. with iconv) and try again") from None
-
-
-def read_text(path, encoding: str = "utf-8") -> str:
-    """The text of a file (gunzipped when its name ends in ``.gz``): MissingFile when it is not there and
-    InvalidInput when it is not valid ``encoding``, each naming the file."""
-    p = os.fspath(path)
-    try:
-        with open(p, "rb") as f:
-            data = f.read()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        raise MissingFile(f"{p} is not a readable file: expected a UTF-8 text file there") from None
-    return decode_text(gzip.decompress(data) if p.endswith(".gz") else data, p, encoding)
 
 
 def char_tokenize(text: str) -> list[str]:
