@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.cli import main
 from elman.data.digits import DIGIT_NAMES, build_name_vocab, encode_captions, load_digits, parse_digits, split_digits
 from elman.gradcheck import gradcheck
@@ -19,8 +18,7 @@ from elman.optim import Adam
 from elman.tasks.caption import batch_of, caption_nll, caption_scores
 from elman.train.supervised import fit
 
-DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent")) / "sklearn-digits"
-needs_digits = pytest.mark.skipif(not (DATA / "digits.csv.gz").is_file(), reason="needs ELMAN_DATA_DIR with digits")
+needs_digits = needs_data("digits")
 
 
 def _toy(n_per=6, seed=0):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.cli import main
 from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
+from elman.errors import InvalidInput
 from elman.gradcheck import gradcheck
 from elman.models.ensemble import GeneratorEnsemble
 from elman.models.generator import ConditionedGenerator
@@ -19,8 +19,7 @@ from elman.optim import Adam
 from elman.tasks.names import TrigramModel, batch_of, rnn_nll
 from elman.train.supervised import fit
 
-DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent")) / "char-rnn-names"
-needs_names = pytest.mark.skipif(not (DATA / "Russian.txt").is_file(), reason="needs ELMAN_DATA_DIR with names")
+needs_names = needs_data("names")
 
 
 @needs_names
@@ -128,8 +127,8 @@ def test_cli_trains_an_ensemble_that_eval_and_generate_read(tmp_path, capsys):
     assert trained["members"] == 3 and len(trained["member_test_nll"]) == 3
     assert len(set(trained["member_test_nll"])) == 3  # three different starts
     assert trained["test_nll"] <= np.mean(trained["member_test_nll"])  # −log of a mean ≤ the mean of −log
-    assert sorted(p.name for p in run.iterdir()) == ["config.json", "member0_metrics.jsonl", "member1_metrics.jsonl",
-                                                      "member2_metrics.jsonl", "model.safetensors", "summary.json",
+    members = [f"member{k}_{name}" for k in range(3) for name in ("checkpoint.safetensors", "metrics.jsonl")]
+    assert sorted(p.name for p in run.iterdir()) == ["config.json", *members, "model.safetensors", "summary.json",
                                                       "vocab.json"]
     assert main(["eval", str(run)]) == 0
     assert json.loads(capsys.readouterr().out)["nll"] == pytest.approx(trained["test_nll"], rel=1e-5)
@@ -168,12 +167,13 @@ def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
     lrs = [0.5] + [r["lr"] for r in records]  # halved after each epoch that is not a new best
     assert all(lr == (before if r["best"] else before / 2) for before, lr, r in zip(lrs, lrs[1:], records))
     assert result["train_nll"] > 0 and result["trigram_train_nll"] < result["trigram_test_nll"]
-    with pytest.raises(ValueError, match="lr_decay must be in"):
+    with pytest.raises(InvalidInput, match=r"--lr-decay: expected a number in \(0, 1\], got 0.0"):
         train_names(tmp_path / "bad", lr_decay=0.0, limit=10)
-    with pytest.raises(ValueError, match="one learning-rate schedule"):
+    with pytest.raises(InvalidInput, match="one learning-rate schedule"):
         train_names(tmp_path / "bad", lr_decay=0.5, cosine=True, limit=10)
-    with pytest.raises(ValueError, match="members must be an integer >= 1"):
+    with pytest.raises(InvalidInput, match="--members: expected an integer >= 1, got 0"):
         train_names(tmp_path / "bad", members=0, limit=10)
+    assert not (tmp_path / "bad").exists()  # options are checked before the run directory is made
 
 
 @needs_names

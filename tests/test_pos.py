@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.cli import main
 from elman.data.conllu import UPOS_TAGS, load_ud, parse_conllu, read_conllu
 from elman.models.tagger import N_SHAPES, SequenceTagger, word_shape
@@ -17,9 +16,7 @@ from elman.optim import Adam
 from elman.tasks.pos import confusion_matrix, confusion_summary, token_accuracy
 from elman.train.supervised import fit
 
-DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent")) / "ud-english-ewt"
-needs_ud = pytest.mark.skipif(not (DATA / "en_ewt-ud-dev.conllu").is_file(),
-                              reason="needs ELMAN_DATA_DIR with ud-english-ewt")
+needs_ud = needs_data("ud-english-ewt")
 
 SNIPPET = """# sent_id = a-1
 # text = I don't know.

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.cli import main
 from elman.data.polarity import fold_of, load_polarity, read_polarity
 from elman.data.sst import load_sst, parse_tree, read_phrases, to_binary
@@ -20,10 +19,8 @@ from elman.optim import Adam
 from elman.tasks.sentiment import PROBES, probe_table
 from elman.train.supervised import fit
 
-DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent")) / "sst-trees"
-needs_sst = pytest.mark.skipif(not (DATA / "train.txt").is_file(), reason="needs ELMAN_DATA_DIR with sst-trees")
-MR = DATA.parent / "nltk-sentence-polarity" / "sentence_polarity.zip"
-needs_mr = pytest.mark.skipif(not MR.is_file(), reason="needs ELMAN_DATA_DIR with nltk-sentence-polarity")
+needs_sst = needs_data("sst")
+needs_mr = needs_data("mr-polarity")
 
 
 def test_parse_tree_leaves_root_and_brackets():

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.cli import main
 from elman.data.series import chronological_split, load_series, make_windows, parse_stock, parse_sunspots
 from elman.gradcheck import gradcheck
@@ -18,11 +17,8 @@ from elman.nn.losses import mse
 from elman.optim import Adam
 from elman.train.supervised import fit
 
-DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent"))
-needs_sunspots = pytest.mark.skipif(not (DATA / "statsmodels-timeseries" / "sunspots.csv").is_file(),
-                                    reason="needs ELMAN_DATA_DIR with statsmodels-timeseries")
-needs_stocks = pytest.mark.skipif(not (DATA / "stocks-daily" / "stocks.csv.gz").is_file(),
-                                  reason="needs ELMAN_DATA_DIR with stocks-daily")
+needs_sunspots = needs_data("timeseries")
+needs_stocks = needs_data("stocks")
 
 STOCKS = """Ticker,Date,Open,High,Low,Close,Volume,Adj Close
 IBM,2000-01-03,1,1,1,1,1,10.0

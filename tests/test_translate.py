@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.cli import main
 from elman.data.multi30k import build_vocabs, detokenize, encode_pairs, load_pairs, tokenize
 from elman.gradcheck import gradcheck
@@ -20,8 +19,7 @@ from elman.optim import Adam
 from elman.tasks import translate as tr
 from elman.train.supervised import fit
 
-DATA = Path(os.environ.get("ELMAN_DATA_DIR", "/nonexistent")) / "multi30k"
-needs_multi30k = pytest.mark.skipif(not (DATA / "train.de.gz").is_file(), reason="needs ELMAN_DATA_DIR with multi30k")
+needs_multi30k = needs_data("multi30k")
 
 PAIRS = [("ein mann läuft .", "a man runs ."), ("eine frau sitzt .", "a woman sits ."),
          ("ein hund läuft .", "a dog runs ."), ("ein mann sitzt .", "a man sits ."),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import InvalidInput
 from elman.models.language_model import softmax
 from elman.nn.layers import Dropout, Embedding, Linear
 from elman.nn.module import Module
@@ -35,7 +36,7 @@ class ConditionedGenerator(Module):
                  cond_dim=16, dropout=0.0, padding_idx=0, bos_idx=2, eos_idx=3, *, dtype="float32", rng=None):
         super().__init__()
         if condition not in CONDITIONS:
-            raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+            raise InvalidInput(f"condition must be one of {CONDITIONS}, got {condition!r}")
         self.rng = np.random.default_rng() if rng is None else rng
         self.vocab_size, self.n_classes, self.embed_dim = int(vocab_size), int(n_classes), int(embed_dim)
         self.hidden_size, self.num_layers, self.condition = int(hidden_size), int(num_layers), condition
@@ -66,14 +67,14 @@ class ConditionedGenerator(Module):
         """(logits (T, B, V), h_n (L, B, H)); ``h`` (L, B, H) continues a sequence (the class input still applies)."""
         ids, classes = np.asarray(ids), np.asarray(classes, dtype=np.int64)
         if ids.ndim != 2:
-            raise ValueError(f"ids must be time-major (T, B), got shape {ids.shape}")
+            raise InvalidInput(f"ids must be time-major (T, B), got shape {ids.shape}")
         T, B = ids.shape
         if classes.shape != (B,):
-            raise ValueError(f"classes must have shape ({B},) (one per column of ids), got {classes.shape}")
+            raise InvalidInput(f"classes must have shape ({B},) (one per column of ids), got {classes.shape}")
         if lengths is not None:
             lengths = np.asarray(lengths, dtype=np.int64)
             if lengths.shape != (B,):
-                raise ValueError(f"lengths must have shape ({B},), got {lengths.shape}")
+                raise InvalidInput(f"lengths must have shape ({B},), got {lengths.shape}")
             if np.all(lengths == T):
                 lengths = None
         x = self.embed(ids)
@@ -107,11 +108,18 @@ class ConditionedGenerator(Module):
     def sample(self, language: int, rng: np.random.Generator, temperature: float = 1.0, max_len: int = 20,
                banned=()) -> list[int]:
         """Character ids of one sampled name (no <bos>/<eos>), drawn from softmax(logits / temperature) until
-        <eos> or ``max_len`` characters; temperature 0 is greedy. <pad>, <bos> and ``banned`` ids are never drawn."""
-        if not (np.isfinite(temperature) and temperature >= 0):
-            raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-        if not 0 <= int(language) < self.n_classes:
-            raise ValueError(f"language must be an id in [0, {self.n_classes}), got {language!r}")
+        <eos> or ``max_len`` characters. Any temperature > 0 works: the softmax subtracts the maximum before
+        dividing, so a vanishing one puts all mass on the likeliest character; 0 takes it directly (greedy).
+        <pad>, <bos> and ``banned`` ids are never drawn."""
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(temperature) and temperature >= 0):
+            raise InvalidInput(f"temperature: expected a finite number >= 0 (0: always the likeliest character), "
+                               f"got {temperature!r}")
+        if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
+            raise InvalidInput(f"max_len: expected an integer >= 1 (characters), got {max_len!r}")
+        if isinstance(language, bool) or not isinstance(language, (int, np.integer)) \
+                or not 0 <= language < self.n_classes:
+            raise InvalidInput(f"language: expected an id in [0, {self.n_classes}), got {language!r}")
         blocked = [i for i in (self.padding_idx, self.bos_idx, *banned) if i is not None]
         was = self.training
         self.eval()

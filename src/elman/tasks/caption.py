@@ -9,15 +9,16 @@ from greedy decoding of held-out images:
   the decoded sequence (with its <eos>, padded) holds the same character;
 * not a name: the share of decoded strings that name no digit at all.
 
-The run folder holds config.json (``"task": "caption"``), vocab.json, model.safetensors, metrics.jsonl and
-summary.json. ``evaluate_caption(run_dir, split)`` re-reads it and re-creates the same split from the seed.
+The run folder holds config.json (``"task": "caption"``), vocab.json, model.safetensors, checkpoint.safetensors
+(the training state of the last completed epoch), metrics.jsonl and summary.json. ``--resume`` continues the
+epochs from checkpoint.safetensors, then scores the best model. ``evaluate_caption(run_dir, split)`` re-reads a
+finished run and re-creates the same split from the seed.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -29,10 +30,15 @@ from elman.io.checkpoint import load_model
 from elman.models.captioner import Captioner
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import add_quick_argument, apply_quick, open_run
+from elman.tasks.loading import reading, require_rows
+from elman.tasks.options import add_common_arguments, apply_quick, check_options
+from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=16, embed=8, limit=200)
+KINDS = {"embed": "count", "hidden": "count", "layers": "count", "epochs": "count", "batch": "count", "lr": "positive",
+         "dropout": "fraction", "clip": "positive?", "patience": "count?", "seed": "natural", "limit": "count?",
+         "max_minutes": "positive?"}
 
 
 def batch_of(images, labels, idx, vocab):
@@ -96,20 +102,30 @@ def _data(seed, limit):
 
 
 def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32, lr=3e-3, dropout=0.1, clip=5.0,
-                  patience=8, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
-    """Train and save a run in ``out_dir``; returns the summary (dev NLL, test exact match and character accuracy)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    data = _data(seed, limit)
+                  patience=8, seed=0, limit=None, max_minutes=None, resume=False, force=False, progress=False,
+                  verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (dev NLL, test exact match and character accuracy).
+
+    ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
+    run there with its own options; see ``elman.tasks.runs``).
+    """
+    return train_run("caption", train_caption, _train, locals(), lambda o: check_options(o, KINDS))
+
+
+def _train(out, options, *, embed, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed, limit,
+           max_minutes, resume, progress, verbose) -> dict:
+    with reading("digits"):
+        data = _data(seed, limit)
+    require_rows("digits", {s: d[1] for s, d in data.items()})
     vocab = build_name_vocab()
     rng = np.random.default_rng(seed)
     model = Captioner(len(vocab), PIXELS, embed, hidden, layers, dropout, vocab.pad_id, vocab.bos_id, vocab.eos_id,
                       rng=rng)
     config = {"task": "caption", "model": model.config(),
               "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed, limit=limit,
-                            max_minutes=max_minutes)}
+                            max_minutes=max_minutes), "options": options}
     vocab.save(out / "vocab.json")
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    write_json(out / "config.json", config)
     images, labels = data["train"]
 
     def train_batches(epoch, brng):
@@ -122,7 +138,7 @@ def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32
     summary = fit(model, train_batches, lambda z, t: cross_entropy(z, t, ignore_index=-100), evaluate,
                   optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_nll",
                   higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
-                  max_minutes=max_minutes)
+                  max_minutes=max_minutes, resume=resume)
     dev, test = caption_scores(model, *data["dev"], vocab), caption_scores(model, *data["test"], vocab)
     result = {"task": "caption", "images": {s: len(d[1]) for s, d in data.items()},
               "dev_nll": summary["best"]["dev_nll"], "test_nll": caption_nll(model, *data["test"], vocab),
@@ -132,7 +148,7 @@ def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32
               "epochs_run": summary["epochs_run"], "seconds": summary["seconds"]}
     if verbose:
         print(f"caption: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
-    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    write_json(out / "summary.json", result)
     return result
 
 
@@ -151,14 +167,21 @@ def evaluate_caption(run_dir, split="test") -> dict:
 
 
 def add_caption_arguments(parser) -> None:
-    for flag, kind, default in (("--embed", int, 16), ("--hidden", int, 64), ("--layers", int, 1),
-                                ("--epochs", int, 40), ("--batch", int, 32), ("--lr", float, 3e-3),
-                                ("--dropout", float, 0.1), ("--clip", float, 5.0), ("--patience", int, 8),
-                                ("--max-minutes", float, None), ("--limit", int, None), ("--seed", int, 0)):
-        parser.add_argument(flag, type=kind, default=default)
-    add_quick_argument(parser)
-    parser.add_argument("--out", default="runs/caption")
-    parser.add_argument("--progress", action="store_true")
+    for flag, kind, default, help_ in (
+            ("--embed", int, 16, "character embedding size"),
+            ("--hidden", int, 64, "hidden units of the RNN (its h_0 comes from the image)"),
+            ("--layers", int, 1, "stacked RNN layers"),
+            ("--epochs", int, 40, "passes over the training images"),
+            ("--batch", int, 32, "images per update"),
+            ("--lr", float, 3e-3, "Adam's learning rate"),
+            ("--dropout", float, 0.1, "dropout probability before the output layer (and between layers)"),
+            ("--clip", float, 5.0, "gradient-norm clipping (0: none)"),
+            ("--patience", int, 8, "stop after this many epochs without a better dev NLL"),
+            ("--max-minutes", float, None, "stop after the epoch that passes this many minutes"),
+            ("--limit", int, None, "use N images of each split (every k-th, so every digit stays)"),
+            ("--seed", int, 0, "seed of the split, the initial weights and the batch order")):
+        parser.add_argument(flag, type=kind, default=default, help=help_)
+    add_common_arguments(parser, "runs/caption")
 
 
 def run_caption(args) -> int:
@@ -166,6 +189,6 @@ def run_caption(args) -> int:
     result = train_caption(args.out, embed=args.embed, hidden=args.hidden, epochs=args.epochs, limit=args.limit,
                            layers=args.layers, batch=args.batch, lr=args.lr, dropout=args.dropout,
                            clip=args.clip or None, patience=args.patience, seed=args.seed,
-                           max_minutes=args.max_minutes, progress=args.progress)
+                           max_minutes=args.max_minutes, resume=args.resume, force=args.force, progress=args.progress)
     print(json.dumps(result))
     return 0

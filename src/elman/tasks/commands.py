@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
-from pathlib import Path
 
-from elman.tasks.runs import run_task
+from elman.errors import RunError
+from elman.tasks.runs import LM, read_run, run_task
 
 # task -> (module, its train sub-command's help); each module has add_TASK_arguments(parser) and run_TASK(args)
 TRAINERS = {
@@ -42,22 +41,20 @@ EVALUATORS = {
 
 
 def run_eval(args) -> int:
-    """Evaluate RUN_DIR with the task recorded in its config.json (``"task"``; runs without one are sentiment):
+    """Evaluate RUN_DIR with the task recorded in its config.json (``"task"``; older sentiment runs have none):
     the scores as one JSON line, then the task's table (probes, confusions, examples) as text."""
-    config = Path(args.run_dir) / "config.json"
-    task = "sentiment"
-    if config.is_file():
-        try:
-            task = run_task(json.loads(config.read_text()))
-        except (ValueError, AttributeError):
-            task = "sentiment"
-    module_name, evaluate, part, formatter = EVALUATORS.get(task, EVALUATORS["sentiment"])
+    run, config = read_run(args.run_dir)
+    task = run_task(config)
+    if task == LM:
+        raise RunError(f"{run} is a language-model run, which elman eval does not score: sample from it with "
+                       f"`elman sample {run}`")
+    if task not in EVALUATORS:
+        what = f"{run}/config.json does not say which task wrote it" if task is None else \
+            f"{run} is a run of {task!r}, which elman eval does not score"
+        raise RunError(f"{what}; elman eval scores runs of {', '.join(EVALUATORS)}")
+    module_name, evaluate, part, formatter = EVALUATORS[task]
     module = importlib.import_module(module_name)
-    try:
-        result = getattr(module, evaluate)(args.run_dir, args.split)
-    except (FileNotFoundError, ValueError, ImportError) as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
+    result = getattr(module, evaluate)(run, args.split)
     details = result.pop(part, None) if part else None
     print(json.dumps(result, ensure_ascii=False))
     if details:
@@ -76,12 +73,14 @@ def register_generate(commands) -> None:
     gen = commands.add_parser("generate", help="sample from a trained task run").add_subparsers(
         dest="generate_task", metavar="TASK", required=True)
     names = gen.add_parser("names", help="surnames of a language from a names run")
-    names.add_argument("--language", required=True, help="e.g. Russian")
-    names.add_argument("--count", type=int, default=10)
-    names.add_argument("--seed", type=int, default=0)
-    names.add_argument("--run", dest="run_dir", default="runs/names", metavar="RUN_DIR")
-    names.add_argument("--temperature", type=float, default=1.0)
-    names.add_argument("--max-len", type=int, default=20)
+    names.add_argument("--language", required=True, help="one of the run's 18 languages, e.g. Russian")
+    names.add_argument("--count", type=int, default=10, help="how many names to draw")
+    names.add_argument("--seed", type=int, default=0, help="seed of the random draws")
+    names.add_argument("--run", dest="run_dir", default="runs/names", metavar="RUN_DIR",
+                       help="the --out folder of `elman train names`")
+    names.add_argument("--temperature", type=float, default=1.0,
+                       help="divides the logits: below 1 sharper, above 1 flatter, 0 always the likeliest letter")
+    names.add_argument("--max-len", type=int, default=20, help="the longest name, in characters")
     names.set_defaults(run=_run_generate_names)
 
 
@@ -90,6 +89,6 @@ def register(commands) -> None:
     register_generate(commands)
     ev = commands.add_parser(
         "eval", help="evaluate a trained task run (sentiment, names, caption, pos, translate, series)")
-    ev.add_argument("run_dir", metavar="RUN_DIR")
-    ev.add_argument("--split", choices=("train", "dev", "test"), default="test")
+    ev.add_argument("run_dir", metavar="RUN_DIR", help="the --out folder of `elman train TASK`")
+    ev.add_argument("--split", choices=("train", "dev", "test"), default="test", help="the data split to score")
     ev.set_defaults(run=run_eval)

@@ -13,7 +13,12 @@ Dirichlet-smoothed estimates (each a valid distribution):
     P(c)       = (n(c) + 1) / (N + V)
 
 (n_l: counts in language l, n: all languages), the α tuned on dev by coordinate search over a log grid. The run
-folder holds config.json (``"task": "names"``), vocab.json, model.safetensors, metrics.jsonl and summary.json.
+folder holds config.json (``"task": "names"``), vocab.json, model.safetensors, metrics.jsonl, checkpoint.safetensors
+(the training state of the last completed epoch) and summary.json; an ensemble's members, trained in parallel
+processes, each keep their own member{k}_metrics.jsonl and member{k}_checkpoint.safetensors instead.
+
+``--resume`` continues each member from its training state (a member that had finished is only read back), then
+builds the ensemble, refits the trigram baseline and scores both again: those last steps take seconds.
 """
 
 from __future__ import annotations
@@ -22,19 +27,21 @@ import inspect
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
 from elman.data.text import Vocab
+from elman.errors import InvalidInput
 from elman.io.checkpoint import load_model, save_model
 from elman.models.ensemble import GeneratorEnsemble
 from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
-from elman.tasks.runs import add_quick_argument, apply_quick, in_processes, open_run
+from elman.tasks.loading import reading, require_rows
+from elman.tasks.options import CONTROLS, add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.runs import in_processes, open_run, train_run, write_json
 from elman.train.schedules import CosineLR
 from elman.train.supervised import fit
 
@@ -42,6 +49,10 @@ GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
 
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, embed=8, epochs=1, members=1, limit=200, max_minutes=None)
+KINDS = {"condition": one_of(CONDITIONS), "embed": "count", "hidden": "count", "layers": "count", "cond_dim": "count",
+         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
+         "patience": "count?", "weight_decay": "non-negative", "lr_decay": "rate", "members": "count",
+         "workers": "count", "seed": "natural", "limit": "count?", "max_minutes": "positive?"}
 
 
 class TrigramModel:
@@ -142,7 +153,8 @@ def baseline(vocab, data) -> tuple[TrigramModel, dict]:
 
 def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond_dim=16, epochs=40, batch=64,
                 lr=2e-3, dropout=0.1, clip=5.0, patience=None, weight_decay=0.0, lr_decay=1.0, cosine=True,
-                members=12, workers=2, seed=0, limit=None, max_minutes=None, progress=False, verbose=True) -> dict:
+                members=12, workers=2, seed=0, limit=None, max_minutes=None, resume=False, force=False,
+                progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test).
 
     ``weight_decay`` > 0 trains with AdamW (decoupled decay) instead of Adam; ``lr_decay`` < 1 multiplies the learning
@@ -153,18 +165,23 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond
     ``seed + k`` (initial weights and batch order; the split is always ``seed``'s) and keeps its own best dev epoch.
     They train in ``workers`` processes with one BLAS thread each (small products gain little from a second thread,
     and the result does not depend on ``workers``). ``max_minutes`` bounds the whole run.
+
+    ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
+    run there with its own options; see the module).
     """
-    if condition not in CONDITIONS:
-        raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
-    if not 0 < lr_decay <= 1:
-        raise ValueError(f"lr_decay must be in (0, 1], got {lr_decay!r}")
-    if cosine and lr_decay != 1:
-        raise ValueError("choose one learning-rate schedule: cosine or lr_decay < 1, not both")
-    for name, value in (("members", members), ("workers", workers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    return train_run("names", train_names, _train, locals(), _check)
+
+
+def _check(options) -> None:
+    check_options(options, KINDS)
+    if options["cosine"] and options["lr_decay"] != 1:
+        raise InvalidInput("choose one learning-rate schedule: cosine, or --no-cosine with --lr-decay below 1; "
+                           f"got both (--lr-decay {options['lr_decay']})")
+
+
+def _train(out, options, *, condition, embed, hidden, layers, cond_dim, epochs, batch, lr, dropout, clip, patience,
+           weight_decay, lr_decay, cosine, members, workers, seed, limit, max_minutes, resume, progress,
+           verbose) -> dict:
     start = time.perf_counter()
     vocab, data, splits = _data(seed, limit)
     model_cfg = dict(vocab_size=len(vocab), n_classes=len(LANGUAGES), embed_dim=embed, hidden_size=hidden,
@@ -173,16 +190,16 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond
     train_cfg = dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, weight_decay=weight_decay,
                      lr_decay=lr_decay, cosine=cosine, seed=seed, limit=limit, max_minutes=max_minutes)
     config = {"task": "names", "model": ConditionedGenerator(**model_cfg).config(), "members": members,
-              "languages": list(LANGUAGES), "train": train_cfg}
+              "languages": list(LANGUAGES), "train": train_cfg, "options": options}
     vocab.save(out / "vocab.json")
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    write_json(out / "config.json", config)
     if members == 1:
-        fits = [_train_member(out, 0, 1, model_cfg, train_cfg, progress)]
+        fits = [_train_member(out, 0, 1, model_cfg, train_cfg, progress, resume)]
     else:
         workers = min(workers, members)
         if max_minutes is not None:  # each worker trains ⌈members / workers⌉ members one after another
             train_cfg = dict(train_cfg, max_minutes=max_minutes / -(-members // workers))
-        calls = [(out, k, members, model_cfg, train_cfg, False) for k in range(members)]
+        calls = [(out, k, members, model_cfg, train_cfg, False, resume) for k in range(members)]
         fits = in_processes(_train_member, calls, workers)
     trained = [load_model(out / f"{_member_prefix(k, members)}model.safetensors",
                           ConditionedGenerator(**config["model"])) for k in range(members)]
@@ -193,7 +210,7 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond
     if members > 1:
         model = GeneratorEnsemble(trained)
         save_model(out / "model.safetensors", model)
-        for k in range(members):
+        for k in range(members):  # each member's best weights stay in its training state, member{k}_checkpoint
             (out / f"{_member_prefix(k, members)}model.safetensors").unlink()
     tri, tuned = baseline(vocab, data)
     result = {"task": "names", "condition": condition, "members": members,
@@ -208,17 +225,19 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond
     if members > 1:
         result["member_test_nll"] = [rnn_nll(m, data["test"]) for m in trained]
     result["relative_improvement"] = 1 - result["test_nll"] / result["trigram_test_nll"]
-    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    write_json(out / "summary.json", result)
     return result
 
 
 DEFAULTS = {k: p.default for k, p in inspect.signature(train_names).parameters.items()  # the command's defaults
-            if p.kind is p.KEYWORD_ONLY and k not in ("progress", "verbose")}
+            if p.kind is p.KEYWORD_ONLY and k not in CONTROLS}
 
 
 def _data(seed, limit):
     """(character vocabulary, encoded splits, raw splits) of the seeded split."""
-    splits = _splits(seed, limit)
+    with reading("names"):
+        splits = _splits(seed, limit)
+    require_rows("names", splits)
     vocab = build_char_vocab([n for n, _ in splits["train"]])
     return vocab, {s: encode_names(vocab, d) for s, d in splits.items()}, splits
 
@@ -227,9 +246,10 @@ def _member_prefix(k, members):
     return "" if members == 1 else f"member{k}_"
 
 
-def _train_member(out, k, members, model_cfg, train_cfg, progress) -> dict:
+def _train_member(out, k, members, model_cfg, train_cfg, progress, resume=False) -> dict:
     """Member k from the seed ``seed + k``, trained with ``fit`` on the train split, its best dev-NLL epoch kept in
-    ``out`` (``member{k}_…`` files when in an ensemble); returns ``fit``'s summary."""
+    ``out`` (``member{k}_…`` files when in an ensemble); returns ``fit``'s summary. ``resume``: continue from its
+    training state (a member that had finished returns at once)."""
     t = train_cfg
     _, data, _ = _data(t["seed"], t["limit"])
     seed = t["seed"] + k
@@ -239,7 +259,7 @@ def _train_member(out, k, members, model_cfg, train_cfg, progress) -> dict:
         Adam(model.params, lr=lr)
     schedule = CosineLR(lr, t["epochs"]) if t["cosine"] else None
     lengths = np.array([len(x) for x in data["train"][0]])
-    best = [np.inf]
+    plateau = {"best_dev_nll": None}  # what --lr-decay compares with; saved in each epoch's training state
 
     def batches(epoch, brng):
         if schedule is not None:
@@ -249,8 +269,8 @@ def _train_member(out, k, members, model_cfg, train_cfg, progress) -> dict:
 
     def evaluate(m):
         nll = rnn_nll(m, data["dev"])
-        if nll < best[0]:
-            best[0] = nll
+        if plateau["best_dev_nll"] is None or nll < plateau["best_dev_nll"]:
+            plateau["best_dev_nll"] = nll
         else:
             optimizer.lr *= lr_decay
         return {"dev_nll": nll, "lr": optimizer.lr}
@@ -259,7 +279,8 @@ def _train_member(out, k, members, model_cfg, train_cfg, progress) -> dict:
     return fit(model, batches, _loss, evaluate, optimizer=optimizer, epochs=t["epochs"], out_dir=out,
                metric="dev_nll", higher_is_better=False, clip=t["clip"], patience=t["patience"], seed=seed,
                progress=progress, checkpoint=f"{prefix}model.safetensors", log_name=f"{prefix}metrics.jsonl",
-               max_minutes=t["max_minutes"])
+               state_name=f"{prefix}checkpoint.safetensors", max_minutes=t["max_minutes"], resume=resume,
+               task_state=plateau)
 
 
 def load_names_run(run_dir):
@@ -286,11 +307,33 @@ def evaluate_names(run_dir, split="test") -> dict:
 
 
 def generate_names(run_dir, language, count=10, seed=0, temperature=1.0, max_len=20) -> list[str]:
+    """``count`` surnames of ``language`` drawn from a finished names run: at ``temperature`` (0 or, in the limit,
+    a tiny one: always the likeliest letter), at most ``max_len`` characters each, from the generator ``seed``."""
+    check_options({"count": count, "max_len": max_len, "seed": seed}, {"count": "count", "max_len": "count",
+                                                                      "seed": "natural"})
+    check_options({"temperature": temperature}, {"temperature": "non-negative"})
     model, vocab, config = load_names_run(run_dir)
+    languages = config["languages"]
+    if language not in languages:
+        raise InvalidInput(f"--language: expected one of {', '.join(languages)}, got {language!r}")
     rng = np.random.default_rng(seed)
-    lang = config["languages"].index(language)
+    lang = languages.index(language)
     return ["".join(vocab.decode(model.sample(lang, rng, temperature, max_len, banned=(vocab.unk_id,))))
             for _ in range(count)]
+
+
+OPTION_HELP = {
+    "embed": "character embedding size", "hidden": "hidden units of the RNN", "layers": "stacked RNN layers",
+    "cond_dim": "size of the language vector fed at every step (condition input or both)",
+    "epochs": "passes over the training names", "batch": "names per update", "lr": "the (initial) learning rate",
+    "dropout": "dropout probability on the RNN's inputs and outputs", "clip": "gradient-norm clipping (0: none)",
+    "patience": "stop after this many epochs without a lower dev NLL",
+    "weight_decay": "above 0: AdamW with this decoupled weight decay",
+    "lr_decay": "with --no-cosine: the learning rate's factor after each epoch without a new best",
+    "members": "generators trained from different seeds and averaged", "workers": "processes training members",
+    "max_minutes": "stop the whole run after this many minutes (shared among the members)",
+    "limit": "use N names of each split (every k-th, so every language stays)",
+    "seed": "seed of the split, the initial weights and the batch order"}
 
 
 def add_names_arguments(parser) -> None:
@@ -303,31 +346,22 @@ def add_names_arguments(parser) -> None:
                        ("--patience", int), ("--weight-decay", float), ("--lr-decay", float), ("--members", int),
                        ("--workers", int), ("--max-minutes", float), ("--limit", int), ("--seed", int)):
         key = flag[2:].replace("-", "_")
-        parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=f"(default {DEFAULTS[key]})")
+        parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=OPTION_HELP[key])
     parser.add_argument("--cosine", action=argparse.BooleanOptionalAction, default=DEFAULTS["cosine"],
                         help="a cosine learning rate from --lr down to 0 over --epochs; --no-cosine keeps --lr "
-                             "(times --lr-decay after each epoch without a new best) (default on)")
-    parser.add_argument("--out", default="runs/names")
-    parser.add_argument("--progress", action="store_true")
-    add_quick_argument(parser)
+                             "(times --lr-decay after each epoch without a new best)")
+    add_common_arguments(parser, "runs/names")
 
 
 def run_names(args) -> int:
     apply_quick(args, QUICK)
     kwargs = {k: getattr(args, k) for k in DEFAULTS}
     kwargs["clip"] = kwargs["clip"] or None
-    print(json.dumps(train_names(args.out, progress=args.progress, **kwargs)))
+    print(json.dumps(train_names(args.out, resume=args.resume, force=args.force, progress=args.progress, **kwargs)))
     return 0
 
 
 def run_names_generate(args) -> int:
-    if args.language not in LANGUAGES:
-        print(f"elman: unknown language {args.language!r}; expected one of {', '.join(LANGUAGES)}", file=sys.stderr)
-        return 2
-    try:
-        names = generate_names(args.run_dir, args.language, args.count, args.seed, args.temperature, args.max_len)
-    except FileNotFoundError as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
+    names = generate_names(args.run_dir, args.language, args.count, args.seed, args.temperature, args.max_len)
     print("\n".join(names))
     return 0

@@ -3,7 +3,9 @@
 ``train_pos(out_dir)`` trains ``SequenceTagger`` (GloVe 50-d rows by default, lower-cased words plus word-shape
 features, word dropout to ``<unk>``) on the 17 UPOS tags with bucketed shuffled batches, Adam and clipping through
 ``elman.train.supervised.fit``, keeping the best dev model. The run folder holds config.json (``"task": "pos"``),
-vocab.json, model.safetensors, metrics.jsonl and summary.json. ``evaluate_pos(run_dir, split)`` re-reads it.
+vocab.json, model.safetensors, checkpoint.safetensors (the training state of the last completed epoch),
+metrics.jsonl and summary.json. ``--resume`` continues the epochs from checkpoint.safetensors, then scores the best
+model. ``evaluate_pos(run_dir, split)`` re-reads a finished run.
 
 Accuracy counts real tokens only (padding masked). ``confusion_summary`` gives per-tag accuracy and the most
 frequent (gold → predicted) confusions.
@@ -14,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -25,7 +26,9 @@ from elman.io.checkpoint import load_model
 from elman.models.tagger import SequenceTagger, shapes_of
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import add_quick_argument, apply_quick, open_run
+from elman.tasks.loading import reading, require_rows
+from elman.tasks.options import add_common_arguments, apply_quick, check_options
+from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
@@ -34,6 +37,9 @@ MODEL_KEYS = ("vocab_size", "num_tags", "embed_dim", "hidden_size", "num_layers"
 
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, limit=200, max_minutes=None)
+KINDS = {"hidden": "count", "layers": "count", "shape_dim": "natural", "min_freq": "count", "word_dropout": "fraction",
+         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
+         "patience": "count?", "seed": "natural", "limit": "count?", "max_minutes": "positive?"}
 
 
 def normalise(word: str, lower: bool = True) -> str:
@@ -139,18 +145,29 @@ def _batches_fn(data, batch):
 
 
 def _load_splits(limit, source):
-    splits = {s: load_ud(s, source=source) for s in ("train", "dev", "test")}
+    with reading("ud-english-ewt", source):
+        splits = {s: load_ud(s, source=source) for s in ("train", "dev", "test")}
     if limit is not None:
         splits = {s: d[:limit] for s, d in splits.items()}
+    require_rows("ud-english-ewt", splits, source)
     return {s: ([w for w, _ in d], [t for _, t in d]) for s, d in splits.items()}
 
 
 def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, freeze=False, lower=True,
               shape_dim=16, min_freq=2, word_dropout=0.05, epochs=8, batch=32, lr=2e-3, dropout=0.3, clip=5.0,
-              patience=3, seed=0, limit=None, source=None, max_minutes=None, progress=False, verbose=True) -> dict:
-    """Train and save a run in ``out_dir``; returns the summary (dev/test token accuracy, test confusions)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+              patience=3, seed=0, limit=None, source=None, max_minutes=None, resume=False, force=False,
+              progress=False, verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (dev/test token accuracy, test confusions).
+
+    ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
+    run there with its own options; see ``elman.tasks.runs``). ``source``: a folder of UD EWT .conllu files.
+    """
+    return train_run("pos", train_pos, _train, locals(), lambda o: check_options(o, KINDS))
+
+
+def _train(out, options, *, hidden, layers, bidirectional, glove, freeze, lower, shape_dim, min_freq, word_dropout,
+           epochs, batch, lr, dropout, clip, patience, seed, limit, source, max_minutes, resume, progress,
+           verbose) -> dict:
     splits = _load_splits(limit, source)
     vectors = None
     if glove:
@@ -173,9 +190,9 @@ def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, 
     config = {"task": "pos", "model": {k: getattr(model, k) for k in MODEL_KEYS},
               "train": dict(glove=glove, lower=lower, min_freq=min_freq, epochs=epochs, batch=batch, lr=lr, clip=clip,
                             patience=patience, seed=seed, limit=limit, max_minutes=max_minutes),
-              "tags": list(UPOS_TAGS), "glove_coverage": coverage}
+              "tags": list(UPOS_TAGS), "glove_coverage": coverage, "options": options}
     vocab.save(out / "vocab.json")
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    write_json(out / "config.json", config)
     data = {s: encode(vocab, x, lower, y) for s, (x, y) in splits.items()}
 
     def evaluate(m):
@@ -183,7 +200,7 @@ def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, 
 
     summary = fit(model, _batches_fn(data["train"], batch), _loss, evaluate, optimizer=Adam(model.params, lr=lr),
                   epochs=epochs, out_dir=out, metric="dev_accuracy", clip=clip, patience=patience, seed=seed,
-                  progress=progress, max_minutes=max_minutes)
+                  progress=progress, max_minutes=max_minutes, resume=resume)
     if verbose:
         print(f"pos: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
     pred = predict(model, data["test"])
@@ -192,7 +209,7 @@ def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, 
               "epochs_run": summary["epochs_run"], "seconds": summary["seconds"], "glove_coverage": coverage,
               "vocab_size": len(vocab),
               "test_confusions": confusion_summary(confusion_matrix(data["test"][2], pred))}
-    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    write_json(out / "summary.json", result)
     return result
 
 
@@ -218,26 +235,28 @@ def evaluate_pos(run_dir, split="test", *, source=None) -> dict:
 
 def add_pos_arguments(parser) -> None:
     on_off = argparse.BooleanOptionalAction
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=1)
-    parser.add_argument("--bidirectional", action=on_off, default=True, help="(default on)")
-    parser.add_argument("--glove", action=on_off, default=True, help="GloVe 50-d initialisation (default on)")
+    parser.add_argument("--hidden", type=int, default=128, help="hidden units of the RNN (per direction)")
+    parser.add_argument("--layers", type=int, default=1, help="stacked RNN layers")
+    parser.add_argument("--bidirectional", action=on_off, default=True,
+                        help="read each sentence both ways, so a tag sees the words after it too")
+    parser.add_argument("--glove", action=on_off, default=True, help="GloVe 50-d initialisation of the embedding")
     parser.add_argument("--freeze", action="store_true", help="keep the pretrained embedding fixed")
     parser.add_argument("--shape-dim", type=int, default=16, help="word-shape feature size (0: none)")
     parser.add_argument("--min-freq", type=int, default=2, help="rarer training words (unknown to GloVe) -> <unk>")
     parser.add_argument("--word-dropout", type=float, default=0.05, help="P(word -> <unk>) while training")
-    parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--epochs", type=int, default=8, help="passes over the training sentences")
+    parser.add_argument("--batch", type=int, default=32, help="sentences per update")
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
+    parser.add_argument("--dropout", type=float, default=0.3,
+                        help="dropout probability on the RNN's inputs and outputs")
     parser.add_argument("--clip", type=float, default=5.0, help="gradient-norm clipping (0: none)")
-    parser.add_argument("--patience", type=int, default=3)
-    parser.add_argument("--max-minutes", type=float, default=None)
+    parser.add_argument("--patience", type=int, default=3,
+                        help="stop after this many epochs without a better dev score")
+    parser.add_argument("--max-minutes", type=float, default=None,
+                        help="stop after the epoch that passes this many minutes")
     parser.add_argument("--limit", type=int, default=None, help="use the first N sentences of each split")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="runs/pos")
-    parser.add_argument("--progress", action="store_true")
-    add_quick_argument(parser)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, the batch order and dropout")
+    add_common_arguments(parser, "runs/pos")
 
 
 def run_pos(args) -> int:
@@ -246,7 +265,8 @@ def run_pos(args) -> int:
                        glove=args.glove, freeze=args.freeze, shape_dim=args.shape_dim, min_freq=args.min_freq,
                        word_dropout=args.word_dropout, epochs=args.epochs, batch=args.batch, lr=args.lr,
                        dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
-                       limit=args.limit, max_minutes=args.max_minutes, progress=args.progress)
+                       limit=args.limit, max_minutes=args.max_minutes, resume=args.resume, force=args.force,
+                       progress=args.progress)
     confusions = result.pop("test_confusions")
     print(json.dumps(result))
     print(format_confusions(confusions))

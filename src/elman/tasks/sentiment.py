@@ -4,8 +4,14 @@
 or MR (sentence polarity, no official split: test fold ``fold`` of a seeded 10-fold deal, the next fold as dev,
 see ``elman.data.polarity``) with bucketed shuffled batches, Adam, gradient clipping and dropout, keeping the
 best dev model, then a bag-of-words logistic regression on the same tokens with the same optimiser. The run
-folder holds config.json, vocab.json, model.safetensors, bow.safetensors, metrics.jsonl, bow_metrics.jsonl,
-probes.json and summary.json. ``evaluate_sentiment(run_dir, split)`` re-reads it.
+folder holds config.json, vocab.json, model.safetensors and bow.safetensors (the best RNN and bag of words),
+checkpoint.safetensors and bow_checkpoint.safetensors (their training states at the last completed epoch),
+metrics.jsonl, bow_metrics.jsonl, probes.json and summary.json. ``evaluate_sentiment(run_dir, split)`` re-reads a
+finished run.
+
+``--resume`` continues the stage that was interrupted and skips those that finished: the RNN's epochs (from
+checkpoint.safetensors), then the bag of words' (from bow_checkpoint.safetensors); the test scores and the probes
+are computed again at the end.
 
 Probes: sentence pairs whose meaning turns on word order or negation; the RNN's and the bag of words'
 P(positive) are reported for each. The bag of words gives identical predictions for any permutation.
@@ -16,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -28,7 +33,9 @@ from elman.io.checkpoint import load_model
 from elman.models.classifier import POOLINGS, BagOfWords, SequenceClassifier
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import add_quick_argument, apply_quick, open_run
+from elman.tasks.loading import reading, require_rows
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
@@ -50,6 +57,10 @@ MODEL_KEYS = ("vocab_size", "num_classes", "embed_dim", "hidden_size", "num_laye
 
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, phrases=False, bow_epochs=1, limit=200)
+KINDS = {"dataset": one_of(DATASETS), "pooling": one_of(POOLINGS), "hidden": "count", "layers": "count",
+         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
+         "patience": "count?", "seed": "natural", "bow_epochs": "count", "limit": "count?",
+         "fold": ("an integer from 0 to 9", lambda v: v in range(10))}
 
 
 def encode(vocab: Vocab, sentences) -> list[np.ndarray]:
@@ -144,25 +155,35 @@ def _batches_fn(seqs, labels, batch):
 
 def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectional=True, pooling="max",
                     glove=True, freeze=False, phrases=True, epochs=6, batch=64, lr=2e-3, dropout=0.3, clip=5.0,
-                    patience=3, seed=0, bow=True, bow_epochs=10, limit=None, fold=0, source=None, progress=False,
-                    verbose=True) -> dict:
+                    patience=3, seed=0, bow=True, bow_epochs=10, limit=None, fold=0, source=None, resume=False,
+                    force=False, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (dev/test accuracies, BoW test accuracy, probes).
 
     ``phrases`` (train on every labelled phrase) needs the SST trees and is ignored for MR; ``fold`` (0..9) picks
     MR's test fold and is ignored for SST. ``source`` is a folder of SST tree files or MR's zip file.
+    ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
+    run there with its own options; see the module).
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-    if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-    phrases = phrases and dataset != "mr"
-    fold = fold if dataset == "mr" else None
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    splits = {s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
-              for s in ("train", "dev", "test")}
+    return train_run("sentiment", train_sentiment, _train, locals(), lambda o: check_options(o, KINDS))
+
+
+def _load_splits(dataset, phrases, fold, limit, source):
+    name = "mr-polarity" if dataset == "mr" else "sst"
+    with reading(name, source):
+        splits = {s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
+                  for s in ("train", "dev", "test")}
     if limit is not None:
         splits = {s: (x[:limit], y[:limit]) for s, (x, y) in splits.items()}
+    require_rows(name, {s: x for s, (x, _) in splits.items()}, source)
+    return splits
+
+
+def _train(out, options, *, dataset, hidden, layers, bidirectional, pooling, glove, freeze, phrases, epochs, batch,
+           lr, dropout, clip, patience, seed, bow, bow_epochs, limit, fold, source, resume, progress,
+           verbose) -> dict:
+    phrases = phrases and dataset != "mr"
+    fold = fold if dataset == "mr" else None
+    splits = _load_splits(dataset, phrases, fold, limit, source)
     vectors = None
     if glove:
         from elman.embeddings.vectors import WordVectors
@@ -180,12 +201,12 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
     model = SequenceClassifier(len(vocab), num_classes, embed_dim=50, hidden_size=hidden, num_layers=layers,
                                bidirectional=bidirectional, pooling=pooling, dropout=dropout, padding_idx=vocab.pad_id,
                                freeze_embedding=freeze, rng=rng, embedding=embedding)
-    config = {"model": {k: getattr(model, k) for k in MODEL_KEYS},
+    config = {"task": "sentiment", "model": {k: getattr(model, k) for k in MODEL_KEYS},
               "train": dict(dataset=dataset, glove=glove, phrases=phrases, epochs=epochs, batch=batch, lr=lr, clip=clip,
                             patience=patience, seed=seed, bow_epochs=bow_epochs, limit=limit, fold=fold),
-              "glove_coverage": coverage}
+              "glove_coverage": coverage, "options": options}
     vocab.save(out / "vocab.json")
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    write_json(out / "config.json", config)
     seqs = {s: encode(vocab, x) for s, (x, _) in splits.items()}
     labels = {s: y for s, (_, y) in splits.items()}
 
@@ -200,7 +221,7 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
 
     summary = fit(model, _batches_fn(seqs["train"], labels["train"], batch), _loss, evaluate,
                   optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_accuracy", clip=clip,
-                  patience=patience, seed=seed, progress=progress)
+                  patience=patience, seed=seed, progress=progress, resume=resume)
     report("rnn")(summary)
     result = {"dataset": dataset, "fold": fold, "dev_accuracy": summary["best"]["dev_accuracy"],
               "test_accuracy": accuracy(model, seqs["test"], labels["test"]), "best_epoch": summary["best_epoch"],
@@ -210,13 +231,13 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
         bow_summary = fit(bag, _batches_fn(seqs["train"], labels["train"], batch), _loss, evaluate,
                           optimizer=Adam(bag.params, lr=lr), epochs=bow_epochs, out_dir=out, metric="dev_accuracy",
                           clip=clip, patience=patience, seed=seed, checkpoint="bow.safetensors",
-                          log_name="bow_metrics.jsonl")
+                          log_name="bow_metrics.jsonl", state_name="bow_checkpoint.safetensors", resume=resume)
         report("bow")(bow_summary)
         result.update(bow_dev_accuracy=bow_summary["best"]["dev_accuracy"],
                       bow_test_accuracy=accuracy(bag, seqs["test"], labels["test"]))
         result["probes"] = probe_table(model, bag, vocab)
-        (out / "probes.json").write_text(json.dumps(result["probes"], indent=2))
-    (out / "summary.json").write_text(json.dumps(result, indent=2))
+        write_json(out / "probes.json", result["probes"])
+    write_json(out / "summary.json", result)
     return result
 
 
@@ -251,29 +272,29 @@ def add_sentiment_arguments(parser) -> None:
     parser.add_argument("--dataset", choices=DATASETS, default="sst2",
                         help="SST-2, SST-5, or MR sentence polarity (test fold --fold of a seeded 10-fold deal)")
     parser.add_argument("--fold", type=int, default=0, choices=range(10), metavar="0..9",
-                        help="MR only: the test fold; the next fold is dev, the other eight train (default 0)")
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=1)
+                        help="MR only: the test fold; the next fold is dev, the other eight train")
+    parser.add_argument("--hidden", type=int, default=128, help="hidden units of the RNN (per direction)")
+    parser.add_argument("--layers", type=int, default=1, help="stacked RNN layers")
     on_off = argparse.BooleanOptionalAction
-    parser.add_argument("--bidirectional", action=on_off, default=True, help="(default on)")
-    parser.add_argument("--pooling", choices=POOLINGS, default="max")
-    parser.add_argument("--glove", action=on_off, default=True, help="GloVe 50-d initialisation (default on)")
+    parser.add_argument("--bidirectional", action=on_off, default=True, help="read each sentence both ways")
+    parser.add_argument("--pooling", choices=POOLINGS, default="max",
+                        help="how the RNN's states become one vector: the last one, their mean or their maximum")
+    parser.add_argument("--glove", action=on_off, default=True, help="GloVe 50-d initialisation of the embedding")
     parser.add_argument("--phrases", action=on_off, default=True,
-                        help="train on every labelled phrase of the training trees (default on); dev/test: sentences")
+                        help="train on every labelled phrase of the training trees; dev/test: sentences")
     parser.add_argument("--freeze", action="store_true", help="keep the pretrained embedding fixed")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--epochs", type=int, default=6, help="passes over the training data (the RNN)")
+    parser.add_argument("--batch", type=int, default=64, help="sentences per update")
+    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate (both models)")
+    parser.add_argument("--dropout", type=float, default=0.3, help="dropout probability on the pooled vector")
     parser.add_argument("--clip", type=float, default=5.0, help="gradient-norm clipping (0: none)")
-    parser.add_argument("--patience", type=int, default=3)
-    parser.add_argument("--bow-epochs", type=int, default=10)
+    parser.add_argument("--patience", type=int, default=3,
+                        help="stop after this many epochs without a better dev score")
+    parser.add_argument("--bow-epochs", type=int, default=10, help="passes over the training data (the bag of words)")
     parser.add_argument("--no-bow", action="store_true", help="skip the bag-of-words baseline")
     parser.add_argument("--limit", type=int, default=None, help="use the first N sentences of each split")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="runs/sentiment")
-    parser.add_argument("--progress", action="store_true")
-    add_quick_argument(parser)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, the batch order and dropout")
+    add_common_arguments(parser, "runs/sentiment")
 
 
 def run_sentiment(args) -> int:
@@ -283,7 +304,7 @@ def run_sentiment(args) -> int:
                              freeze=args.freeze, phrases=args.phrases, epochs=args.epochs, batch=args.batch, lr=args.lr,
                              dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
                              bow=not args.no_bow, bow_epochs=args.bow_epochs, limit=args.limit, fold=args.fold,
-                             progress=args.progress)
+                             resume=args.resume, force=args.force, progress=args.progress)
     probes = result.pop("probes", None)
     print(json.dumps(result))
     if probes:

@@ -10,27 +10,34 @@ the lowest dev MSE. Scores are in the series' own units on the held-out targets:
   the random walk that daily prices are notoriously hard to beat.
 
 The run folder holds config.json (``"task": "series"``, the scaling and the split), model.safetensors,
-metrics.jsonl and summary.json; there is no vocabulary. ``evaluate_series(run_dir, split)`` re-reads it.
+checkpoint.safetensors (the training state of the last completed epoch), metrics.jsonl and summary.json; there is
+no vocabulary. ``--resume`` continues the epochs from checkpoint.safetensors, then scores the best model.
+``evaluate_series(run_dir, split)`` re-reads a finished run.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from elman.data.batching import batches as index_batches
 from elman.data.series import DATASETS, TICKERS, chronological_split, load_series, make_windows
+from elman.errors import InvalidInput
 from elman.io.checkpoint import load_model
 from elman.models.regressor import SeriesRegressor
 from elman.nn.losses import mse
 from elman.optim import Adam
-from elman.tasks.runs import add_quick_argument, apply_quick, open_run
+from elman.tasks.loading import reading
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=8)
+KINDS = {"data": one_of(DATASETS), "ticker": one_of(TICKERS), "window": "count", "hidden": "count", "layers": "count",
+         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
+         "patience": "count?", "seed": "natural", "max_minutes": "positive?"}
 RUN_FILES = ("config.json", "model.safetensors")
 
 
@@ -80,21 +87,33 @@ def _dev_mse(model, prep, x, pos):
 
 
 def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=32, layers=1, epochs=100, batch=32,
-                 lr=3e-3, dropout=0.0, clip=5.0, patience=15, seed=0, max_minutes=None, progress=False,
-                 verbose=True) -> dict:
-    """Train and save a run in ``out_dir``; returns the summary (RNN and baselines on dev and test)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    series = load_series(data, ticker=ticker)
-    prep = Prepared(series, window)
+                 lr=3e-3, dropout=0.0, clip=5.0, patience=15, seed=0, max_minutes=None, resume=False, force=False,
+                 progress=False, verbose=True) -> dict:
+    """Train and save a run in ``out_dir``; returns the summary (RNN and baselines on dev and test).
+
+    ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
+    run there with its own options; see ``elman.tasks.runs``).
+    """
+    return train_run("series", train_series, _train, locals(), lambda o: check_options(o, KINDS))
+
+
+def _train(out, options, *, data, ticker, window, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed,
+           max_minutes, resume, progress, verbose) -> dict:
+    dataset = "stocks" if data == "stocks" else "timeseries"
+    with reading(dataset):
+        series = load_series(data, ticker=ticker)
+    try:
+        prep = Prepared(series, window)
+    except ValueError as err:  # the series is too short for the window
+        raise InvalidInput(f"--window {window} does not fit the {series.name} series: {err}") from None
     rng = np.random.default_rng(seed)
     model = SeriesRegressor(1, hidden, layers, 1, dropout, rng=rng)
     config = {"task": "series", "model": model.config(),
               "data": {"data": data, "ticker": ticker if data == "stocks" else None, "kind": series.kind,
                        "window": window, "mean": prep.mean, "std": prep.std, "bounds": prep.bounds},
               "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed,
-                            max_minutes=max_minutes)}
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+                            max_minutes=max_minutes), "options": options}
+    write_json(out / "config.json", config)
     x, pos = prep.windows("train")
     y = prep.scale(series.values[pos]).astype(np.float32)[:, None]
     dev_x, dev_pos = prep.windows("dev")
@@ -106,14 +125,14 @@ def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=3
     summary = fit(model, train_batches, mse, lambda m: {"dev_mse": _dev_mse(m, prep, dev_x, dev_pos)},
                   optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_mse",
                   higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
-                  max_minutes=max_minutes)
+                  max_minutes=max_minutes, resume=resume)
     result = {"task": "series", "data": series.name, "kind": series.kind, "window": window,
               "windows": {s: int(b[1] - max(b[0], window)) for s, b in prep.bounds.items()},
               "dev": prep.scores(model, "dev"), "test": prep.scores(model, "test"),
               "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"], "seconds": summary["seconds"]}
     if verbose:
         print(f"series: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
-    (out / "summary.json").write_text(json.dumps(result, indent=2))
+    write_json(out / "summary.json", result)
     return result
 
 
@@ -133,27 +152,30 @@ def evaluate_series(run_dir, split="test") -> dict:
 
 
 def add_series_arguments(parser) -> None:
-    parser.add_argument("--data", choices=DATASETS, default="sunspots")
+    parser.add_argument("--data", choices=DATASETS, default="sunspots",
+                        help="yearly sunspot numbers, or a stock's daily log returns")
     parser.add_argument("--ticker", choices=TICKERS, default="AAPL", help="the stock, with --data stocks")
-    for flag, kind, default in (("--window", int, 20), ("--hidden", int, 32), ("--layers", int, 1),
-                                ("--epochs", int, 100), ("--batch", int, 32), ("--lr", float, 3e-3),
-                                ("--dropout", float, 0.0), ("--clip", float, 5.0), ("--patience", int, 15),
-                                ("--max-minutes", float, None), ("--seed", int, 0)):
-        parser.add_argument(flag, type=kind, default=default)
-    add_quick_argument(parser)
-    parser.add_argument("--out", default="runs/series")
-    parser.add_argument("--progress", action="store_true")
+    for flag, kind, default, help_ in (
+            ("--window", int, 20, "T: the values the RNN reads before predicting the next"),
+            ("--hidden", int, 32, "hidden units of the RNN"),
+            ("--layers", int, 1, "stacked RNN layers"),
+            ("--epochs", int, 100, "passes over the training windows"),
+            ("--batch", int, 32, "windows per update"),
+            ("--lr", float, 3e-3, "Adam's learning rate"),
+            ("--dropout", float, 0.0, "dropout probability before the output layer (and between layers)"),
+            ("--clip", float, 5.0, "gradient-norm clipping (0: none)"),
+            ("--patience", int, 15, "stop after this many epochs without a lower dev MSE"),
+            ("--max-minutes", float, None, "stop after the epoch that passes this many minutes"),
+            ("--seed", int, 0, "seed of the initial weights and the batch order")):
+        parser.add_argument(flag, type=kind, default=default, help=help_)
+    add_common_arguments(parser, "runs/series")
 
 
 def run_series(args) -> int:
     apply_quick(args, QUICK)
-    try:
-        result = train_series(args.out, data=args.data, ticker=args.ticker, window=args.window, layers=args.layers,
-                              hidden=args.hidden, epochs=args.epochs, batch=args.batch, lr=args.lr,
-                              dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
-                              max_minutes=args.max_minutes, progress=args.progress)
-    except ValueError as err:
-        print(f"elman: {err}", file=sys.stderr)
-        return 2
+    result = train_series(args.out, data=args.data, ticker=args.ticker, window=args.window, layers=args.layers,
+                          hidden=args.hidden, epochs=args.epochs, batch=args.batch, lr=args.lr, dropout=args.dropout,
+                          clip=args.clip or None, patience=args.patience, seed=args.seed,
+                          max_minutes=args.max_minutes, resume=args.resume, force=args.force, progress=args.progress)
     print(json.dumps(result))
     return 0

@@ -3,7 +3,10 @@
 ``train_translate(out_dir)`` trains ``Seq2Seq`` with ``fit`` (teacher forcing, Adam, gradient-norm clipping,
 dropout, length-bucketed batches), keeping the epoch with the best greedy BLEU on val, then scores it on the 2016
 test set. The run folder holds config.json (``"task": "translate"``), vocab.json (the English vocabulary, what
-the model writes), source_vocab.json (German), model.safetensors, metrics.jsonl and summary.json.
+the model writes), source_vocab.json (German), model.safetensors, checkpoint.safetensors (the training state of
+the last completed epoch), metrics.jsonl and summary.json. ``--resume`` continues the epochs from
+checkpoint.safetensors (a run whose epochs were all done goes straight on), then scores the best model on val and
+test again: greedy and beam decoding are not saved part-way.
 
 How BLEU is computed. The model writes lower-cased word tokens (``elman.data.multi30k.tokenize``); they are
 joined into text by ``detokenize`` (no space before . , ; : ! ? and after "(") and scored with sacreBLEU's
@@ -23,18 +26,20 @@ from __future__ import annotations
 import json
 import math
 import sys
-from pathlib import Path
 
 import numpy as np
 
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.multi30k import Vocabs, build_vocabs, detokenize, encode_pairs, load_pairs, tokenize
 from elman.data.text import Vocab
+from elman.errors import ElmanError, InvalidInput, MissingFile
 from elman.io.checkpoint import load_model
 from elman.models.seq2seq import Seq2Seq
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.runs import add_quick_argument, apply_quick, open_run
+from elman.tasks.loading import reading, require_rows
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 MAX_SOURCE_WORDS = 100
@@ -44,13 +49,22 @@ DEFAULTS = dict(embed=256, hidden=512, layers=1, bidirectional=True, reverse_sou
                 label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal",
                 max_minutes=26.0)
 QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2, max_minutes=None)
+KINDS = {"embed": "count", "hidden": "count", "layers": "count", "context": one_of(("final", "mean")),
+         "epochs": "count", "batch": "count", "lr": "positive", "lr_decay": "rate", "decay_from": "natural",
+         "dropout": "fraction", "label_smoothing": "fraction", "clip": "positive?", "min_freq": "count",
+         "beam": "count", "alpha": "non-negative", "recurrent_init": one_of(("uniform", "orthogonal")),
+         "patience": "count?", "seed": "natural", "limit": "count?", "max_minutes": "positive?"}
+
+
+class MissingPackage(ElmanError, ImportError):
+    """An optional package a command needs is not installed; the message says how to install it."""
 
 
 def _sacrebleu():
     try:
         import sacrebleu
     except ImportError as err:
-        raise ImportError("BLEU needs the sacrebleu package (expected sacrebleu>=2, found none): "
+        raise MissingPackage("BLEU needs the sacrebleu package (expected sacrebleu>=2, found none): "
                           "pip install 'sacrebleu>=2', or pip install -e '.[lab]'") from err
     return sacrebleu
 
@@ -58,7 +72,7 @@ def _sacrebleu():
 def bleu(hypotheses: list[str], references: list[str]) -> float:
     """Corpus BLEU (0–100) of detokenised hypotheses against raw references, case ignored, 13a tokenisation."""
     if len(hypotheses) != len(references):
-        raise ValueError(f"expected one hypothesis per reference, got {len(hypotheses)} and {len(references)}")
+        raise InvalidInput(f"expected one hypothesis per reference, got {len(hypotheses)} and {len(references)}")
     return float(_sacrebleu().corpus_bleu(hypotheses, [references], lowercase=True).score)
 
 
@@ -169,21 +183,30 @@ def _pairs(split, limit):
 def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True,
                     feed_context=True, context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7,
                     dropout=0.3, label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0,
-                    recurrent_init="orthogonal", patience=None, seed=0, limit=None, max_minutes=None, progress=False,
-                    verbose=True) -> dict:
+                    recurrent_init="orthogonal", patience=None, seed=0, limit=None, max_minutes=None, resume=False,
+                    force=False, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (val/test perplexity, test BLEU greedy and beam).
 
     The learning rate is ``lr`` for the first ``decay_from`` epochs, then multiplied by ``lr_decay`` each epoch.
-    ``limit`` keeps the first N pairs of every split (a smoke run).
+    ``limit`` keeps the first N pairs of every split (a smoke run). ``out_dir`` must be absent or empty unless
+    ``force`` (the old run is moved aside) or ``resume`` (continue the run there with its own options; see the
+    module).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    splits = {s: _pairs(s, limit) for s in ("train", "val", "test")}
+    return train_run("translate", train_translate, _train, locals(), lambda o: check_options(o, KINDS))
+
+
+def _train(out, options, *, embed, hidden, layers, bidirectional, reverse_source, feed_context, context, epochs,
+           batch, lr, lr_decay, decay_from, dropout, label_smoothing, clip, min_freq, beam, alpha, recurrent_init,
+           patience, seed, limit, max_minutes, resume, progress, verbose) -> dict:
+    with reading("multi30k"):
+        splits = {s: _pairs(s, limit) for s in ("train", "val", "test")}
+    require_rows("multi30k", splits)
     vocabs = build_vocabs(splits["train"], min_freq=min_freq)
     data = {s: encode_pairs(vocabs, p) for s, p in splits.items()}
     for s, (src, _) in data.items():  # an empty source sentence cannot be read by the encoder
         if any(len(x) == 0 for x in src):
-            raise ValueError(f"multi30k {s}: expected a non-empty German sentence on every line")
+            raise InvalidInput(f"multi30k {s}: expected a non-empty German sentence on every line; check the data "
+                               "with `elman data verify multi30k`")
     rng = np.random.default_rng(seed)
     model = Seq2Seq(len(vocabs.source), len(vocabs.target), embed, hidden, layers, bidirectional, reverse_source,
                     feed_context, dropout, vocabs.target.pad_id, vocabs.target.bos_id, vocabs.target.eos_id, context,
@@ -191,10 +214,10 @@ def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=T
     train_cfg = dict(epochs=epochs, batch=batch, lr=lr, lr_decay=lr_decay, decay_from=decay_from,
                      label_smoothing=label_smoothing, clip=clip, min_freq=min_freq, beam=beam, alpha=alpha,
                      recurrent_init=recurrent_init, patience=patience, seed=seed, limit=limit, max_minutes=max_minutes)
-    config = {"task": "translate", "model": model.config(), "train": train_cfg}
+    config = {"task": "translate", "model": model.config(), "train": train_cfg, "options": options}
     vocabs.target.save(out / "vocab.json")
     vocabs.source.save(out / "source_vocab.json")
-    (out / "config.json").write_text(json.dumps(config, indent=2))
+    write_json(out / "config.json", config)
     optimizer = Adam(model.params, lr=lr)
     src, tgt = data["train"]
     lengths = np.array([len(t) for t in tgt])
@@ -213,14 +236,14 @@ def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=T
 
     summary = fit(model, batches, loss_fn, evaluate, optimizer=optimizer, epochs=epochs, out_dir=out,
                   metric="val_bleu", clip=clip, patience=patience, seed=seed, progress=progress,
-                  max_minutes=max_minutes)
+                  max_minutes=max_minutes, resume=resume)
     if verbose:
         print(f"translate: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
     result = {"task": "translate", "pairs": {s: len(p) for s, p in splits.items()},
               "vocab": {"de": len(vocabs.source), "en": len(vocabs.target)}, "best_epoch": summary["best_epoch"],
               "epochs_run": summary["epochs_run"], "train_seconds": summary["seconds"]}
     result.update(evaluate_model(model, vocabs, splits, beam=beam, alpha=alpha))
-    (out / "summary.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    write_json(out / "summary.json", result)
     return result
 
 
@@ -242,7 +265,7 @@ def load_translate_run(run_dir):
     """(model, vocabs, config) of a finished translate run."""
     run, config = open_run(run_dir, "translate")
     if not (run / "source_vocab.json").exists():
-        raise FileNotFoundError(f"{run} is not a finished translate run: expected source_vocab.json, missing it")
+        raise MissingFile(f"{run} is not a complete translate run: expected source_vocab.json, missing it")
     vocabs = Vocabs(Vocab.load(run / "source_vocab.json"), Vocab.load(run / "vocab.json"))
     model = load_model(run / "model.safetensors", Seq2Seq(**config["model"]))
     return model, vocabs, config
@@ -265,6 +288,16 @@ def evaluate_translate(run_dir, split="test", *, beam=None, examples=5) -> dict:
                          zip(pairs[:examples], greedy["hypotheses"], beamed["hypotheses"])]}
 
 
+OPTION_HELP = {
+    "embed": "word embedding size (both languages)", "hidden": "hidden units of each RNN (per direction)",
+    "layers": "stacked layers of each RNN", "epochs": "passes over the training pairs",
+    "batch": "sentence pairs per update", "lr": "Adam's learning rate for the first --decay-from epochs",
+    "lr_decay": "the learning rate's factor per epoch after --decay-from", "decay_from": "epochs at the full rate",
+    "dropout": "dropout probability on embeddings and outputs", "label_smoothing": "mass spread over all words",
+    "clip": "gradient-norm clipping (0: none)", "min_freq": "rarer training words -> <unk>",
+    "beam": "beam width of the final test decoding", "alpha": "beam search's length normalisation exponent"}
+
+
 def add_translate_arguments(parser) -> None:
     import argparse
 
@@ -274,39 +307,36 @@ def add_translate_arguments(parser) -> None:
                        ("--label-smoothing", float), ("--clip", float), ("--min-freq", int), ("--beam", int),
                        ("--alpha", float)):
         key = flag[2:].replace("-", "_")
-        parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=f"(default {DEFAULTS[key]})")
+        parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=OPTION_HELP[key])
     for flag, help_ in (("--bidirectional", "a bidirectional encoder, bridged to the decoder"),
                         ("--reverse-source", "read each German sentence backwards"),
                         ("--feed-context", "the encoder's summary as an input at every decoder step")):
-        parser.add_argument(flag, action=on_off, default=True, help=f"{help_} (default on)")
+        parser.add_argument(flag, action=on_off, default=True, help=help_)
     parser.add_argument("--context", choices=("final", "mean"), default=DEFAULTS["context"],
                         help="what --feed-context feeds: the decoder's initial state (final) or the mean of the "
-                             f"encoder's outputs over the sentence (mean) (default {DEFAULTS['context']})")
+                             "encoder's outputs over the sentence (mean)")
     parser.add_argument("--recurrent-init", choices=("uniform", "orthogonal"), default=DEFAULTS["recurrent_init"],
-                        help="initial W_hh of both RNNs: orthogonal (default) or torch's uniform")
-    parser.add_argument("--patience", type=int, default=None)
+                        help="initial W_hh of both RNNs: orthogonal, or torch's uniform")
+    parser.add_argument("--patience", type=int, default=None, help="stop after this many epochs without a better BLEU")
     parser.add_argument("--max-minutes", type=float, default=DEFAULTS["max_minutes"],
-                        help="stop after the epoch that passes this many minutes of training (default 26: the "
-                             "default run then ends within 30 minutes on the 2-core machine)")
+                        help="stop after the epoch that passes this many minutes of training (the default run then "
+                             "ends within 30 minutes on the 2-core machine)")
     parser.add_argument("--limit", type=int, default=None, help="use the first N pairs of each split")
-    parser.add_argument("--seed", type=int, default=0)
-    add_quick_argument(parser)
-    parser.add_argument("--out", default="runs/translate")
-    parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, the batch order and dropout")
+    add_common_arguments(parser, "runs/translate")
 
 
 def run_translate(args) -> int:
     keys = ("embed", "hidden", "layers", "bidirectional", "reverse_source", "feed_context", "context", "epochs",
             "batch", "lr", "lr_decay", "decay_from", "dropout", "label_smoothing", "clip", "min_freq", "beam", "alpha",
-            "recurrent_init", "patience", "seed", "limit", "max_minutes", "progress")
+            "recurrent_init", "patience", "seed", "limit", "max_minutes", "resume", "force", "progress")
     apply_quick(args, {**QUICK, "limit": args.limit or QUICK["limit"]})   # a --limit given is the smoke slice
     kwargs = {k: getattr(args, k) for k in keys}
     kwargs["clip"] = kwargs["clip"] or None
     result = train_translate(args.out, **kwargs)
     examples = result.pop("examples")
     print(json.dumps(result, ensure_ascii=False))
-    for e in examples:
-        print(f"de: {e['de']}\nen: {e['en']}\n  greedy: {e['greedy']}\n  beam:   {e['beam']}")
+    print(format_examples(examples))
     return 0
 
 
