@@ -1,11 +1,11 @@
 """elman.data registry and fetching layer: offline tests with a fake data dir and a local HTTP server.
 
+Downloads only ever reach the local server (the `server` fixture lifts the ELMAN_OFFLINE=1 that conftest sets).
 The last tests check the real registry against the files in $ELMAN_DATA_DIR (skipped when it is unset).
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import http.server
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from elman.data import commands, registry
+from elman import cli
+from elman.data import registry
 from elman.data.registry import DATASETS, DatasetSpec, FileSpec, UnknownDatasetError
 from elman.data.sources import ChecksumError, DataUnavailableError
 
@@ -54,8 +55,10 @@ def dirs(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def server(tmp_path):
-    """A local HTTP server on 127.0.0.1 serving tmp_path/www; yields (base URL, www folder)."""
+def server(tmp_path, monkeypatch):
+    """A local HTTP server on 127.0.0.1 serving tmp_path/www; yields (base URL, www folder). Downloads are allowed
+    while it runs (only its URLs are ever asked for)."""
+    monkeypatch.delenv("ELMAN_OFFLINE", raising=False)
     www = tmp_path / "www"
     www.mkdir()
     (www / "small.txt").write_bytes(PAYLOAD)
@@ -81,10 +84,7 @@ def files_under(folder: Path) -> list[str]:
 
 
 def run_cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="elman")
-    commands.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.run(args)
+    return cli.main(argv)
 
 
 # ---------------------------------------------------------------- directories and registry
@@ -122,9 +122,11 @@ def test_registry_has_the_required_datasets_in_their_folders():
 
 
 def test_unknown_dataset_and_file_errors_list_the_choices():
-    with pytest.raises(UnknownDatasetError, match="known datasets: .*tinyshakespeare") as e:
+    with pytest.raises(UnknownDatasetError, match="did you mean 'tinyshakespeare'\\?") as e:
         registry.get("shakespear")
     assert isinstance(e.value, ValueError) and "'shakespear'" in str(e.value)
+    with pytest.raises(UnknownDatasetError, match="known datasets: .*tinyshakespeare"):
+        registry.get("zzzzzz")  # nothing close: the whole list
     assert registry.get("tinyshakespeare").file().name == "input.txt"
     with pytest.raises(ValueError, match="has 3 files, name one of: dev.txt, test.txt, train.txt"):
         registry.get("sst").file()
@@ -135,17 +137,22 @@ def test_unknown_dataset_and_file_errors_list_the_choices():
 # ---------------------------------------------------------------- local data dir
 
 
-def test_data_dir_files_are_used_as_is_and_verify_checks_them(dirs, monkeypatch):
+def test_data_dir_files_are_checked_before_use_and_verify_checks_them(dirs, monkeypatch):
     data, cache = dirs
     fake(monkeypatch, FileSpec("a.txt", "http://127.0.0.1:9/a.txt", sha(b"right")))
     (data / "fake-folder").mkdir()
-    (data / "fake-folder" / "a.txt").write_bytes(b"wrong")
-    assert sources.path("fake") == data / "fake-folder" / "a.txt"  # trusted: no hashing on the fast path
-    assert sources.locate("fake") == ("data dir", data / "fake-folder" / "a.txt")
-    assert sources.verify("fake") == [("fake", "a.txt", "mismatch")]
-    (data / "fake-folder" / "a.txt").write_bytes(b"right")
-    assert sources.verify("fake") == [("fake", "a.txt", "ok")]
-    assert files_under(cache) == []
+    a = data / "fake-folder" / "a.txt"
+    a.write_bytes(b"wrong")
+    with pytest.raises(ChecksumError) as e:
+        sources.path("fake")
+    assert str(a) in str(e.value) and sha(b"right") in str(e.value) and sha(b"wrong") in str(e.value)
+    assert sources.locate("fake") == ("data dir", a)  # locating never hashes
+    assert sources.verify("fake") == [("fake", "a.txt", "mismatch", str(a))]
+    a.write_bytes(b"right")
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 10**9))  # a new mtime, as any real edit makes
+    assert sources.path("fake") == a
+    assert sources.verify("fake") == [("fake", "a.txt", "ok", str(a))]
+    assert files_under(data / "fake-folder") == ["a.txt"] and files_under(cache) == ["verified.json"]
 
 
 def test_gzip_files_are_decompressed_transparently(dirs, monkeypatch):
@@ -173,12 +180,12 @@ def test_download_is_verified_and_placed_in_the_cache(dirs, server, monkeypatch)
     assert sources.locate("fake") == ("not local", None)
     got = sources.path("fake", progress=False)
     assert got == cache / "fake-folder" / "small.txt" and got.read_bytes() == PAYLOAD
-    assert files_under(cache) == ["small.txt", "small.txt.sha256-ok"]  # no temporary file left
+    assert files_under(cache) == ["small.txt", "verified.json"]  # no temporary file left
     assert got.stat().st_mode & 0o777 == 0o644
     (www / "small.txt").unlink()  # the cached copy is used from now on, even without downloads
     assert sources.path("fake", download=False) == got
     assert sources.locate("fake") == ("cache", got)
-    assert sources.verify("fake") == [("fake", "small.txt", "ok")]
+    assert sources.verify("fake") == [("fake", "small.txt", "ok", str(got))]
 
 
 def test_checksum_mismatch_raises_and_leaves_nothing(dirs, server, monkeypatch):
@@ -214,6 +221,7 @@ def test_http_errors_and_timeouts_are_unavailable(dirs, server, monkeypatch, tai
 
 def test_unreachable_url_with_nothing_local_says_what_to_do(dirs, monkeypatch):
     _, cache = dirs
+    monkeypatch.delenv("ELMAN_OFFLINE", raising=False)  # port 9 on this machine: refused at once
     url = "http://127.0.0.1:9/nothing-here.txt"
     fake(monkeypatch, FileSpec("x.txt", url, sha(PAYLOAD)), name="fake-offline")
     with pytest.raises(DataUnavailableError) as e:
@@ -228,7 +236,7 @@ def test_unreachable_url_with_nothing_local_says_what_to_do(dirs, monkeypatch):
 def test_files_without_a_direct_download_are_never_downloaded(dirs, monkeypatch):
     fake(monkeypatch, FileSpec("x.gz", "https://example.invalid/archive.zip", sha(PAYLOAD), direct=False,
                                note="extract x from archive.zip"))
-    with pytest.raises(DataUnavailableError, match="no direct download: extract x from archive.zip"):
+    with pytest.raises(DataUnavailableError, match="no automatic download \\(extract x from archive.zip"):
         sources.path("fake")
 
 
@@ -236,12 +244,13 @@ def test_tampered_cache_is_detected_and_replaced(dirs, server, monkeypatch):
     url, _ = server
     fake(monkeypatch, FileSpec("small.txt", url + "/small.txt", sha(PAYLOAD)))
     cached = sources.path("fake", progress=False)
-    cached.write_bytes(PAYLOAD[:-1] + b"!")  # same size, new mtime: the marker no longer vouches for it
-    with pytest.raises(ChecksumError, match="expected sha256"):
+    cached.write_bytes(PAYLOAD[:-1] + b"!")  # same size, new mtime: the record no longer vouches for it
+    os.utime(cached, ns=(cached.stat().st_atime_ns, cached.stat().st_mtime_ns + 10**9))
+    with pytest.raises(ChecksumError, match="registry expects sha256"):
         sources.path("fake", download=False)
-    assert sources.verify("fake") == [("fake", "small.txt", "mismatch")]
+    assert sources.verify("fake") == [("fake", "small.txt", "mismatch", str(cached))]
     assert sources.path("fake", progress=False).read_bytes() == PAYLOAD  # downloaded again, atomically replaced
-    assert sources.verify("fake") == [("fake", "small.txt", "ok")]
+    assert sources.verify("fake") == [("fake", "small.txt", "ok", str(cached))]
 
 
 def test_progress_falls_back_to_stderr_without_tqdm(dirs, server, monkeypatch, capsys):
@@ -273,8 +282,9 @@ def test_verify_reports_ok_missing_and_mismatch(dirs, monkeypatch):
     (data / "fake-folder").mkdir()
     (data / "fake-folder" / "a").write_bytes(b"good")
     (data / "fake-folder" / "c").write_bytes(b"bad")
-    assert sources.verify("fake") == [("fake", "a", "ok"), ("fake", "b", "missing"), ("fake", "c", "mismatch")]
-    everything = sources.verify()
+    assert [r[:3] for r in sources.verify("fake")] == [("fake", "a", "ok"), ("fake", "b", "missing"),
+                                                       ("fake", "c", "mismatch")]
+    everything = [r[:3] for r in sources.verify()]
     assert ("tinyshakespeare", "input.txt", "missing") in everything and ("fake", "c", "mismatch") in everything
 
 
@@ -297,11 +307,11 @@ def test_cli_list_path_fetch_verify(dirs, server, monkeypatch, capsys):
 
     assert run_cli(["data", "path", "fake", "other.txt"]) == 0
     assert capsys.readouterr().out.strip() == str(data / "fake-folder" / "other.txt")
-    assert run_cli(["data", "path", "fake", "small.txt", "--no-download"]) == 1
+    assert run_cli(["data", "path", "fake", "small.txt", "--no-download"]) == 2
     assert "downloading was disabled" in capsys.readouterr().err
-    assert run_cli(["data", "path", "fake"]) == 1
+    assert run_cli(["data", "path", "fake"]) == 2
     assert "name one of: small.txt, other.txt" in capsys.readouterr().err
-    assert run_cli(["data", "path", "no-such-set"]) == 1
+    assert run_cli(["data", "path", "no-such-set"]) == 2
     assert "unknown dataset 'no-such-set'" in capsys.readouterr().err
 
     assert run_cli(["data", "fetch", "fake"]) == 0
@@ -309,10 +319,10 @@ def test_cli_list_path_fetch_verify(dirs, server, monkeypatch, capsys):
 
     assert run_cli(["data", "verify", "fake"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^fake\s+small\.txt\s+ok$", out, re.M) and "2 ok, 0 missing, 0 mismatch" in out
+    assert re.search(r"^fake\s+small\.txt\s+ok\s+\S+small\.txt$", out, re.M) and "2 ok, 0 missing, 0 mismatch" in out
     (data / "fake-folder" / "other.txt").write_bytes(b"tampered")
     assert run_cli(["data", "verify", "fake"]) == 1
-    assert re.search(r"^fake\s+other\.txt\s+mismatch$", capsys.readouterr().out, re.M)
+    assert re.search(r"^fake\s+other\.txt\s+mismatch\s+\S+other\.txt$", capsys.readouterr().out, re.M)
     assert run_cli(["data"]) == 0 and "ACTION" in capsys.readouterr().out
 
 

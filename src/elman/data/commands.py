@@ -1,34 +1,19 @@
 """The ``elman data`` command: list, locate, download and verify the registered datasets.
 
 ``register(subparsers)`` adds ``data`` with its actions ``list``, ``path``, ``fetch`` and ``verify`` to an argparse
-sub-parser set; each action stores its handler as ``run`` and returns the process exit code (0 success, 1 error or
-checksum mismatch), so the caller only has to run ``sys.exit(args.run(args))``.
+sub-parser set; each action stores its handler as ``run``, which returns the exit code: 0, or 1 when ``verify``
+finds a file missing or different. Expected failures (an unknown name, a checksum mismatch, no network) raise
+the data layer's ElmanErrors, which ``elman.cli.main`` prints as a sentence.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import sys
 
 from elman.data.registry import DATASETS
-from elman.data.sources import DataUnavailableError, fetch, locate, path, verify
+from elman.data.sources import fetch, locate, path, verify
 
 __all__ = ["register"]
-
-
-def _reporting_errors(handler):
-    """Turn the data layer's expected failures into a one-line message on stderr and exit code 1."""
-
-    @functools.wraps(handler)
-    def run(args) -> int:
-        try:
-            return handler(args)
-        except (ValueError, DataUnavailableError) as e:  # unknown name or file, checksum mismatch, offline
-            print(f"elman data {args.data_command}: error: {e}", file=sys.stderr)
-            return 1
-
-    return run
 
 
 def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
@@ -45,7 +30,6 @@ def _where_summary(places: list[str]) -> str:
     return ", ".join(f"{k} {places.count(k)}" for k in kinds)
 
 
-@_reporting_errors
 def _list(args) -> int:
     rows = []
     for spec in DATASETS.values():
@@ -57,33 +41,36 @@ def _list(args) -> int:
     return 0
 
 
-@_reporting_errors
 def _path(args) -> int:
     print(path(args.name, args.file, download=not args.no_download))
     return 0
 
 
-@_reporting_errors
 def _fetch(args) -> int:
     print(fetch(args.name))
     return 0
 
 
-@_reporting_errors
 def _verify(args) -> int:
     rows = verify(args.name)
-    print(_table(rows, ("DATASET", "FILE", "STATUS")))
+    print(_table(rows, ("DATASET", "FILE", "STATUS", "WHERE")))
     counts = {s: sum(r[2] == s for r in rows) for s in ("ok", "missing", "mismatch")}
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
-    return 1 if counts["mismatch"] else 0
+    for status, advice in (("missing", "get them with"), ("mismatch", "delete the copies named above, then run")):
+        names = sorted({r[0] for r in rows if r[2] == status})
+        if names:
+            print(f"{status}: {advice} " + "; ".join(f"`elman data fetch {n}`" for n in names))
+    return 1 if counts["missing"] or counts["mismatch"] else 0
 
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``data`` command (actions list, path, fetch, verify) to ``subparsers``; returns its parser."""
     data = subparsers.add_parser("data", help="list, locate, download and verify datasets",
-                                 description="Datasets are looked up in $ELMAN_DATA_DIR (one folder per dataset), "
-                                             "then in the cache ($ELMAN_CACHE_DIR or ~/.cache/elman), then "
-                                             "downloaded and checked against the registry's sha256.")
+                                 description="Datasets are looked up in $ELMAN_DATA_DIR (one folder per dataset, "
+                                             "named as `elman data list --files` shows), then in the cache "
+                                             "($ELMAN_CACHE_DIR or ~/.cache/elman), then downloaded (never with "
+                                             "ELMAN_OFFLINE=1). Every file is checked against the registry's "
+                                             "sha256 before use.")
     actions = data.add_subparsers(dest="data_command", metavar="ACTION")
     data.set_defaults(run=lambda args: data.print_help() or 0, data_command=None)
 
@@ -101,7 +88,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     fetch_.add_argument("name", help="dataset name")
     fetch_.set_defaults(run=_fetch)
 
-    check = actions.add_parser("verify", help="hash local copies against the registry (exit code 1 on mismatch)")
+    check = actions.add_parser("verify", help="hash local copies against the registry (exit code 1 when a file is "
+                                              "missing or differs)")
     check.add_argument("name", nargs="?", help="dataset name (default: all)")
     check.set_defaults(run=_verify)
     return data

