@@ -9,5 +9,6 @@ def client():
 
     from elman.chapter.app import create_app
 
-    with TestClient(create_app()) as test_client:
+    # The app answers only the Host names it is served under; TestClient would say "testserver".
+    with TestClient(create_app(), base_url="http://127.0.0.1") as test_client:
         yield test_client

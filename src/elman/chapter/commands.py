@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import webbrowser
@@ -22,21 +23,30 @@ def run_chapter(args) -> int:
     except ImportError as error:
         print(f"elman chapter: {MISSING.format(error=error)}", file=sys.stderr)
         return 2
-    url = f"http://{args.host}:{args.port}/"
+    from elman.chapter import hosts, server
+
+    # The worker processes build their app from this variable: the Host names this server answers.
+    os.environ[hosts.ENV] = hosts.to_env(hosts.allowed_for(args.host, args.allow_host or ()))
+    url = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{args.port}/"
     print(f"elman chapter: serving on {url} (Ctrl-C to stop)")
     if not args.no_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     # Several worker processes: the steps' Python loops (beam search, sampling) then run in parallel, not in turn
-    # under one interpreter lock. Each worker loads the shipped models once (a few MB).
+    # under one interpreter lock. Each worker loads the shipped models once (a few MB) and holds its own queues
+    # (elman.chapter.admission) and connection bounds (elman.chapter.server).
     uvicorn.run("elman.chapter.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="warning")
+                workers=args.workers, **server.uvicorn_options())
     return 0
 
 
 def register(commands) -> None:
     chapter = commands.add_parser("chapter", help="the interactive chapter in the browser, every number live")
-    chapter.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    chapter.add_argument("--port", type=int, default=8000, help="(default 8000)")
+    chapter.add_argument("--host", default="127.0.0.1",
+                         help="address to bind: 127.0.0.1 is this machine only, 0.0.0.0 every interface (the LAN)")
+    chapter.add_argument("--port", type=int, default=8000, help="port to listen on")
     chapter.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    chapter.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
+    chapter.add_argument("--workers", type=int, default=2,
+                         help="server processes; each holds its own bounds on queued work and connections")
+    chapter.add_argument("--allow-host", action="append", metavar="NAME",
+                         help="another name the server may be reached by (a Host header it answers); repeatable")
     chapter.set_defaults(run=run_chapter)

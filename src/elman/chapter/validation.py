@@ -6,6 +6,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from elman.chapter.admission import RETRY_AFTER
+
 MAX_TEXT = 200          # characters of typed text
 MAX_WORDS = 40          # words of a typed sentence
 MAX_SEED = 2**31 - 1
@@ -36,6 +38,12 @@ async def on_invalid_request(request: Request, exc: RequestValidationError) -> J
 async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:
     """The library's own checks (unknown word, empty sentence, …) answer 400 with their message."""
     return JSONResponse(status_code=400, content={"detail": str(exc)})
+
+
+async def on_busy(request: Request, exc: Exception) -> JSONResponse:
+    """A full queue (``elman.chapter.admission``): 503, when to retry, and why."""
+    return JSONResponse(status_code=503, content={"detail": str(exc)},
+                        headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"})
 
 
 async def on_missing_file(request: Request, exc: FileNotFoundError) -> JSONResponse:

@@ -16,6 +16,7 @@ import numpy as np
 from fastapi import Query
 
 from elman.analysis.gradient_flow import spectrum, truncated_bptt
+from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED
 from elman.data.synthetic import adding_problem
@@ -131,7 +132,7 @@ def backward_pass(T: int, K: int, loss: str, rho: float, seed: int) -> dict:
 
 
 @STEP.router.get("/backward")
-def backward_endpoint(T: int = Query(30, ge=2, le=MAX_T), K: int = Query(10, ge=1, le=MAX_T),
-                      loss: str = Query("last", pattern="^(last|all)$"),
-                      rho: float = Query(1.0, ge=0.1, le=2.0), seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return backward_pass(T, K, loss, rho, seed)
+async def backward_endpoint(T: int = Query(30, ge=2, le=MAX_T), K: int = Query(10, ge=1, le=MAX_T),
+                            loss: str = Query("last", pattern="^(last|all)$"),
+                            rho: float = Query(1.0, ge=0.1, le=2.0), seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return await LANES["compute"].run(backward_pass, T, K, loss, rho, seed)

@@ -17,6 +17,7 @@ from functools import cache
 
 from fastapi import Query
 
+from elman.chapter.admission import LANES
 from elman.chapter.models import vectors as shipped_model
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_TEXT, words_of
@@ -234,30 +235,31 @@ _SOURCE = Query("auto", pattern="^(auto|glove|shipped)$")
 
 
 @STEP.router.get("/sources")
-def sources_endpoint() -> dict:
-    return sources()
+async def sources_endpoint() -> dict:
+    return await LANES["vectors"].run(sources)
 
 
 @STEP.router.get("/analogy")
-def analogy_endpoint(a: str = Query("king", min_length=1, max_length=MAX_WORD),
-                     b: str = Query("man", min_length=1, max_length=MAX_WORD),
-                     c: str = Query("woman", min_length=1, max_length=MAX_WORD),
-                     exclude: bool = Query(True), source: str = _SOURCE) -> dict:
-    return analogy(a, b, c, exclude, source)
+async def analogy_endpoint(a: str = Query("king", min_length=1, max_length=MAX_WORD),
+                           b: str = Query("man", min_length=1, max_length=MAX_WORD),
+                           c: str = Query("woman", min_length=1, max_length=MAX_WORD),
+                           exclude: bool = Query(True), source: str = _SOURCE) -> dict:
+    return await LANES["vectors"].run(analogy, a, b, c, exclude, source)
 
 
 @STEP.router.get("/neighbours")
-def neighbours_endpoint(word: str = Query("monday", min_length=1, max_length=MAX_WORD),
-                        source: str = _SOURCE) -> dict:
-    return neighbours(word, source)
+async def neighbours_endpoint(word: str = Query("monday", min_length=1, max_length=MAX_WORD),
+                              source: str = _SOURCE) -> dict:
+    return await LANES["vectors"].run(neighbours, word, source)
 
 
 @STEP.router.get("/map")
-def map_endpoint(words: str = Query(DEFAULT_MAP, min_length=1, max_length=MAX_TEXT), source: str = _SOURCE) -> dict:
-    return word_map(words, source)
+async def map_endpoint(words: str = Query(DEFAULT_MAP, min_length=1, max_length=MAX_TEXT),
+                       source: str = _SOURCE) -> dict:
+    return await LANES["vectors"].run(word_map, words, source)
 
 
 @STEP.router.get("/similarity")
-def similarity_endpoint(words: str = Query(DEFAULT_MAP, min_length=1, max_length=MAX_TEXT),
-                        source: str = _SOURCE) -> dict:
-    return similarity(words, source)
+async def similarity_endpoint(words: str = Query(DEFAULT_MAP, min_length=1, max_length=MAX_TEXT),
+                              source: str = _SOURCE) -> dict:
+    return await LANES["vectors"].run(similarity, words, source)

@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 from fastapi import Query
 
+from elman.chapter.admission import LANES
 from elman.chapter.models import word_lm
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_TEXT, MAX_WORDS
@@ -115,6 +116,6 @@ def reading(text: str, units: int = 24, top: int = 10) -> dict:
 
 
 @STEP.router.get("/read")
-def read_endpoint(text: str = Query(DEFAULT_TEXT, min_length=1, max_length=MAX_TEXT),
-                  units: int = Query(24, ge=1, le=512), top: int = Query(10, ge=1, le=MAX_TOP)) -> dict:
-    return reading(text, units, top)
+async def read_endpoint(text: str = Query(DEFAULT_TEXT, min_length=1, max_length=MAX_TEXT),
+                        units: int = Query(24, ge=1, le=512), top: int = Query(10, ge=1, le=MAX_TOP)) -> dict:
+    return await LANES["word_lm"].run(reading, text, units, top)

@@ -12,6 +12,7 @@ import re
 import numpy as np
 from fastapi import Query
 
+from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED
 from elman.nn.layers import Embedding, Linear
@@ -144,7 +145,7 @@ def unroll(text: str, mode: str, seed: int) -> dict:
 
 
 @STEP.router.get("/unroll")
-def unroll_endpoint(text: str = Query("hello", min_length=1, max_length=MAX_INPUT),
-                    mode: str = Query("chars", pattern="^(chars|numbers)$"),
-                    seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return unroll(text, mode, seed)
+async def unroll_endpoint(text: str = Query("hello", min_length=1, max_length=MAX_INPUT),
+                          mode: str = Query("chars", pattern="^(chars|numbers)$"),
+                          seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return await LANES["compute"].run(unroll, text, mode, seed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from fastapi import Query
 
+from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED, MAX_TEXT, words_of
 from elman.embeddings.projection import cosine
@@ -91,7 +92,7 @@ def compare(a: str, b: str, seed: int) -> dict:
 
 
 @STEP.router.get("/compare")
-def compare_endpoint(a: str = Query("the dog bit the man", min_length=1, max_length=MAX_TEXT),
-                     b: str = Query("the man bit the dog", min_length=1, max_length=MAX_TEXT),
-                     seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return compare(a, b, seed)
+async def compare_endpoint(a: str = Query("the dog bit the man", min_length=1, max_length=MAX_TEXT),
+                           b: str = Query("the man bit the dog", min_length=1, max_length=MAX_TEXT),
+                           seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return await LANES["compute"].run(compare, a, b, seed)

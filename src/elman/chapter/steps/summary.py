@@ -51,5 +51,5 @@ nn.TransformerEncoderLayer(d_model=256, nhead=4)   # attention, no recurrence"""
 
 
 @STEP.router.get("/timeline")
-def timeline() -> list[dict]:
+async def timeline() -> list[dict]:
     return [{"year": year, "who": who, "what": what} for year, who, what in TIMELINE]

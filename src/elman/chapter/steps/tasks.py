@@ -18,6 +18,7 @@ import numpy as np
 from fastapi import Query
 
 from elman.analysis.gradient_flow import layer_time_map
+from elman.chapter.admission import LANES
 from elman.chapter.models import names as names_model
 from elman.chapter.models import pos as pos_model
 from elman.chapter.models import sentiment as sentiment_model
@@ -227,32 +228,33 @@ def examples_endpoint() -> dict:
 
 
 @STEP.router.get("/sentiment")
-def sentiment_endpoint(text: str = Query("the movie was not bad", min_length=1, max_length=MAX_TEXT)) -> dict:
-    return sentiment(text)
+async def sentiment_endpoint(text: str = Query("the movie was not bad", min_length=1, max_length=MAX_TEXT)) -> dict:
+    return await LANES["sentiment"].run(sentiment, text)
 
 
 @STEP.router.get("/names")
-def names_endpoint(language: str = Query("Italian", min_length=1, max_length=20),
-                   count: int = Query(8, ge=1, le=MAX_NAMES),
-                   temperature: float = Query(0.8, ge=0.0, le=MAX_TEMPERATURE),
-                   seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return names(language, count, temperature, seed)
+async def names_endpoint(language: str = Query("Italian", min_length=1, max_length=20),
+                         count: int = Query(8, ge=1, le=MAX_NAMES),
+                         temperature: float = Query(0.8, ge=0.0, le=MAX_TEMPERATURE),
+                         seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return await LANES["names"].run(names, language, count, temperature, seed)
 
 
 @STEP.router.get("/pos")
-def pos_endpoint(text: str = Query("The old man saw a dog in the park .", min_length=1, max_length=MAX_TEXT)) -> dict:
-    return tag(text)
+async def pos_endpoint(text: str = Query("The old man saw a dog in the park .", min_length=1,
+                                         max_length=MAX_TEXT)) -> dict:
+    return await LANES["pos"].run(tag, text)
 
 
 @STEP.router.get("/translate")
-def translate_endpoint(text: str = Query("ein kleines mädchen spielt im wasser .", min_length=1,
-                                        max_length=MAX_TEXT),
-                       beam: int = Query(1, ge=1, le=MAX_BEAM)) -> dict:
-    return translate(text, beam)
+async def translate_endpoint(text: str = Query("ein kleines mädchen spielt im wasser .", min_length=1,
+                                              max_length=MAX_TEXT),
+                             beam: int = Query(1, ge=1, le=MAX_BEAM)) -> dict:
+    return await LANES["translate"].run(translate, text, beam)
 
 
 @STEP.router.get("/gradients")
-def gradients_endpoint(layers: int = Query(3, ge=1, le=MAX_LAYERS), steps: int = Query(30, ge=2, le=MAX_STEPS),
-                       seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return gradients(layers, steps, seed)
+async def gradients_endpoint(layers: int = Query(3, ge=1, le=MAX_LAYERS), steps: int = Query(30, ge=2, le=MAX_STEPS),
+                             seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return await LANES["compute"].run(gradients, layers, steps, seed)
 

@@ -17,6 +17,7 @@ import numpy as np
 from fastapi import Query
 
 from elman.analysis.gradient_flow import rho_bound, state_jacobians, suffix_product_norms
+from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED
 from elman.nn import init
@@ -168,15 +169,15 @@ def clipping(rho: float, T: int, nonlinearity: str, clip: bool, max_norm: float,
 
 
 @STEP.router.get("/decay")
-def decay_endpoint(rho: float = Query(0.9, ge=RHO_MIN, le=RHO_MAX), T: int = Query(100, ge=T_MIN, le=T_MAX),
-                   nonlinearity: str = Query("tanh", pattern="^(tanh|relu)$"),
-                   seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return decay(rho, T, nonlinearity, seed)
+async def decay_endpoint(rho: float = Query(0.9, ge=RHO_MIN, le=RHO_MAX), T: int = Query(100, ge=T_MIN, le=T_MAX),
+                         nonlinearity: str = Query("tanh", pattern="^(tanh|relu)$"),
+                         seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return await LANES["compute"].run(decay, rho, T, nonlinearity, seed)
 
 
 @STEP.router.get("/clipping")
-def clipping_endpoint(rho: float = Query(0.9, ge=RHO_MIN, le=RHO_MAX), T: int = Query(100, ge=T_MIN, le=T_MAX),
-                      nonlinearity: str = Query("tanh", pattern="^(tanh|relu)$"), clip: bool = Query(False),
-                      max_norm: float = Query(1.0, ge=MAX_NORM_MIN, le=MAX_NORM_MAX),
-                      seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return clipping(rho, T, nonlinearity, clip, max_norm, seed)
+async def clipping_endpoint(rho: float = Query(0.9, ge=RHO_MIN, le=RHO_MAX), T: int = Query(100, ge=T_MIN, le=T_MAX),
+                            nonlinearity: str = Query("tanh", pattern="^(tanh|relu)$"), clip: bool = Query(False),
+                            max_norm: float = Query(1.0, ge=MAX_NORM_MIN, le=MAX_NORM_MAX),
+                            seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+    return await LANES["compute"].run(clipping, rho, T, nonlinearity, clip, max_norm, seed)
