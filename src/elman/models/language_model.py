@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import InvalidInput
 from elman.nn.layers import Embedding, Linear
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
@@ -47,9 +48,18 @@ class LanguageModel(Module):
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """p_i = exp(z_i / τ) / Σ_j exp(z_j / τ) over the last axis, computed stably in float64."""
-    z = logits.astype(np.float64) / temperature
-    z -= z.max(axis=-1, keepdims=True)
+    """p_i = exp(z_i / τ) / Σ_j exp(z_j / τ) over the last axis, computed stably in float64, for any τ > 0.
+
+    The maximum is subtracted before dividing by τ: every exponent is then ≤ 0, and a τ so small that
+    (z_i − max z) / τ overflows gives −inf, exp 0, which is the limit τ → 0 (all mass on the maximum).
+
+        >>> softmax(np.array([1.0, 3.0, 2.0]), temperature=5e-324).tolist()
+        [0.0, 1.0, 0.0]
+    """
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # (z_i - max) / τ → -inf for a tiny τ, on purpose
+        z /= temperature
     p = np.exp(z)
     return p / p.sum(axis=-1, keepdims=True)
 
@@ -59,15 +69,20 @@ def generate(model: LanguageModel, prime: np.ndarray, length: int, *, temperatur
     """Continue ``prime`` (1-D ids, at least one) by ``length`` sampled ids; returns only the new ids.
 
     Each next id is drawn from softmax(logits / temperature), restricted to the ``top_k`` most likely ids
-    when top_k > 0; temperature 0 means greedy (argmax). The model runs in eval mode (no dropout).
+    when top_k > 0; temperature 0 means greedy (argmax), and a temperature so small that the softmax puts all
+    its mass on the argmax gives the same ids. The model runs in eval mode (no dropout).
     """
     prime = np.asarray(prime)
     if prime.ndim != 1 or prime.size == 0 or not np.issubdtype(prime.dtype, np.integer):
-        raise ValueError(f"prime must be a non-empty 1-D array of token ids, got {prime.dtype} of shape {prime.shape}")
-    if not (np.isfinite(temperature) and temperature >= 0):
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    if not isinstance(top_k, (int, np.integer)) or top_k < 0:
-        raise ValueError(f"top_k must be an integer >= 0 (0 = no restriction), got {top_k!r}")
+        raise InvalidInput(f"prime must be a non-empty 1-D array of token ids, got {prime.dtype} of shape "
+                           f"{prime.shape}")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise InvalidInput(f"length must be an integer >= 0 (the number of ids to generate), got {length!r}")
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) or not (
+            np.isfinite(temperature) and temperature >= 0):
+        raise InvalidInput(f"temperature must be a finite number >= 0 (0: greedy), got {temperature!r}")
+    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 0:
+        raise InvalidInput(f"top_k must be an integer >= 0 (0: no restriction), got {top_k!r}")
     was_training = model.training
     model.eval()
     try:

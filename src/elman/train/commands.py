@@ -1,56 +1,138 @@
-"""``elman train lm`` and ``elman sample``: the character language model from the command line."""
+"""``elman train lm`` and ``elman sample``: the character language model from the command line.
+
+A run directory (``--out``) holds config.json (``"task": "lm"``), vocab.json, checkpoint.safetensors (from
+step 0 on), metrics.jsonl and, from the first evaluation, model.safetensors (the best validation weights).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from elman.data.text import Vocab, char_tokenize
+from elman.errors import CheckpointError, Interrupted, InvalidInput, MissingFile, RunError
 from elman.io.checkpoint import load_model
 from elman.models.language_model import LanguageModel, generate
-from elman.train.loop import NONFINITE, OPTIMIZERS, LMTrainer, TrainConfig
+from elman.tasks.runs import run_task
+from elman.train.log import write_text_atomically
+from elman.train.loop import CHECKPOINT, NONFINITE, OPTIMIZERS, LMTrainer, TrainConfig
+from elman.train.rundir import add_run_arguments, prepare_run_dir
 from elman.train.schedules import SCHEDULES
 
 MODEL_KEYS = ("vocab_size", "embed_dim", "hidden_size", "num_layers", "dropout", "nonlinearity", "dtype")
+# --quick: a smoke run of seconds (a tiny model on the first 20,000 characters)
+QUICK = dict(embed=16, hidden=32, layers=1, batch=16, bptt=32, steps=60, epochs=None, max_minutes=None,
+             eval_every=30, checkpoint_every=30, limit=20_000)
+# what a resumed run may change, by TrainConfig field: its option
+RESUME_OVERRIDES = {"max_steps": "steps", "max_minutes": "max_minutes", "max_epochs": "epochs", "patience": "patience"}
 
 
-def _load_text(source: str) -> str:
-    """A local UTF-8 file, or else a registered dataset's text."""
-    if Path(source).is_file():
-        return Path(source).read_text(encoding="utf-8")
-    from elman.data.sources import open_text
+def _load_text(data: dict) -> str:
+    """The text a run trains on: a local UTF-8 file or a registered dataset, cut to ``data["limit"]`` characters."""
+    source = data["source"]
+    from_file = data.get("kind", "text" if Path(source).is_file() else "dataset") == "text"
+    if from_file and not Path(source).is_file():
+        raise MissingFile(f"--text {source}: no such file; expected a UTF-8 text file to train on")
+    try:
+        if from_file:
+            text = Path(source).read_text(encoding="utf-8")
+        else:
+            from elman.data.sources import open_text
 
-    return open_text(source)
+            text = open_text(source)
+    except UnicodeDecodeError as err:
+        raise InvalidInput(f"{source} is not UTF-8 text (byte {err.object[err.start:err.start + 1]!r} at offset "
+                           f"{err.start}): expected a UTF-8 text file") from None
+    text = text[: data.get("limit")]
+    if not text:
+        raise InvalidInput(f"{source} holds no text: expected UTF-8 text to train on")
+    return text
+
+
+def _split_ids(vocab: Vocab, text: str, data: dict, batch: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """(training ids, validation ids or None): the last ``val_fraction`` of the text is kept for validation."""
+    ids = vocab.encode(char_tokenize(text))
+    n_val = int(len(ids) * data["val_fraction"])
+    train_ids, val_ids = ids[: len(ids) - n_val], (ids[len(ids) - n_val:] if n_val > 1 else None)
+    if len(train_ids) // batch < 2:
+        raise InvalidInput(f"{data['source']} leaves {len(train_ids)} characters for training; --batch {batch} needs "
+                           f"at least {2 * batch} (two per stream): give a longer text or a smaller --batch")
+    return train_ids, val_ids
 
 
 def _boundary_id(vocab: Vocab, boundary: str | None) -> int | None:
     if boundary is None:
         return None
     if len(boundary) != 1 or boundary not in vocab:
-        raise SystemExit(f"elman: --boundary must be one character of the text, got {boundary!r}")
+        raise InvalidInput(f"--boundary must be one character of the text, got {boundary!r}")
     return int(vocab.encode([boundary])[0])
+
+
+def run_kind(config) -> str:
+    """The task of a run's config.json: ``"lm"`` for ``elman train lm`` (its runs from before the ``"task"``
+    field are told by their model, train and data sections), else what the tasks record."""
+    if not isinstance(config, dict):
+        return "unknown"
+    if "task" not in config and {"model", "train", "data"} <= config.keys():
+        return "lm"
+    return str(run_task(config) or "unknown")
+
+
+def _lm_config(run: Path, other_task_hint: Callable[[str], str]) -> dict:
+    """config.json of the language-model run in ``run``; RunError if it is damaged or of another task, with
+    ``other_task_hint(task)`` saying what to do then."""
+    path = run / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise RunError(f"{path} is damaged ({err}): start the run again with `elman train lm --out {run} --force`") \
+            from None
+    task = run_kind(config)
+    if task != "lm":
+        raise RunError(f"{run} holds a {task} run, not a language-model run: {other_task_hint(task)}")
+    return config
+
+
+def _resume_hint(task: str, out: Path) -> str:
+    return f"continue it with `elman train {task} --out {out} --resume`, or give `elman train lm` another --out"
+
+
+def _nothing_left(trainer: LMTrainer, reason: str, out: Path) -> str:
+    cfg, where = trainer.cfg, f"nothing to train: the run in {out}"
+    if reason == "max_steps":
+        return f"{where} is already at step {trainer.step} of --steps {cfg.max_steps}; pass a larger --steps"
+    if reason == "max_epochs":
+        return f"{where} has read its --epochs {cfg.max_epochs} epochs; pass a larger --epochs"
+    if reason == "early_stopping":
+        return (f"{where} stopped early after {cfg.patience} evaluations without a new best; pass a larger "
+                f"--patience")
+    return f"--max-minutes {cfg.max_minutes} leaves no time to train the run in {out}"
 
 
 def _train_lm(args) -> int:
     out = Path(args.out)
-    config_path = out / "config.json"
+    overrides = {}
     if args.resume:
-        if not config_path.exists():
-            print(f"elman: nothing to resume in {out} (no config.json)", file=sys.stderr)
-            return 2
-        saved = json.loads(config_path.read_text())
-        overrides = {k: v for k, v in (("max_steps", args.steps), ("max_minutes", args.max_minutes),
-                                        ("max_epochs", args.epochs)) if v is not None}
+        prepare_run_dir(out, resume=True)
+        saved = _lm_config(out, lambda task: _resume_hint(task, out))
+        overrides = {k: getattr(args, name) for k, name in RESUME_OVERRIDES.items() if getattr(args, name) is not None}
         train_config = TrainConfig(**{**saved["train"], **overrides, "progress": not args.no_progress})
         model_config, data = saved["model"], saved["data"]
         vocab = Vocab.load(out / "vocab.json")
+        text = _load_text(data)
     else:
-        data = {"source": args.text or args.data, "val_fraction": args.val_fraction}
-        text = _load_text(data["source"])
+        if args.quick:
+            vars(args).update(QUICK)
+        if not 0 <= args.val_fraction < 1:
+            raise InvalidInput(f"--val-fraction must be in [0, 1), got {args.val_fraction}")
+        data = {"source": args.text or args.data, "kind": "text" if args.text else "dataset",
+                "val_fraction": args.val_fraction, "limit": getattr(args, "limit", None)}
+        text = _load_text(data)
         vocab = Vocab.build([char_tokenize(text)], specials=())
         train_config = TrainConfig(
             batch_size=args.batch, bptt=args.bptt, bptt_backward=args.bptt_backward, random_bptt=args.random_bptt,
@@ -62,19 +144,31 @@ def _train_lm(args) -> int:
         model_config = dict(vocab_size=len(vocab), embed_dim=args.embed, hidden_size=args.hidden,
                             num_layers=args.layers, dropout=args.dropout, nonlinearity=args.nonlinearity,
                             dtype=args.dtype)
-        out.mkdir(parents=True, exist_ok=True)
+    train_ids, val_ids = _split_ids(vocab, text, data, train_config.batch_size)
+    if not args.resume:  # everything is checked: now the run directory may change
+        prepare_run_dir(out, force=args.force)
         vocab.save(out / "vocab.json")
-        config_path.write_text(json.dumps({"model": model_config, "train": dataclasses.asdict(train_config),
-                                           "data": data}, indent=2))
-    if args.resume:
-        text = _load_text(data["source"])
-    ids = vocab.encode(char_tokenize(text))
-    n_val = int(len(ids) * data["val_fraction"])
-    train_ids, val_ids = ids[: len(ids) - n_val], (ids[len(ids) - n_val:] if n_val > 1 else None)
+        write_text_atomically(out / "config.json", json.dumps(
+            {"task": "lm", "model": model_config, "train": dataclasses.asdict(train_config), "data": data}, indent=2))
+    resume = args.resume and (out / CHECKPOINT).is_file()
+    if args.resume and not resume:
+        print(f"elman: {out} holds no checkpoint (the run stopped before writing its first): starting it again "
+              f"from step 0", file=sys.stderr)
     model = LanguageModel(**{k: model_config[k] for k in MODEL_KEYS if k != "dtype"}, dtype=model_config["dtype"],
                           rng=np.random.default_rng(np.random.SeedSequence(train_config.seed).spawn(1)[0]))
-    trainer = LMTrainer(model, train_ids, val_ids, train_config, out, resume=args.resume)
-    summary = trainer.run()
+    try:
+        trainer = LMTrainer(model, train_ids, val_ids, train_config, out, resume=resume)
+    except CheckpointError as err:
+        raise CheckpointError(f"cannot resume: {err}; start the run again with `elman train lm --out {out} --force` "
+                              f"(the damaged run is moved aside)") from None
+    if resume and (reason := trainer.stop_reason()) is not None:
+        print(f"elman: {_nothing_left(trainer, reason, out)}", file=sys.stderr)
+        return 0
+    try:
+        summary = trainer.run()
+    except Interrupted as err:
+        again = "".join(f" --{RESUME_OVERRIDES[k].replace('_', '-')} {v}" for k, v in overrides.items())
+        raise Interrupted(f"{err}; continue with `elman train lm --out {out} --resume{again}`") from None
     print(json.dumps(summary))
     return 0
 
@@ -82,10 +176,18 @@ def _train_lm(args) -> int:
 def load_run(run_dir) -> tuple[LanguageModel, Vocab]:
     """The model (best validation weights) and vocabulary saved by ``elman train lm``."""
     run = Path(run_dir)
+    if not run.is_dir():
+        raise MissingFile(f"{run}: no such run directory; expected the --out directory of `elman train lm`")
+    def hint(task: str) -> str:
+        also = " or `elman generate names`" if task == "names" else ""
+        return f"`elman sample` reads the runs of `elman train lm`; use `elman eval {run}`{also} for this one"
+
+    config = _lm_config(run, hint)["model"] if (run / "config.json").is_file() else None
     missing = [name for name in ("config.json", "vocab.json", "model.safetensors") if not (run / name).exists()]
     if missing:
-        raise FileNotFoundError(f"{run} is not a finished language-model run: missing {', '.join(missing)}")
-    config = json.loads((run / "config.json").read_text())["model"]
+        todo = (f"train it further with `elman train lm --out {run} --resume` (the model is saved at the first "
+                f"evaluation)" if (run / CHECKPOINT).is_file() else "train one with `elman train lm --out RUN`")
+        raise MissingFile(f"{run} is not a finished language-model run: missing {', '.join(missing)}; {todo}")
     model = LanguageModel(**{k: config[k] for k in MODEL_KEYS if k != "dtype"}, dtype=config["dtype"])
     return load_model(run / "model.safetensors", model), Vocab.load(run / "vocab.json")
 
@@ -94,9 +196,8 @@ def _sample(args) -> int:
     model, vocab = load_run(args.run_dir)
     unknown = sorted({c for c in args.prime if c not in vocab})
     if unknown or not args.prime:
-        print(f"elman: the prime must be non-empty text in the model's vocabulary; unknown characters: {unknown}",
-              file=sys.stderr)
-        return 2
+        raise InvalidInput(f"the prime must be non-empty text in the model's vocabulary; unknown characters: "
+                           f"{unknown}")
     ids = generate(model, vocab.encode(char_tokenize(args.prime)), args.length, temperature=args.temperature,
                    top_k=args.top_k, rng=np.random.default_rng(args.seed))
     print(args.prime + "".join(vocab.decode(ids)))
@@ -111,47 +212,55 @@ def register(commands) -> None:
     add_task_parsers(train)
     lm = train.add_parser("lm", help="a character language model with truncated BPTT")
     source = lm.add_mutually_exclusive_group()
-    source.add_argument("--data", default="tinyshakespeare", help="a registered dataset (default tinyshakespeare)")
+    source.add_argument("--data", default="tinyshakespeare", help="a registered dataset (see `elman data list`)")
     source.add_argument("--text", help="train on a local UTF-8 text file instead")
     lm.add_argument("--val-fraction", type=float, default=0.1, help="the last part of the text kept for validation")
-    lm.add_argument("--embed", type=int, default=64)
-    lm.add_argument("--hidden", type=int, default=512)
-    lm.add_argument("--layers", type=int, default=2)
-    lm.add_argument("--dropout", type=float, default=0.0)
-    lm.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh")
-    lm.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    lm.add_argument("--embed", type=int, default=64, help="size of the character embeddings")
+    lm.add_argument("--hidden", type=int, default=512, help="hidden units per RNN layer")
+    lm.add_argument("--layers", type=int, default=2, help="stacked RNN layers")
+    lm.add_argument("--dropout", type=float, default=0.0, help="dropout between RNN layers")
+    lm.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh", help="the RNN's activation")
+    lm.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="floating-point precision")
     lm.add_argument("--bptt", type=int, default=100, help="k1: new tokens per update")
-    lm.add_argument("--bptt-backward", type=int, default=None, help="k2 >= k1: steps backpropagated")
+    lm.add_argument("--bptt-backward", type=int, default=None, help="k2 >= k1: steps backpropagated (unset: k1)")
     lm.add_argument("--random-bptt", action="store_true", help="draw the window length per update around --bptt")
     lm.add_argument("--boundary", default=None,
                     help="a character that ends a sequence (e.g. a newline for a list of names): the state "
                          "restarts from zero after it")
-    lm.add_argument("--batch", type=int, default=64)
-    lm.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam")
-    lm.add_argument("--lr", type=float, default=2e-3)
-    lm.add_argument("--weight-decay", type=float, default=0.0)
-    lm.add_argument("--schedule", choices=SCHEDULES, default="constant")
+    lm.add_argument("--batch", type=int, default=64, help="parallel streams of text per update")
+    lm.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="the update rule")
+    lm.add_argument("--lr", type=float, default=2e-3, help="learning rate")
+    lm.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (decoupled for adamw)")
+    lm.add_argument("--schedule", choices=SCHEDULES, default="constant", help="how the learning rate changes")
     lm.add_argument("--clip", type=float, default=5.0, help="gradient clipping threshold (0: none)")
-    lm.add_argument("--clip-mode", choices=("norm", "value"), default="norm")
-    lm.add_argument("--steps", type=int, default=None, help="stop after this many updates")
-    lm.add_argument("--max-minutes", type=float, default=None, help="stop after this much training time")
-    lm.add_argument("--epochs", type=int, default=None)
-    lm.add_argument("--eval-every", type=int, default=200)
-    lm.add_argument("--checkpoint-every", type=int, default=500)
+    lm.add_argument("--clip-mode", choices=("norm", "value"), default="norm",
+                    help="clip the global norm of the gradients, or each value")
+    lm.add_argument("--steps", type=int, default=None,
+                    help="stop after this many updates in all (with --resume: a new total)")
+    lm.add_argument("--max-minutes", type=float, default=None,
+                    help="stop after this many minutes of training in this invocation (a resumed run gets them "
+                         "afresh; the time spent before does not count)")
+    lm.add_argument("--epochs", type=int, default=None, help="stop after this many passes over the training text")
+    lm.add_argument("--eval-every", type=int, default=200, help="updates between validation evaluations")
+    lm.add_argument("--checkpoint-every", type=int, default=500,
+                    help="updates between checkpoints (there is one at step 0, one at the end, one on Ctrl-C)")
     lm.add_argument("--patience", type=int, default=None, help="early stopping after this many worse evaluations")
     lm.add_argument("--nonfinite", choices=NONFINITE, default="skip",
                     help="on a non-finite loss or gradient: skip the update, stop, or shrink (Pascanu et al. 2013)")
-    lm.add_argument("--seed", type=int, default=0)
-    lm.add_argument("--out", default="runs/lm")
-    lm.add_argument("--resume", action="store_true", help="continue the run in --out exactly where it stopped")
-    lm.add_argument("--no-progress", action="store_true")
+    lm.add_argument("--seed", type=int, default=0, help="seed of the initialisation, dropout and window lengths")
+    add_run_arguments(lm, "runs/lm")
+    lm.add_argument("--quick", action="store_true",
+                    help="a smoke run of seconds: a tiny model on the first 20,000 characters (overrides sizes, "
+                         "steps and the evaluation and checkpoint intervals)")
+    lm.add_argument("--no-progress", action="store_true", help="no progress bar")
     lm.set_defaults(run=_train_lm)
 
     sample = commands.add_parser("sample", help="generate text from a trained language model")
     sample.add_argument("run_dir", metavar="RUN", help="the --out directory of `elman train lm`")
-    sample.add_argument("--prime", default="\n")
-    sample.add_argument("--length", type=int, default=500)
-    sample.add_argument("--temperature", type=float, default=0.8, help="0: greedy")
+    sample.add_argument("--prime", default="\n", help="text the model reads before generating")
+    sample.add_argument("--length", type=int, default=500, help="characters to generate")
+    sample.add_argument("--temperature", type=float, default=0.8,
+                        help="divides the logits: below 1 more likely characters, above 1 more varied; 0: greedy")
     sample.add_argument("--top-k", type=int, default=0, help="sample among the k most likely (0: all)")
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--seed", type=int, default=0, help="seed of the sampling")
     sample.set_defaults(run=_sample)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -28,6 +29,39 @@ class MetricsLog:
 def read_metrics(path) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def write_text_atomically(path, text: str) -> None:
+    """``text`` in ``path``, written beside it and renamed into place: a kill leaves the old file or the new one
+    (and at worst a ``.NAME.*.tmp`` file, which the run directory's next start removes)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def truncate_metrics(path, last_step: int, key: str = "step") -> int:
+    """Keep the records of ``path`` with ``key <= last_step`` (``key``: "step", or "epoch" for an epoch loop);
+    returns how many were dropped.
+
+    A resumed run continues from its checkpoint, so the records written after it (by the process that was
+    stopped) would be written again: they go, and so does a last line cut short. The file is replaced atomically.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    with open(path, encoding="utf-8") as f:
+        lines = [line for line in f if line.strip()]
+    whole = lines if not lines or lines[-1].endswith("\n") else lines[:-1]
+    kept = [line for line in whole if json.loads(line).get(key, 0) <= last_step]
+    write_text_atomically(path, "".join(kept))
+    return len(lines) - len(kept)
 
 
 class Progress:

@@ -8,6 +8,8 @@ what torch's ``h.detach()`` means. With k1 = k2 = K (the usual case) every windo
 
 Everything a run depends on (parameters, optimiser state, random generators, data position, the carried
 state) is checkpointed, so ``resume`` continues with the same numbers, to the bit, as an uninterrupted run.
+A run writes its first checkpoint before its first update and one when Ctrl-C stops it, so it can always be
+resumed; a resumed run drops the metrics that the stopped one wrote after its last checkpoint.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import numpy as np
 
 from elman import optim
 from elman.data.streams import LMStreams
+from elman.errors import Interrupted, InvalidInput
 from elman.io.checkpoint import save_model
 from elman.nn.losses import cross_entropy
-from elman.train.log import MetricsLog, Progress
+from elman.train.interrupt import DeferredInterrupt
+from elman.train.log import MetricsLog, Progress, truncate_metrics
 from elman.train.schedules import make_schedule
 from elman.train.state import load_training_state, rng_state, save_training_state, set_rng_state
 
@@ -56,7 +60,7 @@ class TrainConfig:
     clip: float | None = 5.0
     clip_mode: str = "norm"  # "norm" (global norm) or "value"
     max_steps: int | None = None
-    max_minutes: float | None = None
+    max_minutes: float | None = None  # training time of one call to run(): a resumed run gets it afresh
     max_epochs: int | None = None
     eval_every: int = 200
     eval_batch_size: int = 32
@@ -80,7 +84,7 @@ class TrainConfig:
                   (self.eval_every >= 1 and self.checkpoint_every >= 1, "eval_every and checkpoint_every must be >= 1")]
         for ok, message in checks:
             if not ok:
-                raise ValueError(message)
+                raise InvalidInput(message)
 
     @property
     def k2(self) -> int:
@@ -121,8 +125,15 @@ def evaluate(model, ids: np.ndarray, *, batch_size: int, bptt: int, boundary_tok
     return total / count
 
 
+CHECKPOINT = "checkpoint.safetensors"
+
+
 class LMTrainer:
-    """Owns one run: the streams, the optimiser, the schedule, the carried state, the logs and checkpoints."""
+    """Owns one run: the streams, the optimiser, the schedule, the carried state, the logs and checkpoints.
+
+    ``best_val`` is the best periodic evaluation (it drives the schedule and early stopping); ``best_saved``
+    is the loss of the weights in model.safetensors, which the final evaluation may also improve.
+    """
 
     def __init__(self, model, train_ids: np.ndarray, val_ids: np.ndarray | None, config: TrainConfig, out: Path,
                  *, resume: bool = False):
@@ -134,12 +145,12 @@ class LMTrainer:
                                       step_size=config.step_size, gamma=config.gamma, min_lr=config.min_lr)
         self.rng = np.random.default_rng(config.seed)  # truncation lengths; the model holds its own (dropout)
         self.step = self.tokens = self.clip_events = self.skipped = self.bad_evals = 0
-        self.elapsed, self.best_val, self.epoch_seen = 0.0, math.inf, 0
+        self.elapsed, self.best_val, self.best_saved, self.epoch_seen = 0.0, math.inf, math.inf, 0
         self.h, self.history = None, None  # carried state (L, B, H) and the (x, y) rows kept for the next window
         self.prev_token = None  # (B,) the token before the next window, for restarts at boundaries
+        self.resumed, self.saved_step, self._elapsed_at_start = resume, None, 0.0
         if resume:
-            self.restore(self.out / "checkpoint.safetensors")
-        self.log = MetricsLog(self.out / "metrics.jsonl", append=resume)
+            self.restore(self.out / CHECKPOINT)
 
     # --- one update -------------------------------------------------------------------------------------------
     def _draw_bptt(self) -> int:
@@ -221,18 +232,20 @@ class LMTrainer:
         the same decisions as one that never stopped."""
         val = evaluate(self.model, self.val_ids, batch_size=self.cfg.eval_batch_size, bptt=self.cfg.bptt,
                        boundary_token=self.cfg.boundary_token)
-        improved = val < self.best_val
+        improved = val < self.best_saved
         if improved:
             save_model(self.out / "model.safetensors", self.model)
+            self.best_saved = val
         if not final:
             self.schedule.observe(val)
-            self.best_val, self.bad_evals = (val, 0) if improved else (self.best_val, self.bad_evals + 1)
+            self.best_val, self.bad_evals = (val, 0) if val < self.best_val else (self.best_val, self.bad_evals + 1)
         return {"step": self.step, "val_loss": val, "val_bpc": val / math.log(2), "best": improved, "final": final}
 
     def _info(self) -> dict:
         return {"step": self.step, "tokens": self.tokens, "clip_events": self.clip_events, "skipped": self.skipped,
                 "bad_evals": self.bad_evals, "elapsed": self.elapsed, "epoch_seen": self.epoch_seen,
                 "best_val": self.best_val if math.isfinite(self.best_val) else None,
+                "best_saved": self.best_saved if math.isfinite(self.best_saved) else None,
                 "streams": self.streams.state_dict(), "rng": rng_state(self.rng),
                 "model_rng": rng_state(self.model.rnn.rng), "schedule": self.schedule.state_dict(),
                 "config": dataclasses.asdict(self.cfg)}
@@ -245,8 +258,8 @@ class LMTrainer:
             carry["history_x"], carry["history_y"] = self.history
         if self.prev_token is not None:
             carry["prev_token"] = self.prev_token
-        save_training_state(self.out / "checkpoint.safetensors", self.model.params, self.opt.state_dict(), carry,
-                            self._info())
+        save_training_state(self.out / CHECKPOINT, self.model.params, self.opt.state_dict(), carry, self._info())
+        self.saved_step = self.step
 
     def restore(self, path: Path) -> None:
         params, optim_state, carry, info = load_training_state(path)
@@ -255,6 +268,9 @@ class LMTrainer:
         for key in ("step", "tokens", "clip_events", "skipped", "bad_evals", "elapsed", "epoch_seen"):
             setattr(self, key, info[key])
         self.best_val = math.inf if info["best_val"] is None else info["best_val"]
+        best_saved = info.get("best_saved", info["best_val"])  # checkpoints before best_saved: the same value
+        self.best_saved = math.inf if best_saved is None else best_saved
+        self.saved_step = self.step
         self.streams.load_state_dict(info["streams"])
         set_rng_state(self.rng, info["rng"])
         set_rng_state(self.model.rnn.rng, info["model_rng"])
@@ -264,11 +280,12 @@ class LMTrainer:
         self.prev_token = carry.get("prev_token")
 
     # --- the run ----------------------------------------------------------------------------------------------
-    def _done(self) -> str | None:
+    def stop_reason(self) -> str | None:
+        """Why the run stops now (max_steps, max_minutes, max_epochs, early_stopping), or None to go on."""
         cfg = self.cfg
         if cfg.max_steps is not None and self.step >= cfg.max_steps:
             return "max_steps"
-        if cfg.max_minutes is not None and self.elapsed >= 60 * cfg.max_minutes:
+        if cfg.max_minutes is not None and self.elapsed - self._elapsed_at_start >= 60 * cfg.max_minutes:
             return "max_minutes"
         if cfg.max_epochs is not None and self.streams.epochs_completed >= cfg.max_epochs:
             return "max_epochs"
@@ -276,35 +293,57 @@ class LMTrainer:
             return "early_stopping"
         return None
 
+    def _open_log(self) -> MetricsLog:
+        """The metrics file. A run that continues (from a checkpoint) keeps the records up to its step and drops
+        those the stopped process wrote after it; a new run starts the file afresh, after its first checkpoint."""
+        path = self.out / "metrics.jsonl"
+        if self.saved_step is not None:
+            truncate_metrics(path, self.step)
+            return MetricsLog(path, append=True)
+        self.checkpoint()  # step 0: from now on the run can be resumed, however it ends
+        return MetricsLog(path, append=False)
+
     def run(self) -> dict:
+        """Train until :meth:`stop_reason` says stop; returns a summary. Ctrl-C ends the current update, saves a
+        checkpoint of it and raises :class:`~elman.errors.Interrupted`."""
+        self._elapsed_at_start = self.elapsed
+        self.log = self._open_log()
         progress = Progress(self.cfg.max_steps, enabled=self.cfg.progress, initial=self.step)
-        window_tokens, window_time = 0, 0.0
+        window_tokens, window_time, run_tokens, run_time = 0, 0.0, 0, 0.0
         try:
-            while (reason := self._done()) is None:
-                start = time.perf_counter()
-                record = self.train_step()
-                spent = time.perf_counter() - start
-                self.elapsed += spent
-                window_tokens, window_time = window_tokens + record["bptt"] * self.cfg.batch_size, window_time + spent
-                if self.step % self.cfg.log_every == 0 or record.get("skipped"):
-                    record.update(tokens=self.tokens, tokens_per_s=window_tokens / max(window_time, 1e-9),
-                                  clip_rate=self.clip_events / max(self.step, 1), elapsed=self.elapsed)
-                    self.log.write(record)
-                    window_tokens, window_time = 0, 0.0
-                progress.update(loss=f"{record['loss']:.3f}", tok_s=f"{record.get('tokens_per_s', 0):.0f}",
-                                clip=f"{self.clip_events / max(self.step, 1):.2f}")
-                if self.val_ids is not None and self.step % self.cfg.eval_every == 0:
-                    self.log.write(self.evaluate())
-                if self.step % self.cfg.checkpoint_every == 0:
-                    self.checkpoint()
-            if self.val_ids is None:
-                save_model(self.out / "model.safetensors", self.model)
-            elif self.step % self.cfg.eval_every != 0:
-                self.log.write(self.evaluate(final=True))
-            self.checkpoint()
+            with DeferredInterrupt() as ctrl_c:
+                while (reason := self.stop_reason()) is None:
+                    start = time.perf_counter()
+                    record = self.train_step()
+                    spent = time.perf_counter() - start
+                    self.elapsed += spent
+                    tokens = record["bptt"] * self.cfg.batch_size
+                    window_tokens, window_time = window_tokens + tokens, window_time + spent
+                    run_tokens, run_time = run_tokens + tokens, run_time + spent
+                    if self.step % self.cfg.log_every == 0 or record.get("skipped"):
+                        record.update(tokens=self.tokens, tokens_per_s=window_tokens / max(window_time, 1e-9),
+                                      clip_rate=self.clip_events / max(self.step, 1), elapsed=self.elapsed)
+                        self.log.write(record)
+                        window_tokens, window_time = 0, 0.0
+                    progress.update(loss=f"{record['loss']:.3f}", tok_s=f"{run_tokens / max(run_time, 1e-9):.0f}",
+                                    clip=f"{self.clip_events / max(self.step, 1):.2f}")
+                    if self.val_ids is not None and self.step % self.cfg.eval_every == 0:
+                        self.log.write(self.evaluate())
+                    if self.step % self.cfg.checkpoint_every == 0 or ctrl_c.requested:
+                        self.checkpoint()
+                    if ctrl_c.requested:
+                        raise Interrupted(f"interrupted at step {self.step}: checkpoint saved in {self.out}")
+                if self.val_ids is None:
+                    save_model(self.out / "model.safetensors", self.model)
+                elif self.step % self.cfg.eval_every != 0:
+                    self.log.write(self.evaluate(final=True))
+                self.checkpoint()
+        except KeyboardInterrupt:  # a second Ctrl-C: the update under way may be half done, so nothing is saved
+            raise Interrupted(f"interrupted at once: nothing saved after the checkpoint of step {self.saved_step} "
+                              f"in {self.out}") from None
         finally:
             progress.close()
             self.log.close()
         return {"stopped": reason, "steps": self.step, "tokens": self.tokens, "elapsed": self.elapsed,
-                "best_val": self.best_val if math.isfinite(self.best_val) else None,
+                "best_val": self.best_saved if math.isfinite(self.best_saved) else None,
                 "clip_events": self.clip_events, "skipped": self.skipped}

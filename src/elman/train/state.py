@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from elman.errors import CheckpointError
 from elman.io.safetensors import load_file, read_metadata, save_file
 
 FORMAT = "elman.training-state"
@@ -36,13 +37,17 @@ def save_training_state(path, params: dict, optim: dict, carry: dict, info: dict
 def load_training_state(path) -> tuple[dict, dict, dict, dict]:
     """(params, optimiser state, carried arrays, info) as written by ``save_training_state``."""
     metadata = read_metadata(path)
-    if metadata.get("format") != FORMAT:
-        raise ValueError(f"{os.fspath(path)}: not an elman training state (format {metadata.get('format')!r}, "
-                         f"expected {FORMAT!r})")
+    if metadata.get("format") != FORMAT or "state" not in metadata:
+        raise CheckpointError(f"{os.fspath(path)}: not an elman training state (format {metadata.get('format')!r}, "
+                              f"expected {FORMAT!r} with its state)")
     groups = {group: {} for group in GROUPS}
     for key, value in load_file(path).items():
         group, _, name = key.partition("/")
         if group not in groups or not name:
-            raise ValueError(f"{os.fspath(path)}: unexpected tensor {key!r} in a training state")
+            raise CheckpointError(f"{os.fspath(path)}: unexpected tensor {key!r} in a training state")
         groups[group][name] = value
-    return groups["param"], groups["optim"], groups["carry"], json.loads(metadata["state"])
+    try:
+        info = json.loads(metadata["state"])
+    except json.JSONDecodeError as err:
+        raise CheckpointError(f"{os.fspath(path)}: the training state in its metadata is not JSON ({err})") from None
+    return groups["param"], groups["optim"], groups["carry"], info
