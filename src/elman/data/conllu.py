@@ -65,13 +65,9 @@ def parse_conllu(text: str, *, check_tags: bool = True) -> list[tuple[list[str],
 
 def read_conllu(path, **kwargs) -> list[tuple[list[str], list[str]]]:
     """``parse_conllu`` of a file (``.gz`` files are decompressed)."""
-    p = Path(path)
-    if p.suffix == ".gz":
-        import gzip
+    from elman.data.textfiles import read_text
 
-        with gzip.open(p, "rt", encoding="utf-8") as f:
-            return parse_conllu(f.read(), **kwargs)
-    return parse_conllu(p.read_text(encoding="utf-8"), **kwargs)
+    return parse_conllu(read_text(path), **kwargs)
 
 
 def load_ud(split: str, *, source=None) -> list[tuple[list[str], list[str]]]:

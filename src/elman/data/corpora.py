@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 
 from elman.data.text import word_tokenize
 
@@ -67,4 +66,6 @@ def load_sentences(data: str) -> list[list[str]]:
         from elman.data.sources import open_text
 
         return text_sentences(open_text("tinyshakespeare"))
-    return text_sentences(Path(data).read_text(encoding="utf-8"))
+    from elman.data.textfiles import read_text
+
+    return text_sentences(read_text(data))

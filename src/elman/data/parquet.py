@@ -32,7 +32,7 @@ class _Thrift:
         self.data, self.pos = data, pos
 
     def byte(self) -> int:
-        if self.pos >= len(self.data):
+        if not 0 <= self.pos < len(self.data):
             raise InvalidInput("parquet: a Thrift structure runs past the end of the file")
         self.pos += 1
         return self.data[self.pos - 1]
@@ -178,6 +178,8 @@ def read_strings(data: bytes) -> list[str]:
     if len(data) < 12 or data[:4] != b"PAR1" or data[-4:] != b"PAR1":
         raise InvalidInput("not a parquet file: expected PAR1 at both ends")
     (footer_len,) = struct.unpack_from("<i", data, len(data) - 8)
+    if not 0 < footer_len <= len(data) - 12:
+        raise InvalidInput(f"parquet: the footer length {footer_len} does not fit a file of {len(data)} bytes")
     meta = _Thrift(data, len(data) - 8 - footer_len).struct()
     leaves = [s for s in meta[2] if 1 in s]  # schema elements with a physical type are columns
     if len(leaves) != 1 or leaves[0][1] != _BYTE_ARRAY:

@@ -83,10 +83,11 @@ def _unavailable(spec: DatasetSpec, fs: FileSpec, reason: str) -> DataUnavailabl
     rel = f"{spec.folder}/{fs.name}"
     how = (f"Run `elman data fetch {spec.name}` where the network is reachable" if fs.fetchable
            else f"It has no automatic download ({fs.note}; {fs.url})")
+    holds = rel if len(spec.files) == 1 else f"{spec.folder}/ with its {len(spec.files)} files"
     return DataUnavailableError(
         f"dataset {spec.name!r}: {rel} is not on this machine and was not downloaded ({reason}).\n"
         f"{how}, or copy the file to {cache_dir() / rel} (the cache),\n"
-        f"or set ELMAN_DATA_DIR to a folder that holds {rel}.")
+        f"or set ELMAN_DATA_DIR to a folder that holds {holds}.")
 
 
 def _checked(spec: DatasetSpec, fs: FileSpec, p: Path) -> bool:

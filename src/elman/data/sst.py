@@ -14,7 +14,10 @@ Only the root's label is used here (sentence-level classification):
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+
+from elman.data.textfiles import read_text
 
 SPLITS = ("train", "dev", "test")
 _BRACKETS = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
@@ -82,7 +85,7 @@ def parse_tree(line: str, *, lower: bool = False, phrases: list | None = None) -
 def read_trees(path, *, lower: bool = False) -> list[tuple[list[str], int]]:
     """Every non-empty line of a tree file, parsed; errors name the file and the line number."""
     out = []
-    with open(path, encoding="utf-8") as f:
+    with io.StringIO(read_text(path), newline=None) as f:  # read_text: a file that is not UTF-8 is named
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -96,7 +99,7 @@ def read_trees(path, *, lower: bool = False) -> list[tuple[list[str], int]]:
 def read_phrases(path, *, lower: bool = False) -> list[tuple[list[str], int]]:
     """Every labelled node (phrase) of every tree in a file, duplicates removed (first occurrence kept)."""
     out, seen = [], set()
-    with open(path, encoding="utf-8") as f:
+    with io.StringIO(read_text(path), newline=None) as f:  # read_text: a file that is not UTF-8 is named
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
