@@ -20,32 +20,38 @@ from elman.train import commands as train_commands
 def _bench(args) -> int:
     from elman import bench
 
-    with_torch = False if args.no_torch else None
-    if not args.no_torch and not bench.torch_available():
+    with_torch = not args.no_torch and bench.torch_available()
+    if args.lm and not with_torch:
+        raise ElmanError("elman bench --lm compares with torch, which is not installed: "
+                         "pip install torch==2.13.0, or time elman alone with elman bench --no-torch")
+    if not args.no_torch and not with_torch:
         print("torch is not installed: timing elman alone (pip install torch==2.13.0 for the comparison)",
               file=sys.stderr)
+    # the table goes to stdout as each row is measured; with --json it goes to stderr and the JSON to stdout
+    show = sys.stderr if args.json else sys.stdout
     if args.lm:
-        if not bench.torch_available():
-            print("elman bench --lm compares with torch, which is not installed", file=sys.stderr)
-            return 2
+        rounds, per_round = bench.rounds_of(args.quick, lm=True)
+        print(f"elman {elman.__version__}: the language model's training step, {rounds} rounds of {per_round} "
+              f"updates per engine, {args.threads} threads, float32 ...", file=show, flush=True)
         row = bench.run_lm(quick=args.quick, threads=args.threads)
-        if args.json:
-            print(json.dumps(row, indent=2))
-        else:
-            print(f"language-model training step, {row['config']}, medians of {row['reps']} warm updates, "
-                  f"{args.threads} threads, float32:")
-            print(f"  elman {row['elman_ms']:8.1f} ms  {row['elman_tokens_per_s']:9.0f} tokens/s")
-            print(f"  torch {row['torch_ms']:8.1f} ms  {row['torch_tokens_per_s']:9.0f} tokens/s")
-            verdict = "met" if row["speedup"] >= bench.LM_TARGET else "missed"
-            print(f"  elman/torch tokens per second: {row['speedup']:.2f}x (target ≥ {bench.LM_TARGET}: {verdict})")
+        row["verdict"], row["doubts"] = bench.lm_verdict(row), bench.doubts(row)
+        print(json.dumps(row, indent=2) if args.json else bench.format_lm(row))
         return 0
-    rows = bench.run(quick=args.quick, threads=args.threads, with_torch=with_torch)
+    rounds, per_round = bench.rounds_of(args.quick)
+    print(f"elman {elman.__version__}: medians of {rounds * per_round} warm runs per cell, {args.threads} threads, "
+          "float32; train = forward + full BPTT (dx included)", file=show)
+    print(bench.table_head(with_torch), file=show, flush=True)
+    rows = []
+    for row in bench.measure(quick=args.quick, threads=args.threads, with_torch=with_torch):
+        if with_torch:
+            row["verdict"], row["doubts"] = bench.verdict(row), bench.doubts(row)
+        rows.append(row)
+        print(bench.format_row(row), file=show, flush=True)
+    for row in rows:
+        for doubt in row.get("doubts", []):
+            print(f"noisy {row['config']} {row['mode']}: {doubt}", file=show)
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        print(f"elman {elman.__version__}: medians of {rows[0]['reps']} warm runs per cell, {args.threads} threads, "
-              "float32; train = forward + full BPTT (dx included)")
-        print(bench.format_table(rows))
     return 0
 
 
