@@ -30,7 +30,7 @@ from elman.io.checkpoint import load_model
 from elman.models.captioner import Captioner
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.loading import reading, require_rows
+from elman.tasks.loading import require_rows
 from elman.tasks.options import add_common_arguments, apply_quick, check_options
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
@@ -114,8 +114,7 @@ def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32
 
 def _train(out, options, *, embed, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed, limit,
            max_minutes, resume, progress, verbose) -> dict:
-    with reading("digits"):
-        data = _data(seed, limit)
+    data = _data(seed, limit)
     require_rows("digits", {s: d[1] for s, d in data.items()})
     vocab = build_name_vocab()
     rng = np.random.default_rng(seed)

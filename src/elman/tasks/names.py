@@ -39,7 +39,7 @@ from elman.models.ensemble import GeneratorEnsemble
 from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
-from elman.tasks.loading import reading, require_rows
+from elman.tasks.loading import require_rows
 from elman.tasks.options import CONTROLS, add_common_arguments, apply_quick, check_options, one_of
 from elman.tasks.runs import in_processes, open_run, train_run, write_json
 from elman.train.schedules import CosineLR
@@ -235,8 +235,7 @@ DEFAULTS = {k: p.default for k, p in inspect.signature(train_names).parameters.i
 
 def _data(seed, limit):
     """(character vocabulary, encoded splits, raw splits) of the seeded split."""
-    with reading("names"):
-        splits = _splits(seed, limit)
+    splits = _splits(seed, limit)
     require_rows("names", splits)
     vocab = build_char_vocab([n for n, _ in splits["train"]])
     return vocab, {s: encode_names(vocab, d) for s, d in splits.items()}, splits

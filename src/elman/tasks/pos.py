@@ -26,7 +26,7 @@ from elman.io.checkpoint import load_model
 from elman.models.tagger import SequenceTagger, shapes_of
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.loading import reading, require_rows
+from elman.tasks.loading import require_rows
 from elman.tasks.options import add_common_arguments, apply_quick, check_options
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
@@ -145,8 +145,7 @@ def _batches_fn(data, batch):
 
 
 def _load_splits(limit, source):
-    with reading("ud-english-ewt", source):
-        splits = {s: load_ud(s, source=source) for s in ("train", "dev", "test")}
+    splits = {s: load_ud(s, source=source) for s in ("train", "dev", "test")}
     if limit is not None:
         splits = {s: d[:limit] for s, d in splits.items()}
     require_rows("ud-english-ewt", splits, source)

@@ -33,7 +33,7 @@ from elman.io.checkpoint import load_model
 from elman.models.classifier import POOLINGS, BagOfWords, SequenceClassifier
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.loading import reading, require_rows
+from elman.tasks.loading import require_rows
 from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
@@ -169,9 +169,8 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
 
 def _load_splits(dataset, phrases, fold, limit, source):
     name = "mr-polarity" if dataset == "mr" else "sst"
-    with reading(name, source):
-        splits = {s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
-                  for s in ("train", "dev", "test")}
+    splits = {s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
+              for s in ("train", "dev", "test")}
     if limit is not None:
         splits = {s: (x[:limit], y[:limit]) for s, (x, y) in splits.items()}
     require_rows(name, {s: x for s, (x, _) in splits.items()}, source)

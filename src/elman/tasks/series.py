@@ -29,7 +29,6 @@ from elman.io.checkpoint import load_model
 from elman.models.regressor import SeriesRegressor
 from elman.nn.losses import mse
 from elman.optim import Adam
-from elman.tasks.loading import reading
 from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
@@ -99,9 +98,7 @@ def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=3
 
 def _train(out, options, *, data, ticker, window, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed,
            max_minutes, resume, progress, verbose) -> dict:
-    dataset = "stocks" if data == "stocks" else "timeseries"
-    with reading(dataset):
-        series = load_series(data, ticker=ticker)
+    series = load_series(data, ticker=ticker)
     try:
         prep = Prepared(series, window)
     except ValueError as err:  # the series is too short for the window

@@ -37,7 +37,7 @@ from elman.io.checkpoint import load_model
 from elman.models.seq2seq import Seq2Seq
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
-from elman.tasks.loading import reading, require_rows
+from elman.tasks.loading import require_rows
 from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
@@ -198,8 +198,7 @@ def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=T
 def _train(out, options, *, embed, hidden, layers, bidirectional, reverse_source, feed_context, context, epochs,
            batch, lr, lr_decay, decay_from, dropout, label_smoothing, clip, min_freq, beam, alpha, recurrent_init,
            patience, seed, limit, max_minutes, resume, progress, verbose) -> dict:
-    with reading("multi30k"):
-        splits = {s: _pairs(s, limit) for s in ("train", "val", "test")}
+    splits = {s: _pairs(s, limit) for s in ("train", "val", "test")}
     require_rows("multi30k", splits)
     vocabs = build_vocabs(splits["train"], min_freq=min_freq)
     data = {s: encode_pairs(vocabs, p) for s, p in splits.items()}

@@ -160,10 +160,13 @@ def fit(model, train_batches, loss_fn, evaluate, *, optimizer, epochs: int, out_
         if best_params is not None:
             save_checkpoint(out / checkpoint, best_params, config=model_config(model))
 
+    saved = [run["epoch"]]  # the epoch whose state is on disk
+
     def save_state():
         info = {**run, "metric": metric, "batches_rng": rng_state(rngs["batches"]), "task_state": task_state,
                 "rngs": {name: rng_state(g) for name, g in rngs.items() if name != "batches"}}
         _save_state(state_path, model, optimizer, best_params, info)
+        saved[0] = run["epoch"]
 
     if not resuming:
         save_state()
@@ -208,7 +211,7 @@ def fit(model, train_batches, loss_fn, evaluate, *, optimizer, epochs: int, out_
             run.update(epoch=epoch, seconds=run["seconds"] + time.perf_counter() - t0)
             save_state()
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted in epoch {epoch} of {epochs}: {state_path} holds the {run['epoch']} "
+        raise Interrupted(f"interrupted in epoch {epoch} of {epochs}: {state_path} holds the {saved[0]} "
                           f"completed epoch(s) to continue from") from None
     finally:
         log.close()
