@@ -45,16 +45,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def dirs(tmp_path, monkeypatch):
-    """A fake ELMAN_DATA_DIR and ELMAN_CACHE_DIR, both empty."""
-    data, cache = tmp_path / "data", tmp_path / "cache"
-    data.mkdir()
-    monkeypatch.setenv("ELMAN_DATA_DIR", str(data))
-    monkeypatch.setenv("ELMAN_CACHE_DIR", str(cache))
-    return data, cache
-
-
-@pytest.fixture
 def server(tmp_path, monkeypatch):
     """A local HTTP server on 127.0.0.1 serving tmp_path/www; yields (base URL, www folder). Downloads are allowed
     while it runs (only its URLs are ever asked for)."""

@@ -1,7 +1,7 @@
 """Data is checked before use and every data failure is a sentence: corrupted copies, the hash record, `data
 verify`'s exit code, no data and no network, a mistyped name, text that is not UTF-8.
 
-No test here touches the network: conftest sets ELMAN_OFFLINE=1, and `no_network` makes any attempt fail loudly.
+No test here touches the network: ELMAN_OFFLINE=1 is set, and `no_network` makes any attempt fail loudly.
 """
 
 from __future__ import annotations
@@ -28,20 +28,15 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.fixture
-def dirs(tmp_path, monkeypatch):
-    """Empty ELMAN_DATA_DIR and ELMAN_CACHE_DIR, offline, and any attempt to download an error of the test."""
-    data, cache = tmp_path / "data", tmp_path / "cache"
-    data.mkdir()
-    monkeypatch.setenv("ELMAN_DATA_DIR", str(data))
-    monkeypatch.setenv("ELMAN_CACHE_DIR", str(cache))
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Offline, and any attempt to download an error of the test."""
     monkeypatch.setenv("ELMAN_OFFLINE", "1")
 
-    def no_network(*args, **kwargs):
+    def refuse(*args, **kwargs):
         raise AssertionError("a test tried to use the network")
 
-    monkeypatch.setattr("elman.data.download.urlopen", no_network)
-    return data, cache
+    monkeypatch.setattr("elman.data.download.urlopen", refuse)
 
 
 def fake(monkeypatch, data_dir: Path | None, files: dict[str, bytes], *, registered: dict[str, bytes] | None = None):
