@@ -150,8 +150,10 @@ def main(argv=None) -> int:
     try:
         deadline = time.monotonic() + 60
         while asyncio.run(get(port, "/api/steps"))[1] != 200:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the chapter server did not start in 60 s")
+            if server.poll() is not None:
+                raise SystemExit(f"the chapter server exited with status {server.returncode} before answering")
+            if time.monotonic() > deadline:
+                raise SystemExit("the chapter server did not answer within 60 s of its start")
             time.sleep(0.2)
         for _ in range(2 * args.workers):             # each worker loads the translator on its first request
             asyncio.run(get(port, slow_path(random.Random(-1), args.beam)))
@@ -159,8 +161,9 @@ def main(argv=None) -> int:
         measured = asyncio.run(load(port, args))
         rss_after = rss_mb(server.pid)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
 
     rows = [summary("slow", measured["slow"]), summary("cheap", measured["cheap"])]
     report = {"slow_clients": args.slow, "slow_requests": args.slow_requests, "cheap_clients": args.cheap,
