@@ -7,6 +7,7 @@ No test here touches the network: ELMAN_OFFLINE=1 is set, and `no_network` makes
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -98,6 +99,17 @@ def test_the_second_use_reads_the_record_not_the_file(dirs, monkeypatch):
     with pytest.raises(sources.ChecksumError):
         sources.path("fake")
     assert len(hashed) == 3
+
+
+def test_a_damaged_record_is_ignored_and_rewritten(dirs, monkeypatch):
+    data, cache = dirs
+    fake(monkeypatch, data, {"input.txt": TEXT})
+    cache.mkdir()
+    (cache / "verified.json").write_text('{"format": "elman.verified", "version": 1, "files": [')
+    assert sources.path("fake") == data / "fake-folder" / "input.txt"
+    record = json.loads((cache / "verified.json").read_text())
+    assert record["files"] == {str((data / "fake-folder" / "input.txt").resolve()): [
+        len(TEXT), (data / "fake-folder" / "input.txt").stat().st_mtime_ns, sha(TEXT)]}
 
 
 def test_an_unwritable_cache_only_means_hashing_every_time(dirs, monkeypatch, tmp_path):

@@ -45,6 +45,7 @@ def _load(record: Path) -> dict[str, list]:
 
 
 def _save(record: Path, files: dict[str, list]) -> None:
+    files = {key: entry for key, entry in files.items() if os.path.isfile(key)}  # forget files that are gone
     try:
         record.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=record.parent, prefix=f".{record.name}.", suffix=".tmp")
