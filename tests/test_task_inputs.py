@@ -84,39 +84,32 @@ def test_generate_names_bad_arguments_are_one_line(names_run, capsys, argv, mess
     assert code == 2 and out == "" and err == f"elman: {message}\n"
 
 
-SST_LINE = "(3 (2 a) (4 (4 good) (2 film)))\n(1 (2 a) (0 (0 dull) (2 film)))\n"
+# task -> (its train function, its split files (train first), a good file, a line that is not UTF-8, options)
+SOURCES = {
+    "sentiment": (train_sentiment, ("train.txt", "dev.txt", "test.txt"),
+                  "(3 (2 a) (4 (4 good) (2 film)))\n(1 (2 a) (0 (0 dull) (2 film)))\n", b"(3 (2 caf\xe9) (4 good))\n",
+                  dict(glove=False, phrases=False, bow=False)),
+    "pos": (train_pos, tuple(f"en_ewt-ud-{s}.conllu" for s in ("train", "dev", "test")),
+            "1\tDogs\tdog\tNOUN\t_\t_\t2\tnsubj\t_\t_\n2\tbark\tbark\tVERB\t_\t_\t0\troot\t_\t_\n\n",
+            b"1\tCaf\xe9\tcafe\tNOUN\t_\t_\t0\troot\t_\t_\n\n", dict(glove=False))}
 
 
-@pytest.mark.parametrize("bad, message", [(b"(3 (2 caf\xe9) (4 good))\n", "is not valid utf-8 text"),
-                                          (b"", "has no examples in the train split")])
-def test_sentiment_data_not_utf8_or_empty(tmp_path, bad, message):
-    source = tmp_path / "sst"
+@pytest.mark.parametrize("task", SOURCES)
+@pytest.mark.parametrize("broken", ["not utf-8", "empty", "missing"])
+def test_a_data_folder_with_a_bad_train_file_is_one_sentence(tmp_path, task, broken):
+    train, files, good, not_utf8, options = SOURCES[task]
+    source = tmp_path / "data"
     source.mkdir()
-    for split in ("dev", "test"):
-        (source / f"{split}.txt").write_text(SST_LINE)
-    (source / "train.txt").write_bytes(bad)
-    with pytest.raises(InvalidInput, match=message) as err:
-        train_sentiment(tmp_path / "run", source=source, glove=False, phrases=False, bow=False, hidden=4, epochs=1)
-    assert str(source) in str(err.value)
-    (source / "train.txt").unlink()
-    with pytest.raises(MissingFile, match="train.txt is not a readable file"):
-        train_sentiment(tmp_path / "again", source=source, glove=False, phrases=False, bow=False, hidden=4, epochs=1)
-
-
-CONLLU = "1\tDogs\tdog\tNOUN\t_\t_\t2\tnsubj\t_\t_\n2\tbark\tbark\tVERB\t_\t_\t0\troot\t_\t_\n\n"
-
-
-@pytest.mark.parametrize("bad, message", [(b"1\tCaf\xe9\tcafe\tNOUN\t_\t_\t0\troot\t_\t_\n\n",
-                                           "is not valid utf-8 text"),
-                                          (b"", "has no examples in the train split")])
-def test_pos_data_not_utf8_or_empty(tmp_path, bad, message):
-    source = tmp_path / "ud"
-    source.mkdir()
-    for split in ("dev", "test"):
-        (source / f"en_ewt-ud-{split}.conllu").write_text(CONLLU)
-    (source / "en_ewt-ud-train.conllu").write_bytes(bad)
-    with pytest.raises(InvalidInput, match=message):
-        train_pos(tmp_path / "run", source=source, glove=False, hidden=4, epochs=1)
+    for name in files[1:]:
+        (source / name).write_text(good)
+    if broken != "missing":
+        (source / files[0]).write_bytes(not_utf8 if broken == "not utf-8" else b"")
+    kind, message = {"not utf-8": (InvalidInput, "is not valid utf-8 text"),
+                     "empty": (InvalidInput, "has no examples in the train split"),
+                     "missing": (MissingFile, "train")}[broken]
+    with pytest.raises(kind, match=message) as err:
+        train(tmp_path / "run", source=source, hidden=4, epochs=1, **options)
+    assert str(source) in str(err.value) and len(str(err.value).splitlines()) == 1
 
 
 def test_options_are_checked_in_the_library_before_the_folder(tmp_path):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from elman.errors import MissingFile
+
 #: The 17 universal part-of-speech tags of Universal Dependencies v2, in the order of the UD documentation.
 UPOS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
              "SCONJ", "SYM", "VERB", "X")
@@ -84,7 +86,7 @@ def load_ud(split: str, *, source=None) -> list[tuple[list[str], list[str]]]:
         for candidate in (folder / name, folder / name.removesuffix(".gz"), folder / (name + ".gz")):
             if candidate.is_file():
                 return read_conllu(candidate)
-        raise FileNotFoundError(f"{folder} has no {name.removesuffix('.gz')}[.gz] for the {split} split")
+        raise MissingFile(f"{folder} has no {name.removesuffix('.gz')}[.gz] for the {split} split")
     from elman.data.sources import open_text
 
     return parse_conllu(open_text(UD_DATASET, name))
