@@ -103,3 +103,10 @@ def test_elman_chapter_refuses_bad_options_before_starting(capsys, argv):
 
     assert main(["chapter", "--no-browser", *argv]) == 2
     assert "expected --workers >= 1 and --port in 1..65535" in capsys.readouterr().err
+
+
+def test_every_answer_carries_the_security_headers(client):
+    for path in ("/api/steps", "/api/steps/99", "/api/sequences/compare?seed=-1", "/static/chapter.css"):
+        headers = client.get(path).headers
+        assert "default-src 'self'" in headers["content-security-policy"], path
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer", path
