@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from elman.errors import ElmanError
 from elman.io.safetensors import load_file
 from elman.models import LanguageModel, generate
 from elman.train import LMTrainer, TrainConfig, TrainingStopped
@@ -137,8 +138,9 @@ def test_non_finite_loss_is_skipped_or_stops_with_the_step(tmp_path, policy):
     trainer.train_step()
     model.params["head.bias"][0] = np.nan
     if policy == "stop":
-        with pytest.raises(TrainingStopped, match="stopped at step 2: the loss is nan"):
+        with pytest.raises(TrainingStopped, match="stopped at step 2: the loss is nan") as stopped:
             trainer.train_step()
+        assert isinstance(stopped.value, ElmanError)  # the CLI tells it in a sentence, not a traceback
     else:
         record = trainer.train_step()
         assert record["skipped"] and trainer.skipped == 1 and trainer.h is None

@@ -141,6 +141,15 @@ def test_resume_on_another_tasks_run_is_refused(sentiment_run, capsys):
     failure(capsys, "sentiment run", "elman train sentiment")
 
 
+@pytest.mark.parametrize("content,fragment", [("{not json", "is damaged"), ("[1, 2]", "names no task elman knows")])
+def test_a_damaged_or_foreign_config_is_one_line(tmp_path, capsys, content, fragment):
+    (tmp_path / "config.json").write_text(content)
+    assert main(["sample", str(tmp_path)]) == 2
+    failure(capsys, str(tmp_path / "config.json"), fragment)
+    assert main(["train", "lm", "--out", str(tmp_path), "--resume", "--no-progress"]) == 2
+    failure(capsys, fragment)
+
+
 # --- bad values -----------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -161,9 +161,12 @@ def test_the_progress_bar_shows_a_real_throughput_on_every_update(tmp_path, monk
 
 
 def test_max_minutes_is_the_budget_of_each_call_so_a_resumed_run_trains(tmp_path):
-    trainer(tmp_path, 3).run()
+    first = trainer(tmp_path, 3)
+    first.run()
+    first.elapsed = 600.0  # as if the three updates had taken ten minutes
+    first.checkpoint()
     resumed = trainer(tmp_path, 6, resume=True, max_minutes=1)
-    resumed.elapsed = 600.0  # ten minutes spent before this call
+    assert resumed.elapsed == 600.0 and resumed.stop_reason() is None
     summary = resumed.run()
     assert summary["stopped"] == "max_steps" and summary["steps"] == 6
 

@@ -73,16 +73,6 @@ def _boundary_id(vocab: Vocab, boundary: str | None) -> int | None:
     return int(vocab.encode([boundary])[0])
 
 
-def run_kind(config) -> str:
-    """The task of a run's config.json: ``"lm"`` for ``elman train lm`` (its runs from before the ``"task"``
-    field are told by their model, train and data sections), else what the tasks record."""
-    if not isinstance(config, dict):
-        return "unknown"
-    if "task" not in config and {"model", "train", "data"} <= config.keys():
-        return "lm"
-    return str(run_task(config) or "unknown")
-
-
 def _lm_config(run: Path, other_task_hint: Callable[[str], str]) -> dict:
     """config.json of the language-model run in ``run``; RunError if it is damaged or of another task, with
     ``other_task_hint(task)`` saying what to do then."""
@@ -92,7 +82,9 @@ def _lm_config(run: Path, other_task_hint: Callable[[str], str]) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise RunError(f"{path} is damaged ({err}): start the run again with `elman train lm --out {run} --force`") \
             from None
-    task = run_kind(config)
+    task = run_task(config)  # "lm" also for the runs of `elman train lm` written before the field
+    if task is None:
+        raise RunError(f"{path} names no task elman knows: expected the config of a language-model run")
     if task != "lm":
         raise RunError(f"{run} holds a {task} run, not a language-model run: {other_task_hint(task)}")
     return config

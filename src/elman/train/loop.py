@@ -24,7 +24,7 @@ import numpy as np
 
 from elman import optim
 from elman.data.streams import LMStreams
-from elman.errors import Interrupted, InvalidInput
+from elman.errors import ElmanError, Interrupted, InvalidInput
 from elman.io.checkpoint import save_model
 from elman.nn.losses import cross_entropy
 from elman.train.interrupt import DeferredInterrupt
@@ -39,8 +39,9 @@ OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "rmspr
 NONFINITE = ("skip", "stop", "shrink")
 
 
-class TrainingStopped(RuntimeError):
-    """Raised when the loss or the gradients stop being finite and the policy is to stop."""
+class TrainingStopped(ElmanError, RuntimeError):
+    """Raised when the loss or the gradients stop being finite and the policy is to stop (an expected end,
+    told in a sentence: where it stopped and what the checkpoint holds)."""
 
 
 @dataclass
@@ -270,7 +271,7 @@ class LMTrainer:
         self.best_val = math.inf if info["best_val"] is None else info["best_val"]
         best_saved = info.get("best_saved", info["best_val"])  # checkpoints before best_saved: the same value
         self.best_saved = math.inf if best_saved is None else best_saved
-        self.saved_step = self.step
+        self.saved_step, self._elapsed_at_start = self.step, self.elapsed  # --max-minutes counts from here
         self.streams.load_state_dict(info["streams"])
         set_rng_state(self.rng, info["rng"])
         set_rng_state(self.model.rnn.rng, info["model_rng"])
