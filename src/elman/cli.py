@@ -61,7 +61,8 @@ class _ShowDefaults(argparse.HelpFormatter):
     def _get_help_string(self, action):
         text = action.help or ""
         default = action.default
-        if default in (None, False, argparse.SUPPRESS) or not action.option_strings or "default" in text:
+        if default is None or default is False or default == argparse.SUPPRESS or not action.option_strings \
+                or "default" in text:
             return text
         return f"{text} (default: {default})".lstrip()
 
