@@ -126,3 +126,19 @@ def test_the_step_shows_real_library_source(client):
     names = [s["name"] for s in step["sources"]]
     assert "elman.embeddings.vectors.WordVectors.analogy" in names
     assert "elman.embeddings.projection.pca_2d" in names
+
+
+def test_a_damaged_glove_file_is_not_used_and_the_page_says_why(client, monkeypatch, tmp_path):
+    """A GloVe copy whose sha256 is not the registry's answers nothing: the shipped vectors answer, with a note."""
+    from elman.data.registry import get
+
+    spec = get(embeddings.GLOVE)
+    (tmp_path / "data" / spec.folder).mkdir(parents=True)
+    (tmp_path / "data" / spec.folder / spec.files[0].name).write_bytes(b"king 0.1 0.2\n")
+    monkeypatch.setenv("ELMAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ELMAN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(embeddings, "_glove_state", {})
+    r = client.get("/api/embeddings/analogy", params={"a": "king", "b": "man", "c": "woman", "source": "auto"})
+    assert r.status_code == 200, r.text
+    assert r.json()["vectors"]["source"] == "shipped"
+    assert "sha256" in embeddings._glove_state["error"]

@@ -107,9 +107,12 @@ def _glove() -> WordVectors | None:
         if "vectors" not in _glove_state and "error" not in _glove_state:
             start = time.perf_counter()
             try:
-                _glove_state["vectors"] = WordVectors.load(path, limit=GLOVE_WORDS)
+                from elman.data.sources import path as checked_path  # the registry's sha256, checked once
+
+                _glove_state["vectors"] = WordVectors.load(checked_path(GLOVE, download=False, progress=False),
+                                                           limit=GLOVE_WORDS)
                 _glove_state["load_seconds"] = time.perf_counter() - start
-            except (OSError, ValueError) as error:     # a damaged file: say so and answer with the shipped vectors
+            except (OSError, ValueError) as error:  # a damaged file (ChecksumError): say so, answer with the shipped ones
                 _glove_state["error"] = str(error)
     return _glove_state.get("vectors")
 
