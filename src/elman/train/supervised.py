@@ -110,7 +110,8 @@ def _restore(path, model, optimizer, rngs: dict, task_state, metric) -> tuple[di
         params, optim, carry, info = load_training_state(path)
     except CheckpointError as err:
         raise CheckpointError(f"{err}; {redo}") from None
-    missing = [key for key in (*_fresh(), "metric", "batches_rng", "rngs") if key not in info]
+    wanted = (*_fresh(), "metric", "batches_rng", "rngs")
+    missing = [key for key in wanted if key not in info] if isinstance(info, dict) else list(wanted)
     if missing:
         raise CheckpointError(f"{path} is not the state of an epoch loop (it lacks {', '.join(missing)}); {redo}")
     if info["metric"] != metric or set(info["rngs"]) != set(rngs) - {"batches"}:
@@ -121,9 +122,12 @@ def _restore(path, model, optimizer, rngs: dict, task_state, metric) -> tuple[di
         optimizer.load_state_dict(optim)
     except ValueError as err:
         raise CheckpointError(f"{path} does not fit this run's model or optimiser ({err}); {redo}") from None
-    set_rng_state(rngs["batches"], info["batches_rng"])
-    for name, state in info["rngs"].items():
-        set_rng_state(rngs[name], state)
+    try:
+        set_rng_state(rngs["batches"], info["batches_rng"])
+        for name, state in info["rngs"].items():
+            set_rng_state(rngs[name], state)
+    except (TypeError, ValueError, KeyError) as err:  # NumPy's words for a generator state it cannot take
+        raise CheckpointError(f"{path} holds a random generator state NumPy refuses ({err!r:.200}); {redo}") from None
     if task_state is not None:
         task_state.clear()
         task_state.update(info.get("task_state") or {})
