@@ -48,8 +48,8 @@ def _bench(args) -> int:
         rows.append(row)
         print(bench.format_row(row), file=show, flush=True)
     for row in rows:
-        for doubt in row.get("doubts", []):
-            print(f"noisy {row['config']} {row['mode']}: {doubt}", file=show)
+        if row.get("doubts"):
+            print(f"noisy {row['config']} {row['mode']}: {'; '.join(row['doubts'])}", file=show)
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0
