@@ -9,8 +9,12 @@ rounding. ``state_dict()`` is a flat ``dict[str, np.ndarray]`` (safetensors-read
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Iterable
+
 import numpy as np
 
+from elman.errors import InvalidInput, InvalidState, InvalidType
 from elman.nn._checks import check_array, check_float, check_shape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "clip_grad_norm_", "clip_grad_value_"]
@@ -26,13 +30,14 @@ class Optimizer:
 
     def __init__(self, params: dict[str, np.ndarray], **hyper):
         if not isinstance(params, dict):
-            raise TypeError(f"params must be a dict of name -> numpy.ndarray, got {type(params).__name__}")
+            raise InvalidType(f"params must be a dict of name -> numpy.ndarray, got {type(params).__name__}")
         if not params:
-            raise ValueError("optimizer got an empty parameter list")
+            raise InvalidInput("optimizer got an empty parameter list")
         for name, p in params.items():
             check_float(f"params[{name!r}]", p)
             if not p.flags.writeable:
-                raise ValueError(f"params[{name!r}] is read-only; the optimiser updates parameters in place")
+                raise InvalidInput(f"params[{name!r}] is read-only; the optimiser updates parameters in place")
+        _check_numbers(hyper)
         # bool stays bool (amsgrad, nesterov, ...); numbers become Python floats so float32 arrays stay float32.
         hyper = {k: v if isinstance(v, bool) else float(v) for k, v in hyper.items()}
         self._check_hyper(hyper)
@@ -67,9 +72,10 @@ class Optimizer:
         return g + weight_decay * p if weight_decay != 0 else g
 
     def _check_hyper(self, hyper: dict) -> None:
+        _check_numbers(hyper)  # again: a scheduler may have set one since
         for name, words in _NON_NEGATIVE.items():
             if name in hyper and not 0.0 <= hyper[name]:  # written so that nan fails too
-                raise ValueError(f"Invalid {words}: {hyper[name]}")
+                raise InvalidInput(f"Invalid {words}: {hyper[name]}")
 
     # --- stepping ------------------------------------------------------------------------------------------
     def _current_hyper(self) -> dict:
@@ -78,23 +84,23 @@ class Optimizer:
     def _check_consistent(self, hyper: dict) -> None:
         self._check_hyper(hyper)
         if self._state_kinds(hyper) != self._kinds:
-            raise ValueError(
-                f"{type(self).__name__} was built keeping state {list(self._kinds)}; these hyper-parameters need "
-                f"{list(self._state_kinds(hyper))}. Turning momentum/amsgrad/centered on or off needs a new optimiser"
+            raise InvalidInput(
+                  f"{type(self).__name__} was built keeping state {list(self._kinds)}; these hyper-parameters need "
+                  f"{list(self._state_kinds(hyper))}. Turning momentum/amsgrad/centered on or off needs a new optimiser"
             )
 
     def step(self, grads: dict[str, np.ndarray]) -> None:
         """Update every parameter in place from ``grads`` (same names, shapes and dtypes). All checks run first."""
         if not isinstance(grads, dict):
-            raise TypeError(f"grads must be a dict of name -> numpy.ndarray, got {type(grads).__name__}")
+            raise InvalidType(f"grads must be a dict of name -> numpy.ndarray, got {type(grads).__name__}")
         missing = [n for n in self.params if n not in grads]
         unexpected = [n for n in grads if n not in self.params]
         if missing or unexpected:
-            raise ValueError(f"grads do not match params: missing {missing}, unexpected {unexpected}")
+            raise InvalidInput(f"grads do not match params: missing {missing}, unexpected {unexpected}")
         for name, p in self.params.items():
             g = check_array(f"grads[{name!r}]", grads[name])
             if g.dtype != p.dtype:
-                raise TypeError(f"Expected grads[{name!r}] dtype {p.dtype}, got {g.dtype}")
+                raise InvalidType(f"Expected grads[{name!r}] dtype {p.dtype}, got {g.dtype}")
             check_shape(f"grads[{name!r}]", g, p.shape)
         # Hyper-parameters may have been changed since the last step (a scheduler sets lr): re-check them.
         self._check_consistent(self._current_hyper())
@@ -149,7 +155,7 @@ class Optimizer:
             except ValueError as err:
                 problems.append(str(err))
         if problems:
-            raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
+            raise InvalidInput(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for key, target in live.items():
             target[...] = state[key]
         self.step_count = int(state["step"])
@@ -167,7 +173,7 @@ class SGD(Optimizer):
     def _check_hyper(self, hyper):
         super()._check_hyper(hyper)
         if hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+            raise InvalidInput("Nesterov momentum requires a momentum and zero dampening")
 
     def _state_kinds(self, hyper):
         return ("momentum_buffer",) if hyper["momentum"] != 0 else ()
@@ -192,6 +198,8 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
                  maximize=False):
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise InvalidType(f"betas must be a pair of numbers (beta1, beta2), got {betas!r:.60}")
         beta1, beta2 = betas
         super().__init__(params, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
                          amsgrad=bool(amsgrad), maximize=bool(maximize))
@@ -204,7 +212,7 @@ class Adam(Optimizer):
         super()._check_hyper(hyper)
         for i, name in enumerate(("beta1", "beta2")):
             if not 0.0 <= hyper[name] < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {hyper[name]}")
+                raise InvalidInput(f"Invalid beta parameter at index {i}: {hyper[name]}")
 
     def _state_kinds(self, hyper):
         return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if hyper["amsgrad"] else ())
@@ -296,9 +304,27 @@ class Adagrad(Optimizer):
         p -= clr * g / (np.sqrt(state["sum"]) + self.eps)
 
 
+def _check_numbers(hyper: dict) -> None:
+    """Hyper-parameters are numbers (bool included, for flags); a string such as "0.1" is not cast."""
+    for name, value in hyper.items():
+        if not isinstance(value, numbers.Real):
+            raise InvalidType(f"{name} must be a number, got {type(value).__name__} {value!r:.40}")
+
+
+def _real(name: str, value) -> float:
+    """A number as a float; an integer beyond float range becomes ±inf (what it would round to) instead of failing."""
+    _check_numbers({name: value})
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
 def _grad_list(grads) -> list[np.ndarray]:
     """A dict's values, one array, or any iterable of arrays, as a list of float arrays."""
     grads = grads.values() if isinstance(grads, dict) else grads
+    if not isinstance(grads, Iterable) or isinstance(grads, (str, bytes)):
+        raise InvalidType(f"grads must be an array, a dict or a list of arrays, got {type(grads).__name__}")
     arrays = [grads] if isinstance(grads, np.ndarray) else list(grads)
     for i, g in enumerate(arrays):
         check_float(f"grads[{i}]", g)
@@ -313,21 +339,21 @@ def clip_grad_norm_(grads, max_norm: float, norm_type: float = 2.0, error_if_non
     ``max_norm``; otherwise nothing changes. This is the textbook formula. torch instead always multiplies by
     min(1, max_norm / (‖g‖ + 1e-6)), which lands slightly below ``max_norm``: our clipped gradients equal
     torch's times (‖g‖ + 1e-6) / ‖g‖. A nan norm makes every gradient nan (as in torch), unless
-    ``error_if_nonfinite`` is set: then a non-finite norm raises RuntimeError and nothing is changed.
+    ``error_if_nonfinite`` is set: then a non-finite norm raises InvalidState (a RuntimeError) and nothing is changed.
     """
     arrays = _grad_list(grads)
-    norm_type = float(norm_type)
+    max_norm, norm_type = _real("max_norm", max_norm), _real("norm_type", norm_type)
     if not norm_type > 0:
-        raise ValueError(f"norm_type must be > 0 or inf, got {norm_type}")
+        raise InvalidInput(f"norm_type must be > 0 or inf, got {norm_type}")
     if np.isnan(max_norm) or max_norm < 0:
-        raise ValueError(f"max_norm must be >= 0, got {max_norm!r}")
+        raise InvalidInput(f"max_norm must be >= 0, got {max_norm!r}")
     # Norm of the per-array norms = norm of everything concatenated, without building the concatenation.
     per_array = np.array([np.linalg.norm(g.ravel(), ord=norm_type) for g in arrays if g.size], dtype=np.float64)
     if not per_array.size:
         return 0.0
     total = float(np.linalg.norm(per_array, ord=norm_type))
     if not np.isfinite(total) and error_if_nonfinite:
-        raise RuntimeError(
+        raise InvalidState(
             f"The total norm of order {norm_type} for gradients is {total}, non-finite, so it cannot be clipped. "
             "To scale the gradients by the non-finite norm anyway, set error_if_nonfinite=False"
         )
@@ -341,7 +367,8 @@ def clip_grad_norm_(grads, max_norm: float, norm_type: float = 2.0, error_if_non
 def clip_grad_value_(grads, clip_value: float) -> None:
     """Clamp every gradient, in place, to [−clip_value, clip_value]."""
     arrays = _grad_list(grads)
+    clip_value = _real("clip_value", clip_value)
     if not 0 <= clip_value:
-        raise ValueError(f"clip_value must be >= 0, got {clip_value!r}")
+        raise InvalidInput(f"clip_value must be >= 0, got {clip_value!r}")
     for g in arrays:
         np.clip(g, -clip_value, clip_value, out=g)

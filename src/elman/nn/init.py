@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import InvalidInput, InvalidType
 from elman.nn._checks import as_float_dtype
 
 
@@ -20,10 +21,10 @@ def _shape(shape, *, matrix: bool = False) -> tuple[int, ...]:
     try:
         shape = tuple(int(n) for n in shape)
     except TypeError as err:
-        raise TypeError(f"shape must be a tuple of integers, got {shape!r}") from err
+        raise InvalidType(f"shape must be a tuple of integers, got {shape!r}") from err
     if any(n < 0 for n in shape) or (matrix and len(shape) != 2):
         want = "a 2-D shape (rows, cols)" if matrix else "non-negative sizes"
-        raise ValueError(f"Expected {want}, got {shape}")
+        raise InvalidInput(f"Expected {want}, got {shape}")
     return shape
 
 
@@ -60,7 +61,7 @@ def identity(shape, gain: float = 1.0, dtype="float32") -> np.ndarray:
 def spectral_radius(W: np.ndarray) -> float:
     """ρ(W) = max |λ_i(W)|, the quantity that decides whether ‖∂h_T/∂h_k‖ shrinks or grows with T − k."""
     if not isinstance(W, np.ndarray) or W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"Expected a square matrix, got {getattr(W, 'shape', type(W).__name__)}")
+        raise InvalidInput(f"Expected a square matrix, got {getattr(W, 'shape', type(W).__name__)}")
     return float(np.max(np.abs(np.linalg.eigvals(W.astype(np.float64))))) if W.size else 0.0
 
 
@@ -68,7 +69,7 @@ def with_spectral_radius(W: np.ndarray, rho: float) -> np.ndarray:
     """W rescaled so that its spectral radius is ``rho`` (to rounding)."""
     current = spectral_radius(W)
     if current == 0:
-        raise ValueError("cannot rescale a matrix whose spectral radius is 0")
+        raise InvalidInput("cannot rescale a matrix whose spectral radius is 0")
     if not (np.isfinite(rho) and rho >= 0):
-        raise ValueError(f"rho must be a finite number >= 0, got {rho!r}")
+        raise InvalidInput(f"rho must be a finite number >= 0, got {rho!r}")
     return (W.astype(np.float64) * (rho / current)).astype(W.dtype)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import InvalidInput, InvalidType
 from elman.nn import init
 from elman.nn._checks import (
     as_float_dtype,
@@ -31,6 +32,7 @@ from elman.nn._checks import (
     check_float,
     check_int_ids,
     check_positive_int,
+    check_rng,
     check_shape,
     check_size,
 )
@@ -40,7 +42,7 @@ from elman.nn.module import CachedModule
 def _check_float_input(name: str, x, dtype: np.dtype) -> np.ndarray:
     check_array(name, x, dtype=dtype)
     if x.ndim == 0:
-        raise ValueError(f"{name} must have at least 1 dimension, got a 0-D array")
+        raise InvalidInput(f"{name} must have at least 1 dimension, got a 0-D array")
     return x
 
 
@@ -59,7 +61,7 @@ class Linear(CachedModule):
         check_positive_int("in_features", in_features)
         check_positive_int("out_features", out_features)
         self.in_features, self.out_features, self.dtype = int(in_features), int(out_features), as_float_dtype(dtype)
-        rng = np.random.default_rng() if rng is None else rng
+        rng = check_rng("rng", rng)
         bound = 1.0 / np.sqrt(in_features)
         self.register_parameter("weight", init.uniform((out_features, in_features), bound, rng, self.dtype))
         if bias:
@@ -110,17 +112,16 @@ class Embedding(CachedModule):
         check_positive_int("embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not isinstance(padding_idx, (int, np.integer)) or isinstance(padding_idx, bool):
-                raise TypeError(f"padding_idx must be an integer or None, got {type(padding_idx).__name__}")
+                raise InvalidType(f"padding_idx must be an integer or None, got {type(padding_idx).__name__}")
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"padding_idx must be within num_embeddings: expected an index in "
-                                 f"[{-num_embeddings}, {num_embeddings}), got {padding_idx}")
+                raise InvalidInput(f"padding_idx must be within num_embeddings: expected an index in "
+                                   f"[{-num_embeddings}, {num_embeddings}), got {padding_idx}")
             padding_idx = int(padding_idx) % num_embeddings  # torch's convention: a negative index counts back
         self.num_embeddings, self.embedding_dim, self.padding_idx = int(num_embeddings), int(embedding_dim), padding_idx
         self.dtype = as_float_dtype(dtype)
         self.freeze = False
         if _weight is None:
-            weight = init.normal((num_embeddings, embedding_dim), 1.0, np.random.default_rng() if rng is None else rng,
-                                 self.dtype)
+            weight = init.normal((num_embeddings, embedding_dim), 1.0, check_rng("rng", rng), self.dtype)
             if padding_idx is not None:
                 weight[padding_idx] = 0
         else:  # from_pretrained: the given table as is, padding row included (torch does not zero it either)
@@ -180,9 +181,9 @@ class Dropout(CachedModule):
     def __init__(self, p=0.5, *, rng=None):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p < 1:
-            raise ValueError(f"dropout probability has to be in [0, 1), got {p!r}")
+            raise InvalidInput(f"dropout probability has to be in [0, 1), got {p!r}")
         self.p = float(p)
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = check_rng("rng", rng)
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"

@@ -18,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from elman.errors import InvalidIndex, InvalidInput, InvalidType
 from elman.nn._checks import check_array, check_float, check_shape
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -25,21 +26,21 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(reduction) -> None:
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        raise InvalidInput(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
 def _check_mask(mask, shape: tuple, what: str) -> np.ndarray:
     """A boolean copy of ``mask``: bool, or integers / floats holding only 0 and 1, of shape ``shape``."""
     check_array("mask", mask)
     if tuple(mask.shape) != tuple(shape):
-        raise ValueError(f"Expected mask size {tuple(shape)} ({what}), got {tuple(mask.shape)}")
+        raise InvalidInput(f"Expected mask size {tuple(shape)} ({what}), got {tuple(mask.shape)}")
     if mask.dtype == np.bool_:
         return mask.copy()
     if not (np.issubdtype(mask.dtype, np.integer) or np.issubdtype(mask.dtype, np.floating)):
-        raise TypeError(f"mask must be boolean or hold 0/1 numbers, got dtype {mask.dtype}")
+        raise InvalidType(f"mask must be boolean or hold 0/1 numbers, got dtype {mask.dtype}")
     invalid = (mask != 0) & (mask != 1)
     if invalid.any():
-        raise ValueError(f"mask must hold only 0 and 1, got {mask[invalid].flat[0].item()!r}")
+        raise InvalidInput(f"mask must hold only 0 and 1, got {mask[invalid].flat[0].item()!r}")
     return mask != 0
 
 
@@ -75,28 +76,28 @@ def cross_entropy(logits, targets, *, ignore_index=-100, mask=None, reduction="m
     """
     check_float("logits", logits)
     if logits.ndim == 0 or logits.shape[-1] == 0:
-        raise ValueError(f"logits must have a non-empty class axis (the last one), got shape {logits.shape}")
+        raise InvalidInput(f"logits must have a non-empty class axis (the last one), got shape {logits.shape}")
     num_classes = logits.shape[-1]
     check_array("targets", targets)
     if not np.issubdtype(targets.dtype, np.integer):
-        raise TypeError(f"targets must have an integer dtype (class indices), got {targets.dtype}")
+        raise InvalidType(f"targets must have an integer dtype (class indices), got {targets.dtype}")
     if tuple(targets.shape) != logits.shape[:-1]:
-        raise ValueError(f"Expected targets size {logits.shape[:-1]} (logits.shape[:-1]: the class axis is last), "
-                         f"got {tuple(targets.shape)}")
+        raise InvalidInput(f"Expected targets size {logits.shape[:-1]} (logits.shape[:-1]: the class axis is last), "
+                           f"got {tuple(targets.shape)}")
     if not isinstance(ignore_index, numbers.Integral) or isinstance(ignore_index, bool):
-        raise TypeError(f"ignore_index must be an integer, got {ignore_index!r}")
+        raise InvalidType(f"ignore_index must be an integer, got {ignore_index!r}")
     _check_reduction(reduction)
     if not isinstance(label_smoothing, numbers.Real) or not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+        raise InvalidInput(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
     counted = targets != ignore_index
     if mask is not None:
         counted &= _check_mask(mask, targets.shape, "the shape of targets")
     out_of_range = counted & ((targets < 0) | (targets >= num_classes))
     if out_of_range.any():
         where = tuple(int(i) for i in np.argwhere(out_of_range)[0])
-        raise IndexError(f"Target {int(targets[where])} is out of bounds: expected class indices in "
-                         f"[0, {num_classes}) (or ignore_index={ignore_index}), got {int(targets[where])} "
-                         f"at position {where}")
+        raise InvalidIndex(f"Target {int(targets[where])} is out of bounds: expected class indices in "
+                           f"[0, {num_classes}) (or ignore_index={ignore_index}), got {int(targets[where])} "
+                           f"at position {where}")
 
     eps = float(label_smoothing)
     shifted = logits - logits.max(axis=-1, keepdims=True)  # ℓ and p are unchanged by a shift of the row

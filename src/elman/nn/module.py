@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import InvalidInput, InvalidState, InvalidType
+
 
 class Module:
     def __init__(self):
@@ -67,6 +69,8 @@ class Module:
     def load_state_dict(self, state: dict, strict: bool = True) -> None:
         """Copy ``state`` into the parameters (frozen ones included), in place. All problems are listed
         before anything changes."""
+        if not isinstance(state, dict):
+            raise InvalidType(f"state must be a dict of name -> numpy.ndarray, got {type(state).__name__}")
         targets = {**self.params, **self.frozen}
         missing = [k for k in targets if k not in state]
         unexpected = [k for k in state if k not in targets]
@@ -74,12 +78,16 @@ class Module:
         if strict and missing:
             problems.append(f"Missing key(s): {', '.join(missing)}")
         if strict and unexpected:
-            problems.append(f"Unexpected key(s): {', '.join(unexpected)}")
+            problems.append(f"Unexpected key(s): {', '.join(map(str, unexpected))}")
         for name, value in state.items():
             if name not in targets:
                 continue
-            value = np.asarray(value)
             target = targets[name]
+            try:
+                value = np.asarray(value)
+            except ValueError:  # a ragged nested list
+                problems.append(f"{name}: expected an array, got a {type(value).__name__} NumPy cannot read as one")
+                continue
             if value.shape != target.shape:
                 problems.append(f"size mismatch for {name}: expected {target.shape}, got {value.shape}")
             elif value.dtype != target.dtype:
@@ -87,7 +95,7 @@ class Module:
             elif not np.all(np.isfinite(value)):
                 problems.append(f"non-finite values in {name}")
         if problems:
-            raise ValueError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
+            raise InvalidInput(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for name, value in state.items():
             if name in targets:
                 targets[name][...] = value
@@ -102,6 +110,6 @@ class CachedModule(Module):
 
     def _take_cache(self):
         if self._cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward() needs a forward() first (the cache of a forward "
+            raise InvalidState(f"{type(self).__name__}.backward() needs a forward() first (the cache of a forward "
                                "is freed by backward unless retain_cache=True)")
         return self._cache

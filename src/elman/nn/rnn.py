@@ -159,7 +159,10 @@ class RNN(CachedModule):
             return None
         if not batched:
             raise InvalidInput("lengths is only accepted with a batched (3-D) input")
-        arr = np.asarray(lengths)
+        try:
+            arr = np.asarray(lengths)
+        except ValueError:  # a ragged nested list
+            raise InvalidInput(f"lengths must be a 1-D sequence of integers, got {lengths!r:.60}") from None
         if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
             raise InvalidInput(f"lengths must be a 1-D sequence of integers, got {arr.dtype} of shape {arr.shape}")
         check_size("len(lengths) must be equal to the batch size", B, arr.shape[0])
