@@ -8,7 +8,7 @@ import threading
 import webbrowser
 
 MISSING = ("the chapter needs FastAPI and uvicorn: expected them installed, got {error}. "
-           "Install them with: pip install -e '.[chapter]'")
+           "Install them with: pip install 'elman[chapter]' (or pip install '.[chapter]' in a clone)")
 
 
 def run_chapter(args) -> int:
