@@ -72,7 +72,11 @@ def save_file(tensors: dict[str, np.ndarray], path, metadata: dict[str, str] | N
     for name, value in tensors.items():
         if not isinstance(name, str) or name == "__metadata__":
             raise InvalidInput(f"Tensor names must be strings other than '__metadata__', got {name!r}")
-        arr = np.asarray(value)
+        try:
+            arr = np.asarray(value)
+        except ValueError:  # a ragged nested list
+            raise InvalidType(f"Tensor {name!r} must be a numpy.ndarray, got a {type(value).__name__} NumPy cannot "
+                              "read as one") from None
         code = _dtype_name(arr, name)
         # astype, not ascontiguousarray, which would turn a 0-d array into shape (1,).
         arrays[name] = (code, arr.astype(_DTYPES[code], order="C", copy=False))
