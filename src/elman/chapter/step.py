@@ -8,6 +8,8 @@ from functools import cache
 
 from fastapi import APIRouter
 
+from elman.chapter.excerpt import core_lines
+
 CALLOUT_KINDS = ("Key insight", "Rule of thumb", "Critical in AI", "Why it matters", "The connection")
 
 
@@ -53,9 +55,11 @@ class Step:
 
 @cache
 def source_of(function) -> dict:
-    """The qualified name, file (relative to the package) and source text of a library callable."""
+    """The qualified name, file (relative to the package), first line and source text (``code``) of a library
+    callable, and its ``excerpt``: the core lines the code tab shows first (see ``elman.chapter.excerpt``)."""
     module = inspect.getmodule(function)
     lines, first = inspect.getsourcelines(function)
     path = module.__name__.replace(".", "/") + ".py"
+    code = "".join(lines)
     return {"name": f"{module.__name__}.{function.__qualname__}", "file": f"src/{path}", "line": first,
-            "code": "".join(lines)}
+            "code": code, "excerpt": core_lines(code)}
