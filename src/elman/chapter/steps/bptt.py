@@ -49,8 +49,8 @@ every step on the way.
 
 For long sequences the full chain is costly in memory (every state is kept for the backward pass) and the
 products can shrink or blow up. Truncated BPTT cuts the sequence into windows of $K$ steps: each window starts
-from the state the previous one ended in, treated as a constant, so no gradient crosses a cut. On the right,
-press play to walk the gradient from $t = T$ back to $t = 1$, move $K$, and see what the cuts remove from
+from the state the previous one ended in, treated as a constant, so no gradient crosses a cut. In the
+live panel, press play to walk the gradient from $t = T$ back to $t = 1$, move $K$, and see what the cuts remove from
 $\\partial L/\\partial W_{hh}$ on the same batch.""",
     formula=r"""
 \frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t}

@@ -55,7 +55,7 @@ table is trained with the rest of the model, or started from pretrained vectors.
 
 Relations can show up as directions: the offset from "man" to "woman" resembles the one from "king" to
 "queen", so $\\mathrm{king} - \\mathrm{man} + \\mathrm{woman}$ lands near "queen" (Mikolov et al., 2013), once
-the three query words themselves are left out of the answers. Try it on the right, with GloVe vectors when
+the three query words themselves are left out of the answers. Try it in the live panel, with GloVe vectors when
 they are on this machine and with the small word2vec vectors this project trained on the Brown corpus
 otherwise.""",
     formula=r"""

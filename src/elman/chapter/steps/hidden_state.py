@@ -35,7 +35,7 @@ open, which word is likely next) has to be written into those numbers.
 
 Feed a trained language model "the cat sat on the" and the only thing it can base its guess for the next
 word on is $h_5$. A good model puts probability on nouns that fit after "on the"; what this small one
-actually predicts is shown on the right, straight from the model.
+actually predicts is in the live panel, straight from the model.
 
 The vector does not grow with the text. A sentence of 5 words and one of 40 are both squeezed into the same
 128 numbers, so the state is a lossy summary: each new word partly overwrites what was there. The heat map

@@ -41,7 +41,7 @@ same bias are used at the first step and at the hundredth, just as a convolution
 position of an image. So the number of parameters is fixed, whatever the length of the input.
 
 Drawn out step by step ("unrolled"), the loop becomes a chain of identical cells, one per input element.
-On the right, type a short word (or a few numbers) and walk along the chain: for the highlighted step you see
+In the live panel, type a short word (or a few numbers) and walk along the chain: for the highlighted step you see
 each product, the pre-activation $z_t$, the new state $h_t$ and the read-out $y_t$, all computed by the
 library's one-step kernel, with the shared matrices shown once.""",
     formula=r"""

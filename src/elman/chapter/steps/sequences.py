@@ -33,7 +33,7 @@ A feedforward network (an MLP, or a CNN with a fixed input size) is built for on
 and fifty words need two different networks, and nothing in either one says that word 3 comes after word 2.
 
 What we want instead is a network that reads one element at a time, keeps a running summary of everything
-read so far, and can answer at any step. Try it on the right: type two sentences and compare what each
+read so far, and can answer at any step. Try it in the live panel: type two sentences and compare what each
 representation makes of them.""",
     formula=r"""
 \text{bag of words: } v = \sum_{t=1}^{T} \mathrm{onehot}(x_t) \quad\text{(order is lost)}

@@ -59,9 +59,10 @@ across time in every layer. A gradient from the top layer's last step must trave
 an early input in the first layer, and it can fade along either axis; this is why two or three layers is
 the usual choice for plain RNNs.
 
-On the right, each shape runs a small model trained by this project on public data: type a sentence (words
+In the live panel, each shape runs a small model trained by this project on public data: type a sentence (words
 outside a model's vocabulary are read as <unk>, and the answer says which), pick a language, or ask for a
-translation. Below, the gradient map of a stacked RNN shows how much signal each layer and step receives.""",
+translation. Further down the panel, a stacked RNN's gradient map shows how much signal each layer and step
+receives.""",
     formula=r"""
 \text{many-to-one: } \hat y = \mathrm{softmax}(W_y h_T) \qquad \text{aligned: } \hat y_t = \mathrm{softmax}(W_y h_t)
 
@@ -89,8 +90,8 @@ for t in range(max_len):
 # stacked: each layer reads the one below at the same step
 deep = nn.RNN(100, 128, num_layers=3, batch_first=True)""",
     callout=Callout("Key insight", "A stacked RNN is deep twice: through its layers at every step and through "
-                    "time in every layer. The gradient has to survive both paths: in the map below it fades by "
-                    "orders of magnitude back through time, and loses more on the way down the layers."),
+                    "time in every layer. The gradient has to survive both paths: in the live panel's map it fades "
+                    "by orders of magnitude back through time, and loses more on the way down the layers."),
     functions=(sentiment_task.predict_proba, ConditionedGenerator.sample, pos_task.predict, SequenceTagger.forward,
                translate_task.translate_details, layer_time_map),
 )

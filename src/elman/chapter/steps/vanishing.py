@@ -55,7 +55,7 @@ early input barely moves the weights, so the network effectively forgets it.
 
 Exploding gradients have a blunt but effective fix: clipping. When the gradient's global norm exceeds a
 threshold, rescale it to that threshold, keeping its direction. Nothing comparable rescues a vanishing
-gradient in a plain RNN; that took new architectures. On the right, move $\\rho$ and $T$ and compare the
+gradient in a plain RNN; that took new architectures. In the live panel, move $\\rho$ and $T$ and compare the
 measured norms with $\\rho^{T-k}$ (with $\\rho > 1$, switch to ReLU, which does not saturate, to see the
 product explode), then switch clipping on and watch it cap a short training run.""",
     formula=r"""

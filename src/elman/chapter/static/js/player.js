@@ -1,10 +1,13 @@
-// The step player: the flow diagram, play/pause, keyboard, the URL hash, the seed, and mounting each step's widget.
-// The hash holds everything needed to reproduce a view: #step=5&seed=0&rho=0.9&T=100 …
+// The step player: the flow diagram, play/pause, keyboard, the address and the history, the seed, and mounting
+// each step's widget. The hash holds everything needed to reproduce a view: #step=5&seed=0&rho=0.9&T=100 …
+// Moving to another step adds a history entry (so Back and Forward move between steps); a change of a setting
+// or of the seed rewrites the current entry. Back, Forward or an edited address restore step, seed and settings.
 
 import { sleep } from "./timing.js";
 import { api } from "./api.js";
 import { el, errorBox } from "./draw.js";
 import { renderDisplay, renderInline } from "./tex.js";
+import { renderSources, renderTorch } from "./code.js";
 
 // How long play rests on a step after its animation: 5 s, or ?dwell=MS in the address (100 to 60000).
 const DWELL_MS = (() => {
@@ -13,15 +16,18 @@ const DWELL_MS = (() => {
 })();
 const $ = (id) => document.getElementById(id);
 
-const state = { steps: [], index: 0, seed: 0, playing: false, widget: null, token: 0, pause: null };
+const state = { steps: [], index: 0, seed: 0, playing: false, widget: null, token: 0, pause: null, hash: "" };
 const content = new Map();
 
 function hashParams() { return new URLSearchParams(location.hash.replace(/^#/, "")); }
 
-function writeHash(params) {
+// Write the address: a new history entry when the learner moved to another step, else the current one rewritten.
+function writeHash(params, { push = false } = {}) {
   params.set("step", String(state.index + 1));
   params.set("seed", String(state.seed));
-  history.replaceState(null, "", `#${params}`);
+  state.hash = `#${params}`;
+  if (push) history.pushState(null, "", state.hash);
+  else history.replaceState(null, "", state.hash);
 }
 
 // What a widget sees: the seed, its saved settings, a setter that keeps them in the hash, the API.
@@ -63,15 +69,30 @@ function renderText(step) {
   kind.textContent = `${step.callout.kind}:`;
   renderInline(words, step.callout.text);
   renderDisplay($("tab-formula"), step.formula);
-  $("code-elman").replaceChildren(...step.sources.flatMap((s) => [
-    el("div", { class: "source-name" }, `${s.name}  (${s.file}, line ${s.line})`),
-    el("pre", {}, el("code", {}, s.code))]));
-  $("code-torch").textContent = step.torch_code;
+  scrollableFormulas();
+  renderSources($("code-elman"), step.sources);
+  renderTorch($("code-torch"), step.torch_code);
+}
+
+// A display formula wider than its box scrolls sideways; the keyboard can then reach and scroll it too.
+function scrollableFormulas() {
+  for (const block of document.querySelectorAll("#tab-formula .katex-display")) {
+    if (block.scrollWidth > block.clientWidth + 1) {
+      block.tabIndex = 0;
+      block.setAttribute("role", "group");
+      block.setAttribute("aria-label", "formula, scrolls sideways");
+    } else {
+      block.removeAttribute("tabindex");
+      block.removeAttribute("role");
+      block.removeAttribute("aria-label");
+    }
+  }
 }
 
 function showCurrent() {
   const number = state.index + 1;
   $("counter").textContent = `Step ${number} / ${state.steps.length}`;
+  document.title = `${number}. ${state.steps[state.index].title} · Ch 6 — Recurrent Neural Networks`;
   document.querySelectorAll("#flow button").forEach((b) => {
     if (b.dataset.step === String(number)) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
   });
@@ -86,7 +107,7 @@ async function go(index, { keepParams = false } = {}) {
   const changed = index !== state.index;
   state.index = index;
   document.body.dataset.ready = "";
-  writeHash(keepParams || !changed ? hashParams() : new URLSearchParams());
+  writeHash(keepParams || !changed ? hashParams() : new URLSearchParams(), { push: changed });
   showCurrent();
   const step = state.steps[index];
   const root = $("widget");
@@ -153,6 +174,7 @@ function setSeed(value) {
   go(state.index, { keepParams: true });
 }
 
+// Show what the address says (on load, Back, Forward, a link or an edited address), without a new entry.
 function fromHash() {
   const params = hashParams();
   const number = Number.parseInt(params.get("step") ?? "1", 10);
@@ -168,6 +190,7 @@ function setupTabs() {
   document.querySelectorAll(".tabs button").forEach((button) => button.addEventListener("click", () => {
     document.querySelectorAll(".tabs button").forEach((b) => b.setAttribute("aria-selected", String(b === button)));
     document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== `tab-${button.dataset.tab}`; });
+    if (button.dataset.tab === "formula") scrollableFormulas();
   }));
 }
 
@@ -180,10 +203,12 @@ async function start() {
   $("play").addEventListener("click", () => setPlaying(!state.playing));
   $("seed").addEventListener("change", (event) => setSeed(event.target.value));
   document.addEventListener("keydown", onKey);
-  window.addEventListener("hashchange", () => {
-    const params = hashParams();
-    if (params.get("step") !== String(state.index + 1) || params.get("seed") !== String(state.seed)) fromHash();
-  });
+  // A fragment navigation fires popstate and then hashchange: whichever comes first restores, the other sees
+  // the address it wrote and does nothing.
+  const restore = () => { if (location.hash !== state.hash) fromHash(); };
+  window.addEventListener("popstate", restore);
+  window.addEventListener("hashchange", restore);
+  window.addEventListener("resize", scrollableFormulas);
   setPlaying(false);
   fromHash();
 }
