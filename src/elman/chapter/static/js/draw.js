@@ -1,5 +1,10 @@
-// Small drawing helpers for the widgets: numbers with their exact value attached, line charts, heat maps.
+// Small drawing helpers for the widgets: numbers with their exact value attached, and the first, synchronous line
+// charts and heat maps (new figures use js/charts.js over Observable Plot and js/diagram.js). The SVGs here have a
+// fixed pixel size (no viewBox scaling), so their 12 px text never shrinks; a wide one scrolls in its container.
 // The page draws what the server computed; nothing here does maths beyond placing points.
+
+import { ramp, rampColor, series as seriesColor } from "./palette.js";
+import { formatNumber, pow10 } from "./tex.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -20,14 +25,8 @@ function svg(tag, attrs = {}) {
   return node;
 }
 
-// A readable rendering of a number: fixed for ordinary sizes, scientific for tiny or huge ones.
-export function fmt(x, digits = 3) {
-  if (x === null || x === undefined || Number.isNaN(x)) return "–";
-  if (!Number.isFinite(x)) return x > 0 ? "∞" : "−∞";
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(Math.max(1, digits - 1)).replace("-", "−");
-  return x.toFixed(digits).replace("-", "−");
-}
+// A readable rendering of a number: fixed for ordinary sizes, m × 10ⁿ for tiny or huge ones (js/tex.js).
+export const fmt = formatNumber;
 
 // A number on the page that tests can read back exactly: data-key names it, data-value holds it unrounded.
 export function num(key, value, digits = 3, cls = "num") {
@@ -41,7 +40,7 @@ export function errorBox(error) {
 // Line chart. series: [{label, x: [...], y: [...], color, dash}]; logY draws log10 of positive values.
 export function lineChart({ series, width = 520, height = 260, logY = false, xLabel = "", yLabel = "", title = "" }) {
   const pad = { l: 58, r: 12, t: title ? 22 : 10, b: 36 };
-  const root = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img" });
+  const root = svg("svg", { class: "chart fig", width, height, role: "img", "aria-label": title || yLabel || "line chart" });
   if (title) root.append(text(width / 2, 14, title, "middle"));
   const ty = (v) => (logY ? Math.log10(v) : v);
   const points = series.flatMap((s) => s.x.map((x, i) => [x, s.y[i]])).filter(([, y]) => Number.isFinite(y) && (!logY || y > 0));
@@ -56,7 +55,7 @@ export function lineChart({ series, width = 520, height = 260, logY = false, xLa
   const ticks = logY ? range(y0, y1, Math.max(1, Math.ceil((y1 - y0) / 6))) : niceTicks(y0, y1, 5);
   for (const t of ticks) {
     root.append(svg("line", { class: "grid", x1: pad.l, x2: width - pad.r, y1: sy(t), y2: sy(t) }));
-    root.append(text(pad.l - 6, sy(t) + 4, logY ? `1e${t}` : fmt(t, 2), "end"));
+    root.append(text(pad.l - 6, sy(t) + 4, logY ? pow10(t) : fmt(t, 2), "end"));
   }
   for (const t of niceTicks(x0, x1, 6)) root.append(text(sx(t), height - pad.b + 14, fmt(t, Number.isInteger(t) ? 0 : 2), "middle"));
   root.append(svg("line", { class: "axis", x1: pad.l, x2: pad.l, y1: pad.t, y2: height - pad.b }));
@@ -68,11 +67,11 @@ export function lineChart({ series, width = 520, height = 260, logY = false, xLa
     root.append(label);
   }
   series.forEach((s, k) => {
-    const color = s.color ?? PALETTE[k % PALETTE.length];
+    const color = s.color ?? seriesColor(k);
     const d = s.x.map((x, i) => [x, s.y[i]]).filter(([, y]) => Number.isFinite(y) && (!logY || y > 0))
       .map(([x, y], i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(ty(y)).toFixed(1)}`).join("");
     root.append(svg("path", { d, fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": s.dash ?? "" }));
-    const lx = width - pad.r - 6, ly = pad.t + 14 + 14 * k;
+    const lx = width - pad.r - 6, ly = pad.t + 16 + 16 * k;
     root.append(svg("line", { x1: lx - 118, x2: lx - 100, y1: ly - 4, y2: ly - 4, stroke: color, "stroke-width": 2, "stroke-dasharray": s.dash ?? "" }));
     root.append(text(lx - 96, ly, s.label ?? "", "start"));
   });
@@ -82,10 +81,13 @@ export function lineChart({ series, width = 520, height = 260, logY = false, xLa
 // Heat map of matrix[row][col]; diverging colours around zero unless diverging is false.
 export function heatMap({ matrix, rowLabels = [], colLabels = [], width = 520, cell = 14, diverging = true, title = "" }) {
   const rows = matrix.length, cols = rows ? matrix[0].length : 0;
-  const left = rowLabels.length ? 64 : 6, top = (title ? 20 : 4) + (colLabels.length ? 30 : 0);
-  const cw = Math.max(4, Math.min(cell * 2, (width - left - 6) / Math.max(cols, 1)));
-  const right = colLabels.length ? 24 : 6;  // room for the last column label, drawn at 45° up and to the right
-  const root = svg("svg", { class: "chart", viewBox: `0 0 ${left + cw * cols + right} ${top + cell * rows + 6}`, width: "100%", role: "img" });
+  const longest = (labels) => Math.max(0, ...labels.map((l) => String(l).length));
+  const left = rowLabels.length ? 12 + 7.2 * longest(rowLabels) : 6;
+  const top = (title ? 22 : 4) + (colLabels.length ? 10 + 6 * longest(colLabels) : 0);
+  const cw = Math.max(cell, Math.min(cell * 2, (width - left - 6) / Math.max(cols, 1)));   // never narrower than a row
+  const right = colLabels.length ? 10 + 6 * longest(colLabels) : 6;  // the last column label runs 45° up and right
+  const w = Math.round(left + cw * cols + right), h = Math.round(top + cell * rows + 6);
+  const root = svg("svg", { class: "chart fig", width: w, height: h, role: "img", "aria-label": title || "heat map" });
   if (title) root.append(text(left, 14, title, "start"));
   const values = matrix.flat().filter(Number.isFinite);
   const bound = Math.max(1e-12, ...values.map(Math.abs));
@@ -109,20 +111,10 @@ export function heatMap({ matrix, rowLabels = [], colLabels = [], width = 520, c
   return root;
 }
 
-export const PALETTE = ["#2f5fd0", "#c2410c", "#15803d", "#7c3aed", "#0891b2", "#b45309"];
+export const PALETTE = [0, 1, 2, 3, 4].map((k) => seriesColor(k));
 
-function divergingColor(u) {  // −1 blue … 0 white … +1 red
-  const t = Math.max(-1, Math.min(1, u || 0));
-  const [r, g, b] = t < 0 ? mix([255, 255, 255], [47, 95, 208], -t) : mix([255, 255, 255], [194, 65, 12], t);
-  return `rgb(${r},${g},${b})`;
-}
-
-function sequentialColor(u) {  // 0 white … 1 deep blue
-  const [r, g, b] = mix([247, 250, 255], [29, 53, 120], Math.max(0, Math.min(1, u || 0)));
-  return `rgb(${r},${g},${b})`;
-}
-
-function mix(a, b, t) { return a.map((v, i) => Math.round(v + (b[i] - v) * t)); }
+function divergingColor(u) { return rampColor(ramp("diverging"), ((u || 0) + 1) / 2); }   // −1 … 0 … +1
+function sequentialColor(u) { return rampColor(ramp("sequential"), u || 0); }              // 0 … 1
 function extent(values) { return [Math.min(...values), Math.max(...values)]; }
 function range(a, b, step) { const out = []; for (let v = a; v <= b + 1e-9; v += step) out.push(v); return out; }
 
