@@ -5,7 +5,7 @@
 // All chart functions are async: `box.replaceChildren(await lineChart({...}))`.
 
 import { cssVar, liveColors, ramp, role, series as seriesColor } from "./palette.js";
-import { formatNumber, label as texLabel, logTick } from "./tex.js";
+import { formatNumber, label as texLabel, logTick, raiseExponents } from "./tex.js";
 import { keyboardScroll } from "./scroll.js";
 
 let loading = null;
@@ -70,23 +70,6 @@ function figure({ kind, svg, width, height, title, legend, xLabel, yLabel, summa
   fig.append(scroller);
   if (table) fig.append(table);
   return fig;
-}
-
-// Tick labels "10⁻¹⁶" become 10 with a raised exponent in ordinary 12 px digits: Unicode superscript glyphs are
-// drawn at about half the font's height, too small to read at 12 px.
-export function raiseExponents(svg) {
-  for (const text of svg.querySelectorAll("text")) {
-    const m = /^([−-]?[\d.]+ × )?10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$/.exec(text.textContent);
-    if (!m) continue;
-    const exponent = [...m[2]].map((c) => ({ "⁻": "−", "⁺": "+" }[c] ?? String("⁰¹²³⁴⁵⁶⁷⁸⁹".indexOf(c)))).join("");
-    const sup = document.createElementNS("http://www.w3.org/2000/svg", "tspan");
-    sup.setAttribute("dy", "-0.5em");
-    sup.setAttribute("class", "exponent");
-    sup.textContent = exponent;
-    text.textContent = `${m[1] ?? ""}10`;
-    text.append(sup);
-    text.dataset.value = String(10 ** Number(exponent.replace("−", "-")));
-  }
 }
 
 function place(node, pos, axis) {

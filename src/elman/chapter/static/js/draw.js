@@ -4,7 +4,7 @@
 // The page draws what the server computed; nothing here does maths beyond placing points.
 
 import { ramp, rampColor, series as seriesColor } from "./palette.js";
-import { formatNumber, pow10 } from "./tex.js";
+import { formatNumber, pow10, raiseExponents } from "./tex.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -75,6 +75,7 @@ export function lineChart({ series, width = 520, height = 260, logY = false, xLa
     root.append(svg("line", { x1: lx - 118, x2: lx - 100, y1: ly - 4, y2: ly - 4, stroke: color, "stroke-width": 2, "stroke-dasharray": s.dash ?? "" }));
     root.append(text(lx - 96, ly, s.label ?? "", "start"));
   });
+  raiseExponents(root);   // 10 with a raised exponent in 12 px digits
   return root;
 }
 

@@ -112,6 +112,22 @@ export function numberNode(x, digits = 3, className = "num") {
   return span;
 }
 
+// Tick labels "10⁻¹⁶" become 10 with a raised exponent in ordinary 12 px digits: Unicode superscript glyphs are
+// drawn at about half the font's height, too small to read at 12 px.
+export function raiseExponents(svg) {
+  for (const text of svg.querySelectorAll("text")) {
+    const m = /^([−-]?[\d.]+ × )?10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$/.exec(text.textContent);
+    if (!m) continue;
+    const exponent = [...m[2]].map((c) => ({ "⁻": "−", "⁺": "+" }[c] ?? String("⁰¹²³⁴⁵⁶⁷⁸⁹".indexOf(c)))).join("");
+    const sup = document.createElementNS(SVG, "tspan");
+    sup.setAttribute("dy", "-0.5em");
+    sup.setAttribute("class", "exponent");
+    sup.textContent = exponent;
+    text.textContent = `${m[1] ?? ""}10`;
+    text.append(sup);
+  }
+}
+
 // A tick label for a log axis: exact powers of ten as 10ⁿ, others as formatNumber.
 export function logTick(v) {
   const n = Math.log10(v);
