@@ -6,6 +6,7 @@ The fixtures reach every test through tests/conftest.py: take ``page`` and ``ser
 Wait with ``playwright.sync_api.expect`` or selectors, not ``wait_for_function`` with a string: the page's
 Content-Security-Policy forbids evaluating strings, and the tests keep it on. ``page.console`` lists
 (type, text) of every message; the fixture fails the test on an error or a warning.
+``tab_at(width, height)`` opens a fresh tab of another size (a phone's 390×844, say) under the same contract.
 Screenshots go to ``$ELMAN_SCREENSHOTS`` (default ``.pytest_cache/chapter-screenshots``).
 """
 
@@ -60,17 +61,43 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
-def page(browser, server_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def watched_tab(browser, width: int = 1280, height: int = 800, **options):
+    """A new tab in a context of its own whose console messages and page errors collect in ``tab.console``."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     tab.console = []
     tab.on("console", lambda message: tab.console.append((message.type, message.text)))
     tab.on("pageerror", lambda error: tab.console.append(("pageerror", str(error))))
+    return tab
+
+
+def console_problems(tab) -> list:
+    return [m for m in tab.console if m[0] in ("error", "warning", "pageerror")]
+
+
+@pytest.fixture()
+def page(browser, server_url):
+    tab = watched_tab(browser)
     yield tab
-    problems = [m for m in tab.console if m[0] in ("error", "warning", "pageerror")]
-    context.close()
+    problems = console_problems(tab)
+    tab.context.close()
+    assert not problems, f"the browser console reported: {problems}"
+
+
+@pytest.fixture()
+def tab_at(browser, server_url):
+    """tab_at(width, height, **context_options) → a watched tab of that size; all must end with a clean console."""
+    tabs = []
+
+    def open_tab(width: int, height: int, **options):
+        tabs.append(watched_tab(browser, width, height, **options))
+        return tabs[-1]
+
+    yield open_tab
+    problems = [p for tab in tabs for p in console_problems(tab)]
+    for tab in tabs:
+        tab.context.close()
     assert not problems, f"the browser console reported: {problems}"
 
 

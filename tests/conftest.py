@@ -8,6 +8,6 @@ import os
 
 os.environ.setdefault("ELMAN_OFFLINE", "1")
 
-from chapter_browser import browser, page, server_url  # noqa: F401
+from chapter_browser import browser, page, server_url, tab_at  # noqa: F401
 from chapter_client import client  # noqa: F401
 from data_dirs import dirs  # noqa: F401

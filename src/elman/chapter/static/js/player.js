@@ -8,6 +8,7 @@ import { api } from "./api.js";
 import { el, errorBox } from "./draw.js";
 import { renderDisplay, renderInline } from "./tex.js";
 import { renderSources, renderTorch } from "./code.js";
+import { keepScrollablesFocusable } from "./scrollables.js";
 
 // How long play rests on a step after its animation: 5 s, or ?dwell=MS in the address (100 to 60000).
 const DWELL_MS = (() => {
@@ -18,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 
 const state = { steps: [], index: 0, seed: 0, playing: false, widget: null, token: 0, pause: null, hash: "" };
 const content = new Map();
+let rescanScrollables = () => {};
 
 function hashParams() { return new URLSearchParams(location.hash.replace(/^#/, "")); }
 
@@ -69,25 +71,10 @@ function renderText(step) {
   kind.textContent = `${step.callout.kind}:`;
   renderInline(words, step.callout.text);
   renderDisplay($("tab-formula"), step.formula);
-  scrollableFormulas();
   renderSources($("code-elman"), step.sources);
   renderTorch($("code-torch"), step.torch_code);
 }
 
-// A display formula wider than its box scrolls sideways; the keyboard can then reach and scroll it too.
-function scrollableFormulas() {
-  for (const block of document.querySelectorAll("#tab-formula .katex-display")) {
-    if (block.scrollWidth > block.clientWidth + 1) {
-      block.tabIndex = 0;
-      block.setAttribute("role", "group");
-      block.setAttribute("aria-label", "formula, scrolls sideways");
-    } else {
-      block.removeAttribute("tabindex");
-      block.removeAttribute("role");
-      block.removeAttribute("aria-label");
-    }
-  }
-}
 
 function showCurrent() {
   const number = state.index + 1;
@@ -190,7 +177,7 @@ function setupTabs() {
   document.querySelectorAll(".tabs button").forEach((button) => button.addEventListener("click", () => {
     document.querySelectorAll(".tabs button").forEach((b) => b.setAttribute("aria-selected", String(b === button)));
     document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== `tab-${button.dataset.tab}`; });
-    if (button.dataset.tab === "formula") scrollableFormulas();
+    rescanScrollables();
   }));
 }
 
@@ -198,6 +185,7 @@ async function start() {
   state.steps = await api("/api/steps");
   renderFlow();
   setupTabs();
+  rescanScrollables = keepScrollablesFocusable([$("widget"), $("tab-formula"), $("tab-code")]);
   $("prev").addEventListener("click", () => go(state.index - 1));
   $("next").addEventListener("click", () => go(state.index + 1));
   $("play").addEventListener("click", () => setPlaying(!state.playing));
@@ -208,7 +196,6 @@ async function start() {
   const restore = () => { if (location.hash !== state.hash) fromHash(); };
   window.addEventListener("popstate", restore);
   window.addEventListener("hashchange", restore);
-  window.addEventListener("resize", scrollableFormulas);
   setPlaying(false);
   fromHash();
 }
