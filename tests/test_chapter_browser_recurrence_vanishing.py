@@ -4,7 +4,7 @@ import pytest
 
 from chapter_browser import screenshot
 from elman.chapter.steps.recurrence import unroll
-from elman.chapter.steps.vanishing import clipping, decay
+from elman.chapter.steps.vanishing import bounds, clipping, decay
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -88,22 +88,32 @@ def test_vanishing_sliders_switches_and_clipping(page, server_url):
     assert value(page, "van-measured-first") == pytest.approx(first["first"]["measured"], rel=1e-9)
     assert value(page, "van-rho-first") == pytest.approx(0.9 ** 99, rel=1e-9)
 
+    # the sliders reach exactly what the server accepts
+    limits = bounds()
+    assert [page.get_attribute("#van-rho", a) for a in ("min", "max")] == [str(v) for v in limits["rho"]]
+    assert [page.get_attribute("#van-T", a) for a in ("min", "max")] == [str(v) for v in limits["T"]]
+
     page.focus("#van-rho")
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    expect(page.locator("#van-decay h4 + svg")).to_contain_text("ρ = 0.95, T = 100")
+    shows = lambda key, text: expect(page.locator(f'[data-key="{key}"]')).to_have_attribute("data-value", text)  # noqa: E731
+    shows("van-decay-rho", "0.95")
+    shows("van-decay-T", "100")
+    expect(page.locator("#van-rho-label .num")).to_have_text("0.95")
     page.focus("#van-T")
     page.keyboard.press("Home")
-    expect(page.locator("#van-decay")).to_contain_text("ρ = 0.95, T = 10")
+    T_low = limits["T"][0]
+    shows("van-decay-T", str(T_low))
     page.select_option("#van-nl", "relu")
-    expect(page.locator("#van-decay")).to_contain_text("relu RNN")
-    expected = decay(0.95, 10, "relu", 3)
+    shows("van-decay-nl", "relu")
+    expected = decay(0.95, T_low, "relu", 3)
     assert value(page, "van-measured-first") == pytest.approx(expected["first"]["measured"], rel=1e-9)
-    assert value(page, "van-rho-first") == pytest.approx(0.95 ** 9, rel=1e-9)
-    assert page.locator("#van-decay svg path").count() >= 2
+    assert value(page, "van-rho-first") == pytest.approx(0.95 ** (T_low - 1), rel=1e-9)
+    assert page.locator('#van-decay svg g[data-term="grad"] path').count() == 1        # measured
+    assert page.locator('#van-decay svg g[data-term="rho"] path').count() == 1         # ρ^(T−k)
 
     expect(page.locator("#van-clipping h4")).to_contain_text("clipping off")
-    off = clipping(0.95, 10, "relu", False, 5.0, 3)
+    off = clipping(0.95, T_low, "relu", False, 5.0, 3)
     assert [value(page, f"van-before-{i}") for i in range(12)] == pytest.approx(off["before"], rel=1e-9)
     assert [value(page, f"van-after-{i}") for i in range(12)] == pytest.approx(off["before"], rel=1e-9)
     assert value(page, "van-clip-events") == 0
@@ -111,14 +121,17 @@ def test_vanishing_sliders_switches_and_clipping(page, server_url):
     page.check("#van-clip")
     expect(page.locator("#van-clipping h4")).to_contain_text("clipping on")
     page.focus("#van-max")
-    page.keyboard.press("Home")
-    expect(page.locator("#van-clipping")).to_contain_text("threshold τ = 0.1")
-    on = clipping(0.95, 10, "relu", True, 0.1, 3)
+    page.keyboard.press("Home")                            # the server's lowest threshold
+    tau_low = limits["max_norm"][0]
+    shows("van-clip-tau", f"{tau_low:g}")
+    on = clipping(0.95, T_low, "relu", True, tau_low, 3)
     assert value(page, "van-clip-events") == on["clip_events"] > 0
     assert [value(page, f"van-before-{i}") for i in range(12)] == pytest.approx(on["before"], rel=1e-9)
     assert [value(page, f"van-after-{i}") for i in range(12)] == pytest.approx(on["after"], rel=1e-9)
-    assert max(on["after"]) == pytest.approx(0.1, rel=1e-9)
-    for part in ("rho=0.95", "T=10", "nl=relu", "clip=true", "max=0.1"):
+    assert max(on["after"]) == pytest.approx(tau_low, rel=1e-9)
+    page.keyboard.press("End")
+    shows("van-clip-tau", f"{limits['max_norm'][1]:g}")
+    for part in ("rho=0.95", f"T={T_low}", "nl=relu", "clip=true", f"max={limits['max_norm'][1]:g}"):
         assert part in page.url
     screenshot(page, "step-5-vanishing")
 
@@ -126,7 +139,8 @@ def test_vanishing_sliders_switches_and_clipping(page, server_url):
 def test_a_shared_vanishing_view_comes_back_from_the_hash(page, server_url):
     page.goto(f"{server_url}/#step=5&seed=2&rho=1.3&T=40&nl=tanh&clip=true&max=2")
     page.wait_for_selector('body[data-ready="5"]')
-    expect(page.locator("#van-decay")).to_contain_text("ρ = 1.3, T = 40")
+    expect(page.locator('[data-key="van-decay-rho"]')).to_have_attribute("data-value", "1.3")
+    expect(page.locator('[data-key="van-decay-T"]')).to_have_attribute("data-value", "40")
     assert page.input_value("#van-rho") == "1.3" and page.is_checked("#van-clip")
     on = clipping(1.3, 40, "tanh", True, 2.0, 2)
     assert value(page, "van-clip-events") == on["clip_events"]
@@ -138,8 +152,8 @@ def test_the_page_play_button_sweeps_rho_and_pauses(page, server_url):
     page.goto(f"{server_url}/#step=5&seed=0")
     page.wait_for_selector('body[data-ready="5"]')
     page.click("#play")
-    expect(page.locator("#van-rho-label")).to_have_text("ρ = 0.85", timeout=10_000)
-    expect(page.locator("#van-decay")).to_contain_text("ρ = 0.85, T = 100")
+    expect(page.locator("#van-rho-label .num")).to_have_text("0.85", timeout=10_000)
+    expect(page.locator('[data-key="van-decay-rho"]')).to_have_attribute("data-value", "0.85")
     page.click("#play")                                    # pause: the sweep stops where it is
     expect(page.locator("body")).to_have_attribute("data-playing", "false")
     assert value(page, "van-measured-first") is not None

@@ -110,3 +110,19 @@ def test_the_step_text_carries_the_example_sentence(client):
     assert step["callout"]["kind"] == "Critical in AI" and "was sleeping" in step["callout"]["text"]
     assert {s["name"] for s in step["sources"]} >= {"elman.analysis.gradient_flow.suffix_product_norms",
                                                      "elman.optim.clip_grad_norm_"}
+
+
+def test_the_bounds_the_page_reads_are_the_endpoints_query_bounds(client):
+    """The sliders take their ends from /bounds; they must be what the endpoints accept (their OpenAPI bounds)."""
+    bounds = client.get("/api/vanishing/bounds").json()
+    schema = client.get("/openapi.json").json()["paths"]
+    for path, names in (("/api/vanishing/decay", ("rho", "T")), ("/api/vanishing/clipping", ("rho", "T", "max_norm"))):
+        params = {p["name"]: p["schema"] for p in schema[path]["get"]["parameters"]}
+        for name in names:
+            assert [params[name]["minimum"], params[name]["maximum"]] == bounds[name], (path, name)
+        assert params["nonlinearity"]["pattern"] == f"^({'|'.join(bounds['nonlinearity'])})$"
+    assert bounds["clip_steps"] == len(clipping(0.9, 10, "tanh", False, 1.0, 0)["steps"])
+    low = {"rho": bounds["rho"][0], "T": bounds["T"][0], "nonlinearity": "tanh", "clip": True,
+           "max_norm": bounds["max_norm"][0]}
+    assert client.get("/api/vanishing/clipping", params=low).status_code == 200         # the ends are accepted
+    assert client.get("/api/vanishing/clipping", params={**low, "T": bounds["T"][0] - 1}).status_code == 422

@@ -6,7 +6,8 @@ by ρ, so that in the linear regime ‖W_hhⁿ‖₂ = ρⁿ exactly):
 - ``/decay``: the exact Jacobian-product norms ‖∂h_T/∂h_k‖₂ (``suffix_product_norms`` of ``state_jacobians``: the
   numbers of ``jacobian_norms``, faster) beside ρ^(T−k) (``rho_bound``), and the constant 0.9¹⁰⁰;
 - ``/clipping``: a short run of SGD steps on a "remember the first input" task, with the global gradient norm
-  before and after ``elman.optim.clip_grad_norm_`` at every step and the number of steps it clipped.
+  before and after ``elman.optim.clip_grad_norm_`` at every step and the number of steps it clipped;
+- ``/bounds``: the settings both accept, from which the page sets its sliders' ends.
 """
 
 from __future__ import annotations
@@ -59,13 +60,15 @@ gradient in a plain RNN; that took new architectures. In the live panel, move $\
 measured norms with $\\rho^{T-k}$ (with $\\rho > 1$, switch to ReLU, which does not saturate, to see the
 product explode), then switch clipping on and watch it cap a short training run.""",
     formula=r"""
-\frac{\partial h_T}{\partial h_k} = \prod_{t=k+1}^{T} \frac{\partial h_t}{\partial h_{t-1}}
+\htmlData{term=grad}{\frac{\partial h_T}{\partial h_k}} = \prod_{t=k+1}^{T} \frac{\partial h_t}{\partial h_{t-1}}
 = \prod_{t=k+1}^{T} \mathrm{diag}\big(\tanh'(z_t)\big)\, W_{hh}
 
-\Big\lVert \frac{\partial h_T}{\partial h_k} \Big\rVert \lesssim \rho(W_{hh})^{\,T-k},
-\qquad 0.9^{100} \approx 2.66 \times 10^{-5}
+\Big\lVert \htmlData{term=grad}{\frac{\partial h_T}{\partial h_k}} \Big\rVert
+\lesssim \htmlData{term=rho}{\rho(W_{hh})^{\,T-k}},
+\qquad \htmlData{term=rho_ref}{0.9^{100} \approx 2.66 \times 10^{-5}}
 
-\text{clipping: } \lVert g \rVert > \tau \;\Rightarrow\; g \leftarrow \tau\, \frac{g}{\lVert g \rVert}""",
+\text{clipping: } \htmlData{term=grad_norm}{\lVert g \rVert} > \htmlData{term=tau}{\tau} \;\Rightarrow\;
+g \leftarrow \htmlData{term=tau}{\tau}\, \frac{g}{\lVert g \rVert}""",
     torch_code="""
 import torch, torch.nn as nn
 rnn = nn.RNN(1, 16)
@@ -181,3 +184,15 @@ async def clipping_endpoint(rho: float = Query(0.9, ge=RHO_MIN, le=RHO_MAX), T: 
                             max_norm: float = Query(1.0, ge=MAX_NORM_MIN, le=MAX_NORM_MAX),
                             seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
     return await LANES["compute"].run(clipping, rho, T, nonlinearity, clip, max_norm, seed)
+
+
+def bounds() -> dict:
+    """The settings the endpoints accept, [low, high] each: the page's sliders take their ends from here, so
+    the page offers exactly what the server answers (the Query bounds above use the same constants)."""
+    return {"rho": [RHO_MIN, RHO_MAX], "T": [T_MIN, T_MAX], "max_norm": [MAX_NORM_MIN, MAX_NORM_MAX],
+            "nonlinearity": list(NONLINEARITIES), "clip_steps": CLIP_STEPS}
+
+
+@STEP.router.get("/bounds")
+def bounds_endpoint() -> dict:
+    return bounds()
