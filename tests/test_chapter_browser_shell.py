@@ -21,9 +21,6 @@ STEP_NUMBERS = range(1, len(STEPS) + 1)
 
 # (check, step, size) → what fails there, for the helper who restyles that step. Found by this file's own run.
 KNOWN = {
-    ("axe", 2, "wide"): "step 2: svg#rec-unrolled has role=img and no text alternative (axe svg-img-alt)",
-    ("axe", 2, "phone"): "step 2: svg#rec-unrolled has role=img and no text alternative (axe svg-img-alt)",
-    ("small_text", 2, "phone"): "step 2: svg#rec-unrolled shrinks to fit: its labels (tanh, W_hh, x₁ …) at 5.8 px",
     ("axe", 4, "wide"): "step 4: the svg.chart of #bptt-chart has role=img and no text alternative (svg-img-alt)",
     ("axe", 4, "phone"): "step 4: the svg.chart of #bptt-chart has role=img and no text alternative (svg-img-alt)",
     ("small_text", 4, "phone"): "step 4: #bptt-chart's svg.chart shrinks to fit: titles and ticks at 7.3 px",

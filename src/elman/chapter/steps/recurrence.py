@@ -26,6 +26,22 @@ MAX_ABS = 10.0                       # bound on a typed number
 ALPHABET = " abcdefghijklmnopqrstuvwxyz.,!?'"
 MODES = ("chars", "numbers")
 
+
+def _term(name: str, tex: str, role: str | None = None) -> str:
+    """A formula symbol linked to the widget's parts of the same name (js/terms.js), in its role's colour."""
+    body = rf"\htmlClass{{c-{role}}}{{{tex}}}" if role else tex
+    return rf"\htmlData{{term={name}}}{{{body}}}"
+
+
+_X, _H, _HP, _Y = _term("x", "x_t", "x"), _term("h", "h_t", "h"), _term("h_prev", "h_{t-1}", "h"), _term("y", "y_t", "y")
+_WXH, _WHH, _WHY = _term("W_xh", "W_{xh}", "w"), _term("W_hh", "W_{hh}", "w"), _term("W_hy", "W_{hy}", "w")
+_BH, _BY, _Z = _term("b_h", "b_h", "w"), _term("b_y", "b_y", "w"), _term("z", "z_t")
+FORMULA = (rf"{_Z} = {_WHH}\, {_HP} + {_WXH}\, {_X} + {_BH}, \qquad {_H} = \tanh({_Z}), \qquad h_0 = 0"
+           "\n\n"
+           rf"{_Y} = {_WHY}\, {_H} + {_BY}"
+           "\n\n"
+           rf"\text{{the same }} {_WXH},\ {_WHH},\ {_BH},\ {_WHY},\ {_BY} \text{{ at every step }} t = 1, \dots, T")
+
 STEP = Step(
     key="recurrence", icon="replay", label="Recurrence",
     title="The recurrent neuron",
@@ -44,12 +60,7 @@ Drawn out step by step ("unrolled"), the loop becomes a chain of identical cells
 In the live panel, type a short word (or a few numbers) and walk along the chain: for the highlighted step you see
 each product, the pre-activation $z_t$, the new state $h_t$ and the read-out $y_t$, all computed by the
 library's one-step kernel, with the shared matrices shown once.""",
-    formula=r"""
-z_t = W_{hh}\, h_{t-1} + W_{xh}\, x_t + b_h, \qquad h_t = \tanh(z_t), \qquad h_0 = 0
-
-y_t = W_{hy}\, h_t + b_y
-
-\text{the same } W_{xh},\ W_{hh},\ b_h,\ W_{hy},\ b_y \text{ at every step } t = 1, \dots, T""",
+    formula=FORMULA,
     torch_code="""
 import torch, torch.nn as nn
 rnn = nn.RNN(input_size=3, hidden_size=4)      # W_ih (4,3), W_hh (4,4), b_ih, b_hh

@@ -19,6 +19,21 @@ from elman.nn.rnn import RNN
 
 EMBED, HIDDEN = 8, 16
 
+
+def _term(name: str, tex: str, role: str | None = None) -> str:
+    """A formula symbol linked to the widget's parts of the same name (js/terms.js), in its role's colour."""
+    body = rf"\htmlClass{{c-{role}}}{{{tex}}}" if role else tex
+    return rf"\htmlData{{term={name}}}{{{body}}}"
+
+
+_X, _H = _term("x", "x_t", "x"), _term("h", "h_t", "h")
+FORMULA = (rf"\text{{bag of words: }} {_term('v', 'v')} = \sum_{{t=1}}^{{T}} \mathrm{{onehot}}({_X})"
+           r" \quad\text{(order is lost)}"
+           "\n\n"
+           rf"\text{{RNN: }} {_H} = \tanh({_term('W_hh', 'W_{hh}', 'w')} {_term('h_prev', 'h_{t-1}', 'h')}"
+           rf" + {_term('W_xh', 'W_{xh}', 'w')} {_X} + {_term('b_h', 'b_h', 'w')}),\quad t = 1,\dots,T"
+           r" \quad\text{(order is kept)}")
+
 STEP = Step(
     key="sequences", icon="format_list_numbered", label="Sequences",
     title="Why sequences need their own kind of network",
@@ -35,10 +50,7 @@ and fifty words need two different networks, and nothing in either one says that
 What we want instead is a network that reads one element at a time, keeps a running summary of everything
 read so far, and can answer at any step. Try it in the live panel: type two sentences and compare what each
 representation makes of them.""",
-    formula=r"""
-\text{bag of words: } v = \sum_{t=1}^{T} \mathrm{onehot}(x_t) \quad\text{(order is lost)}
-
-\text{RNN: } h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h),\quad t = 1,\dots,T \quad\text{(order is kept)}""",
+    formula=FORMULA,
     torch_code="""
 # the shapes of sequence problems
 # one-to-many:   image    -> caption

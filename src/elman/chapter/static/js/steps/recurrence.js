@@ -1,46 +1,76 @@
 // Step 2: a small RNN unrolled over a typed word (or numbers), one time step at a time, with every number shown.
+// Two drawings: the cell rolled up (x_t in, y_t out, the loop that hands h_t back as h_{t-1} through W_hh) and the
+// same cell unrolled into a chain, one copy per step, the shared weights written on its edges. Stepping or playing
+// sends the values along the edges (none under prefers-reduced-motion); the numbers count to their new values.
 
 import { ownPlayButton, sleep } from "../timing.js";
-import { el, errorBox, num } from "../draw.js";
+import { el, errorBox, fmt, num } from "../draw.js";
+import { arrow, box, diagram, note, svgEl } from "../diagram.js";
+import { duration, flowAlong, tweenNumber } from "../motion.js";
+import { ramp, rampColor, role } from "../palette.js";
+import { label, svgLabel } from "../tex.js";
+import { colorBar } from "../charts.js";
+import { linkTerms } from "../terms.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const DEFAULTS = { chars: "hello", numbers: "1, 0, 0, 0, 0, 0" };
-const COLORS = { xh: "#2f5fd0", hh: "#c2410c", hy: "#15803d" };
-const STEP_MS = 900;
+const REST_MS = 700;                      // how long play rests on each step after its values have flowed
+
+// Symbols in their role colours, for labels: weights and biases orange, states green, inputs blue, outputs purple.
+const W = (tex) => `\\htmlClass{c-w}{${tex}}`;
+const H = (tex) => `\\htmlClass{c-h}{${tex}}`;
+const X = (tex) => `\\htmlClass{c-x}{${tex}}`;
+const Y = (tex) => `\\htmlClass{c-y}{${tex}}`;
 
 export async function mount(root, ctx) {
+  linkTerms();
   const mode = el("select", { id: "rec-mode" },
     el("option", { value: "chars" }, "characters"), el("option", { value: "numbers" }, "numbers"));
   mode.value = ctx.get("mode", "chars") === "numbers" ? "numbers" : "chars";
   const text = el("input", { type: "text", id: "rec-text", maxlength: "80", value: ctx.get("text", DEFAULTS[mode.value]) });
   const slider = el("input", { type: "range", id: "rec-t", min: "1", max: "1", step: "1", value: "1" });
-  const tLabel = el("span", { class: "num", id: "rec-t-label" }, "t = 1");
-  const prev = el("button", { type: "button", class: "action", id: "rec-prev" }, "◀ step");
-  const next = el("button", { type: "button", class: "action", id: "rec-next" }, "step ▶");
+  const tLabel = el("span", { class: "num", id: "rec-t-label", "aria-live": "polite" }, "t = 1");
+  const prev = el("button", { type: "button", class: "action", id: "rec-prev", "aria-label": "previous time step" }, "◀ step");
+  const next = el("button", { type: "button", class: "action", id: "rec-next", "aria-label": "next time step" }, "step ▶");
   const playButton = el("button", { type: "button", class: "action", id: "rec-play" }, "play");
   const status = el("div", { id: "rec-status" });
-  const diagram = el("div", { id: "rec-diagram" });
+  const rolled = el("div", { class: "rec-rolled" });
+  const chainBox = el("div", { id: "rec-diagram" });
   const detail = el("div", { id: "rec-step" });
   const weights = el("div", { id: "rec-weights" });
+  const rolledFig = rolledFigure();
+  rolled.append(rolledFig);
+  root.classList.add("rec");
   root.append(
-    el("div", { class: "row" }, el("label", { for: "rec-mode" }, "input"), mode,
-      el("label", { for: "rec-text" }, "sequence (≤ 12 steps)"), text),
-    el("div", { class: "row" }, el("label", { for: "rec-t" }, "time step"), slider, tLabel, prev, next, playButton),
-    status, diagram, detail, weights);
+    el("div", { class: "rec-top" },
+      el("div", { class: "rec-controls" },
+        el("div", { class: "row" }, el("label", { for: "rec-mode" }, "input"), mode),
+        el("div", { class: "row" }, el("label", { for: "rec-text" }, "sequence (≤ 12 steps)"), text),
+        el("div", { class: "row" }, el("label", { for: "rec-t" }, label("time step $t$")), slider, tLabel),
+        el("div", { class: "row" }, prev, next, playButton),
+        key()),
+      rolled),
+    status, chainBox, detail, weights);
 
-  let data = null;
+  let data = null, view = null, card = null;
   let t = Math.max(1, Number.parseInt(ctx.get("t", "1"), 10) || 1);
   let pending = 0;
+  let flows = new AbortController();      // the values now travelling; a new step or a new input stops them
 
-  function show() {
+  // Show step t; `flow` sends the values of that step along its edges (a step forward, or play).
+  function show({ flow = false } = {}) {
     if (!data) return;
     t = Math.min(Math.max(1, t), data.T);
     slider.max = String(data.T);
     slider.value = String(t);
-    tLabel.textContent = `t = ${t} of ${data.T}`;
+    tLabel.replaceChildren(el("i", { class: "math-i" }, "t"), ` = ${t} of ${data.T}`);
+    prev.disabled = t <= 1;
+    next.disabled = t >= data.T;
     ctx.set({ mode: mode.value, text: text.value, t });
-    diagram.replaceChildren(unrolled(data, t, (k) => { t = k; show(); }));
-    detail.replaceChildren(stepCard(data, t));
+    view.select(t);
+    card.select(t);
+    flows.abort();
+    flows = new AbortController();
+    return flow ? Promise.all([view.flow(t, flows.signal), rolledFig.flow(flows.signal)]) : Promise.resolve();
   }
 
   async function update() {
@@ -50,7 +80,12 @@ export async function mount(root, ctx) {
       const r = await ctx.api("/api/recurrence/unroll", { text: text.value, mode: mode.value, seed: ctx.seed });
       if (ticket !== pending || !ctx.alive()) return;
       data = r;
+      flows.abort();
       status.replaceChildren();
+      view = unrolled(r, (k) => { const forward = k === t + 1; t = k; show({ flow: forward }); });
+      chainBox.replaceChildren(view.root);
+      card = stepCard(r);
+      detail.replaceChildren(card.root);
       weights.replaceChildren(weightCards(r));
       show();
     } catch (error) {
@@ -62,128 +97,219 @@ export async function mount(root, ctx) {
     for (let k = 1; data && k <= data.T; k++) {
       if (signal.aborted) throw signal.reason ?? new DOMException("aborted", "AbortError");
       t = k;
-      show();
-      await sleep(STEP_MS, signal);
+      await show({ flow: true });
+      await sleep(REST_MS, signal);
     }
   }
 
   let timer = null;
   text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
   mode.addEventListener("change", () => { text.value = DEFAULTS[mode.value]; t = 1; update(); });
-  slider.addEventListener("input", () => { t = Number(slider.value); show(); });
+  slider.addEventListener("input", () => { const forward = Number(slider.value) === t + 1; t = Number(slider.value); show({ flow: forward }); });
   prev.addEventListener("click", () => { t -= 1; show(); });
-  next.addEventListener("click", () => { t += 1; show(); });
+  next.addEventListener("click", () => { t += 1; show({ flow: true }); });
   const stopOwn = ownPlayButton(playButton, animate);
 
   await update();
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); stopOwn(); },
+    unmount() { clearTimeout(timer); stopOwn(); flows.abort(); },
   };
 }
 
-
-function svg(tag, attrs = {}, content = null) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (content !== null) node.textContent = content;
-  return node;
+// The colours' meaning, each a term: pointing at one lights it in the drawings, the numbers and the formula.
+function key() {
+  const chip = (termName, cls, tex, words) => el("span", { class: `rec-chip ${cls}`, "data-term": termName },
+    el("span", { class: "rec-swatch", "aria-hidden": "true" }), label(tex), ` ${words}`);
+  return el("p", { class: "rec-key" }, chip("x", "c-x", "$x_t$", "input"), chip("h", "c-h", "$h_t$", "state"),
+    chip("y", "c-y", "$y_t$", "output"), chip("W_hh", "c-w", "$W$, $b$", "weights, shared"));
 }
 
-// x₁ → [RNN] → h₁ → [RNN] → h₂ …, the same two matrices drawn in every cell, the current step highlighted.
-function unrolled(r, t, pick) {
-  const cw = 92, gap = 30, left = 34, width = left + r.T * (cw + gap) + 10, height = 176;
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width: String(Math.round(width * 1.3)), role: "img", class: "chart", id: "rec-unrolled" });
-  root.style.maxWidth = "100%";
-  root.style.height = "auto";
-  root.append(svg("text", { x: 4, y: 84, "font-size": 12 }, "h₀"));
-  r.steps.forEach((s, i) => {
-    const x = left + i * (cw + gap), current = s.t === t;
-    const g = svg("g", { "data-step": String(s.t), cursor: "pointer" });
+// ---- the cell rolled up: x_t in, y_t out, the loop carrying h_t back as h_{t-1} through W_hh ----
+
+function rolledFigure() {
+  const d = diagram({ width: 340, height: 250, title: "The recurrent cell, rolled up",
+    description: "x_t enters the tanh cell through W_xh with the bias b_h; the new state h_t leaves through W_hy "
+      + "with b_y to give y_t, and loops back through W_hh to come in again as h_{t-1} at the next step" });
+  d.svg.id = "rec-rolled";
+  const y = box(d, { x: 106, y: 12, w: 64, h: 36, label: "$y_t$", role: "y", term: "y" });
+  const cell = box(d, { x: 96, y: 100, w: 84, h: 52, label: "$\\tanh$", role: "h", term: "h" });
+  const x = box(d, { x: 106, y: 202, w: 64, h: 36, label: "$x_t$", role: "x", term: "x" });
+  const xa = arrow(d, { from: x, to: cell, role: "x", label: `$${W("W_{xh}")},\\ ${W("b_h")}$`, labelSide: "right", term: "W_xh" });
+  const ya = arrow(d, { from: cell, to: y, role: "y", label: `$${W("W_{hy}")},\\ ${W("b_y")}$`, labelSide: "right", term: "W_hy" });
+  note(d, { x: 126, y: 75, text: `$${H("h_t")}$`, anchor: "end", width: 60, term: "h" });
+  const loop = arrow(d, { from: [182, 108], to: [182, 144], bend: 40, role: "h", labelOffset: 12,
+    label: `$${W("W_{hh}")}\\,${H("h_{t-1}")}$`, labelSide: "left", term: "W_hh" });
+  const figure = el("figure", { class: "rec-figure" },
+    el("figcaption", {}, wrapLabel("Rolled up: one cell; its state $h_t$ comes back round as $h_{t-1}$")), d.root);
+  // one pass round the loop: the input and the old state in, the output out
+  figure.flow = async (signal) => {
+    const ms = duration("--dur-flow");
+    await Promise.all([flowAlong(xa.path, { color: role("x"), ms, signal }), flowAlong(loop.path, { color: role("h"), ms, signal })]);
+    await flowAlong(ya.path, { color: role("y"), ms: duration("--dur"), signal });
+  };
+  return figure;
+}
+
+// ---- the cell unrolled: one copy per step, the same weights on every copy's edges ----
+
+const G = { left: 96, col: 128, cellW: 76, cellH: 56, boxW: 56, boxH: 34, yTop: 16, cellTop: 108, xTop: 230, height: 300 };
+
+function unrolled(r, pick) {
+  const width = G.left + r.T * G.col + 4;
+  const description = `${r.T} copies of one cell, one per step: x_t enters each through W_xh, h_{t-1} arrives from `
+    + "the copy before through W_hh, y_t leaves through W_hy; the same weights in every copy";
+  const d = diagram({ width, height: G.height, title: "The network unrolled in time", description });
+  d.svg.id = "rec-unrolled";
+  const cy = G.cellTop + G.cellH / 2;
+  const h0 = box(d, { x: 8, y: cy - 18, w: 46, h: 36, label: "$h_0$", role: "h", term: "h_prev", dashed: true });
+  const stops = ramp("diverging");
+  let before = h0;
+  const parts = r.steps.map((s, i) => {
+    const left = G.left + i * G.col, cx = left + G.cellW / 2;
+    const g = svgEl("g", { "data-step": String(s.t), class: "rec-copy" });
+    const cell = box(d, { x: left, y: G.cellTop, w: G.cellW, h: G.cellH, role: "h", term: "h" });
+    cell.classList.add("rec-cell");
+    cell.append(svgLabel("$\\tanh$", { x: cx, y: G.cellTop + 17, width: G.cellW, height: 24 }));
+    const units = s.h.map((v, j) => {   // h_t's units as colour swatches (−1 … 1)
+      const n = s.h.length, size = 13, x0 = cx - (n * size + (n - 1) * 3) / 2;
+      const rect = svgEl("rect", { x: x0 + j * (size + 3), y: G.cellTop + 33, width: size, height: size, rx: 2,
+        class: "rec-unit", "data-fill": rampColor(stops, (v + 1) / 2) });
+      rect.append(svgEl("title", {}, `h${s.t}[${j}] = ${fmt(v, 3)}`));
+      return rect;
+    });
+    cell.append(...units);
+    const xBox = box(d, { x: cx - G.boxW / 2, y: G.xTop, w: G.boxW, h: G.boxH, label: `$x_{${s.t}}$`, role: "x", term: "x" });
+    const token = note(d, { x: cx, y: G.xTop + G.boxH + 4, baseline: "top", width: 90, height: 22,
+      text: s.token === " " ? "space" : `“${s.token}”` });
+    const yBox = box(d, { x: cx - G.boxW / 2, y: G.yTop, w: G.boxW, h: G.boxH, label: `$y_{${s.t}}$`, role: "y", term: "y" });
+    const h = arrow(d, { from: before, to: cell, role: "h", label: `$${W("W_{hh}")}$`, labelSide: "right", term: "W_hh" });
+    const hName = i ? note(d, { x: left - (G.col - G.cellW) / 2, y: cy - 14, baseline: "bottom", width: 50, height: 22,
+      text: `$${H(`h_{${i}}`)}$`, term: "h" }) : null;
+    const x = arrow(d, { from: xBox, to: cell, role: "x", label: `$${W("W_{xh}")},\\ ${W("b_h")}$`, labelSide: "right",
+      labelOffset: 8, term: "W_xh" });
+    const y = arrow(d, { from: cell, to: yBox, role: "y", label: `$${W("W_{hy}")},\\ ${W("b_y")}$`, labelSide: "right",
+      labelOffset: 8, term: "W_hy" });
+    g.append(h, x, y, ...[hName].filter(Boolean), cell, xBox, token, yBox);
     g.addEventListener("click", () => pick(s.t));
-    g.append(svg("line", { x1: x - gap + 6, x2: x, y1: 80, y2: 80, stroke: "#9aa3b2", "stroke-width": 2 }));
-    g.append(svg("rect", { x, y: 50, width: cw, height: 60, rx: 8, fill: current ? "#eef3ff" : "#ffffff",
-      stroke: current ? "#2f5fd0" : "#9aa3b2", "stroke-width": current ? 3 : 1.2, class: current ? "current" : "" }));
-    g.append(svg("text", { x: x + cw / 2, y: 68, "text-anchor": "middle", "font-size": 11, "font-weight": "600" }, "tanh"));
-    g.append(svg("text", { x: x + 8, y: 86, "font-size": 11, fill: COLORS.hh, "font-weight": "600" }, "W_hh"));
-    g.append(svg("text", { x: x + cw - 8, y: 86, "text-anchor": "end", "font-size": 11, fill: COLORS.xh, "font-weight": "600" }, "W_xh"));
-    g.append(svg("text", { x: x + cw / 2, y: 102, "text-anchor": "middle", "font-size": 10, fill: COLORS.hy }, "W_hy"));
-    g.append(svg("line", { x1: x + cw / 2, x2: x + cw / 2, y1: 140, y2: 112, stroke: COLORS.xh, "stroke-width": 1.5 }));
-    g.append(svg("text", { x: x + cw / 2, y: 156, "text-anchor": "middle", "font-size": 12 }, `x${sub(s.t)} “${s.token}”`));
-    g.append(svg("line", { x1: x + cw / 2, x2: x + cw / 2, y1: 50, y2: 26, stroke: COLORS.hy, "stroke-width": 1.5 }));
-    g.append(svg("text", { x: x + cw / 2, y: 20, "text-anchor": "middle", "font-size": 12 }, `y${sub(s.t)}`));
-    g.append(svg("text", { x: x + cw + 4, y: 74, "font-size": 11 }, `h${sub(s.t)}`));
-    if (i === r.T - 1) g.append(svg("line", { x1: x + cw, x2: x + cw + 8, y1: 80, y2: 80, stroke: "#9aa3b2", "stroke-width": 2 }));
-    root.append(g);
+    d.svg.append(g);
+    before = cell;
+    return { g, units, h, x, y };
   });
-  return el("div", { class: "card" },
-    el("h4", {}, "Unrolled in time: one cell per step, the same weights in every cell"), root,
-    el("p", { class: "muted" }, "Click a cell to jump to its step. The coloured matrices are not copies: each cell uses ",
-      "the very same W_hh, W_xh and W_hy (shown once below)."));
-}
-
-function sub(n) { return String(n).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]); }
-
-// A column vector of exact numbers, each with its data-key.
-function vector(key, values, digits = 3) {
-  const box = el("span", { "data-vector": key });
-  box.style.cssText = "display:inline-flex;flex-direction:column;align-items:flex-end;border-left:2px solid #9aa3b2;border-right:2px solid #9aa3b2;border-radius:4px;padding:0 5px;vertical-align:middle;margin:0 4px";
-  values.forEach((v, i) => box.append(num(`${key}-${i}`, v, digits)));
-  return box;
-}
-
-function term(label, key, values, color) {
-  const cap = el("div", { class: "muted" }, label);
-  if (color) cap.style.color = color;
-  const box = el("span", {}, cap, vector(key, values));
-  box.style.cssText = "display:inline-flex;flex-direction:column;align-items:center;margin:0 2px";
-  return box;
-}
-
-function op(symbol) {
-  const s = el("span", { class: "big" }, symbol);
-  s.style.margin = "0 4px";
-  return s;
-}
-
-function stepCard(r, t) {
-  const s = r.steps[t - 1];
-  const line = (...children) => {
-    const d = el("div", {}, ...children);
-    d.style.cssText = "display:flex;flex-wrap:wrap;align-items:center;gap:2px;margin:6px 0";
-    return d;
+  const last = parts.at(-1);
+  if (last) {   // the final state leaves the chain
+    const right = G.left + (r.T - 1) * G.col + G.cellW;
+    d.svg.append(svgEl("g", { class: "rec-final" },
+      arrow(d, { from: [right + 2, cy], to: [right + 44, cy], role: "h" }),
+      note(d, { x: right + 24, y: cy - 14, baseline: "bottom", width: 50, height: 22, text: `$${H(`h_{${r.T}}`)}$`, term: "h" })));
+  }
+  const title = d.svg.querySelector("title");
+  const legend = colorBar({ stops, domain: [-1, 0, 1], label: "each square is one unit of $h_t$:" });
+  const root = el("figure", { class: "rec-figure" },
+    el("figcaption", {}, wrapLabel("Unrolled in time: the same cell once per step, the same weights on every copy. "
+      + "Click a copy to go to its step.")), d.root, legend);
+  return {
+    root,
+    // Highlight step t: copies up to t show their state, the current one drawn heavier, later ones faded.
+    select(t) {
+      parts.forEach((p, i) => {
+        const k = i + 1;
+        p.g.classList.toggle("current", k === t);
+        p.g.classList.toggle("future", k > t);
+        for (const u of p.units) u.style.fill = k <= t ? u.dataset.fill : "var(--surface)";
+      });
+      title.textContent = `The network unrolled in time, at step ${t} of ${r.T}. ${description}`;
+      const box_ = d.root, left = G.left + (t - 1) * G.col;     // keep the current copy in view inside its box
+      if (left < box_.scrollLeft || left + G.col > box_.scrollLeft + box_.clientWidth) {
+        box_.scrollTo({ left: Math.max(0, left - 60), behavior: duration() ? "smooth" : "auto" });
+      }
+    },
+    // The values of step t travel: h_{t-1} and x_t into the cell together, then y_t out.
+    async flow(t, signal) {
+      const p = parts[t - 1];
+      if (!p) return;
+      const ms = duration("--dur-flow");
+      await Promise.all([flowAlong(p.h.path, { color: role("h"), ms, signal }), flowAlong(p.x.path, { color: role("x"), ms, signal })]);
+      await flowAlong(p.y.path, { color: role("y"), ms: duration("--dur"), signal });
+    },
   };
-  return el("div", { class: "card" },
-    el("h4", {}, `Step t = ${t}: input “${s.token}”`),
-    line(term(`x${sub(t)}`, "rec-x", s.x), term(`h${sub(t - 1)}`, "rec-hprev", s.h_prev)),
-    line(el("span", {}, `z${sub(t)} =`), term(`W_hh h${sub(t - 1)}`, "rec-wh", s.Wh, COLORS.hh), op("+"),
-      term(`W_xh x${sub(t)}`, "rec-wx", s.Wx, COLORS.xh), op("+"), term("b = b_ih + b_hh", "rec-b", s.b), op("="),
-      term(`z${sub(t)}`, "rec-z", s.z)),
-    line(el("span", {}, `h${sub(t)} = tanh(z${sub(t)}) =`), term(`h${sub(t)}`, "rec-h", s.h),
-      el("span", { class: "muted" }, "  elman.RNN on the whole sequence:"), term(`output[${t - 1}]`, "rec-rnn-h", r.rnn.output[t - 1])),
-    line(el("span", {}, `y${sub(t)} = W_hy h${sub(t)} + b_y =`), term(`y${sub(t)}`, "rec-y", s.y, COLORS.hy)),
-    el("p", { class: "muted" }, "Each value comes from elman.nn.rnn_step.rnn_step_forward, called once per step ",
-      "with h₀ = 0; the two products are its terms, shown apart."));
 }
 
-function matrix(key, rows, color) {
-  const table = el("table", { class: "data", "data-matrix": key },
-    ...rows.map((row, i) => el("tr", {}, ...row.map((v, j) => el("td", {}, num(`${key}-${i}-${j}`, v, 2))))));
-  if (color) table.style.color = color;
-  return table;
+// ---- the numbers of the current step, each in its role colour, counting to its new value ----
+
+// A column vector of exact numbers, each with its data-key, under a typeset name; role colours the bracket.
+function vector(key, tex, values, roleName, termName) {
+  const nums = values.map((v, i) => num(`${key}-${i}`, v, 3));
+  const column = el("span", { class: `rec-vec rec-vec-${roleName}`, "data-vector": key }, ...nums);
+  const box_ = el("span", { class: "rec-term", "data-term": termName }, el("span", { class: "rec-name" }, label(tex)), column);
+  box_.nums = nums;
+  return box_;
+}
+
+const wrapLabel = (text) => label(text, { className: "rec-words" });   // words that may wrap, with maths
+
+const op = (symbol) => el("span", { class: "rec-op", "aria-hidden": "true" }, symbol);
+
+function stepCard(r) {
+  const s0 = r.steps[0];
+  const heading = el("h4", {});
+  const token = el("span", { class: "rec-token" });
+  const v = {
+    x: vector("rec-x", `$${X("x_t")}$`, s0.x, "x", "x"),
+    hprev: vector("rec-hprev", `$${H("h_{t-1}")}$`, s0.h_prev, "h", "h_prev"),
+    wh: vector("rec-wh", `$${W("W_{hh}")}\\,${H("h_{t-1}")}$`, s0.Wh, "w", "W_hh"),
+    wx: vector("rec-wx", `$${W("W_{xh}")}\\,${X("x_t")}$`, s0.Wx, "w", "W_xh"),
+    b: vector("rec-b", `$${W("b_h")} = b_{ih} + b_{hh}$`, s0.b, "w", "b_h"),
+    z: vector("rec-z", "$z_t$", s0.z, "z", "z"),
+    h: vector("rec-h", `$${H("h_t")}$`, s0.h, "h", "h"),
+    rnn: vector("rec-rnn-h", "output$[t-1]$", r.rnn.output[0], "h", "h"),
+    y: vector("rec-y", `$${Y("y_t")}$`, s0.y, "y", "y"),
+  };
+  const fields = { x: "x", hprev: "h_prev", wh: "Wh", wx: "Wx", b: "b", z: "z", h: "h", y: "y" };
+  const line = (...children) => el("div", { class: "rec-line" }, ...children);
+  const root = el("div", { class: "card rec-card" }, heading,
+    line(v.x, token, v.hprev),
+    line(el("span", { class: "rec-eq" }, label("$z_t =$")), v.wh, op("+"), v.wx, op("+"), v.b, op("="), v.z),
+    line(el("span", { class: "rec-eq" }, label("$h_t = \\tanh(z_t) =$")), v.h,
+      el("span", { class: "muted rec-aside" }, "elman.RNN over the whole sequence gives the same:"), v.rnn),
+    line(el("span", { class: "rec-eq" }, label(`$${Y("y_t")} = ${W("W_{hy}")}\\,${H("h_t")} + ${W("b_y")} =$`)), v.y),
+    el("p", { class: "muted" }, "Each value comes from elman.nn.rnn_step.rnn_step_forward, called once per step with ",
+      label("$h_0 = 0$"), "; its two products are shown apart."));
+  return {
+    root,
+    select(t) {
+      const s = r.steps[t - 1];
+      heading.replaceChildren(label(`Step $t = ${t}$: input “${s.token}”`));
+      token.replaceChildren(`“${s.token}”`);
+      for (const [name, field] of Object.entries(fields)) tweenValues(v[name].nums, s[field]);
+      tweenValues(v.rnn.nums, r.rnn.output[t - 1]);
+    },
+  };
+}
+
+function tweenValues(nodes, values) {
+  nodes.forEach((node, i) => { tweenNumber(node, values[i], { format: (x) => fmt(x, 3), ms: duration("--dur") }); });
+}
+
+// ---- the shared weights, once, each in its own card ----
+
+function matrix(key, rows) {
+  return el("table", { class: "data rec-matrix", "data-matrix": key },
+    el("tbody", {}, ...rows.map((row, i) => el("tr", {}, ...row.map((v, j) => el("td", {}, num(`${key}-${i}-${j}`, v, 2)))))));
 }
 
 function weightCards(r) {
   const w = r.weights, sz = r.sizes;
-  const card = (title, ...children) => el("div", { class: "card" }, el("h4", {}, title), ...children);
-  const row = el("div", {});
-  row.style.cssText = "display:flex;flex-wrap:wrap;gap:10px;margin-top:10px";
-  row.append(
-    card(`W_xh (${sz.hidden}×${sz.input})`, matrix("rec-Wxh", w.W_xh, COLORS.xh)),
-    card(`W_hh (${sz.hidden}×${sz.hidden})`, matrix("rec-Whh", w.W_hh, COLORS.hh)),
-    card(`b_h = b_ih + b_hh (${sz.hidden})`, matrix("rec-bias", w.b.map((v) => [v]))),
-    card(`W_hy (${sz.output}×${sz.hidden}), b_y`, matrix("rec-Why", w.W_hy, COLORS.hy), matrix("rec-by", w.b_y.map((v) => [v]))));
-  return el("div", {}, row,
+  const card = (termName, title, shape, table) => el("div", { class: "card rec-weight", "data-term": termName },
+    el("h4", {}, label(`$${W(title)}$`), el("span", { class: "muted rec-shape" }, label(shape))), table);
+  return el("div", {},
+    el("h4", { class: "rec-weights-title" }, "The weights, shared by every step"),
+    el("div", { class: "rec-weight-row" },
+      card("W_xh", "W_{xh}", `$${sz.hidden} \\times ${sz.input}$`, matrix("rec-Wxh", w.W_xh)),
+      card("W_hh", "W_{hh}", `$${sz.hidden} \\times ${sz.hidden}$`, matrix("rec-Whh", w.W_hh)),
+      card("b_h", "b_h", `$= b_{ih} + b_{hh}$ · ${sz.hidden}`, matrix("rec-bias", w.b.map((x) => [x]))),
+      card("W_hy", "W_{hy}", `$${sz.output} \\times ${sz.hidden}$`, matrix("rec-Why", w.W_hy)),
+      card("b_y", "b_y", `${sz.output}`, matrix("rec-by", w.b_y.map((x) => [x])))),
     el("p", {}, "Parameters: ", num("rec-params", r.parameters.shared, 0, "num big"),
       ` for any length — the same for ${r.T} steps as for one. With separate weights per step it would be `,
       num("rec-params-unshared", r.parameters.unshared, 0), "."));

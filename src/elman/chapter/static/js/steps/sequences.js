@@ -1,11 +1,23 @@
 // Step 1: two sentences through a bag of words, an RNN and a feedforward network sized for the first one.
+// Three panels: the counts (order gone), the RNN's final states as two strips of coloured units (order kept),
+// and the feedforward network drawn as a fixed row of input slots that the second sentence must fit.
 
 import { el, errorBox, fmt, num } from "../draw.js";
+import { arrow, box, diagram, note, svgEl } from "../diagram.js";
+import { tweenNumber, duration } from "../motion.js";
+import { ramp, rampColor } from "../palette.js";
+import { label } from "../tex.js";
+import { colorBar } from "../charts.js";
+import { linkTerms } from "../terms.js";
+
+const SHOWN_WORDS = 10;     // slots drawn per sentence; more words are summed up in one box
 
 export async function mount(root, ctx) {
+  linkTerms();
   const a = el("input", { type: "text", id: "seq-a", maxlength: "200", value: ctx.get("a", "the dog bit the man") });
   const b = el("input", { type: "text", id: "seq-b", maxlength: "200", value: ctx.get("b", "the man bit the dog") });
   const out = el("div", { id: "seq-out" });
+  root.classList.add("seq");
   root.append(
     el("div", { class: "row" }, el("label", { for: "seq-a" }, "sentence A"), a),
     el("div", { class: "row" }, el("label", { for: "seq-b" }, "sentence B"), b),
@@ -16,12 +28,17 @@ export async function mount(root, ctx) {
     out);
 
   let pending = 0;
+  let shown = null;            // the cosines on the page, so a change counts to the new value
   async function update() {
     const ticket = ++pending;
     ctx.set({ a: a.value, b: b.value });
     try {
       const r = await ctx.api("/api/sequences/compare", { a: a.value, b: b.value, seed: ctx.seed });
-      if (ticket === pending && ctx.alive()) out.replaceChildren(render(r));
+      if (ticket !== pending || !ctx.alive()) return;
+      const before = shown;
+      out.replaceChildren(render(r));
+      shown = { bow: r.bag_of_words.cosine, rnn: r.rnn.cosine };
+      if (before) countFrom(out, before);
     } catch (error) {
       if (ticket === pending && ctx.alive()) out.replaceChildren(errorBox(error));
     }
@@ -32,21 +49,119 @@ export async function mount(root, ctx) {
   return { unmount() { clearTimeout(timer); } };
 }
 
+// The two cosines count from their old values to the new ones (data-value holds the new one at once).
+function countFrom(out, before) {
+  for (const [key, old] of [["bow-cosine", before.bow], ["rnn-cosine", before.rnn]]) {
+    const node = out.querySelector(`[data-key="${key}"]`);
+    if (!node || !Number.isFinite(old)) continue;
+    const to = Number(node.dataset.value);
+    node.dataset.shown = String(old);
+    tweenNumber(node, to, { format: (v) => fmt(v, 4), ms: duration("--dur") });
+  }
+}
+
+const words = (text) => label(text, { className: "seq-words" });
+
+function verdict(identical, same, different) {
+  return el("p", { class: `seq-verdict ${identical ? "bad" : "good"}` }, identical ? same : different);
+}
+
 function render(r) {
   const bow = r.bag_of_words, rnn = r.rnn, ff = r.feedforward;
-  const table = el("table", { class: "data" },
-    el("tr", {}, el("th", {}, "word"), ...r.vocabulary.map((w) => el("th", {}, w))),
-    ...bow.vectors.map((v, i) => el("tr", {}, el("td", {}, i ? "B" : "A"), ...v.map((c) => el("td", {}, String(c))))));
-  return el("div", { class: "cards" },
-    el("div", { class: "card" }, el("h4", {}, "Bag of words"), table,
-      el("p", {}, "cosine(A, B) = ", num("bow-cosine", bow.cosine, 4, "num big"), " ",
-        el("span", { class: bow.identical ? "bad" : "good" }, bow.identical ? "identical: order is invisible" : "different"))),
-    el("div", { class: "card" }, el("h4", {}, `RNN final state h_T (${rnn.hidden_size} numbers)`),
-      el("p", {}, "cosine(h_T(A), h_T(B)) = ", num("rnn-cosine", rnn.cosine, 4, "num big"), " ",
-        el("span", { class: rnn.identical ? "bad" : "good" }, rnn.identical ? "identical" : "different: order changes the state")),
-      el("p", { class: "muted" }, `first entries of A: ${rnn.final_states[0].slice(0, 4).map((x) => fmt(x, 3)).join(", ")} …`),
-      el("p", { class: "muted" }, `first entries of B: ${rnn.final_states[1].slice(0, 4).map((x) => fmt(x, 3)).join(", ")} …`)),
-    el("div", { class: "card" }, el("h4", {}, `Feedforward network, input size ${ff.input_size}`),
+  return el("div", { class: "seq-panels" },
+    el("section", { class: "card seq-panel", "data-term": "v", "aria-labelledby": "seq-bow-title" },
+      el("h4", { id: "seq-bow-title" }, words("Bag of words $v$: counts, order gone")), bagTable(r),
+      el("p", { class: "seq-cos" }, label("$\\cos(v_A, v_B) =$"), " ", num("bow-cosine", bow.cosine, 4, "num big")),
+      verdict(bow.identical, "identical: order is invisible", "different")),
+    el("section", { class: "card seq-panel", "aria-labelledby": "seq-rnn-title" },
+      el("h4", { id: "seq-rnn-title" }, words(`RNN final state $h_T$: ${rnn.hidden_size} numbers`)), stateStrips(rnn),
+      el("p", { class: "seq-cos" }, label("$\\cos(h_T^A, h_T^B) =$"), " ", num("rnn-cosine", rnn.cosine, 4, "num big")),
+      verdict(rnn.identical, "identical", "different: order changes the state")),
+    el("section", { class: "card seq-panel seq-ff", "aria-labelledby": "seq-ff-title" },
+      el("h4", { id: "seq-ff-title" }, words(`Feedforward network: exactly ${ff.input_size} inputs`)), fixedInput(r),
       ...ff.sentences.map((s, i) => el("p", { "data-key": `ff-${i ? "b" : "a"}`, class: s.accepted ? "good" : "bad" },
         `${i ? "B" : "A"}: `, s.accepted ? "accepted" : `refused: ${s.error}`))));
 }
+
+// Counts per word of the vocabulary, one row per sentence; a word present is tinted in the input colour.
+function bagTable(r) {
+  const head = el("tr", {}, el("th", { scope: "col" }, "word"), ...r.vocabulary.map((w) => el("th", { scope: "col" }, w)));
+  const rows = r.bag_of_words.vectors.map((v, i) => el("tr", {}, el("th", { scope: "row" }, i ? "B" : "A"),
+    ...v.map((c) => el("td", { class: c ? "seq-count" : "" }, String(c)))));
+  return el("div", { class: "seq-scroll" }, el("table", { class: "data seq-bag" }, el("thead", {}, head), el("tbody", {}, ...rows)));
+}
+
+// h_T of each sentence as a strip of squares on the diverging ramp over [−1, 1] (tanh's range), with its colour bar.
+function stateStrips(rnn) {
+  const size = 13, gap = 2, left = 24, n = rnn.final_states[0].length;
+  const width = left + n * (size + gap), height = 2 * (size + 10) + 4;
+  const stops = ramp("diverging");
+  const d = diagram({ width, height, title: "Final states of the RNN",
+    description: `h_T for sentence A and for sentence B, ${n} units each, coloured from −1 to 1` });
+  rnn.final_states.forEach((state, row) => {
+    const y = 4 + row * (size + 10);
+    note(d, { x: 0, y: y + size / 2, text: row ? "B" : "A", anchor: "start", width: 20, height: 18 });
+    const g = svgEl("g", { "data-term": "h", class: "seq-strip" });
+    state.forEach((v, j) => {
+      const rect = svgEl("rect", { x: left + j * (size + gap), y, width: size, height: size, rx: 2,
+        fill: rampColor(stops, (v + 1) / 2), class: "seq-unit" });
+      rect.append(svgEl("title", {}, `${row ? "B" : "A"}: h_T[${j}] = ${fmt(v, 3)}`));
+      g.append(rect);
+    });
+    d.svg.append(g);
+  });
+  const hidden = el("p", { class: "visually-hidden" }, `First units of h_T — A: ${rnn.final_states[0].slice(0, 4).map((x) => fmt(x, 3)).join(", ")}; `
+    + `B: ${rnn.final_states[1].slice(0, 4).map((x) => fmt(x, 3)).join(", ")}`);
+  return el("div", {}, d.root, colorBar({ stops, domain: [-1, 0, 1], label: "$h_T[i]$" }), hidden);
+}
+
+// The feedforward network's fixed input: one slot per word of sentence A (its width is part of the weights), each
+// sentence's words laid into the slots; a word with no slot, or a slot with no word, is what the library refuses.
+function fixedInput(r) {
+  const slots = r.words[0].length, perWord = r.feedforward.input_size / Math.max(slots, 1);
+  const slotW = 74, gap = 6, left = 30, top = 30, rowH = 40;
+  const shown = Math.min(SHOWN_WORDS, Math.max(slots, ...r.words.map((w) => w.length)));
+  const width = left + (shown + 1) * (slotW + gap) + 8;
+  const frameW = Math.min(slots, SHOWN_WORDS) * (slotW + gap) - gap + 12;
+  const height = top + 2 * rowH + 82;
+  const d = diagram({ width, height, title: "The feedforward network's fixed input",
+    description: `${slots} slots of ${perWord} numbers; sentence A has ${r.words[0].length} words, `
+      + `sentence B has ${r.words[1].length}` });
+  // the frame of the input layer: its width is fixed by the weights
+  const frame = box(d, { x: left - 6, y: top - 6, w: frameW, h: 2 * rowH + 4, role: "w", term: "W", dashed: true,
+    fill: "none" });
+  frame.classList.add("seq-frame");
+  note(d, { x: left - 6, y: top - 10, anchor: "start", baseline: "bottom", width: 400, height: 20,
+    text: `input: ${slots} words × ${perWord} numbers = ${r.feedforward.input_size}` });
+  r.words.forEach((ws, row) => {
+    const y = top + row * rowH;
+    note(d, { x: 4, y: y + 15, text: row ? "B" : "A", anchor: "start", width: 20, height: 18 });
+    const count = Math.max(ws.length, slots);
+    for (let j = 0; j < Math.min(count, SHOWN_WORDS); j++) {
+      const x = left + j * (slotW + gap);
+      if (j === SHOWN_WORDS - 1 && count > SHOWN_WORDS) {
+        note(d, { x: x + 4, y: y + 15, anchor: "start", width: slotW + 40, height: 20, text: `+${count - j} more` });
+        break;
+      }
+      const word = ws[j];
+      const fits = j < slots && word !== undefined;
+      const g = box(d, { x, y, w: slotW, h: 30, role: fits ? "x" : undefined, dashed: !fits, rx: 6,
+        term: fits ? "x" : undefined });
+      // typed words are drawn as plain text, never read as maths
+      g.append(svgEl("text", { x: x + slotW / 2, y: y + 19, "text-anchor": "middle", class: "seq-word" },
+        word === undefined ? "no word" : short(word)));
+      if (!fits) g.classList.add("seq-misfit");
+      if (word !== undefined) g.append(svgEl("title", {}, word));
+    }
+  });
+  // the weights: one layer as wide as the frame
+  const layerY = top + 2 * rowH + 28;
+  const outputs = r.feedforward.sentences[0].output?.length ?? r.rnn.hidden_size;
+  box(d, { x: left - 6, y: layerY, w: frameW, h: 34, role: "w", term: "W",
+    label: `$W$: ${r.feedforward.input_size} → ${outputs}` });
+  const cx = left - 6 + frameW / 2;
+  arrow(d, { from: [cx, top + 2 * rowH + 2], to: [cx, layerY - 2], role: "w" });
+  return d.root;
+}
+
+function short(word) { return word.length > 8 ? `${word.slice(0, 7)}…` : word; }
