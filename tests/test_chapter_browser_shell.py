@@ -26,9 +26,6 @@ KNOWN = {
     ("small_text", 4, "phone"): "step 4: #bptt-chart's svg.chart shrinks to fit: titles and ticks at 7.3 px",
     ("axe", 6, "wide"): "step 6: select#task-sent-example has no accessible name (axe select-name, critical)",
     ("axe", 6, "phone"): "step 6: select#task-sent-example has no accessible name (axe select-name, critical)",
-    ("axe", 7, "wide"): "step 7: svg#emb-map has role=img and no text alternative (axe svg-img-alt)",
-    ("axe", 7, "phone"): "step 7: svg#emb-map has role=img and no text alternative (axe svg-img-alt)",
-    ("small_text", 7, "phone"): "step 7: svg#emb-map shrinks to fit: its word labels at 11.2 px",
 }
 
 

@@ -1,69 +1,96 @@
-// Step 7: word vectors. The analogy a − b + c, a word's nearest neighbours, a 2-D PCA map of chosen words, and
-// their cosine matrices as one-hot and as dense vectors. GloVe answers when it is on the server, else the
-// chapter's own word2vec vectors; a switch picks between them when both exist.
+// Step 7: word vectors. The analogy a − b + c, a word's nearest neighbours, a 2-D PCA map of chosen words (with
+// the analogy's two offsets drawn as arrows when its words are on the map), and the chosen words' cosine
+// matrices as one-hot and as dense vectors. GloVe answers when it is on the server, else the chapter's own
+// word2vec vectors; a switch picks between them when both exist. Every number is the server's.
 
-import { el, errorBox, fmt, heatMap, num } from "../draw.js";
+import { el, errorBox } from "../draw.js";
+import { heatMap } from "../charts.js";
+import { formatNumber, label } from "../tex.js";
+import { linkTerms } from "../terms.js";
+import { tweenNumber } from "../motion.js";
+import { wordMap } from "./embeddings_map.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const DEFAULT_WORDS = "king queen man woman paris france london england";
+const COSINE_OF_ANSWER = "$\\cos(x,\\ \\hat a - \\hat b + \\hat c)$";
+const COSINE_OF_WORD = "$\\cos(x,\\ w)$";
 
 export async function mount(root, ctx) {
+  linkTerms();
+  root.classList.add("emb");
   const setup = await ctx.api("/api/embeddings/sources", {});
   const both = setup.available.length > 1;
   let source = both ? ctx.get("source", setup.default) : "shipped";
   if (!setup.available.includes(source)) source = setup.default;
 
-  const sourceBox = el("div", { class: "row", id: "emb-source-row" });
   const select = el("select", { id: "emb-source" },
     ...setup.available.map((s) => el("option", { value: s }, s === "glove" ? "GloVe 6B 50d" : "shipped word2vec (Brown)")));
   select.value = source;
-  if (both) sourceBox.append(el("label", { for: "emb-source" }, "vectors"), select);
+  const sourceBox = both ? el("div", { class: "row", id: "emb-source-row" }, el("label", { for: "emb-source" }, "vectors"), select) : null;
   const info = el("p", { class: "muted", id: "emb-info" });
   const absent = setup.vectors.glove.available ? null
     : el("p", { class: "muted", id: "emb-glove-absent" }, "GloVe 6B 50d is not on this machine; these are the chapter's own ",
       "vectors. Fetch GloVe with ", el("code", {}, setup.vectors.glove.fetch), " and reload this page.");
 
-  const a = input("emb-a", ctx.get("a", "king")), b = input("emb-b", ctx.get("b", "man")), c = input("emb-c", ctx.get("c", "woman"));
+  const a = input("emb-a", ctx.get("a", "king"), "a, the word to start from");
+  const b = input("emb-b", ctx.get("b", "man"), "b, the word taken away");
+  const c = input("emb-c", ctx.get("c", "woman"), "c, the word added");
   const exclude = el("input", { type: "checkbox", id: "emb-exclude" });
   exclude.checked = ctx.get("exclude", "1") !== "0";
-  const analogyOut = el("div", { id: "emb-analogy-out" });
-  const word = input("emb-word", ctx.get("word", "king"));
-  const neighboursOut = el("div", { id: "emb-neighbours-out" });
+  const analogyOut = el("div", { id: "emb-analogy-out", "aria-live": "polite" });
+  const word = input("emb-word", ctx.get("word", "king"), "word w, whose neighbours are listed");
+  const neighboursOut = el("div", { id: "emb-neighbours-out", "aria-live": "polite" });
   const words = el("input", { type: "text", id: "emb-words", maxlength: "200", size: "48", value: ctx.get("words", DEFAULT_WORDS) });
   const mapOut = el("div", { id: "emb-map-out" });
   const simOut = el("div", { id: "emb-sim-out" });
+  const field = (id, tex, node) => el("div", { class: "row emb-field" }, el("label", { for: id }, label(tex)), node);
 
-  root.append(...[both ? sourceBox : null, info, absent].filter(Boolean),
-    el("div", { class: "cards" },
-      el("div", { class: "card" }, el("h4", {}, "Analogy: a − b + c"),
-        el("div", { class: "row" }, el("label", { for: "emb-a" }, "a"), a),
-        el("div", { class: "row" }, el("label", { for: "emb-b" }, "− b"), b),
-        el("div", { class: "row" }, el("label", { for: "emb-c" }, "+ c"), c),
+  root.append(...[sourceBox, info, absent].filter(Boolean),
+    el("div", { class: "cards emb-cards" },
+      el("section", { class: "card", "aria-labelledby": "emb-analogy-h" },
+        el("h4", { id: "emb-analogy-h", "data-term": "analogy" }, label("Analogy: $a - b + c$")),
+        field("emb-a", "$a$", a), field("emb-b", "$-\\,b$", b), field("emb-c", "$+\\,c$", c),
         el("div", { class: "row" }, el("label", { for: "emb-exclude" }, exclude, " leave a, b and c out of the answers")),
         analogyOut),
-      el("div", { class: "card" }, el("h4", {}, "Nearest neighbours"),
-        el("div", { class: "row" }, el("label", { for: "emb-word" }, "word"), word), neighboursOut)),
-    el("div", { class: "row" }, el("label", { for: "emb-words" }, "words for the map (up to 20)"), words),
-    el("div", { class: "cards" },
-      el("div", { class: "card" }, el("h4", {}, "2-D map (PCA of the chosen words)"), mapOut),
-      el("div", { class: "card" }, el("h4", {}, "Cosine similarity: one-hot against dense"), simOut)));
+      el("section", { class: "card", "aria-labelledby": "emb-neighbours-h" },
+        el("h4", { id: "emb-neighbours-h" }, "Nearest neighbours"),
+        field("emb-word", "word $w$", word), neighboursOut)),
+    el("div", { class: "row emb-words-row" }, el("label", { for: "emb-words" }, "words for the map and the matrices (up to 20)"), words),
+    el("section", { class: "card emb-wide", "aria-labelledby": "emb-map-h" },
+      el("h4", { id: "emb-map-h" }, "2-D map: the chosen words on their two principal axes"), mapOut),
+    el("section", { class: "card emb-wide", "aria-labelledby": "emb-sim-h" },
+      el("h4", { id: "emb-sim-h" }, label("Cosine similarity $\\cos(u, v)$: one-hot against dense")), simOut));
 
   const tickets = {};
+  const latest = { map: null, analogy: null };
   async function load(name, out, path, params, render) {
     const ticket = (tickets[name] = (tickets[name] ?? 0) + 1);
     try {
       const r = await ctx.api(path, { ...params, source });
       if (ticket !== tickets[name] || !ctx.alive()) return;
-      out.replaceChildren(render(r));
+      await render(r, out);
       info.textContent = `Answered by ${r.vectors.description}, ${r.vectors.dim} dimensions.`;
     } catch (error) {
-      if (ticket === tickets[name] && ctx.alive()) out.replaceChildren(errorBox(error));
+      if (ticket === tickets[name] && ctx.alive()) {
+        if (name === "map" || name === "analogy") latest[name] = null;
+        out.replaceChildren(errorBox(error));
+        if (name === "analogy") await drawMap();
+      }
     }
   }
+
+  // The map is drawn from the latest map and analogy answers: the arrows need both.
+  const drawMap = async () => {
+    if (!latest.map) return;
+    mapOut.replaceChildren(await wordMap(latest.map, latest.analogy, { width: mapWidth(mapOut), previous: mapOut }));
+  };
   const analogy = () => {
     ctx.set({ a: a.value, b: b.value, c: c.value, exclude: exclude.checked ? "1" : "0" });
     return load("analogy", analogyOut, "/api/embeddings/analogy",
-      { a: a.value, b: b.value, c: c.value, exclude: exclude.checked }, renderAnalogy);
+      { a: a.value, b: b.value, c: c.value, exclude: exclude.checked }, async (r, out) => {
+        renderAnalogy(r, out);
+        latest.analogy = r;
+        await drawMap();
+      });
   };
   const neighbours = () => {
     ctx.set({ word: word.value });
@@ -72,15 +99,22 @@ export async function mount(root, ctx) {
   const chosen = () => {
     ctx.set({ words: words.value });
     return Promise.all([
-      load("map", mapOut, "/api/embeddings/map", { words: words.value }, renderMap),
+      load("map", mapOut, "/api/embeddings/map", { words: words.value }, async (r) => { latest.map = r; await drawMap(); }),
       load("sim", simOut, "/api/embeddings/similarity", { words: words.value }, renderSimilarity)]);
   };
   const all = () => Promise.all([analogy(), neighbours(), chosen()]);
 
-  // A word clicked in a list becomes the neighbours' query.
+  // A word clicked in a table becomes the neighbours' query; a map lacking the analogy's words can take them.
   root.addEventListener("click", (event) => {
     const target = event.target.closest("[data-word]");
-    if (target) { word.value = target.dataset.word; neighbours(); }
+    if (target && target.tagName === "BUTTON") { word.value = target.dataset.word; neighbours(); word.focus(); return; }
+    const add = event.target.closest("[data-add-words]");
+    if (add) {
+      const have = new Set(words.value.split(/\s+/).filter(Boolean));
+      const extra = add.dataset.addWords.split(" ").filter((w) => !have.has(w));
+      words.value = [...have, ...extra].slice(0, 20).join(" ");
+      chosen();
+    }
   });
   const timers = new Map();
   const debounce = (node, fn) => node.addEventListener("input", () => {
@@ -93,9 +127,18 @@ export async function mount(root, ctx) {
   exclude.addEventListener("change", analogy);
   select.addEventListener("change", () => { source = select.value; ctx.set({ source }); all(); });
 
+  // A resized panel redraws the map at its new width (its text keeps its size).
+  let lastWidth = mapWidth(mapOut);
+  const resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => {
+    const w = mapWidth(mapOut);
+    if (Math.abs(w - lastWidth) > 24) { lastWidth = w; drawMap(); }
+  });
+  resize?.observe(root);
+
   await all();
   return {
-    // king − man + woman with the query words allowed (king itself wins), then left out; then the answer's neighbours.
+    // king − man + woman with the query words allowed (king itself wins), then left out (the arrows appear);
+    // then the answer's neighbours.
     async play(signal) {
       const step = async (ms, change) => {
         await wait(ms, signal);
@@ -109,8 +152,13 @@ export async function mount(root, ctx) {
         return neighbours();
       });
     },
-    unmount() { timers.forEach((timer) => clearTimeout(timer)); },
+    unmount() { timers.forEach((timer) => clearTimeout(timer)); resize?.disconnect(); },
   };
+}
+
+// The map takes the card's width, between a phone's and a comfortable chart's.
+function mapWidth(out) {
+  return Math.round(Math.max(300, Math.min(720, (out.clientWidth || 600) - 2)));
 }
 
 function wait(ms, signal) {
@@ -121,68 +169,73 @@ function wait(ms, signal) {
   });
 }
 
-function input(id, value) {
-  return el("input", { type: "text", id, maxlength: "40", size: "10", value });
+// A word field; its typeset label is read as maths, so the field also gets a plain name.
+function input(id, value, name) {
+  return el("input", { type: "text", id, maxlength: "40", size: "10", value, autocomplete: "off", spellcheck: "false",
+    "aria-label": name });
 }
 
-function ranking(prefix, rows) {
-  return el("table", { class: "data" },
-    el("tr", {}, el("th", {}, "#"), el("th", {}, "word"), el("th", {}, "cosine")),
-    ...rows.map((row, i) => el("tr", {},
-      el("td", {}, String(i + 1)),
-      el("td", {}, el("a", { href: "#", "data-word": row.word, "data-key": `${prefix}-word-${i}`, title: "nearest neighbours of this word",
-        onclick: (event) => event.preventDefault() }, row.word)),
-      el("td", {}, num(`${prefix}-${i}`, row.cosine, 3)))));
-}
-
-function renderAnalogy(r) {
-  const top = r.answers[0];
-  return el("div", {},
-    el("p", {}, `${r.a} − ${r.b} + ${r.c} ≈ `, el("strong", { "data-key": "analogy-top" }, top ? top.word : "–"),
-      r.exclude ? "" : el("span", { class: "muted" }, " (query words allowed: the nearest is often a itself)")),
-    ranking("analogy", r.answers));
-}
-
-function renderNeighbours(r) {
-  return el("div", {}, el("p", { class: "muted" }, `closest to “${r.word}” (itself left out)`), ranking("neighbour", r.neighbours));
-}
-
-function renderMap(r) {
-  const width = 340, height = 260, pad = 20;
-  const xs = r.points.map((p) => p[0]), ys = r.points.map((p) => p[1]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  const sx = (x) => pad + ((x - x0) / (x1 - x0 || 1)) * (width - 2 * pad - 60);
-  const sy = (y) => height - pad - ((y - y0) / (y1 - y0 || 1)) * (height - 2 * pad);
-  const chart = svg("svg", { class: "chart", id: "emb-map", viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img" });
-  chart.append(svg("line", { class: "axis", x1: pad, x2: width - pad, y1: sy(0), y2: sy(0) }));
-  chart.append(svg("line", { class: "axis", x1: sx(0), x2: sx(0), y1: pad, y2: height - pad }));
-  r.words.forEach((w, i) => {
-    const [x, y] = r.points[i];
-    const dot = svg("circle", { cx: sx(x), cy: sy(y), r: 4, fill: "#2f5fd0", "data-key": `map-${i}`, "data-word": w,
-      "data-x": String(x), "data-y": String(y) });
-    const tip = svg("title"); tip.textContent = `${w}: (${fmt(x, 3)}, ${fmt(y, 3)})`;
-    dot.append(tip);
-    const label = svg("text", { x: sx(x) + 6, y: sy(y) - 6 }); label.textContent = w;
-    chart.append(dot, label);
+// A ranking table, updated in place so its numbers count and its bars slide to the new answer. The bar shows the
+// cosine on a fixed 0…1 scale so answers can be compared.
+function ranking(out, prefix, rows, { cosine, barRole }) {
+  let table = out.querySelector("table.emb-rank");
+  if (!table || table.tBodies[0].rows.length !== rows.length) {
+    table = el("table", { class: "data emb-rank" },
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, label("$\\#$")), el("th", { scope: "col" }, "word"),
+        el("th", { scope: "col", "data-term": "cos" }, label(cosine)),
+        el("th", { scope: "col", class: "emb-bar-head" }, el("span", { class: "visually-hidden" }, "bar")))),
+      el("tbody", {}, ...rows.map((_, i) => el("tr", {},
+        el("td", {}, String(i + 1)),
+        el("td", {}, el("button", { type: "button", class: "linklike", "data-key": `${prefix}-word-${i}`,
+          title: "nearest neighbours of this word" })),
+        el("td", {}, el("span", { class: "num", "data-key": `${prefix}-${i}` })),
+        el("td", { class: "emb-bar-cell", "aria-hidden": "true" },
+          el("span", { class: `emb-bar c-${barRole}` }, el("span", { class: "fill" })))))));
+    out.append(table);
+  }
+  rows.forEach((row, i) => {
+    const button = out.querySelector(`[data-key="${prefix}-word-${i}"]`);
+    button.textContent = row.word;
+    button.dataset.word = row.word;
+    tweenNumber(out.querySelector(`[data-key="${prefix}-${i}"]`), row.cosine, { format: (v) => formatNumber(v, 3) });
+    out.querySelectorAll(".emb-bar .fill")[i].style.width = `${Math.max(0, Math.min(1, row.cosine)) * 100}%`;
   });
-  return el("div", {}, chart, el("p", { class: "muted" },
-    "The two directions along which these words' vectors vary most; related words should sit together and ",
-    "pairs like man → woman and king → queen point roughly the same way."));
+  return table;
 }
 
-function renderSimilarity(r) {
+function renderAnalogy(r, out) {
+  const top = r.answers[0];
+  const sentence = el("p", { class: "emb-sentence" }, `${r.a} − ${r.b} + ${r.c} ≈ `,
+    el("strong", { "data-key": "analogy-top", class: "c-y" }, top ? top.word : "–"),
+    r.exclude ? "" : el("span", { class: "muted" }, " (query words allowed: the nearest is often a itself)"));
+  out.querySelector(".error")?.remove();
+  const old = out.querySelector("p.emb-sentence");
+  if (old) old.replaceWith(sentence); else out.prepend(sentence);
+  ranking(out, "analogy", r.answers, { cosine: COSINE_OF_ANSWER, barRole: "y" });
+}
+
+function renderNeighbours(r, out) {
+  const head = el("p", { class: "muted emb-sentence" }, `closest to “${r.word}” (itself left out)`);
+  out.querySelector(".error")?.remove();
+  const old = out.querySelector("p.emb-sentence");
+  if (old) old.replaceWith(head); else out.prepend(head);
+  ranking(out, "neighbour", r.neighbours, { cosine: COSINE_OF_WORD, barRole: "x" });
+}
+
+async function renderSimilarity(r, out) {
   const [u, v] = r.words;
-  return el("div", {},
-    el("div", { class: "cards" },
-      el("div", {}, heatMap({ matrix: r.one_hot, rowLabels: r.words, colLabels: r.words, title: `one-hot (${r.one_hot_dim.toLocaleString()} dims)`, width: 260 })),
-      el("div", {}, heatMap({ matrix: r.dense, rowLabels: r.words, colLabels: r.words, title: `dense (${r.dense_dim} dims)`, width: 260 }))),
-    el("p", {}, `cos(${u}, ${v}): one-hot `, num("onehot-01", r.one_hot[0][1], 3), ", dense ", num("dense-01", r.dense[0][1], 3)),
+  const common = { rows: r.words, cols: r.words, cell: 26, cellWidth: 26, diverging: true, domain: [-1, 1],
+    legendLabel: "$\\cos(u, v)$" };
+  const [oneHot, dense] = await Promise.all([
+    heatMap({ ...common, matrix: r.one_hot, title: `one-hot $e_i$: $V$ = ${r.one_hot_dim.toLocaleString("en")} dimensions` }),
+    heatMap({ ...common, matrix: r.dense, title: `dense $x = E_{w,:}$: $d$ = ${r.dense_dim} dimensions` })]);
+  oneHot.id = "emb-sim-onehot"; oneHot.dataset.term = "onehot";
+  dense.id = "emb-sim-dense"; dense.dataset.term = "x";
+  const value = (key, x) => el("span", { class: "num", "data-key": key, "data-value": String(x) }, formatNumber(x, 3));
+  out.replaceChildren(
+    el("div", { class: "emb-heats" }, oneHot, dense),
+    el("p", {}, `cos(${u}, ${v}): one-hot `, value("onehot-01", r.one_hot[0][1]), ", dense ", value("dense-01", r.dense[0][1])),
     el("p", { class: "muted" }, "One-hot vectors of different words are orthogonal whatever the words mean: every ",
-      "off-diagonal cell is 0. Dense vectors grade similarity."));
-}
-
-function svg(tag, attrs = {}) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  return node;
+      "off-diagonal cell is 0, on the same colour scale as the dense vectors, which grade similarity."));
 }
