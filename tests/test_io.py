@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import elman
+from elman.errors import CheckpointError
 from elman.io import (
     from_keras_simple_rnn,
     from_torch_state_dict,
@@ -117,7 +118,7 @@ def test_corrupt_files_are_rejected(tmp_path, case):
     content, message = CORRUPT[case]
     path = tmp_path / f"{case}.safetensors"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=message) as info:
+    with pytest.raises(CheckpointError, match=message) as info:
         load_file(path)
     assert str(path) in str(info.value)
 
@@ -126,7 +127,7 @@ def test_corrupt_cut_of_a_valid_file(tmp_path):
     path = tmp_path / "t.safetensors"
     save_file(sample_tensors(), path)
     path.write_bytes(path.read_bytes()[:-3])
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(CheckpointError, match="out of range"):
         load_file(path)
 
 
@@ -192,7 +193,7 @@ def test_checkpoint_round_trip(tmp_path):
 def test_checkpoint_rejects_foreign_and_bad_files(tmp_path):
     path = tmp_path / "x.safetensors"
     save_file({"w": np.zeros(2)}, path)
-    with pytest.raises(ValueError, match="not an elman checkpoint"):
+    with pytest.raises(CheckpointError, match="not an elman checkpoint"):
         load_checkpoint(path)
     save_file({"w": np.zeros(2)}, path, metadata={"format": "elman.checkpoint", "format_version": "99"})
     with pytest.raises(ValueError, match="format_version"):
@@ -201,7 +202,7 @@ def test_checkpoint_rejects_foreign_and_bad_files(tmp_path):
     with pytest.raises(ValueError, match="unexpected tensor 'w'"):
         load_checkpoint(path)
     path.write_bytes(b"garbage!" * 3)
-    with pytest.raises(ValueError, match="not a valid safetensors file"):
+    with pytest.raises(CheckpointError, match="not a valid safetensors file"):
         load_checkpoint(path)
     with pytest.raises(TypeError, match="JSON-serialisable"):
         save_checkpoint(path, {}, config={"f": object()})

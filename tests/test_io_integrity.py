@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import elman
+from elman.data.text import Vocab
 from elman.errors import CheckpointError, InvalidInput, MissingFile
 from elman.io import load_checkpoint, load_file, load_model, read_metadata, save_checkpoint, save_file, save_model
 from elman.io.safetensors import DIGEST_KEY
@@ -180,3 +181,30 @@ def test_a_state_that_does_not_fit_the_model_is_a_checkpoint_error(tmp_path):
     save_checkpoint(path, state, config=elman.io.model_config(rnn))
     with pytest.raises(CheckpointError, match=r"(?s)model\.safetensors: .*non-finite values in weight_hh_l0"):
         load_model(path, rnn)
+
+
+# ---------------------------------------------------------------- vocabularies
+
+VOCABULARY_FILES = {
+    "not_utf8": (b'{"format": "elman.vocab", "itos": ["\xff"]}', "utf-8"),
+    "nested": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    "not_json": (b"<html>", "not a vocabulary"),
+    "foreign": (b'{"format": "other", "version": 1, "itos": [], "specials": []}', "expected format 'elman.vocab'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VOCABULARY_FILES))
+def test_a_damaged_vocabulary_says_which_file_and_what(tmp_path, case):
+    content, message = VOCABULARY_FILES[case]
+    path = tmp_path / "vocab.json"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message) as info:
+        Vocab.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_missing_vocabulary_is_a_missing_file(tmp_path):
+    with pytest.raises(MissingFile, match="vocab.json: no such file"):
+        Vocab.load(tmp_path / "vocab.json")
+    with pytest.raises(CheckpointError, match="is a directory"):
+        Vocab.load(tmp_path)
