@@ -24,8 +24,6 @@ KNOWN = {
     ("axe", 4, "wide"): "step 4: the svg.chart of #bptt-chart has role=img and no text alternative (svg-img-alt)",
     ("axe", 4, "phone"): "step 4: the svg.chart of #bptt-chart has role=img and no text alternative (svg-img-alt)",
     ("small_text", 4, "phone"): "step 4: #bptt-chart's svg.chart shrinks to fit: titles and ticks at 7.3 px",
-    ("axe", 6, "wide"): "step 6: select#task-sent-example has no accessible name (axe select-name, critical)",
-    ("axe", 6, "phone"): "step 6: select#task-sent-example has no accessible name (axe select-name, critical)",
 }
 
 

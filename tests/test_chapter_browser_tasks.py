@@ -115,3 +115,81 @@ def test_play_walks_through_the_four_shapes(page, server_url):
     for key in ("gen", "tag", "mt"):
         expect(page.locator(f'#task-panel [data-shape="{key}"]')).to_be_visible(timeout=10_000)
     page.click("#play")
+
+
+# ---- the drawn shapes, their flow, and the gradient map's legend ----
+
+SHAPE_BOXES = {"one": {"x": 4, "h": 4, "y": 1}, "gen": {"x": 1, "h": 4, "y": 4},
+               "tag": {"x": 4, "h": 4, "y": 4}, "mt": {"x": 3, "h": 7, "y": 3}}   # mt: 3 encoder, c, 3 decoder states
+
+BOXES = """(svg) => {
+  const roleColour = (name) => {          // the theme's colour for a role, as the browser computes it
+    const probe = document.createElement("span");
+    probe.style.color = `var(--c-${name})`;
+    document.body.append(probe);
+    const colour = getComputedStyle(probe).color;
+    probe.remove();
+    return colour;
+  };
+  const count = {};
+  for (const g of svg.querySelectorAll("g.dg-box")) {
+    const stroke = getComputedStyle(g.querySelector("rect")).stroke;
+    const term = g.dataset.term;
+    count[term] = (count[term] ?? 0) + 1;
+    if (stroke !== roleColour(term)) return `a ${term} box drawn in ${stroke}`;
+  }
+  const arrows = [...svg.querySelectorAll("g.dg-arrow path")];
+  if (!arrows.every((p) => /^url\\(#/.test(p.getAttribute("marker-end") ?? ""))) return "an arrow without an arrowhead";
+  return { count, arrows: arrows.length, labels: [...svg.querySelectorAll("foreignObject .katex")].length };
+}"""
+
+
+@pytest.mark.parametrize("key", SHAPE_BOXES)
+def test_each_shape_is_a_box_diagram_in_the_palette_roles(page, server_url, key):
+    open_step(page, server_url, f"&shape={key}")
+    svg = page.locator(f"#task-panel svg#task-diagram-{key}")
+    expect(svg).to_be_visible()
+    drawn = svg.evaluate(BOXES)
+    assert isinstance(drawn, dict), drawn
+    assert drawn["count"] == SHAPE_BOXES[key]
+    assert drawn["arrows"] >= sum(SHAPE_BOXES[key].values()) - 1          # every box is joined to the next
+    assert drawn["labels"] == sum(SHAPE_BOXES[key].values())              # every box has a typeset label
+    assert svg.get_attribute("width") and svg.get_attribute("viewBox") is None   # fixed pixel size
+
+
+FLOW_DOTS = """() => { window.__dots = 0;
+  new MutationObserver((records) => { for (const r of records) for (const n of r.addedNodes)
+    if (n.classList?.contains("flow-dot")) window.__dots++; })
+    .observe(document.getElementById("task-panel"), { subtree: true, childList: true }); }"""
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_playing_sends_values_along_the_edges_unless_motion_is_reduced(tab_at, server_url, motion):
+    tab = tab_at(1400, 900, reduced_motion=motion)
+    tab.goto(f"{server_url}/?dwell=100#step=6&seed=3")
+    tab.wait_for_selector('body[data-ready="6"]')
+    tab.evaluate(FLOW_DOTS)
+    tab.click("#play")
+    expect(tab.locator('#task-panel [data-shape="gen"]')).to_be_visible(timeout=10_000)
+    tab.click("#play")
+    dots = tab.evaluate("() => window.__dots")
+    assert dots > 0 if motion == "no-preference" else dots == 0
+
+
+def test_the_gradient_map_has_a_fixed_colour_legend_with_12px_labels(page, server_url):
+    open_step(page, server_url)
+    legend = page.locator("#task-grad-out .task-colorbar")
+    expect(legend).to_be_visible()
+    ticks = legend.locator(".task-ramp-ticks > span")
+    first = ticks.all_inner_texts()
+    assert first == ["10−12", "10−8", "10−4", "100"]
+    sizes = ticks.evaluate_all("(spans) => spans.flatMap((s) => [s, ...s.querySelectorAll('sup')])"
+                               ".map((e) => parseFloat(getComputedStyle(e).fontSize))")
+    assert min(sizes) >= 12
+    expect(legend.locator(".katex")).to_have_count(1)                     # the legend's label is typeset
+    tip = page.locator("#task-grad-out svg rect title").first.text_content()
+    assert tip.startswith("layer 3, t = 0: ")                             # the norm itself, not its log
+    page.fill("#task-grad-layers", "6")
+    page.fill("#task-grad-steps", "60")
+    expect(page.locator("#task-grad-out svg rect")).to_have_count(6 * 60)
+    assert page.locator("#task-grad-out .task-ramp-ticks > span").all_inner_texts() == first   # same scale

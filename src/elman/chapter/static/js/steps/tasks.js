@@ -1,24 +1,36 @@
 // Step 6: the four task shapes, each run by a small shipped model, and a stacked RNN's layer × time gradient map.
 
-import { el, errorBox, fmt, heatMap, num } from "../draw.js";
+import { el, errorBox } from "../draw.js";
+import { heatMap } from "../charts.js";
+import { arrow, box, diagram, note } from "../diagram.js";
+import { duration, flowAlong } from "../motion.js";
+import { ramp, role } from "../palette.js";
+import { linkTerms } from "../terms.js";
+import { formatNumber, label, numberNode } from "../tex.js";
+
+// A number tests read back exactly (data-key, data-value), shown with a raised exponent when tiny or huge.
+function num(key, value, digits = 3, cls = "num") {
+  const span = numberNode(value, digits, cls);
+  span.dataset.key = key;
+  return span;
+}
 
 const SHAPES = [
-  { key: "one", label: "many → one", title: "Sentiment: a whole sentence in, one probability out",
-    diagram: "x₁ → x₂ → … → x_T  ⇒  h_T  ⇒  P(positive)" },
-  { key: "gen", label: "one → many", title: "Names: one language in, a name out, one letter at a time",
-    diagram: "language ⇒ h₀  →  c₁ → c₂ → … → <eos>   (each letter is the next input, beside the language)" },
-  { key: "tag", label: "many → many (aligned)", title: "Part of speech: a tag under every word",
-    diagram: "x₁ x₂ … x_T  ⇒  y₁ y₂ … y_T   (one output per input)" },
-  { key: "mt", label: "many → many (encoder-decoder)", title: "Translation: German in, English out, lengths free",
-    diagram: "x₁ … x_S  ⇒  encoder state  ⇒  y₁ … y_T   (T need not equal S)" },
+  { key: "one", label: "many → one", title: "Sentiment: a whole sentence in, one probability out" },
+  { key: "gen", label: "one → many", title: "Names: one language in, a name out, one letter at a time" },
+  { key: "tag", label: "many → many (aligned)", title: "Part of speech: a tag under every word" },
+  { key: "mt", label: "encoder–decoder", title: "Translation: German in, English out, lengths free" },
 ];
 
 export async function mount(root, ctx) {
+  linkTerms();
+  const life = new AbortController();
   const examples = await ctx.api("/api/tasks/examples");
   let shape = SHAPES.some((s) => s.key === ctx.get("shape", "one")) ? ctx.get("shape", "one") : "one";
-  const tabs = el("div", { class: "row", role: "tablist" });
-  const panelBox = el("div", { id: "task-panel" });
+  const tabs = el("div", { class: "row task-tabs", role: "tablist", "aria-label": "Shape of the task" });
+  const panelBox = el("div", { id: "task-panel", role: "tabpanel" });
   const gradBox = el("div", { id: "task-grad" });
+  root.classList.add("tasks");
   root.append(tabs, panelBox, gradBox);
 
   const timers = [];
@@ -29,7 +41,7 @@ export async function mount(root, ctx) {
       const mine = ++ticket;
       try {
         const r = await ctx.api(path, params());
-        if (mine === ticket && ctx.alive()) out.replaceChildren(render(r));
+        if (mine === ticket && ctx.alive()) out.replaceChildren(await render(r));
       } catch (error) {
         if (mine === ticket && ctx.alive()) out.replaceChildren(errorBox(error));
       }
@@ -43,22 +55,20 @@ export async function mount(root, ctx) {
     mt: translatePanel(ctx, request, debounce),
   };
   const buttons = SHAPES.map((s) => el("button", { type: "button", class: "action", id: `task-shape-${s.key}`, role: "tab",
-    onclick: () => show(s.key) }, s.label));
+    "aria-controls": "task-panel", onclick: () => { show(s.key).then(() => flow?.run(life.signal)); } }, s.label));
   tabs.append(...buttons);
 
+  let flow = null;
   async function show(key) {
     shape = key;
     ctx.set({ shape: key });
-    SHAPES.forEach((s, i) => {
-      const on = s.key === key;
-      buttons[i].setAttribute("aria-selected", String(on));
-      buttons[i].style.background = on ? "var(--accent)" : "";
-      buttons[i].style.color = on ? "#fff" : "";
-    });
+    SHAPES.forEach((s, i) => buttons[i].setAttribute("aria-selected", String(s.key === key)));
     const info = SHAPES.find((s) => s.key === key);
     const panel = panels[key];
+    flow = shapeDiagram(key);
+    panelBox.setAttribute("aria-labelledby", `task-shape-${key}`);
     panelBox.replaceChildren(el("div", { class: "card", "data-shape": key },
-      el("h4", {}, info.title), el("p", { class: "muted num" }, info.diagram), panel.node));
+      el("h4", {}, info.title), flow.root, panel.node));
     await panel.update();
   }
 
@@ -66,15 +76,16 @@ export async function mount(root, ctx) {
   gradBox.append(grad.node);
   await Promise.all([show(shape), grad.update()]);
   return {
-    // play: walk through the four shapes, resting on each; the gradient map stays below.
+    // play: walk through the four shapes; on each, values flow through its diagram, then it rests a moment.
     async play(signal) {
       for (const s of SHAPES) {
         if (signal.aborted) throw new DOMException("paused", "AbortError");
         await show(s.key);
-        await wait(2500, signal);
+        await flow.run(AbortSignal.any([signal, life.signal]));
+        await wait(1500, signal);
       }
     },
-    unmount() { timers.forEach((stop) => stop()); },
+    unmount() { timers.forEach((stop) => stop()); life.abort(); },
   };
 }
 
@@ -86,13 +97,113 @@ function wait(ms, signal) {
   });
 }
 
+// ---- the four shapes as box diagrams: inputs x (bottom), states h (middle), outputs ŷ (top) ----
+
+const COL = 84, BOX = { w: 54, h: 36 }, CELL = { w: 58, h: 40 };
+const ROW = { y: 22, h: 102, x: 188 };          // top edges of the three rows
+const HEIGHT = 246;
+
+// One shape's diagram and its flow: run(signal) sends a value along every edge in the order the network
+// computes them (all steps' inputs, the recurrence, the outputs), colour by role; nothing moves under reduced motion.
+export function shapeDiagram(key) {
+  const plan = PLANS[key];
+  const d = diagram({ width: plan.width, height: HEIGHT, title: plan.title, description: plan.description });
+  d.svg.id = `task-diagram-${key}`;
+  const order = plan.draw(d);
+  return {
+    root: d.root,
+    async run(signal) {
+      const ms = duration("--dur-flow") / 2.5;
+      for (const group of order) {
+        if (signal?.aborted) return;
+        await Promise.all(group.map(([a, roleName]) => flowAlong(a.path, { color: role(roleName), ms, signal })));
+      }
+    },
+  };
+}
+
+const colX = (i) => 24 + i * COL;
+const xBox = (d, i, label) => box(d, { x: colX(i) + (CELL.w - BOX.w) / 2, y: ROW.x, ...BOX, label, role: "x", term: "x" });
+const hBox = (d, i, label, extra = {}) => box(d, { x: colX(i), y: ROW.h, ...CELL, label, role: "h", term: "h", ...extra });
+const yBox = (d, i, label) => box(d, { x: colX(i) + (CELL.w - BOX.w) / 2, y: ROW.y, ...BOX, label, role: "y", term: "y" });
+const up = (d, from, to, roleName, term) => arrow(d, { from, to, role: roleName, term });
+const chain = (d, hs, term = "W_hh") => hs.slice(1).map((h, i) => arrow(d, { from: hs[i], to: h, role: "h", term }));
+
+const STEPS = ["1", "2", "3", "T"];
+const PLANS = {
+  one: {
+    width: 24 + 4 * COL, title: "Many to one",
+    description: "inputs x_1 to x_T each enter the recurrent state; only the last state h_T produces the output y",
+    draw(d) {
+      const xs = STEPS.map((t, i) => xBox(d, i, `$x_{${t}}$`));
+      const hs = STEPS.map((t, i) => hBox(d, i, `$h_{${t}}$`));
+      const y = yBox(d, 3, "$\\hat y$");
+      const ins = xs.map((x, i) => up(d, x, hs[i], "x", "W_xh"));
+      const rec = chain(d, hs);
+      const out = up(d, hs[3], y, "y", "W_hy");
+      return [[[ins[0], "x"]], ...rec.map((a, i) => [[ins[i + 1], "x"], [a, "h"]]), [[out, "y"]]];
+    },
+  },
+  gen: {
+    width: 24 + 4 * COL, title: "One to many",
+    description: "one input (the language) starts the state; every step emits an output y_t, which is fed back as the next step's input",
+    draw(d) {
+      const x = xBox(d, 0, "$x$");
+      const hs = STEPS.map((t, i) => hBox(d, i, `$h_{${t}}$`));
+      const ys = STEPS.map((t, i) => yBox(d, i, `$\\hat y_{${t}}$`));
+      const first = up(d, x, hs[0], "x", "W_xh");
+      const rec = chain(d, hs);
+      const outs = hs.map((h, i) => up(d, h, ys[i], "y", "W_hy"));
+      const back = ys.slice(0, 3).map((y, i) => arrow(d, { from: [y.box.x + y.box.w + 2, y.box.cy + 6],
+        to: [hs[i + 1].box.x + 8, hs[i + 1].box.y - 2], role: "y", bend: -8, term: "y" }));
+      return [[[first, "x"]], [[outs[0], "y"]], ...rec.map((a, i) => [[back[i], "y"], [a, "h"]]).flatMap((g, i) => [g, [[outs[i + 1], "y"]]])];
+    },
+  },
+  tag: {
+    width: 24 + 4 * COL, title: "Many to many, aligned",
+    description: "every input x_t enters the state h_t, and every state emits an output y_t at the same step",
+    draw(d) {
+      const xs = STEPS.map((t, i) => xBox(d, i, `$x_{${t}}$`));
+      const hs = STEPS.map((t, i) => hBox(d, i, `$h_{${t}}$`));
+      const ys = STEPS.map((t, i) => yBox(d, i, `$\\hat y_{${t}}$`));
+      const ins = xs.map((x, i) => up(d, x, hs[i], "x", "W_xh"));
+      const rec = chain(d, hs);
+      const outs = hs.map((h, i) => up(d, h, ys[i], "y", "W_hy"));
+      return hs.map((_, i) => [[ins[i], "x"], ...(i ? [[rec[i - 1], "h"]] : [])]).flatMap((g, i) => [g, [[outs[i], "y"]]]);
+    },
+  },
+  mt: {
+    width: 24 + 7 * COL, title: "Encoder and decoder",
+    description: "the encoder reads x_1 to x_S into states; its summary c starts the decoder, whose states s_t emit y_1 to y_T, each fed back as the next input; T need not equal S",
+    draw(d) {
+      const src = ["1", "2", "S"];
+      const xs = src.map((t, i) => xBox(d, i, `$x_{${t}}$`));
+      const hs = src.map((t, i) => hBox(d, i, `$h_{${t}}$`));
+      const c = hBox(d, 3, "$c$", { dashed: true });
+      const tgt = ["1", "2", "T"];
+      const ss = tgt.map((t, i) => hBox(d, i + 4, `$s_{${t}}$`));
+      const ys = tgt.map((t, i) => yBox(d, i + 4, `$\\hat y_{${t}}$`));
+      note(d, { x: colX(1) + CELL.w / 2, y: ROW.h - 12, text: "encoder" });
+      note(d, { x: colX(5) + CELL.w / 2, y: ROW.h + CELL.h + 34, text: "decoder" });
+      const ins = xs.map((x, i) => up(d, x, hs[i], "x", "W_xh"));
+      const enc = chain(d, [...hs, c]);
+      const dec = chain(d, [c, ...ss]);
+      const outs = ss.map((s, i) => up(d, s, ys[i], "y", "W_hy"));
+      const back = ys.slice(0, 2).map((y, i) => arrow(d, { from: [y.box.x + y.box.w + 2, y.box.cy + 6],
+        to: [ss[i + 1].box.x + 8, ss[i + 1].box.y - 2], role: "y", bend: -8, term: "y" }));
+      return [[[ins[0], "x"]], [[enc[0], "h"], [ins[1], "x"]], [[enc[1], "h"], [ins[2], "x"]], [[enc[2], "h"]], [[dec[0], "h"]],
+        [[outs[0], "y"]], [[back[0], "y"], [dec[1], "h"]], [[outs[1], "y"]], [[back[1], "y"], [dec[2], "h"]], [[outs[2], "y"]]];
+    },
+  },
+};
+
 function textInput(id, value) {
-  return el("input", { type: "text", id, maxlength: "200", value, style: "flex: 1; min-width: 18em" });
+  return el("input", { type: "text", id, maxlength: "200", value, class: "task-text" });
 }
 
 function sentimentPanel(ctx, examples, request, debounce) {
   const text = textInput("task-sent-text", ctx.get("sent", "it is funny and not boring"));
-  const pick = el("select", { id: "task-sent-example" }, el("option", { value: "" }, "examples …"),
+  const pick = el("select", { id: "task-sent-example", "aria-label": "example sentences" }, el("option", { value: "" }, "examples …"),
     ...examples.probes.flat().map((s) => el("option", { value: s }, s)));
   const out = el("div", { id: "task-sent-out" });
   const update = request(out, "/api/tasks/sentiment", () => { ctx.set({ sent: text.value }); return { text: text.value }; }, renderSentiment);
@@ -111,24 +222,28 @@ function unknownNote(words, key) {
   return el("p", { class: "muted", "data-key": key }, `read as <unk> (not in this model's vocabulary): ${words.join(", ")}`);
 }
 
+// P(positive) as a bar in the output's colour, on a fixed 0–1 scale with a tick at 0.5 (the decision line).
 function bar(p) {
-  const width = Math.round(Math.max(0, Math.min(1, p)) * 100);
-  return el("span", { class: "muted" }, ` ${"█".repeat(Math.round(width / 10))}${"░".repeat(10 - Math.round(width / 10))}`);
+  const fill = el("span", { class: "task-bar-fill" });
+  fill.style.width = `${(Math.max(0, Math.min(1, p)) * 100).toFixed(1)}%`;
+  return el("span", { class: "task-bar", role: "img", "aria-label": `P(positive) ${formatNumber(p)}`, "data-term": "y" }, fill);
 }
 
 function renderSentiment(r) {
   const verdict = (p) => el("span", { class: p >= 0.5 ? "good" : "bad" }, p >= 0.5 ? " positive" : " negative");
-  const row = (label, key, p) => el("tr", {}, el("td", {}, label), el("td", {}, num(key, p, 3, "num big"), bar(p), verdict(p)));
+  const row = (words, key, p) => el("tr", {}, el("td", {}, words), el("td", {}, num(key, p, 3, "num big")), el("td", {}, bar(p), verdict(p)));
+  const head = () => el("tr", {}, el("th", { scope: "col" }, "input"), el("th", { scope: "col" }, label("$P(\\text{positive})$")),
+    el("th", { scope: "col" }, ""));
   const m = r.model;
   return el("div", { class: "cards" },
     el("div", { class: "card" }, el("h4", {}, `Bidirectional RNN (${m.hidden_size} units, ${m.pooling}-pooled)`),
-      el("table", { class: "data" },
+      el("table", { class: "data" }, head(),
         row(r.words.join(" "), "sent-rnn", r.rnn.p_positive),
         row(r.reversed.join(" "), "sent-rnn-rev", r.rnn.p_positive_reversed)),
       el("p", { class: "muted" }, "SST-2 test accuracy ", num("sent-acc", m.test_accuracy, 3),
         ` on ${m.test_sentences} sentences, ${m.vocab_size} words known`), unknownNote(r.unknown, "sent-unknown")),
     el("div", { class: "card" }, el("h4", {}, "Bag of words (order-blind)"),
-      el("table", { class: "data" },
+      el("table", { class: "data" }, head(),
         row("as typed", "sent-bow", r.bow.p_positive),
         row("reversed", "sent-bow-rev", r.bow.p_positive_reversed)),
       el("p", { class: "muted" }, "test accuracy ", num("sent-bow-acc", m.bow_test_accuracy, 3),
@@ -178,9 +293,10 @@ function posPanel(ctx, request, debounce) {
 
 function renderTags(r) {
   return el("div", {},
-    el("table", { class: "data" },
-      el("tr", {}, ...r.words.map((w) => el("td", {}, w))),
-      el("tr", {}, ...r.tags.map((t, i) => el("td", { "data-key": `pos-tag-${i}`, class: "num" }, t)))),
+    el("div", { class: "scroll-x" }, el("table", { class: "data task-tags" },
+      el("tr", { "data-term": "x" }, el("th", { scope: "row" }, label("word $x_t$")), ...r.words.map((w) => el("td", {}, w))),
+      el("tr", { "data-term": "y" }, el("th", { scope: "row" }, label("tag $\\hat y_t$")),
+        ...r.tags.map((t, i) => el("td", { "data-key": `pos-tag-${i}`, class: "num" }, t))))),
     el("p", { class: "muted" }, "EWT test token accuracy ", num("pos-acc", r.model.test_accuracy, 3),
       ` (${r.model.test_tokens} tokens); ${r.model.bidirectional ? "bidirectional" : "left-to-right"}, `,
       `${r.model.hidden_size} units, ${r.model.vocab_size} words known, capitalisation and suffix read as word shape.`),
@@ -221,7 +337,7 @@ function renderTranslation(r) {
 function gradientPanel(ctx, request, debounce) {
   const layers = el("input", { type: "range", id: "task-grad-layers", min: "1", max: "6", step: "1", value: ctx.get("layers", "3") });
   const steps = el("input", { type: "range", id: "task-grad-steps", min: "2", max: "60", step: "1", value: ctx.get("steps", "30") });
-  const layersLabel = el("span", { class: "num" }), stepsLabel = el("span", { class: "num" });
+  const layersLabel = el("output", { class: "num", for: "task-grad-layers" }), stepsLabel = el("output", { class: "num", for: "task-grad-steps" });
   const out = el("div", { id: "task-grad-out" });
   const params = () => {
     layersLabel.textContent = layers.value;
@@ -233,26 +349,59 @@ function gradientPanel(ctx, request, debounce) {
   layers.addEventListener("input", debounce(update));
   steps.addEventListener("input", debounce(update));
   const node = el("div", { class: "card" }, el("h4", {}, "Stacked RNN: where does the gradient reach?"),
-    el("div", { class: "row" }, el("label", { for: "task-grad-layers" }, "layers"), layers, layersLabel,
-      el("label", { for: "task-grad-steps" }, "steps T"), steps, stepsLabel),
+    el("div", { class: "row" }, el("label", { for: "task-grad-layers" }, label("layers $L$")), layers, layersLabel),
+    el("div", { class: "row" }, el("label", { for: "task-grad-steps" }, label("steps $T$")), steps, stepsLabel),
     out);
   return { node, update };
 }
 
-function renderGradients(r) {
+// The colour scale is fixed (10⁻¹² … 10¹, whatever the sliders say), so maps can be compared; the few cells
+// beyond it (six layers, sixty steps) take the lightest colour.
+const GRAD_LOG10 = [-12, 1];
+
+// A colour legend for a map of log₁₀ values: the ramp at a fixed width with 10ⁿ labels under it, 12 px.
+function logColorLegend([lo, hi], tex, stops) {
+  const width = 260;
+  const bar = el("span", { class: "task-ramp", role: "img",
+    "aria-label": `colour scale from 10 to the ${lo} (lightest) to 10 to the ${hi} (darkest)` });
+  bar.style.background = `linear-gradient(to right, ${stops.join(", ")})`;
+  bar.style.width = `${width}px`;
+  const ticks = el("span", { class: "task-ramp-ticks", "aria-hidden": "true" });
+  ticks.style.width = `${width}px`;
+  for (let n = Math.ceil(lo / 4) * 4; n <= hi; n += 4) {
+    const at = el("span", { class: "num" }, "10", el("sup", { class: "exponent" }, String(n).replace("-", "−")));
+    at.style.left = `${((n - lo) / (hi - lo)) * width}px`;
+    ticks.append(at);
+  }
+  return el("div", { class: "task-colorbar" }, label(tex), el("span", { class: "task-ramp-box" }, bar, ticks));
+}
+
+async function renderGradients(r) {
   const rows = r.log10.map((_, i) => r.log10[r.log10.length - 1 - i]);   // top layer drawn on top
+  const norms = r.norms.map((_, i) => r.norms[r.norms.length - 1 - i]);
   const rowLabels = rows.map((_, i) => `layer ${r.layers - i}`);
-  const colLabels = rows[0].map((_, t) => (t % 5 === 0 || t === r.steps - 1 ? `t=${t}` : ""));
-  return el("div", {},
-    heatMap({ matrix: rows, rowLabels, colLabels, diverging: false,
-      title: `log₁₀ ‖∂L/∂hᵗ‖, L = the top layer's output at t=${r.steps - 1} (seed ${r.seed})` }),
-    el("p", {}, "top layer, last step ", num("grad-top-last", r.top_last, 3),
-      " · top layer, first step ", num("grad-top-first", r.top_first, 3),
-      " · first layer, last step ", num("grad-bottom-last", r.bottom_last, 3),
-      " · first layer, first step ", num("grad-bottom-first", r.bottom_first, 3)),
-    el("p", { class: "muted" }, "Back through time the gradient keeps ", num("grad-time-ratio", r.time_ratio, 3),
-      " of itself; down through the layers ", num("grad-depth-ratio", r.depth_ratio, 3),
-      `. ${r.hidden_size} tanh units per layer, default initialisation, a random input of ${r.input_size} numbers per step.`),
-    el("p", { class: "muted" }, `darker = larger; ${fmt(Math.min(...r.log10.flat().filter(Number.isFinite)), 1)} … `,
-      `${fmt(Math.max(...r.log10.flat().filter(Number.isFinite)), 1)} in log₁₀`));
+  const colLabels = rows[0].map((_, t) => (t % 5 === 0 || t === r.steps - 1 ? String(t) : ""));
+  const figure = await heatMap({ matrix: rows.map((row) => row.map((v) => v ?? NaN)), rows: rowLabels, cols: colLabels,
+    cell: 24, cellWidth: 14, diverging: false, domain: GRAD_LOG10,
+    title: `$\\|\\partial L/\\partial h^{l}_{t}\\|$ by layer $l$ and step $t$; $L$ reads the top layer at $t = ${r.steps - 1}$`,
+    legendLabel: "$\\log_{10}\\|\\partial L/\\partial h^{l}_{t}\\|$" });
+  figure.querySelector(".colorbar")?.replaceWith(logColorLegend(GRAD_LOG10, "$\\|\\partial L/\\partial h^{l}_{t}\\|$", ramp("sequential")));
+  // each cell's tooltip gives the norm itself, not its logarithm
+  const cells = rows.flatMap((row, i) => row.map((v, t) => ({ i, t, v }))).filter((c) => Number.isFinite(c.v));
+  figure.querySelectorAll("svg.fig rect").forEach((rect, k) => {
+    const c = cells[k];
+    const title = rect.querySelector("title");
+    if (c && title) title.textContent = `${rowLabels[c.i]}, t = ${c.t}: ${formatNumber(norms[c.i][c.t])}`;
+  });
+  figure.dataset.term = "grad";
+  const ratio = (key, value) => num(key, value, 3);
+  return el("div", {}, figure,
+    el("div", { class: "cards task-corners" },
+      el("div", {}, el("div", { class: "muted" }, "top layer, last step"), num("grad-top-last", r.top_last, 3, "num big")),
+      el("div", {}, el("div", { class: "muted" }, "top layer, first step"), num("grad-top-first", r.top_first, 3, "num big")),
+      el("div", {}, el("div", { class: "muted" }, "first layer, last step"), num("grad-bottom-last", r.bottom_last, 3, "num big")),
+      el("div", {}, el("div", { class: "muted" }, "first layer, first step"), num("grad-bottom-first", r.bottom_first, 3, "num big"))),
+    el("p", { class: "muted" }, "Back through time the gradient keeps ", ratio("grad-time-ratio", r.time_ratio),
+      " of itself; down through the layers ", ratio("grad-depth-ratio", r.depth_ratio),
+      `. ${r.hidden_size} tanh units per layer, default initialisation, a random input of ${r.input_size} numbers per step (seed ${r.seed}).`));
 }
