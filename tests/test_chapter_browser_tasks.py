@@ -193,3 +193,13 @@ def test_the_gradient_map_has_a_fixed_colour_legend_with_12px_labels(page, serve
     page.fill("#task-grad-steps", "60")
     expect(page.locator("#task-grad-out svg rect")).to_have_count(6 * 60)
     assert page.locator("#task-grad-out .task-ramp-ticks > span").all_inner_texts() == first   # same scale
+
+
+def test_a_formula_term_lights_its_boxes_and_back(page, server_url):
+    open_step(page, server_url, "&shape=tag")
+    page.locator('#tab-formula [data-term="y"]').first.hover()
+    expect(page.locator('#task-diagram-tag g.dg-box[data-term="y"].term-active')).to_have_count(4)
+    expect(page.locator('#task-diagram-tag g.dg-box[data-term="x"].term-active')).to_have_count(0)
+    page.locator('#task-diagram-tag g.dg-box[data-term="h"]').first.hover()
+    expect(page.locator('#tab-formula [data-term="h"].term-active').first).to_be_visible()
+    expect(page.locator('#tab-formula [data-term="y"].term-active')).to_have_count(0)

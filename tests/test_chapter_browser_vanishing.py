@@ -52,3 +52,14 @@ def test_symbols_are_typeset_and_numbers_have_real_exponents(page, server_url):
     for where in ('label[for="van-rho"]', "#van-rho-label", '[data-term="rho"] .muted', ".fig-legend", ".axis-label"):
         assert page.locator(f"#widget {where} .katex").count() > 0, where
     expect(page.locator('[data-key="van-measured-first"] sup.exponent')).to_have_count(1)
+
+
+def test_a_formula_term_lights_its_curve_and_back(page, server_url):
+    page.goto(f"{server_url}/#step=5&seed=0")
+    page.wait_for_selector('body[data-ready="5"]')
+    page.locator('#tab-formula [data-term="rho"]').first.hover()
+    expect(page.locator('#van-decay svg g[data-term="rho"].term-active')).to_have_count(1)
+    expect(page.locator("#van-rho.term-active")).to_have_count(1)
+    page.locator('#van-decay .fig-legend [data-term="grad"]').hover()
+    expect(page.locator('#tab-formula [data-term="grad"].term-active').first).to_be_visible()
+    expect(page.locator('#van-decay svg g[data-term="rho"].term-active')).to_have_count(0)

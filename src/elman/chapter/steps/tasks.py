@@ -64,16 +64,20 @@ outside a model's vocabulary are read as <unk>, and the answer says which), pick
 translation. Further down the panel, a stacked RNN's gradient map shows how much signal each layer and step
 receives.""",
     formula=r"""
-\text{many-to-one: } \hat y = \mathrm{softmax}(W_y h_T) \qquad \text{aligned: } \hat y_t = \mathrm{softmax}(W_y h_t)
+\text{many-to-one: } \htmlData{term=y}{\hat y} = \mathrm{softmax}(\htmlData{term=W_hy}{W_y} \htmlData{term=h}{h_T})
+\qquad \text{aligned: } \htmlData{term=y}{\hat y_t} = \mathrm{softmax}(\htmlData{term=W_hy}{W_y} \htmlData{term=h}{h_t})
 
-\text{one-to-many: } h_0 = g(\text{input}),\quad x_{t+1} = \hat y_t
+\text{one-to-many: } \htmlData{term=h}{h_0} = g(\htmlData{term=x}{\text{input}}),\quad
+\htmlData{term=x}{x_{t+1}} = \htmlData{term=y}{\hat y_t}
 
-\text{unaligned: } c = h^{\mathrm{enc}}_{T},\quad s_0 = c,\quad \hat y_t = \mathrm{softmax}(W_y s_t)
+\text{unaligned: } \htmlData{term=h}{c} = \htmlData{term=h}{h^{\mathrm{enc}}_{T}},\quad \htmlData{term=h}{s_0} = c,\quad
+\htmlData{term=y}{\hat y_t} = \mathrm{softmax}(\htmlData{term=W_hy}{W_y} \htmlData{term=h}{s_t})
 
 \text{translator here: } \bar c = \tfrac{1}{S}\textstyle\sum_{s} h^{\mathrm{enc}}_s,
 \quad s_t = \tanh\!\big(V\,[\,s_{t-1};\ y_{t-1};\ \bar c\,] + b\big)
 
-h^{l}_t = \tanh\!\big(W^{l}\,[\,h^{l}_{t-1};\ h^{l-1}_t\,] + b^{l}\big),\quad h^{0}_t = x_t,\qquad y_t = W_y h^{L}_t""",
+\htmlData{term=h}{h^{l}_t} = \tanh\!\big(W^{l}\,[\,h^{l}_{t-1};\ h^{l-1}_t\,] + b^{l}\big),\quad h^{0}_t = \htmlData{term=x}{x_t},\qquad
+\htmlData{term=y}{y_t} = \htmlData{term=W_hy}{W_y} h^{L}_t""",
     torch_code="""
 # many-to-one: classify from the final state
 out, h_n = nn.RNN(100, 128, batch_first=True)(x)      # x: (B, T, 100)

@@ -393,7 +393,6 @@ async function renderGradients(r) {
     const title = rect.querySelector("title");
     if (c && title) title.textContent = `${rowLabels[c.i]}, t = ${c.t}: ${formatNumber(norms[c.i][c.t])}`;
   });
-  figure.dataset.term = "grad";
   const ratio = (key, value) => num(key, value, 3);
   return el("div", {}, figure,
     el("div", { class: "cards task-corners" },
