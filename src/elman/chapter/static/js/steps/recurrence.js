@@ -119,10 +119,10 @@ export async function mount(root, ctx) {
 
 // The colours' meaning, each a term: pointing at one lights it in the drawings, the numbers and the formula.
 function key() {
-  const chip = (termName, cls, tex, words) => el("span", { class: `rec-chip ${cls}`, "data-term": termName },
+  const chip = (termName, cls, tex, words) => el("span", { class: `rec-chip ${cls}`, ...(termName ? { "data-term": termName } : {}) },
     el("span", { class: "rec-swatch", "aria-hidden": "true" }), label(tex), ` ${words}`);
   return el("p", { class: "rec-key" }, chip("x", "c-x", "$x_t$", "input"), chip("h", "c-h", "$h_t$", "state"),
-    chip("y", "c-y", "$y_t$", "output"), chip("W_hh", "c-w", "$W$, $b$", "weights, shared"));
+    chip("y", "c-y", "$y_t$", "output"), chip(null, "c-w", "$W$, $b$", "weights, shared"));
 }
 
 // ---- the cell rolled up: x_t in, y_t out, the loop carrying h_t back as h_{t-1} through W_hh ----

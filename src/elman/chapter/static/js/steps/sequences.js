@@ -36,9 +36,11 @@ export async function mount(root, ctx) {
       const r = await ctx.api("/api/sequences/compare", { a: a.value, b: b.value, seed: ctx.seed });
       if (ticket !== pending || !ctx.alive()) return;
       const before = shown;
+      const oldFills = [...out.querySelectorAll(".seq-unit")].map((u) => u.getAttribute("fill"));
       out.replaceChildren(render(r));
       shown = { bow: r.bag_of_words.cosine, rnn: r.rnn.cosine };
       if (before) countFrom(out, before);
+      recolourFrom(out, oldFills);
     } catch (error) {
       if (ticket === pending && ctx.alive()) out.replaceChildren(errorBox(error));
     }
@@ -58,6 +60,16 @@ function countFrom(out, before) {
     node.dataset.shown = String(old);
     tweenNumber(node, to, { format: (v) => fmt(v, 4), ms: duration("--dur") });
   }
+}
+
+// The final-state squares change colour from the old answer to the new one (a CSS transition on fill, 0 s under
+// reduced motion) when the state has the same number of units.
+function recolourFrom(out, oldFills) {
+  const units = [...out.querySelectorAll(".seq-unit")];
+  if (units.length !== oldFills.length) return;
+  units.forEach((u, i) => { u.style.fill = oldFills[i]; });
+  out.getBoundingClientRect();                       // commit the old colours before the transition starts
+  requestAnimationFrame(() => units.forEach((u) => { u.style.fill = u.getAttribute("fill"); }));
 }
 
 const words = (text) => label(text, { className: "seq-words" });
