@@ -102,3 +102,142 @@ def test_bptt_controls_norms_truncation_and_play(page, server_url):
     page.fill("#bptt-K", "20")                                   # K = T: full BPTT, no cut, no error
     expect(page.locator("[data-cut]")).to_have_count(0)
     assert value(page, "bptt-rel-weight_hh_l0") == 0
+
+
+# ---- the visual language of Steps 3 and 4 (issue 15) ----
+
+SVG_TEXT_PX = """(selector) => [...document.querySelectorAll(selector)].map((t) => {
+  const m = t.getScreenCTM();
+  return Math.round(parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c)) * 10) / 10;
+})"""
+
+# Plain-text notation that must be typeset instead (text outside KaTeX): h_{t−1}, W_hh, 1e-13, ρ^(T−k), ‖h_t‖.
+RAW = re.compile(r"[A-Za-z]_\{|[A-Za-z]_[A-Za-z]{1,2}\b|\d\s?e-?\d|\^\(|‖[a-z∂]")
+RAW_TEXT = """() => {
+  const out = [], walker = document.createTreeWalker(document.getElementById("widget"), NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.parentElement.closest(".katex, title, .visually-hidden, input, option")) out.push(n.nodeValue);
+  }
+  return out;
+}"""
+
+
+def raw_notation(page) -> list[str]:
+    return [text for text in page.evaluate(RAW_TEXT) if RAW.search(text)]
+
+
+def open_step(page, server_url, number, query=""):
+    page.goto(f"{server_url}/#step={number}&seed=0{query}")
+    page.wait_for_selector(f'body[data-ready="{number}"]')
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_hidden_state_map_keeps_12px_labels_a_colour_bar_and_outlines_the_chosen_word(page, server_url):
+    open_step(page, server_url, 3)
+    expect(page.locator("#hs-map svg.fig")).to_have_count(1)
+    assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}     # were 30 px at 5 words
+    bar = page.locator("#hs-map .colorbar")                                   # the diverging scale, fixed at ±1
+    expect(bar.locator(".katex")).to_have_count(1)
+    assert [page.inner_text(n) for n in ("#hs-map .colorbar > .num >> nth=0", "#hs-map .colorbar > .num >> nth=1")] == ["−1.000", "1.000"]
+
+    column = page.locator("#hs-map path.hs-column")                           # the chosen word's column
+    for position, j in (("5", 4), ("2", 1)):
+        page.fill("#hs-pos", position)
+        cell_x = page.evaluate("(j) => Number(document.querySelectorAll('#hs-map svg.fig rect')[j].getAttribute('x'))", j)
+        expect(column).to_have_attribute("transform", re.compile(rf"translate\({cell_x - 0.5:g}(\.0+)?,0\)"))
+    expect(page.locator('[data-key="hs-token-2"]')).to_have_class(re.compile(r"\bis-now\b"))
+
+    page.fill("#hs-text", " ".join(["the cat sat on the mat and"] * 4))        # 28 words: same size, it scrolls
+    page.wait_for_selector('[data-key="hs-token-28"]')
+    assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}
+    assert page.inner_text("#hs-map .colorbar > .num >> nth=1") == "1.000"
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_hidden_state_symbols_are_typeset_and_the_formula_links_to_the_widget(page, server_url):
+    open_step(page, server_url, 3)
+    expect(page.locator("#hs-memory svg.fig")).to_have_count(1)
+    assert raw_notation(page) == []                                           # no raw h_{t−1} in the legend
+    items = page.locator("#hs-memory .fig-legend-item")
+    expect(items).to_have_count(2)
+    for k in range(2):
+        expect(items.nth(k).locator(".katex").first).to_be_attached()
+    expect(page.locator("#hs-memory .axis-label.axis-x .katex")).to_have_count(1)   # "word t"
+    page.hover('#tab-formula [data-term="y"]')                                # formula → widget
+    expect(page.locator("#hs-predictions")).to_have_class(re.compile(r"\bterm-active\b"))
+    page.hover("#hs-tokens")                                                  # widget → formula
+    expect(page.locator('#tab-formula [data-term="x"]')).to_have_class(re.compile(r"\bterm-active\b"))
+
+
+def log_ticks(page) -> list[str]:
+    return sorted(page.evaluate("() => [...document.querySelectorAll('#bptt-chart svg.fig text')]"
+                                ".filter((t) => t.querySelector('tspan.exponent')).map((t) => t.textContent)"))
+
+
+def test_bptt_log_axis_stays_fixed_across_settings_with_titled_axes(page, server_url):
+    open_step(page, server_url, 4)
+    before = log_ticks(page)
+    assert before == sorted(["104", "101", "10−2", "10−5", "10−8", "10−11", "10−14"])  # 10⁴ … 10⁻¹⁴, raised
+    page.fill("#bptt-rho", "0.3")
+    page.fill("#bptt-K", "3")
+    expect(page.locator('[data-cut="4"]')).to_have_count(1)
+    assert log_ticks(page) == before                                          # was 1e-6…1e0, then 1e-3…1e-2
+    expect(page.locator("#bptt-chart .axis-label.axis-y .katex")).to_have_count(1)
+    expect(page.locator("#bptt-chart .axis-label.axis-x .katex")).to_have_count(1)
+    assert raw_notation(page) == []
+
+
+def test_bptt_draws_the_gradient_flowing_back_and_cuts_clear_of_the_row_titles(page, server_url):
+    open_step(page, server_url, 4, "&T=30&K=10")
+    diagram = page.locator("#bptt-diagram svg.bptt-chains")
+    back = diagram.locator("g.dg-arrow.backward")
+    expect(back).to_have_count(29 + 27)                     # every link of the full chain; the cuts at 11 and 21 remove two
+    grad = page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--c-grad').trim()")
+    strokes = set(page.evaluate("() => [...document.querySelectorAll('#bptt-diagram g.dg-arrow.backward path')]"
+                                ".map((p) => p.getAttribute('stroke'))"))
+    assert strokes == {grad}
+    expect(diagram.locator("g.dg-arrow:not(.backward)")).to_have_count(2)    # the loss enters at t = T, in each chain
+    overlaps = page.evaluate("""() => {
+      const titles = [...document.querySelectorAll('#bptt-diagram foreignObject')]
+        .filter((f) => /BPTT|truncated/.test(f.textContent)).map((f) => f.querySelector('.tex-label').getBoundingClientRect());
+      return [...document.querySelectorAll('#bptt-diagram [data-cut]')].flatMap((c) => {
+        const r = c.getBoundingClientRect();
+        return titles.filter((t) => r.left < t.right && r.right > t.left && r.top < t.bottom && r.bottom > t.top).map(() => c.dataset.cut);
+      });
+    }""")
+    assert overlaps == []
+    page.select_option("#bptt-loss", "all")
+    expect(diagram.locator("g.dg-arrow:not(.backward)")).to_have_count(2 * 30)
+
+    page.click("#bptt-play")                                # a gradient dot travels back along the chain
+    expect(diagram.locator("circle.flow-dot").first).to_be_attached()
+    expect(diagram.locator("circle.bptt-node.is-now")).to_have_count(2)
+    page.click("#bptt-play")                                # stop
+
+
+def test_bptt_under_reduced_motion_plays_without_moving_dots(page, server_url):
+    page.emulate_media(reduced_motion="reduce")
+    open_step(page, server_url, 4, "&T=8&K=3")
+    page.evaluate("""() => { window.__dots = 0; new MutationObserver((records) => { for (const r of records)
+      for (const n of r.addedNodes) if (n.classList?.contains('flow-dot')) window.__dots++; })
+      .observe(document.getElementById('bptt-diagram'), { childList: true, subtree: true }); }""")
+    page.click("#bptt-play")
+    expect(page.locator("#bptt-readout")).to_have_attribute("data-step", "1", timeout=10_000)
+    assert page.evaluate("() => window.__dots") == 0
+
+
+def test_bptt_on_a_phone_values_stay_beside_their_sliders_and_the_table_scrolls(tab_at, server_url):
+    tab = tab_at(390, 844)
+    open_step(tab, server_url, 4)
+    for name in ("T", "K", "rho"):
+        slider = tab.locator(f"#bptt-{name}").bounding_box()
+        value = tab.locator(f'output[for="bptt-{name}"]').bounding_box()
+        middle = value["y"] + value["height"] / 2
+        assert slider["y"] <= middle <= slider["y"] + slider["height"]          # on the slider's line
+        assert 0 <= value["x"] - (slider["x"] + slider["width"]) <= 24         # right beside it
+    box = tab.locator("#bptt-out .figure-scroll")
+    sizes = box.evaluate("(b) => [b.scrollWidth, b.clientWidth, getComputedStyle(b).overflowX, b.getBoundingClientRect().right]")
+    assert sizes[2] == "auto" and sizes[3] <= 390                             # it scrolls inside the panel
+    if sizes[0] > sizes[1]:
+        expect(box).to_have_attribute("tabindex", "0")                        # and the keyboard can scroll it
+    screenshot(tab, "step-4-bptt-phone")

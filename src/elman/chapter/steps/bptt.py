@@ -53,14 +53,14 @@ from the state the previous one ended in, treated as a constant, so no gradient 
 live panel, press play to walk the gradient from $t = T$ back to $t = 1$, move $K$, and see what the cuts remove from
 $\\partial L/\\partial W_{hh}$ on the same batch.""",
     formula=r"""
-\frac{\partial L}{\partial h_t} = \frac{\partial L_t}{\partial h_t}
- + \Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top} \frac{\partial L}{\partial h_{t+1}},
- \qquad \frac{\partial h_{t+1}}{\partial h_t} = \mathrm{diag}\big(1 - h_{t+1}^2\big)\, W_{hh}
+\htmlData{term=grad_h}{\frac{\partial L}{\partial h_t}} = \htmlData{term=grad_loss}{\frac{\partial L_t}{\partial h_t}}
+ + \Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top} \htmlData{term=grad_next}{\frac{\partial L}{\partial h_{t+1}}},
+ \qquad \frac{\partial h_{t+1}}{\partial h_t} = \mathrm{diag}\big(1 - h_{t+1}^2\big)\, \htmlData{term=W_hh}{W_{hh}}
 
-\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T}
- \Big(\frac{\partial L}{\partial h_t} \odot (1 - h_t^2)\Big)\, h_{t-1}^{\top}
+\htmlData{term=grad_W_hh}{\frac{\partial L}{\partial W_{hh}}} = \sum_{t=1}^{T}
+ \Big(\htmlData{term=grad_h}{\frac{\partial L}{\partial h_t}} \odot (1 - h_t^2)\Big)\, h_{t-1}^{\top}
 
-\text{truncated at } K: \text{ no term from } h_{t+1} \text{ for } t = K, 2K, 3K, \dots""",
+\htmlData{term=cut}{\text{truncated at } K: \text{ no term from } h_{t+1} \text{ for } t = K, 2K, 3K, \dots}""",
     torch_code="""
 import torch, torch.nn as nn
 rnn, head = nn.RNN(2, 16), nn.Linear(16, 1)

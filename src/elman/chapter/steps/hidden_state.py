@@ -42,11 +42,14 @@ The vector does not grow with the text. A sentence of 5 words and one of 40 are 
 shows the units that change most over your text, and below it how far each word moves the state. A plain
 RNN is poor at deciding what to keep, which is what the gates of LSTMs and GRUs were later added for.""",
     formula=r"""
-h_t = \tanh(W_{hh}\, h_{t-1} + W_{xh}\, e_{x_t} + b_h) \in \mathbb{R}^{H}, \qquad h_0 = 0
+\htmlData{term=h}{h_t} = \tanh(\htmlData{term=W_hh}{W_{hh}}\, \htmlData{term=h_prev}{h_{t-1}}
+ + \htmlData{term=W_xh}{W_{xh}}\, \htmlData{term=x}{e_{x_t}} + \htmlData{term=b_h}{b_h}) \in \mathbb{R}^{H},
+ \qquad h_0 = 0
 
-P(x_{t+1} = w \mid x_1, \dots, x_t) = \mathrm{softmax}(W_{hy}\, h_t + b_y)_w
+\htmlData{term=y}{P(x_{t+1} = w \mid x_1, \dots, x_t)}
+ = \mathrm{softmax}(\htmlData{term=W_hy}{W_{hy}}\, \htmlData{term=h}{h_t} + \htmlData{term=b_y}{b_y})_w
 
-h_t = F(x_1, \dots, x_t) \text{ with } H \text{ fixed: a lossy summary of any length of text}""",
+\htmlData{term=h}{h_t} = F(x_1, \dots, x_t) \text{ with } H \text{ fixed: a lossy summary of any length of text}""",
     torch_code="""
 import torch.nn as nn
 rnn = nn.RNN(
