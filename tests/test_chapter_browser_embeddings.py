@@ -1,5 +1,7 @@
 """Step 7 in a real browser: every control reaches the library, and the page shows the library's numbers."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,92 @@ def test_play_shows_the_query_word_winning_then_left_out(page, server_url):
     expect(page.locator("#emb-neighbours-out")).to_contain_text(f"closest to “{top}”", timeout=10_000)
     check_neighbours(page, top, "auto")
     page.click("#play")
+
+
+# ---- the drawn parts (issue 15): the map as a chart with the analogy's offsets, heat maps with a scale ----
+
+ACTIVE = re.compile(r"\bterm-active\b")
+ARROWS = """() => [...document.querySelectorAll('#emb-map line.emb-arrow')].map((l) => ({
+  role: l.classList.contains('emb-arrow-x') ? 'x' : 'y',
+  from: [Number(l.getAttribute('x1')), Number(l.getAttribute('y1'))], to: [Number(l.getAttribute('x2')), Number(l.getAttribute('y2'))],
+  head: l.getAttribute('marker-end') }))"""
+DOT = """(word) => { const c = document.querySelector(`#emb-map circle[data-word="${word}"]`);
+  return [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]; }"""
+
+
+def near(p, q, px):
+    return np.hypot(p[0] - q[0], p[1] - q[1]) <= px
+
+
+def test_the_map_draws_the_analogy_offsets_as_parallel_arrows(tab_at, server_url):
+    tab = tab_at(1400, 900, reduced_motion="reduce")
+    tab.goto(f"{server_url}/#step=7&seed=0")
+    tab.wait_for_selector('body[data-ready="7"]')
+    answer = embeddings.analogy("king", "man", "woman", True)["answers"][0]["word"]
+    expect(tab.locator("#emb-map line.emb-arrow")).to_have_count(2)
+    arrows = {a["role"]: a for a in tab.evaluate(ARROWS)}
+    dot = {w: tab.evaluate(DOT, w) for w in ("king", "man", "woman", answer)}
+    # b → c in the input's colour, a → answer in the output's, each from near its tail dot to near its head dot
+    assert near(arrows["x"]["from"], dot["man"], 10) and near(arrows["x"]["to"], dot["woman"], 10)
+    assert near(arrows["y"]["from"], dot["king"], 10) and near(arrows["y"]["to"], dot[answer], 10)
+    assert all(a["head"] and a["head"].startswith("url(#") for a in arrows.values())
+    colours = tab.evaluate("""() => [...document.querySelectorAll('#emb-map line.emb-arrow')].map((l) => getComputedStyle(l).stroke)""")
+    palette = tab.evaluate("""() => ['--c-x', '--c-y'].map((v) => { const s = document.createElement('span');
+      s.style.color = `var(${v})`; document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; })""")
+    assert colours == palette
+    # the chart's frame: typeset axis titles, a text alternative naming both arrows, a legend of the two offsets
+    assert tab.locator("#emb-map .axis-label.axis-x .katex").count() == 1
+    assert tab.locator("#emb-map .axis-label.axis-y .katex").count() == 1
+    label = tab.get_attribute("#emb-map svg", "aria-label")
+    assert "arrows from man to woman" in label and f"from king to {answer}" in label
+    expect(tab.locator("#emb-map .emb-map-legend")).to_contain_text(f"king → {answer}")
+
+    # query words allowed: king itself is nearest, there is no offset to draw, and the map says so
+    tab.uncheck("#emb-exclude")
+    expect(tab.locator("#emb-map-out .emb-map-note")).to_contain_text("one of the query words")
+    assert tab.locator("#emb-map line.emb-arrow").count() == 0
+    # an analogy whose words are not on the map offers to add them; adding them draws the arrows
+    tab.check("#emb-exclude")
+    tab.fill("#emb-words", "king queen man woman")
+    tab.fill("#emb-a", "paris")
+    tab.fill("#emb-b", "france")
+    tab.fill("#emb-c", "italy")
+    expect(tab.locator("#emb-map-out [data-add-words]")).to_contain_text("paris")
+    tab.click("#emb-map-out [data-add-words]")
+    expect(tab.locator("#emb-map line.emb-arrow")).to_have_count(2)
+    assert tab.input_value("#emb-words").startswith("king queen man woman paris france italy")
+
+
+def test_labels_keep_their_size_and_mostly_their_distance(tab_at, server_url):
+    for width, height in ((1400, 900), (390, 844)):
+        tab = tab_at(width, height, reduced_motion="reduce")
+        tab.goto(f"{server_url}/#step=7&seed=0")
+        tab.wait_for_selector('body[data-ready="7"]')
+        boxes = tab.evaluate("""() => [...document.querySelectorAll('#emb-map text.emb-label')].map((t) => {
+          const r = t.getBoundingClientRect(); return { size: parseFloat(getComputedStyle(t).fontSize),
+          box: [r.left, r.top, r.right, r.bottom] }; })""")
+        assert len(boxes) == len(embeddings.DEFAULT_MAP.split()) and all(b["size"] >= 12 for b in boxes)
+        overlaps = [(i, j) for i in range(len(boxes)) for j in range(i) if
+                    min(boxes[i]["box"][2], boxes[j]["box"][2]) - max(boxes[i]["box"][0], boxes[j]["box"][0]) > 2
+                    and min(boxes[i]["box"][3], boxes[j]["box"][3]) - max(boxes[i]["box"][1], boxes[j]["box"][1]) > 2]
+        assert overlaps == []
+        # both heat maps carry a colour bar on the same fixed scale, −1 to 1, and typeset titles
+        bars = tab.locator("#emb-sim-out .colorbar")
+        expect(bars).to_have_count(2)
+        assert [bars.nth(k).locator(".num").all_inner_texts() for k in range(2)] == [["−1.000", "1.000"]] * 2
+        assert tab.locator("#emb-sim-out figcaption .katex").count() >= 2
+        # the ranking tables' cosine headers are typeset
+        assert tab.locator("#emb-analogy-out th .katex").count() >= 1
+        assert tab.locator("#emb-neighbours-out th .katex").count() >= 1
+        screenshot(tab, f"step-7-embeddings-{width}")
+
+
+def test_the_formula_and_the_widget_light_up_together(page, server_url):
+    page.goto(f"{server_url}/#step=7&seed=0")
+    page.wait_for_selector('body[data-ready="7"]')
+    page.hover('#tab-formula [data-term="analogy"]')
+    expect(page.locator('#emb-analogy-h')).to_have_class(ACTIVE)
+    expect(page.locator("#emb-map g.emb-arrows")).to_have_class(ACTIVE)
+    page.hover('#emb-sim-onehot svg')
+    expect(page.locator('#tab-formula [data-term="onehot"]').first).to_have_class(ACTIVE)
+    expect(page.locator('#emb-analogy-h')).not_to_have_class(ACTIVE)

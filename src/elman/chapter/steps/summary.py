@@ -35,8 +35,9 @@ anything that spans many steps. Clipping tames the opposite failure, explosion, 
 Every number on the previous pages came from elman's engine while you watched: the same kernels, the same
 backward pass, the same trained weights you can load in Python.""",
     formula=r"""
-\frac{\partial h_T}{\partial h_1} = \prod_{k=1}^{T-1} \mathrm{diag}\big(\tanh'(z_k)\big)\, W_{hh},
-\qquad \lVert\cdot\rVert \lesssim \rho(W_{hh})^{T-1}""",
+\htmlData{term=grad}{\frac{\partial h_T}{\partial h_1}} = \prod_{k=1}^{T-1} \mathrm{diag}\big(\tanh'(z_k)\big)\,
+\htmlData{term=W_hh}{W_{hh}},
+\qquad \lVert\cdot\rVert \lesssim \htmlData{term=W_hh}{\rho(W_{hh})^{T-1}}""",
     torch_code="""
 # what replaced the vanilla cell
 nn.RNN(100, 256)    # h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)

@@ -36,9 +36,9 @@ export async function mount(root, ctx) {
   const c = input("emb-c", ctx.get("c", "woman"), "c, the word added");
   const exclude = el("input", { type: "checkbox", id: "emb-exclude" });
   exclude.checked = ctx.get("exclude", "1") !== "0";
-  const analogyOut = el("div", { id: "emb-analogy-out", "aria-live": "polite" });
+  const analogyOut = el("div", { id: "emb-analogy-out" });
   const word = input("emb-word", ctx.get("word", "king"), "word w, whose neighbours are listed");
-  const neighboursOut = el("div", { id: "emb-neighbours-out", "aria-live": "polite" });
+  const neighboursOut = el("div", { id: "emb-neighbours-out" });
   const words = el("input", { type: "text", id: "emb-words", maxlength: "200", size: "48", value: ctx.get("words", DEFAULT_WORDS) });
   const mapOut = el("div", { id: "emb-map-out" });
   const simOut = el("div", { id: "emb-sim-out" });

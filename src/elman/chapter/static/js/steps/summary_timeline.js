@@ -110,7 +110,7 @@ function layAcross(available, rows, items, svg) {
     item.classList.add(`sum-tl-${p.anchor}`);
     const leader = svgEl("line", { x1: p.at, x2: p.at, y1: p.side === "above" ? axisY - 7 : axisY + 7,
       y2: p.side === "above" ? edge : edge, stroke: cssVar("--muted"), "stroke-width": 1.25, class: "sum-tl-leader" });
-    const dot = svgEl("circle", { cx: p.at, cy: axisY, r: 6, fill: cssVar("--accent"), stroke: cssVar("--surface"), "stroke-width": 2 });
+    const dot = svgEl("circle", { "data-year": rows[p.i].year, cx: p.at, cy: axisY, r: 6, fill: cssVar("--accent"), stroke: cssVar("--surface"), "stroke-width": 2 });
     svg.append(leader, dot);
     marks[p.i].push(leader, dot);
   }
@@ -147,7 +147,7 @@ function layDown(available, rows, items, svg) {
     items[i].classList.add("sum-tl-start");
     const leader = svgEl("path", { d: `M${axisX + 7},${at} L${axisX + 14},${at} L${left - 8},${target} L${left - 1},${target}`,
       fill: "none", stroke: cssVar("--muted"), "stroke-width": 1.25, class: "sum-tl-leader" });
-    const dot = svgEl("circle", { cx: axisX, cy: at, r: 6, fill: cssVar("--accent"), stroke: cssVar("--surface"), "stroke-width": 2 });
+    const dot = svgEl("circle", { "data-year": r.year, cx: axisX, cy: at, r: 6, fill: cssVar("--accent"), stroke: cssVar("--surface"), "stroke-width": 2 });
     svg.append(leader, dot);
     return [leader, dot];
   });
