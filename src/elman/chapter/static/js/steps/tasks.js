@@ -6,7 +6,19 @@ import { arrow, box, diagram, note } from "../diagram.js";
 import { duration, flowAlong } from "../motion.js";
 import { ramp, role } from "../palette.js";
 import { linkTerms } from "../terms.js";
-import { formatNumber, label, numberNode } from "../tex.js";
+import { formatNumber, label, numberNode, renderInline } from "../tex.js";
+
+// Running text that wraps, with $maths$ typeset inline and other nodes (numbers) kept as they are.
+function prose(tag, attrs, ...parts) {
+  const node = el(tag, attrs);
+  for (const part of parts) {
+    if (typeof part !== "string") { node.append(part); continue; }
+    const span = document.createElement("span");
+    renderInline(span, part);
+    node.append(...span.childNodes);
+  }
+  return node;
+}
 
 // A number tests read back exactly (data-key, data-value), shown with a raised exponent when tiny or huge.
 function num(key, value, digits = 3, cls = "num") {
@@ -99,7 +111,7 @@ function wait(ms, signal) {
 
 // ---- the four shapes as box diagrams: inputs x (bottom), states h (middle), outputs ŷ (top) ----
 
-const COL = 84, BOX = { w: 54, h: 36 }, CELL = { w: 58, h: 40 };
+const COL = 76, MARGIN = 12, BOX = { w: 54, h: 36 }, CELL = { w: 58, h: 40 };
 const ROW = { y: 22, h: 102, x: 188 };          // top edges of the three rows
 const HEIGHT = 246;
 
@@ -122,7 +134,8 @@ export function shapeDiagram(key) {
   };
 }
 
-const colX = (i) => 24 + i * COL;
+const colX = (i) => MARGIN + i * COL;
+const widthOf = (columns) => 2 * MARGIN + (columns - 1) * COL + CELL.w;
 const xBox = (d, i, label) => box(d, { x: colX(i) + (CELL.w - BOX.w) / 2, y: ROW.x, ...BOX, label, role: "x", term: "x" });
 const hBox = (d, i, label, extra = {}) => box(d, { x: colX(i), y: ROW.h, ...CELL, label, role: "h", term: "h", ...extra });
 const yBox = (d, i, label) => box(d, { x: colX(i) + (CELL.w - BOX.w) / 2, y: ROW.y, ...BOX, label, role: "y", term: "y" });
@@ -132,7 +145,7 @@ const chain = (d, hs, term = "W_hh") => hs.slice(1).map((h, i) => arrow(d, { fro
 const STEPS = ["1", "2", "3", "T"];
 const PLANS = {
   one: {
-    width: 24 + 4 * COL, title: "Many to one",
+    width: widthOf(4), title: "Many to one",
     description: "inputs x_1 to x_T each enter the recurrent state; only the last state h_T produces the output y",
     draw(d) {
       const xs = STEPS.map((t, i) => xBox(d, i, `$x_{${t}}$`));
@@ -145,7 +158,7 @@ const PLANS = {
     },
   },
   gen: {
-    width: 24 + 4 * COL, title: "One to many",
+    width: widthOf(4), title: "One to many",
     description: "one input (the language) starts the state; every step emits an output y_t, which is fed back as the next step's input",
     draw(d) {
       const x = xBox(d, 0, "$x$");
@@ -160,7 +173,7 @@ const PLANS = {
     },
   },
   tag: {
-    width: 24 + 4 * COL, title: "Many to many, aligned",
+    width: widthOf(4), title: "Many to many, aligned",
     description: "every input x_t enters the state h_t, and every state emits an output y_t at the same step",
     draw(d) {
       const xs = STEPS.map((t, i) => xBox(d, i, `$x_{${t}}$`));
@@ -173,7 +186,7 @@ const PLANS = {
     },
   },
   mt: {
-    width: 24 + 7 * COL, title: "Encoder and decoder",
+    width: widthOf(7), title: "Encoder and decoder",
     description: "the encoder reads x_1 to x_S into states; its summary c starts the decoder, whose states s_t emit y_1 to y_T, each fed back as the next input; T need not equal S",
     draw(d) {
       const src = ["1", "2", "S"];
@@ -383,7 +396,7 @@ async function renderGradients(r) {
   const colLabels = rows[0].map((_, t) => (t % 5 === 0 || t === r.steps - 1 ? String(t) : ""));
   const figure = await heatMap({ matrix: rows.map((row) => row.map((v) => v ?? NaN)), rows: rowLabels, cols: colLabels,
     cell: 24, cellWidth: 14, diverging: false, domain: GRAD_LOG10,
-    title: `$\\|\\partial L/\\partial h^{l}_{t}\\|$ by layer $l$ and step $t$; $L$ reads the top layer at $t = ${r.steps - 1}$`,
+    title: "$\\|\\partial L/\\partial h^{l}_{t}\\|$ by layer $l$ and step $t$",
     legendLabel: "$\\log_{10}\\|\\partial L/\\partial h^{l}_{t}\\|$" });
   figure.querySelector(".colorbar")?.replaceWith(logColorLegend(GRAD_LOG10, "$\\|\\partial L/\\partial h^{l}_{t}\\|$", ramp("sequential")));
   // each cell's tooltip gives the norm itself, not its logarithm
@@ -400,7 +413,8 @@ async function renderGradients(r) {
       el("div", {}, el("div", { class: "muted" }, "top layer, first step"), num("grad-top-first", r.top_first, 3, "num big")),
       el("div", {}, el("div", { class: "muted" }, "first layer, last step"), num("grad-bottom-last", r.bottom_last, 3, "num big")),
       el("div", {}, el("div", { class: "muted" }, "first layer, first step"), num("grad-bottom-first", r.bottom_first, 3, "num big"))),
-    el("p", { class: "muted" }, "Back through time the gradient keeps ", ratio("grad-time-ratio", r.time_ratio),
+    prose("p", { class: "muted" }, `The loss $L$ reads the top layer's state at the last step, $t = ${r.steps - 1}$. `,
+      "Back through time the gradient keeps ", ratio("grad-time-ratio", r.time_ratio),
       " of itself; down through the layers ", ratio("grad-depth-ratio", r.depth_ratio),
       `. ${r.hidden_size} tanh units per layer, default initialisation, a random input of ${r.input_size} numbers per step (seed ${r.seed}).`));
 }
