@@ -206,6 +206,10 @@ def test_bptt_draws_the_gradient_flowing_back_and_cuts_clear_of_the_row_titles(p
       });
     }""")
     assert overlaps == []
+    page.hover('#tab-formula [data-term="cut"]')            # the formula's truncation lights the cuts
+    expect(page.locator('#bptt-diagram [data-cut="11"]')).to_have_class(re.compile(r"\bterm-active\b"))
+    page.hover('#bptt-diagram [data-key="bptt-full-5"]')    # a state's gradient lights ∂L/∂h_t in the formula
+    expect(page.locator('#tab-formula [data-term="grad_h"]').first).to_have_class(re.compile(r"\bterm-active\b"))
     page.select_option("#bptt-loss", "all")
     expect(diagram.locator("g.dg-arrow:not(.backward)")).to_have_count(2 * 30)
 
