@@ -342,11 +342,14 @@ def test_clip_grad_norm(max_norm, norm_type, error, data):
     result = outcome(lambda: optim.clip_grad_norm_(grads, max_norm, norm_type, error_if_nonfinite=error))
     if failed(result):
         assert_unchanged(list_state(grads), before, "grads")
-    elif np.isfinite(result) and result > max_norm:
-        with np.errstate(over="ignore"):
-            total = np.linalg.norm([np.linalg.norm(g.ravel().astype(np.float64), ord=float(norm_type))
-                                    for g in grads if g.size], ord=float(norm_type))
-        assert not total > max_norm * (1 + 1e-3) + 1e-30
+        return
+    largest = max((float(np.abs(g.astype(np.float64)).max()) for g in before.values() if g.size), default=0.0)
+    if np.isfinite(largest) and np.isfinite(result):  # max|g| <= ‖g‖_p, and ‖g‖_p <= ‖g‖_1 when p >= 1
+        total_1 = sum(float(np.abs(g.astype(np.float64)).sum()) for g in before.values())
+        assert largest * (1 - 1e-5) <= result, (largest, result)
+        assert float(norm_type) < 1 or result <= total_1 * (1 + 1e-5) + 1e-300, (result, total_1)
+    elif not np.isfinite(largest):  # an inf or nan gradient makes the norm non-finite, whatever p
+        assert not np.isfinite(result)
 
 
 @fuzz(300)

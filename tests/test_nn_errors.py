@@ -80,3 +80,13 @@ def test_load_state_dict_refuses_what_is_not_a_state():
     state = {**rnn.state_dict(), 7: np.zeros(1), "bias_hh_l0": [[1], [1, 2]]}
     with pytest.raises(InvalidInput, match=r"(?s)Unexpected key\(s\): 7.*bias_hh_l0: expected an array"):
         rnn.load_state_dict(state)
+
+
+@pytest.mark.parametrize("p", [3.0, 1e300, 3.4028235677973366e38])
+def test_clip_grad_norm_with_a_large_p_neither_overflows_nor_hides_an_inf(p):
+    """|g|^p over- or underflows for a large p (NumPy casts p to float32 for float32 arrays): the norm must still
+    lie between max|g| and the 1-norm, and an inf gradient must give an inf norm, refused on request."""
+    g = [np.array([0.5, 2.0])]
+    assert 2.0 <= optim.clip_grad_norm_(g, 10.0, p) <= 2.5
+    with pytest.raises(InvalidState, match="non-finite"):
+        optim.clip_grad_norm_([np.array([np.inf, 1.0], np.float32)], 1.0, p, error_if_nonfinite=True)

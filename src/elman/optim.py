@@ -331,6 +331,18 @@ def _grad_list(grads) -> list[np.ndarray]:
     return arrays
 
 
+def _p_norm(x: np.ndarray, p: float) -> float:
+    """‖x‖_p of a 1-D array. For p = 1, 2 and inf NumPy's norm, as torch computes it; for any other p the scaled
+    form m·‖x/m‖_p (m = max|x|), since |x|^p over- or underflows for large p (p = 1e300 would give 0 or inf)."""
+    if p in (1.0, 2.0, float("inf")):
+        return np.linalg.norm(x, ord=p)
+    a = np.abs(x.astype(np.float64))
+    m = a.max()
+    if not np.isfinite(m) or m == 0:  # inf, nan or all zeros: that is the norm, whatever p
+        return m
+    return m * np.sum((a / m) ** p) ** (1.0 / p)
+
+
 def clip_grad_norm_(grads, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
     """Scale all gradients together, in place, so their joint norm is at most ``max_norm``; return the norm before.
 
@@ -348,10 +360,10 @@ def clip_grad_norm_(grads, max_norm: float, norm_type: float = 2.0, error_if_non
     if np.isnan(max_norm) or max_norm < 0:
         raise InvalidInput(f"max_norm must be >= 0, got {max_norm!r}")
     # Norm of the per-array norms = norm of everything concatenated, without building the concatenation.
-    per_array = np.array([np.linalg.norm(g.ravel(), ord=norm_type) for g in arrays if g.size], dtype=np.float64)
+    per_array = np.array([_p_norm(g.ravel(), norm_type) for g in arrays if g.size], dtype=np.float64)
     if not per_array.size:
         return 0.0
-    total = float(np.linalg.norm(per_array, ord=norm_type))
+    total = float(_p_norm(per_array, norm_type))
     if not np.isfinite(total) and error_if_nonfinite:
         raise InvalidState(
             f"The total norm of order {norm_type} for gradients is {total}, non-finite, so it cannot be clipped. "
