@@ -131,7 +131,7 @@ export async function mount(root, ctx) {
   let lastWidth = mapWidth(mapOut);
   const resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => {
     const w = mapWidth(mapOut);
-    if (Math.abs(w - lastWidth) > 24) { lastWidth = w; drawMap(); }
+    if (mapOut.isConnected && Math.abs(w - lastWidth) > 24) { lastWidth = w; drawMap(); }
   });
   resize?.observe(root);
 

@@ -43,7 +43,7 @@ export async function mount(root, ctx) {
   draw();
   let lastWidth = timelineBox.clientWidth;
   const resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => {
-    if (Math.abs(timelineBox.clientWidth - lastWidth) > 16) { lastWidth = timelineBox.clientWidth; draw(); }
+    if (timelineBox.isConnected && Math.abs(timelineBox.clientWidth - lastWidth) > 16) { lastWidth = timelineBox.clientWidth; draw(); }
   });
   resize?.observe(timelineBox);
   return {
