@@ -5,20 +5,9 @@ import { heatMap } from "../charts.js";
 import { arrow, box, diagram, note } from "../diagram.js";
 import { duration, flowAlong } from "../motion.js";
 import { ramp, role } from "../palette.js";
+import { prose } from "../prose.js";
 import { linkTerms } from "../terms.js";
-import { formatNumber, label, numberNode, renderInline } from "../tex.js";
-
-// Running text that wraps, with $maths$ typeset inline and other nodes (numbers) kept as they are.
-function prose(tag, attrs, ...parts) {
-  const node = el(tag, attrs);
-  for (const part of parts) {
-    if (typeof part !== "string") { node.append(part); continue; }
-    const span = document.createElement("span");
-    renderInline(span, part);
-    node.append(...span.childNodes);
-  }
-  return node;
-}
+import { formatNumber, label, numberNode } from "../tex.js";
 
 // A number tests read back exactly (data-key, data-value), shown with a raised exponent when tiny or huge.
 function num(key, value, digits = 3, cls = "num") {

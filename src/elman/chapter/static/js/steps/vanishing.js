@@ -8,6 +8,7 @@ import { el, errorBox } from "../draw.js";
 import { lineChart } from "../charts.js";
 import { cssVar } from "../palette.js";
 import { tween } from "../motion.js";
+import { prose } from "../prose.js";
 import { linkTerms, markTerm } from "../terms.js";
 import { label, math, numberNode, renderInline } from "../tex.js";
 
@@ -39,18 +40,6 @@ export function ladder([lo, hi]) {
 function nearest(values, v) {
   const target = Math.log(v);
   return values.reduce((best, x, i) => (Math.abs(Math.log(x) - target) < Math.abs(Math.log(values[best]) - target) ? i : best), 0);
-}
-
-// Running text that wraps, with $maths$ typeset inline and other nodes (code, numbers) kept as they are.
-function prose(tag, attrs, ...parts) {
-  const node = el(tag, attrs);
-  for (const part of parts) {
-    if (typeof part !== "string") { node.append(part); continue; }
-    const span = document.createElement("span");
-    renderInline(span, part);
-    node.append(...span.childNodes);
-  }
-  return node;
 }
 
 // A number tests can read (data-key, data-value exact) shown with a raised exponent.
@@ -90,6 +79,17 @@ async function morph(box, draw, signal) {
   };
   await tween((t) => { wanted = t; busy ??= pump().finally(() => { busy = null; }); }, { signal });
   while (busy) await busy;
+}
+
+// One motion at a time: restart() cancels the previous one (it jumps to its end) and gives the next its signal,
+// which the widget's lifetime also ends.
+function motionSlot(life) {
+  let current = null;
+  return () => {
+    current?.abort();
+    current = new AbortController();
+    return AbortSignal.any([life, current.signal]);
+  };
 }
 
 // "values below 10⁻³⁰ leave the chart": said in words where a curve runs off the fixed domain.
@@ -206,7 +206,8 @@ export async function mount(root, ctx) {
 
 // The decay card: the chart, the settings it shows, three numbers. Built once; each answer morphs into it.
 function decayPanel(out, life) {
-  let last = null, motion = null;
+  let last = null;
+  const restart = motionSlot(life);
   const chartBox = el("div", { class: "van-chart" });
   const settings = el("p", { class: "van-settings muted", id: "van-decay-settings" });
   const measured = bigNumber("van-measured-first", null), verdict = el("span", {});
@@ -234,9 +235,7 @@ function decayPanel(out, life) {
   });
   return {
     async show(r) {
-      motion?.abort();
-      motion = new AbortController();
-      const signal = AbortSignal.any([life, motion.signal]);
+      const signal = restart();
       const nlName = el("span", { "data-key": "van-decay-nl", "data-value": r.nonlinearity }, r.nonlinearity === "relu" ? "ReLU" : math("\\tanh"));
       settings.replaceChildren(nlName, ` RNN, ${r.hidden_size} units, `,
         math("\\rho ="), " ", valueSpan("van-decay-rho", r.rho), ", ", math("T ="), " ", valueSpan("van-decay-T", r.T));
@@ -267,7 +266,8 @@ function valueSpan(key, value, cls = "num") {
 
 // The clipping card: the norms before and after clipping at every training step, on a fixed log axis.
 function clippingPanel(out, life) {
-  let last = null, motion = null;
+  let last = null;
+  const restart = motionSlot(life);
   const heading = el("h4", {});
   const caption = el("p", { class: "muted" });
   const chartBox = el("div", { class: "van-chart" });
@@ -294,9 +294,7 @@ function clippingPanel(out, life) {
   });
   return {
     async show(r) {
-      motion?.abort();
-      motion = new AbortController();
-      const signal = AbortSignal.any([life, motion.signal]);
+      const signal = restart();
       renderInline(heading, r.clip ? "Gradient clipping on: $g \\leftarrow \\tau\\, g/\\|g\\|$ whenever $\\|g\\| > \\tau$"
         : "Gradient clipping off: the norm goes through unchanged");
       caption.replaceChildren(`${r.steps.length} SGD steps, each on ${r.batch} sequences of ${r.length} steps`
