@@ -73,3 +73,48 @@ def test_a_closed_pipe_ends_quietly():
     err = writer.stderr.read().decode()
     assert writer.wait(timeout=60) == 0, err
     assert "Traceback" not in err
+
+
+def _one_line(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("elman: ") and err.count("\n") <= 3 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("argv", [["eval", "r" * 300], ["sample", "r" * 300], ["train", "lm", "--text", "t" * 300]])
+def test_a_name_the_file_system_refuses_is_one_line(argv, capsys):
+    assert cli.main(argv) != 0
+    assert "too long" in _one_line(capsys)
+
+
+def test_out_never_names_the_current_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.txt").write_text("keep")
+    for out in ("", ".", str(tmp_path)):
+        assert cli.main(["train", "caption", "--quick", "--out", out, "--force"]) == 2
+        assert "current folder" in _one_line(capsys)
+    assert (tmp_path / "mine.txt").read_text() == "keep" and not list(tmp_path.parent.glob(f"{tmp_path.name}.old-*"))
+
+
+@pytest.mark.parametrize("argv", [["sample", "{run}"], ["eval", "{run}"], ["train", "lm", "--out", "{run}", "--resume"]])
+def test_a_config_nested_too_deep_is_one_line(argv, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("[" * 100_000 + "]" * 100_000)
+    for name in ("vocab.json", "model.safetensors", "checkpoint.safetensors"):
+        (run / name).write_bytes(b"")
+    assert cli.main([a.format(run=run) for a in argv]) == 2
+    _one_line(capsys)
+
+
+def test_word_vectors_are_not_trained_into_a_folder_that_holds_some(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b\n")
+    out = tmp_path / "w2v"
+    out.mkdir()
+    (out / "vectors.txt").write_text("1 1\nold 0.5\n")
+    assert cli.main(["embeddings", "train", "--data", str(corpus), "--out", str(out), "--no-progress"]) == 2
+    assert "--force" in _one_line(capsys)
+    assert (out / "vectors.txt").read_text() == "1 1\nold 0.5\n"
+    assert cli.main(["embeddings", "train", "--data", str(corpus), "--out", str(out), "--force", "--no-progress"]) == 2
+    assert "min_count" in _one_line(capsys)  # two words, each once: nothing to train on, said in a sentence

@@ -112,14 +112,20 @@ def main(argv=None) -> int:
             raise
         print(f"elman: {err}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:  # the reader went away (``elman sample ... | head``): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush fails quietly
+        return 0
+    except OSError as err:  # the file system refused (a name too long, no permission, a full disk): say which file
+        if debug:
+            raise
+        where = f": {err.filename}" if err.filename else ""
+        print(f"elman: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         if debug:
             raise
         print("elman: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader went away (``elman sample ... | head``): nothing left to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush fails quietly
-        return 0
 
 
 if __name__ == "__main__":

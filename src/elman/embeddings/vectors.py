@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from elman.errors import InvalidInput, MissingFile
+from elman.errors import CheckpointError, InvalidInput, MissingFile
 from elman.io.safetensors import load_file, read_metadata, save_file
 
 __all__ = ["UnknownWordError", "WordVectors"]
@@ -192,7 +192,12 @@ class WordVectors:
             raise ValueError(f"{os.fspath(path)}: expected a WordVectors safetensors file (metadata format={_FORMAT!r},"
                              f" words, one tensor 'vectors'), got metadata keys {sorted(meta)} and tensors "
                              f"{sorted(tensors)}")
-        return cls(json.loads(meta["words"]), tensors["vectors"])
+        try:
+            words = json.loads(meta["words"])
+        except (json.JSONDecodeError, RecursionError) as err:
+            raise CheckpointError(f"{os.fspath(path)}: its word list is not readable JSON "
+                                  f"({type(err).__name__})") from err
+        return cls(words, tensors["vectors"])
 
     # ----------------------------------------------------------------- saving
     def save_text(self, path, *, header: bool = True) -> None:

@@ -29,9 +29,10 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
+
+from elman.errors import InvalidInput
 
 __all__ = ["Word2VecConfig", "add_train_arguments", "build_vocab", "cbow_loss_and_grads", "keep_probabilities",
            "noise_distribution", "run_train", "sgns_loss_and_grads", "train_word2vec", "window_sizes"]
@@ -158,7 +159,8 @@ def train_word2vec(sentences, config: Word2VecConfig | None = None, *, progress:
     cfg = config or Word2VecConfig()
     words, counts = build_vocab(sentences, cfg.min_count)
     if not words:
-        raise ValueError(f"no word occurs min_count={cfg.min_count} times: the vocabulary would be empty")
+        raise InvalidInput(f"no word occurs min_count={cfg.min_count} times: the vocabulary would be empty "
+                           "(give more text, or a smaller --min-count)")
     rng = np.random.default_rng(cfg.seed)
     alpha = cfg.alpha if cfg.alpha is not None else (0.05 if cfg.cbow else 0.025)
     V, D, K, w = len(words), cfg.dim, cfg.negative, cfg.window
@@ -223,18 +225,20 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     d = Word2VecConfig()
     parser.add_argument("--data", default="brown",
                         help="brown, tinyshakespeare, or a .txt file with one sentence per line (default brown)")
-    parser.add_argument("--dim", type=int, default=d.dim)
-    parser.add_argument("--window", type=int, default=d.window)
-    parser.add_argument("--negative", type=int, default=d.negative)
-    parser.add_argument("--min-count", type=int, default=d.min_count)
-    parser.add_argument("--sample", type=float, default=d.sample)
-    parser.add_argument("--epochs", type=int, default=d.epochs)
+    parser.add_argument("--dim", type=int, default=d.dim, help="the vectors' dimension")
+    parser.add_argument("--window", type=int, default=d.window, help="the largest distance of a context word")
+    parser.add_argument("--negative", type=int, default=d.negative, help="noise words per positive pair")
+    parser.add_argument("--min-count", type=int, default=d.min_count, help="the fewest times a word must occur")
+    parser.add_argument("--sample", type=float, default=d.sample, help="the subsampling threshold of frequent words")
+    parser.add_argument("--epochs", type=int, default=d.epochs, help="passes over the corpus")
     parser.add_argument("--alpha", type=float, default=None, help="initial learning rate (0.025 SG, 0.05 CBOW)")
     parser.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    parser.add_argument("--batch-pairs", type=int, default=d.batch_pairs)
-    parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--batch-pairs", type=int, default=d.batch_pairs, help="(centre, context) pairs per update")
+    parser.add_argument("--seed", type=int, default=d.seed, help="seed of the initialisation and sampling")
     parser.add_argument("--out", required=True, help="output folder: vectors.txt, vectors.safetensors, config.json")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--force", action="store_true",
+                        help="write although --out holds vectors (the old folder is moved to OUT.old-DATE)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
 
@@ -246,12 +250,12 @@ def run_train(args: argparse.Namespace) -> int:
                             sample=args.sample, epochs=args.epochs, alpha=args.alpha, cbow=args.cbow,
                             batch_pairs=args.batch_pairs, seed=args.seed)
     from elman.data.corpora import load_sentences
+    from elman.train.rundir import prepare_run_dir
 
+    out = prepare_run_dir(args.out, force=args.force)  # before hours of training, not after
     sentences = load_sentences(args.data)
     stats: dict = {}
     words, counts, W_in = train_word2vec(sentences, config, progress=not args.no_progress, stats=stats)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     vectors = WordVectors(words, W_in)
     vectors.save_text(out / "vectors.txt")
     vectors.save_safetensors(out / "vectors.safetensors")

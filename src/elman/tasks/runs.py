@@ -50,7 +50,7 @@ def read_run(run_dir, task: str | None = None) -> tuple[Path, dict]:
         raise MissingFile(f"{run} holds no config.json, so it is not a run (or one stopped before it began); {start}")
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise RunError(f"{path} is not valid JSON ({err}); start the run again with --force") from None
     if not isinstance(config, dict):
         raise RunError(f"{path} holds {type(config).__name__}, expected a JSON object; start the run again with "

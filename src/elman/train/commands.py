@@ -79,7 +79,7 @@ def _lm_config(run: Path, other_task_hint: Callable[[str], str]) -> dict:
     path = run / "config.json"
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise RunError(f"{path} is damaged ({err}): start the run again with `elman train lm --out {run} --force`") \
             from None
     task = run_task(config)  # "lm" also for the runs of `elman train lm` written before the field

@@ -44,6 +44,9 @@ def prepare_run_dir(out, *, resume: bool = False, force: bool = False) -> Path:
     ``force``, which moves a non-empty ``out`` aside first. Stale temporary files are removed either way.
     """
     out = Path(out)
+    if str(out) in ("", ".") or Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise RunError(f"--out must name a folder for the run, got {str(out)!r}, which is the current folder or "
+                       "holds it: give a new folder such as runs/NAME")
     if out.exists() and not out.is_dir():
         raise RunError(f"{out} is a file, not a run directory: choose another --out")
     if out.is_dir():

@@ -48,6 +48,6 @@ def load_training_state(path) -> tuple[dict, dict, dict, dict]:
         groups[group][name] = value
     try:
         info = json.loads(metadata["state"])
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"{os.fspath(path)}: the training state in its metadata is not JSON ({err})") from None
     return groups["param"], groups["optim"], groups["carry"], info
