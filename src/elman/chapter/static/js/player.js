@@ -57,8 +57,11 @@ function renderFlow() {
   });
 }
 
-async function stepContent(number) {
-  if (!content.has(number)) content.set(number, await api(`/api/steps/${number}`));
+// A step's words, asked for once (the promise is kept, so a second caller waits for the same answer).
+function stepContent(number) {
+  if (!content.has(number)) {
+    content.set(number, api(`/api/steps/${number}`).catch((error) => { content.delete(number); throw error; }));
+  }
   return content.get(number);
 }
 
@@ -99,11 +102,14 @@ async function go(index, { keepParams = false } = {}) {
   const step = state.steps[index];
   const root = $("widget");
   try {
-    renderText(await stepContent(step.number));
-    const module = await import(`./steps/${step.key}.js`);
+    // The words and the widget's code load together; the widget asks the server for its numbers first, and the
+    // words are typeset while the server computes.
+    const [words, module] = await Promise.all([stepContent(step.number), import(`./steps/${step.key}.js`)]);
     if (token !== state.token) return;
     root.replaceChildren();
-    const widget = (await module.mount(root, makeContext(token))) ?? {};
+    const mounting = module.mount(root, makeContext(token));
+    renderText(words);
+    const widget = (await mounting) ?? {};
     if (token !== state.token) { widget.unmount?.(); return; }
     state.widget = widget;
   } catch (error) {
@@ -182,6 +188,8 @@ function setupTabs() {
 }
 
 async function start() {
+  const first = Number.parseInt(hashParams().get("step") ?? "1", 10);
+  if (first >= 1 && first <= 8) stepContent(first).catch(() => {});   // ask for its words while the list comes
   state.steps = await api("/api/steps");
   renderFlow();
   setupTabs();
