@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from chapter_browser import screenshot
 
 pytest.importorskip("playwright.sync_api")

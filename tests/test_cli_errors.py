@@ -96,7 +96,8 @@ def test_out_never_names_the_current_folder(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "mine.txt").read_text() == "keep" and not list(tmp_path.parent.glob(f"{tmp_path.name}.old-*"))
 
 
-@pytest.mark.parametrize("argv", [["sample", "{run}"], ["eval", "{run}"], ["train", "lm", "--out", "{run}", "--resume"]])
+@pytest.mark.parametrize("argv", [["sample", "{run}"], ["eval", "{run}"],
+                                  ["train", "lm", "--out", "{run}", "--resume"]])
 def test_a_config_nested_too_deep_is_one_line(argv, tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()
