@@ -65,6 +65,22 @@ function stepContent(number) {
   return content.get(number);
 }
 
+// A step's stylesheet, linked when the step is first shown (after chapter.css, as its rules expect); the promise
+// settles once the rules apply, so the widget never paints unstyled. A stylesheet that fails to load leaves the
+// step plain rather than blank.
+const styles = new Map();
+function stepStyle(key) {
+  if (!styles.has(key)) {
+    styles.set(key, new Promise((resolve) => {
+      const link = el("link", { rel: "stylesheet", href: `/static/css/steps/${key}.css` });
+      link.addEventListener("load", resolve);
+      link.addEventListener("error", resolve);
+      document.head.append(link);
+    }));
+  }
+  return styles.get(key);
+}
+
 function renderText(step) {
   $("title").textContent = step.title;
   $("subtitle").textContent = step.subtitle;
@@ -102,9 +118,10 @@ async function go(index, { keepParams = false } = {}) {
   const step = state.steps[index];
   const root = $("widget");
   try {
-    // The words and the widget's code load together; the widget asks the server for its numbers first, and the
+    // The words, the widget's code and its stylesheet load together; the widget asks the server for its numbers first, and the
     // words are typeset while the server computes.
-    const [words, module] = await Promise.all([stepContent(step.number), import(`./steps/${step.key}.js`)]);
+    const [words, module] = await Promise.all([stepContent(step.number), import(`./steps/${step.key}.js`),
+      stepStyle(step.key)]);
     if (token !== state.token) return;
     root.replaceChildren();
     const mounting = module.mount(root, makeContext(token));
