@@ -37,13 +37,13 @@ export async function mount(root, ctx) {
   const readout = el("p", { id: "bptt-readout", "aria-live": "polite" });
   const chart = el("div", { id: "bptt-chart" });
   const out = el("div", { id: "bptt-out" });
-  const group = (id, text, input, output) => el("div", { class: "bptt-ctl" }, el("label", { for: id }, label(text)),
-    el("span", { class: "bptt-slider" }, input, output));
+  const group = (id, text, input, output) => el("div", { class: "ctl" }, el("label", { for: id }, label(text)),
+    el("span", { class: "ctl-slider" }, input, output));
   root.append(el("div", { class: "bptt-widget" },
     el("div", { class: "row bptt-controls" }, group("bptt-T", "sequence length $T$", T, outputs.T),
       group("bptt-K", "truncation $K$", K, outputs.K),
       group("bptt-rho", "spectral radius $\\rho(W_{hh})$", rho, outputs.rho),
-      el("div", { class: "bptt-ctl" }, el("label", { for: "bptt-loss" }, "loss"), loss), playButton),
+      el("div", { class: "ctl" }, el("label", { for: "bptt-loss" }, "loss"), loss), playButton),
     chain, readout, chart, out));
 
   let data = null, pending = 0, highlighted = null, drawn = null, motion = new AbortController();

@@ -16,8 +16,8 @@ const SVG = "http://www.w3.org/2000/svg";
 
 // A labelled slider whose value sits beside it (they wrap as one piece).
 function sliderGroup(id, text, input, output) {
-  return el("div", { class: "hs-ctl" }, el("label", { for: id }, label(text)),
-    el("span", { class: "hs-slider" }, input, output));
+  return el("div", { class: "ctl" }, el("label", { for: id }, label(text)),
+    el("span", { class: "ctl-slider" }, input, output));
 }
 
 export async function mount(root, ctx) {
