@@ -10,6 +10,7 @@ Content-Security-Policy forbids evaluating strings, and the tests keep it on. ``
 Screenshots go to ``$ELMAN_SCREENSHOTS`` (default ``.pytest_cache/chapter-screenshots``).
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -25,19 +26,18 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SCREENSHOTS = Path(os.environ.get("ELMAN_SCREENSHOTS", ".pytest_cache/chapter-screenshots"))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server_url():
-    uvicorn = pytest.importorskip("uvicorn")
-    from elman.chapter.app import create_app
+@contextlib.contextmanager
+def serving(app, port: int, **options):
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread: started before the block, stopped after."""
+    import uvicorn
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -45,9 +45,21 @@ def server_url():
         if time.monotonic() > deadline:
             pytest.fail("the chapter server did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    pytest.importorskip("uvicorn")
+    from elman.chapter.app import create_app
+
+    port = free_port()
+    with serving(create_app(), port, log_level="warning"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ import pytest
 
 uvicorn = pytest.importorskip("uvicorn")
 
+from chapter_browser import free_port, serving  # noqa: E402
 from elman.chapter import hosts  # noqa: E402
 from elman.chapter.admission import MODEL_WAITING  # noqa: E402
 from elman.chapter.app import create_app  # noqa: E402
@@ -32,26 +33,12 @@ class ShortBounds(BoundedH11Protocol):
     linger = 0.5
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def port():
     number = free_port()
     options = {**uvicorn_options(), "http": ShortBounds, "timeout_keep_alive": 0.5}
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=number, **options))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + WAIT
-    while not server.started:
-        assert time.monotonic() < deadline, "the chapter server did not start"
-        time.sleep(0.05)
-    yield number
-    server.should_exit = True
-    thread.join(timeout=WAIT)
+    with serving(create_app(), number, **options):
+        yield number
 
 
 def request(port: int, path: str, host: str | None = None) -> tuple[int, dict, bytes]:
