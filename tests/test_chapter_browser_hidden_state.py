@@ -1,0 +1,127 @@
+"""Step 3 in a real browser: every control reaches the library, and the page shows the library's numbers."""
+
+import re
+
+import pytest
+
+from chapter_browser import screenshot
+from elman.chapter.models import WEIGHTS
+from elman.chapter.steps.hidden_state import reading
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def value(page, key):
+    return float(page.get_attribute(f'[data-key="{key}"]', "data-value"))
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_hidden_state_text_units_position_and_play(page, server_url):
+    page.goto(f"{server_url}/#step=3&seed=0")
+    page.wait_for_selector('body[data-ready="3"]')
+    default = reading("the cat sat on the", 24, 10)
+    expect(page.locator('[data-key="hs-word-0"]')).to_have_text(default["predictions"][-1][0]["word"])
+    for i, p in enumerate(default["predictions"][-1]):
+        assert page.inner_text(f'[data-key="hs-word-{i}"]') == p["word"]
+        assert value(page, f"hs-p-{i}") == pytest.approx(p["p"], rel=1e-9)
+    assert value(page, "hs-hidden") == 128
+
+    text = "the old man walked to the river and sat on the"
+    page.fill("#hs-text", text)
+    page.wait_for_selector('[data-key="hs-token-11"]')
+    expected = reading(text, 24, 10)
+    expect(page.locator('[data-key="hs-word-0"]')).to_have_text(expected["predictions"][-1][0]["word"])
+    assert value(page, "hs-p-0") == pytest.approx(expected["predictions"][-1][0]["p"], rel=1e-9)
+    assert value(page, "hs-norm") == pytest.approx(expected["state_norms"][-1], rel=1e-9)
+    assert value(page, "hs-change") == pytest.approx(expected["changes"][-1], rel=1e-9)
+
+    page.fill("#hs-units", "8")                                  # 8 rows of 11 cells in the heat map
+    expect(page.locator("#hs-map rect")).to_have_count(8 * 11)
+    assert "units=8" in page.url
+
+    page.fill("#hs-pos", "3")                                    # the predictions after "the old man"
+    after3 = reading(text, 8, 10)["predictions"][2]
+    expect(page.locator('[data-key="hs-word-0"]')).to_have_text(after3[0]["word"])
+    assert value(page, "hs-p-1") == pytest.approx(after3[1]["p"], rel=1e-9)
+    assert value(page, "hs-norm") == pytest.approx(expected["state_norms"][2], rel=1e-9)
+    assert "pos=3" in page.url
+
+    page.reload()                                                # the hash restores text, units and position
+    page.wait_for_selector('body[data-ready="3"]')
+    assert page.input_value("#hs-text") == text and page.input_value("#hs-units") == "8"
+    expect(page.locator("#hs-pos-label")).to_have_text("3 of 11")
+
+    page.click("#hs-play")                                       # walks the position from 1 to T
+    expect(page.locator("#hs-pos-label")).to_have_text("11 of 11", timeout=20_000)
+    screenshot(page, "step-3-hidden-state")
+
+    page.fill("#hs-text", "the zorblax sat on the")
+    expect(page.locator('[data-key="hs-unknown"]')).to_have_attribute("data-value", "zorblax")
+    page.click("#hs-cat")
+    expect(page.locator('[data-key="hs-unknown"]')).to_have_attribute("data-value", "")
+    assert page.input_value("#hs-text") == "the cat sat on the"
+
+
+SVG_TEXT_PX = """(selector) => [...document.querySelectorAll(selector)].map((t) => {
+  const m = t.getScreenCTM();
+  return Math.round(parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c)) * 10) / 10;
+})"""
+
+# Plain-text notation that must be typeset instead (text outside KaTeX): h_{t−1}, W_hh, 1e-13, ρ^(T−k), ‖h_t‖.
+RAW = re.compile(r"[A-Za-z]_\{|[A-Za-z]_[A-Za-z]{1,2}\b|\d\s?e-?\d|\^\(|‖[a-z∂]")
+RAW_TEXT = """() => {
+  const out = [], walker = document.createTreeWalker(document.getElementById("widget"), NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.parentElement.closest(".katex, title, .visually-hidden, input, option")) out.push(n.nodeValue);
+  }
+  return out;
+}"""
+
+
+def raw_notation(page) -> list[str]:
+    return [text for text in page.evaluate(RAW_TEXT) if RAW.search(text)]
+
+
+def open_step(page, server_url, number, query=""):
+    page.goto(f"{server_url}/#step={number}&seed=0{query}")
+    page.wait_for_selector(f'body[data-ready="{number}"]')
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_hidden_state_map_keeps_12px_labels_a_colour_bar_and_outlines_the_chosen_word(page, server_url):
+    open_step(page, server_url, 3)
+    expect(page.locator("#hs-map svg.fig")).to_have_count(1)
+    assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}     # were 30 px at 5 words
+    bar = page.locator("#hs-map .colorbar")                                   # the diverging scale, fixed at ±1
+    expect(bar.locator(".katex")).to_have_count(1)
+    assert [page.inner_text(n) for n in ("#hs-map .colorbar > .num >> nth=0", "#hs-map .colorbar > .num >> nth=1")] == ["−1.000", "1.000"]
+
+    column = page.locator("#hs-map path.hs-column")                           # the chosen word's column
+    for position, j in (("5", 4), ("2", 1)):
+        page.fill("#hs-pos", position)
+        cell_x = page.evaluate("(j) => Number(document.querySelectorAll('#hs-map svg.fig rect')[j].getAttribute('x'))", j)
+        expect(column).to_have_attribute("transform", re.compile(rf"translate\({cell_x - 0.5:g}(\.0+)?,0\)"))
+    expect(page.locator('[data-key="hs-token-2"]')).to_have_class(re.compile(r"\bis-now\b"))
+
+    page.fill("#hs-text", " ".join(["the cat sat on the mat and"] * 4))        # 28 words: same size, it scrolls
+    page.wait_for_selector('[data-key="hs-token-28"]')
+    assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}
+    assert page.inner_text("#hs-map .colorbar > .num >> nth=1") == "1.000"
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_hidden_state_symbols_are_typeset_and_the_formula_links_to_the_widget(page, server_url):
+    open_step(page, server_url, 3)
+    expect(page.locator("#hs-memory svg.fig")).to_have_count(1)
+    assert raw_notation(page) == []                                           # no raw h_{t−1} in the legend
+    items = page.locator("#hs-memory .fig-legend-item")
+    expect(items).to_have_count(2)
+    for k in range(2):
+        expect(items.nth(k).locator(".katex").first).to_be_attached()
+    expect(page.locator("#hs-memory .axis-label.axis-x .katex")).to_have_count(1)   # "word t"
+    page.hover('#tab-formula [data-term="y"]')                                # formula → widget
+    expect(page.locator("#hs-predictions")).to_have_class(re.compile(r"\bterm-active\b"))
+    page.hover("#hs-tokens")                                                  # widget → formula
+    expect(page.locator('#tab-formula [data-term="x"]')).to_have_class(re.compile(r"\bterm-active\b"))
+
+
