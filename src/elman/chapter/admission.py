@@ -77,7 +77,8 @@ def _model(name: str, what: str) -> Lane:
     return Lane(name, what, 1, MODEL_WAITING)
 
 
-LANES = {"word_lm": _model("word_lm", "language-model"), "sentiment": _model("sentiment", "sentiment"),
+LANES = {"word_lm": _model("word_lm", "language-model"), "char_lm": _model("char_lm", "character-model"),
+         "sentiment": _model("sentiment", "sentiment"),
          "names": _model("names", "name-drawing"), "pos": _model("pos", "tagging"),
          "translate": _model("translate", "translation"), "vectors": _model("vectors", "word-vector"),
          "compute": Lane("compute", "computation", COMPUTE_RUNNING, COMPUTE_WAITING)}

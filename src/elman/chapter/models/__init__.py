@@ -14,7 +14,7 @@ from pathlib import Path
 from elman.io.safetensors import load_file, save_file
 
 WEIGHTS = Path(__file__).parent / "weights"
-MODELS = ("word_lm", "sentiment", "names", "pos", "translate", "vectors")   # one module each, same name
+MODELS = ("word_lm", "char_lm", "sentiment", "names", "pos", "translate", "vectors", "glove")   # one module each, same name
 
 
 def write(name: str, tensors: dict, meta: dict, out_dir: Path = WEIGHTS) -> None:
