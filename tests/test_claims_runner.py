@@ -1,11 +1,24 @@
-"""The claims framework: registration, ordering, the table, JSON and files (with stand-in experiments)."""
+"""The claims framework: seeds, intervals, registration, ordering, streamed JSON lines and the HTML report.
 
+Stand-in experiments keep these tests fast; every real claim is run by tests/test_claims_<module>.py.
+"""
+
+import argparse
 import json
 
+import numpy as np
 import pytest
 
 from elman.analysis.claims import base, runner
-from elman.analysis.claims.base import ClaimResult
+from elman.analysis.claims.base import ClaimResult, claim_result, seeds_for, summary, t_interval
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _decide(numbers):
+    return ("reproduced", "above 0") if numbers["low"] > 0 else ("not reproduced", "interval reaches 0")
 
 
 @pytest.fixture
@@ -15,7 +28,12 @@ def registry(monkeypatch):
 
     @base.experiment("second", 2)
     def second(quick, out, seed):
-        return ClaimResult(2, "two", f"quick={quick} seed={seed}", "reproduced", {"x": [1, 2]})
+        stats = summary([1.0, 2.0, 3.0])
+        fig, (ax,) = base.new_figure()
+        ax.plot([0, 1], [0, 1])
+        return claim_result(2, "two", f"quick={quick} seed={seed}", _decide, {"low": stats["interval"][0]},
+                            headline="x", stats=stats, seeds=seeds_for(seed), quick=quick, data={"x": [1, 2]},
+                            figure=base.save_figure(fig, out, "second"))
 
     @base.experiment("extra", 0)
     def extra(quick, out, seed):
@@ -23,16 +41,51 @@ def registry(monkeypatch):
 
     @base.experiment("first", 1)
     def first(quick, out, seed):
-        return ClaimResult(1, "one", "m", "not reproduced")
+        return ClaimResult(1, "one <b>", "m", "not reproduced", data={"bad": float("nan")})
 
     return base.EXPERIMENTS
 
 
-def test_claims_run_in_claim_order_with_extras_last(registry, tmp_path):
-    results = runner.run_claims(quick=True, out=tmp_path, seed=3)
+def test_seeds_are_derived_from_the_base_seed():
+    assert seeds_for(0) == seeds_for(0) and len(seeds_for(0)) == 5 and len(set(seeds_for(0))) == 5
+    assert not set(seeds_for(0)) & set(seeds_for(1000))
+    assert all(0 <= s < 2**31 for s in seeds_for(7, 8))
+
+
+def test_t_interval_matches_the_t_formula():
+    mean, low, high = t_interval([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert mean == 3.0 and high - mean == pytest.approx(2.776 * np.std([1, 2, 3, 4, 5], ddof=1) / np.sqrt(5))
+    assert t_interval([0.5] * 5) == (0.5, 0.5, 0.5)
+    with pytest.raises(ValueError, match="finite"):
+        t_interval([1.0, float("nan")])
+
+
+def test_claims_run_in_claim_order_and_stream_jsonl(registry, tmp_path):
+    seen = []
+    results = runner.run_claims(quick=True, out=tmp_path, seed=3, on_result=lambda r: seen.append(
+        len(runner.read_jsonl(tmp_path))))
     assert [r.id for r in results] == [1, 2, 0]
-    assert results[1].measured == "quick=True seed=3"
+    assert seen == [1, 2, 3]  # each record is on disk before the next claim starts
+    records = runner.read_jsonl(tmp_path)
+    assert records[1]["measured"] == "quick=True seed=3" and records[1]["seeds"] == seeds_for(3)
+    assert records[1]["interval"] == pytest.approx([2 - 2.484, 2 + 2.484], abs=1e-3) and records[1]["provisional"]
+    assert records[1]["verdict"] == _decide(records[1]["numbers"])[0]
+    assert records[1]["command"] == "elman experiment second --seed 3 --quick"
+    assert records[0]["data"] == {"bad": "nan"}  # strict JSON, no NaN literal
     assert json.loads((tmp_path / "second.json").read_text())["data"] == {"x": [1, 2]}
+
+
+def test_an_interrupted_run_keeps_the_claims_it_finished(registry, tmp_path):
+    @base.experiment("third", 3)
+    def third(quick, out, seed):
+        raise Interrupted("killed")
+
+    with pytest.raises(Interrupted):
+        runner.run_claims(quick=True, out=tmp_path)
+    assert [r["id"] for r in runner.read_jsonl(tmp_path)] == [1, 2]
+    with open(tmp_path / runner.JSONL, "a") as f:
+        f.write('{"id": 3, "cut off')  # a line a kill cut in half is skipped, not an error
+    assert [r["id"] for r in runner.read_jsonl(tmp_path)] == [1, 2]
 
 
 def test_unknown_experiment_and_bad_verdict_are_clear_errors(registry):
@@ -44,29 +97,33 @@ def test_unknown_experiment_and_bad_verdict_are_clear_errors(registry):
         base.experiment("first", 1)(lambda q, o, s: None)
 
 
-def test_claims_json_lists_id_claim_measured_verdict(registry, capsys):
-    import argparse
-
+def _parse(argv):
     parser = argparse.ArgumentParser()
     runner.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["claims", "--quick", "--json"])
+    return parser.parse_args(argv)
+
+
+def test_claims_json_streams_one_line_per_claim(registry, capsys):
+    args = _parse(["claims", "--quick", "--json", "--seed", "5"])
     assert args.run(args) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert [set(r) for r in rows] == [{"id", "claim", "measured", "verdict"}] * 3
-    args = parser.parse_args(["claims", "--quick"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in rows] == [1, 2, 0]
+    assert {"id", "claim", "measured", "verdict", "seeds", "interval", "numbers", "provisional"} <= set(rows[1])
+    args = _parse(["claims", "--quick"])
     assert args.run(args) == 0
     assert "NOT REPRODUCED" in capsys.readouterr().out
 
 
-def test_every_claim_runs_quick_from_the_command_line(capsys):
-    """`elman claims --quick --json`: all twelve claims, each with the verdict its measurements give."""
-    from elman.cli import main
-
-    assert main(["claims", "--quick", "--json"]) == 0
-    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
-    assert set(rows) >= set(range(1, 13))
-    expected = {i: "reproduced" for i in range(1, 13)}
-    expected[8] = "nuanced"  # the gradient map fades as the chapter says; a deeper stack did not train slower here
-    if rows[10]["verdict"] == "nuanced":  # GloVe absent (no ELMAN_DATA_DIR): the analogy is reported as untested
-        expected[10] = "nuanced"
-    assert {i: rows[i]["verdict"] for i in range(1, 13)} == expected
+def test_report_is_one_self_contained_page(registry, tmp_path, capsys):
+    args = _parse(["claims", "--quick", "--report", str(tmp_path)])
+    assert args.run(args) == 0
+    page = (tmp_path / "claims.html").read_text()
+    assert page.count("<section") == 3 and "data:image/png;base64," in page
+    assert "one &lt;b&gt;" in page and "one <b>" not in page  # escaped
+    assert "elman experiment second --seed 0 --quick" in page and "provisional" in page
+    assert "reproduced" in page and "2 [" in page  # the number and its interval
+    for external in ("http://", "https://", "<script", "<link"):
+        assert external not in page
+    (tmp_path / "claims.html").unlink()
+    args = _parse(["claims", "--report", str(tmp_path)])  # claims.jsonl exists: only the page is written
+    assert args.run(args) == 0 and (tmp_path / "claims.html").is_file()

@@ -1,35 +1,126 @@
 """The chapter's claims as experiments: each one measures, draws its figure, and gives a verdict.
 
 An experiment is a function ``run(quick: bool, out: Path | None, seed: int) -> ClaimResult`` registered
-with ``@experiment(name, claim_id)``. ``quick`` must finish in about 20 seconds and the full mode within 5
-minutes on a 2-core machine; both are deterministic for a given seed. With ``out`` set, the experiment
+with ``@experiment(name, claim_id)``. ``quick`` must finish in about 30 seconds and the full mode within a few
+minutes on a 2-core machine; both are deterministic for a given base seed. With ``out`` set, the experiment
 writes its figure (PNG) there through ``save_figure``; the numbers behind it go in ``ClaimResult.data``.
+
+How a verdict is reached (the same for every claim):
+
+* **Seeds.** A trained claim runs on ``seeds_for(seed)``: ``N_SEEDS`` (5) seeds derived from the base seed by
+  NumPy's ``SeedSequence``, so ``--seed 0`` and ``--seed 1000`` draw two unrelated sets of five.
+* **Interval.** Its headline number is the mean over those seeds with a 95 % Student-t interval
+  (:func:`t_interval`: mean ± t₀.₉₇₅,ₙ₋₁ · s/√n). A t-interval rather than a bootstrap: with five values a
+  bootstrap's percentiles are too coarse to be trusted, the t-interval is exact for normal errors and
+  conservative enough for the bounded accuracies measured here.
+* **Verdict.** A pure function ``verdict_<name>(numbers: dict) -> (verdict, reason)`` of the measured numbers,
+  kept in the record as ``numbers``: anyone can recompute the verdict from the JSON, and the tests feed the
+  functions counterfactual numbers to show that each one can come out "not reproduced". Verdicts are decided on
+  the interval's bounds, not on the mean, so that an effect inside the seed noise is not called reproduced.
+* **Quick mode** uses smaller models and budgets: its verdicts are marked ``provisional``.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 VERDICTS = ("reproduced", "not reproduced", "nuanced")
+CITED = "cited"  # a row of facts taken from the literature, not measured here
+N_SEEDS = 5
+
+# t₀.₉₇₅ quantiles of Student's t with 1..30 degrees of freedom (no SciPy needed); beyond 30, the normal 1.96.
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def seeds_for(seed: int, n: int = N_SEEDS) -> list[int]:
+    """``n`` seeds derived from the base ``seed`` (NumPy ``SeedSequence``; 31-bit ints, usable by every RNG)."""
+    state = np.random.SeedSequence(int(seed)).generate_state(n, dtype=np.uint32)
+    return [int(s) >> 1 for s in state]
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): the mean of ``values`` and its Student-t interval (95 %; one value: a zero-width one).
+
+    Non-finite values are an error: a diverged run must be counted by the experiment, not averaged.
+    """
+    if level != 0.95:
+        raise ValueError(f"only the 95 % interval is tabulated, got level={level}")
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size == 0 or not np.all(np.isfinite(v)):
+        raise ValueError(f"t_interval needs finite values, got {v.tolist()}")
+    mean = float(v.mean())
+    if v.size == 1:
+        return mean, mean, mean
+    t = _T975[v.size - 2] if v.size - 1 <= len(_T975) else 1.96
+    half = t * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return mean, mean - half, mean + half
+
+
+def summary(values) -> dict:
+    """``{"values", "mean", "interval"}`` of per-seed values: what the verdict functions read."""
+    mean, low, high = t_interval(values)
+    return {"values": [float(x) for x in values], "mean": mean, "interval": [low, high]}
 
 
 @dataclass
 class ClaimResult:
-    id: int  # the claim's number, 1 to 12 (0 for experiments beyond the claims)
+    id: int  # the claim's number, 1 to 12 (0 for initialisation, 13+ for the cited rows)
     claim: str  # the claim in one sentence
-    measured: str  # what was measured, with the numbers
-    verdict: str  # one of VERDICTS
+    measured: str  # what was measured, with the numbers, in words
+    verdict: str  # one of VERDICTS, or CITED
     data: dict = field(default_factory=dict)  # JSON-able numbers behind the figure
     figure: str | None = None  # path of the PNG, when one was written
+    seeds: list = field(default_factory=list)  # the seeds the experiment used ([] when nothing is random)
+    headline: str = ""  # what the headline number is
+    value: float | None = None  # the headline number (the mean over the seeds)
+    interval: list | None = None  # [low, high]: its 95 % interval over the seeds
+    numbers: dict = field(default_factory=dict)  # the verdict function's input: verdict = verdict_fn(numbers)
+    reason: str = ""  # why the verdict function decided as it did
+    provisional: bool = False  # quick mode: small models, small budgets
+    name: str = ""  # the experiment's registered name (set by the runner)
+    command: str = ""  # the command that reproduces this record (set by the runner)
+    sources: list = field(default_factory=list)  # literature, for cited rows and where the claim meets it
 
     def __post_init__(self):
-        if self.verdict not in VERDICTS:
+        if self.verdict not in VERDICTS + (CITED,):
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return jsonable(asdict(self))
+
+
+def jsonable(value):
+    """NumPy scalars and arrays as plain Python; NaN and ±inf as the strings "nan", "inf", "-inf" (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        x = float(value)
+        return x if math.isfinite(x) else str(x)
+    return value
+
+
+def claim_result(claim_id: int, claim: str, measured: str, decide, numbers: dict, *, headline: str, stats: dict | None,
+           seeds: list, quick: bool, data: dict | None = None, figure: str | None = None,
+           sources: list | None = None) -> ClaimResult:
+    """A ClaimResult whose verdict is ``decide(numbers)``; ``stats`` (a :func:`summary`) gives value and interval."""
+    verdict, reason = decide(numbers)
+    return ClaimResult(claim_id, claim, measured, verdict, data or {}, figure, list(seeds), headline,
+                       None if stats is None else stats["mean"], None if stats is None else list(stats["interval"]),
+                       jsonable(numbers), reason, bool(quick), sources=list(sources or []))
 
 
 @dataclass(frozen=True)
@@ -54,6 +145,11 @@ def experiment(name: str, claim_id: int):
     return register
 
 
+# Okabe–Ito: eight colours told apart with every common colour-vision deficiency (the chapter's palette).
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442", "#000000")
+GREY = "#777777"
+
+
 def new_figure(ncols: int = 1, *, width: float = 6.0, height: float = 4.0):
     """A matplotlib figure on the file-only Agg backend (matplotlib is the lab's optional dependency)."""
     try:
@@ -64,7 +160,18 @@ def new_figure(ncols: int = 1, *, width: float = 6.0, height: float = 4.0):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False)
+    for ax in axes[0]:
+        ax.set_prop_cycle(color=OKABE_ITO)
     return fig, list(axes[0])
+
+
+def band(ax, x, per_seed, *, color, label, marker="o", ls="-"):
+    """The mean over seeds (rows of ``per_seed``) as a line and its 95 % t-interval as a shaded band."""
+    per_seed = np.asarray(per_seed, dtype=np.float64)
+    stats = [t_interval(per_seed[:, j]) for j in range(per_seed.shape[1])]
+    mean = [s[0] for s in stats]
+    ax.fill_between(x, [s[1] for s in stats], [s[2] for s in stats], color=color, alpha=0.2, lw=0)
+    ax.plot(x, mean, marker=marker, ls=ls, color=color, label=label)
 
 
 def save_figure(fig, out: Path | None, name: str) -> str | None:
@@ -89,5 +196,5 @@ def write_result(result: ClaimResult, out: Path, name: str) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.json"
-    path.write_text(json.dumps(result.to_json(), indent=2))
+    path.write_text(json.dumps(result.to_json(), indent=2, allow_nan=False))
     return path
