@@ -24,7 +24,8 @@ from elman.chapter.models import pos as pos_model
 from elman.chapter.models import sentiment as sentiment_model
 from elman.chapter.models import translate as translate_model
 from elman.chapter.step import Callout, Step
-from elman.chapter.validation import MAX_SEED, MAX_TEXT, words_of
+from elman.chapter.steps import tasks_probes
+from elman.chapter.validation import MAX_SEED, MAX_TEXT, MAX_WORDS
 from elman.models.generator import ConditionedGenerator
 from elman.models.tagger import SequenceTagger
 from elman.nn.rnn import RNN
@@ -110,6 +111,19 @@ def _model(name: str):
     return SHIPPED[name].load()
 
 
+def _sentence(text: str, max_words: int = MAX_WORDS) -> list[str]:
+    """The lower-cased words of a typed sentence; an empty or over-long one is a ValueError in one plain sentence
+    (what was expected, what came), which is what the page shows."""
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"Expected a sentence of at most {MAX_TEXT} characters; this one has {len(text)}.")
+    words = text.lower().split()
+    if not words:
+        raise ValueError("Expected a sentence of at least one word; the box is empty.")
+    if len(words) > max_words:
+        raise ValueError(f"Expected a sentence of at most {max_words} words; this one has {len(words)}.")
+    return words
+
+
 def _unknown(words: list[str], vocab) -> list[str]:
     """The distinct words outside ``vocab``: the model reads each as ``<unk>`` and the answer lists them."""
     return list(dict.fromkeys(w for w in words if w not in vocab))
@@ -118,7 +132,7 @@ def _unknown(words: list[str], vocab) -> list[str]:
 def sentiment(text: str) -> dict:
     """P(positive) of ``text`` and of its words reversed, by the shipped RNN classifier and its bag of words."""
     shipped = _model("sentiment")
-    words = words_of(text)
+    words = _sentence(text)
     unknown = _unknown(words, shipped.vocab)
     order = [words, words[::-1]]
     seqs = sentiment_task.encode(shipped.vocab, order)
@@ -135,9 +149,27 @@ def sentiment(text: str) -> dict:
                       "pooling": shipped.model.pooling}}
 
 
+def probes() -> dict:
+    """Every probe pair judged passed or failed from the shipped RNN's and bag of words' live P(positive), the
+    models' SST-2 test accuracies (from the shipped json) and, where stored, the accuracies by sentence group."""
+    shipped = _model("sentiment")
+    seqs = sentiment_task.encode(shipped.vocab, [s.split() for s in tasks_probes.sentences()])
+    with _RUNNING["sentiment"]:
+        rnn = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.model, seqs))
+        bag = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.bag, seqs))
+    quality = shipped.meta["quality"]
+    return {**tasks_probes.judge(rnn, bag),
+            "sst2": {"test_sentences": quality["test_sentences"], "rnn_accuracy": quality["test_accuracy"],
+                     "bow_accuracy": quality["bow_test_accuracy"],
+                     "full_vocab_rnn_accuracy": quality["full_vocab_test_accuracy"],
+                     "full_vocab_bow_accuracy": quality["full_vocab_bow_test_accuracy"],
+                     "full_vocab_size": shipped.meta["full_vocab_size"], "vocab_size": len(shipped.vocab)},
+            "split": tasks_probes.split()}
+
+
 def examples() -> dict:
     """Sentence pairs for the many-to-one panel (the task's order and negation probes) and the 18 languages."""
-    return {"probes": [[a, b] for a, b in sentiment_task.PROBES], "languages": list(_model("names").languages)}
+    return {"probes": [[p.a, p.b] for p in tasks_probes.PROBES], "languages": list(_model("names").languages)}
 
 
 def names(language: str, count: int, temperature: float, seed: int) -> dict:
@@ -145,12 +177,14 @@ def names(language: str, count: int, temperature: float, seed: int) -> dict:
     ``count`` of the same seeded stream, so a larger count only adds names."""
     shipped = _model("names")
     if language not in shipped.languages:
-        raise ValueError(f"language: expected one of {', '.join(shipped.languages)}, got {language!r}")
+        raise ValueError(f"Expected a language from the list ({', '.join(shipped.languages)}); got {language[:40]!r}.")
     if not 1 <= count <= MAX_NAMES:
-        raise ValueError(f"count: expected 1 to {MAX_NAMES} names, got {count}")
+        raise ValueError(f"Expected 1 to {MAX_NAMES} names; got {count}.")
+    drawn = list(_drawn(language, float(temperature), seed)[:count])
+    tally = {n: drawn.count(n) for n in dict.fromkeys(drawn)}
     quality = shipped.meta["quality"]
     return {"language": language, "count": count, "temperature": temperature, "seed": seed,
-            "names": list(_drawn(language, float(temperature), seed)[:count]),
+            "greedy": temperature == 0, "names": drawn, "distinct": [[n, k] for n, k in tally.items()],
             "model": {"hidden_size": shipped.model.hidden_size, "test_nll_per_char": quality["test_nll_per_char"],
                       "trigram_test_nll_per_char": quality["trigram_test_nll_per_char"]}}
 
@@ -169,7 +203,7 @@ def _drawn(language: str, temperature: float, seed: int) -> tuple[str, ...]:
 def tag(text: str) -> dict:
     """A UPOS tag for every whitespace-separated word of ``text`` from the shipped tagger."""
     shipped = _model("pos")
-    words_of(text)                                   # empty / too many words → ValueError
+    _sentence(text)                                  # empty / too long → ValueError in plain words
     words = text.split()                             # the tagger reads case through its word-shape features
     unknown = [w for w in dict.fromkeys(words) if pos_task.normalise(w, shipped.lower) not in shipped.vocab]
     data = pos_task.encode(shipped.vocab, [words], shipped.lower)
@@ -190,7 +224,7 @@ def translate(text: str, beam: int) -> dict:
     except FileNotFoundError as error:
         return {"shipped": False, "detail": "The translation model is not shipped yet.", "reason": str(error),
                 "command": "python -m elman.chapter.models translate"}
-    words_of(text, max_words=MAX_SOURCE_WORDS)       # empty / too many words → ValueError
+    _sentence(text, MAX_SOURCE_WORDS)                # empty / too long → ValueError in plain words
     return _translated(text, beam)
 
 
@@ -202,7 +236,8 @@ def _translated(text: str, beam: int) -> dict:
     quality = shipped.meta["quality"]
     return {"shipped": True, "beam": beam, "tokens": details["tokens"], "words": details["words"],
             "unknown": list(dict.fromkeys(details["unknown"])),
-            "translation": details["translation"],
+            "known": [t not in details["unknown"] for t in details["tokens"]],
+            "trusted": not details["unknown"], "translation": details["translation"],
             "model": {"test_bleu": quality["test_bleu_greedy" if beam == 1 else "test_bleu_beam"],
                       "bleu_decoder": "greedy" if beam == 1 else f"beam {quality['beam']}",
                       "test_pairs": quality["test_pairs"], "hidden_size": shipped.model.hidden_size,
@@ -232,13 +267,19 @@ def examples_endpoint() -> dict:
     return examples()
 
 
+@STEP.router.get("/probes")
+async def probes_endpoint() -> dict:
+    return await LANES["sentiment"].run(probes)
+
+
+# Typed text has no length bounds here: _sentence refuses an empty or over-long one in a plain sentence.
 @STEP.router.get("/sentiment")
-async def sentiment_endpoint(text: str = Query("the movie was not bad", min_length=1, max_length=MAX_TEXT)) -> dict:
+async def sentiment_endpoint(text: str = Query("the movie was not bad")) -> dict:
     return await LANES["sentiment"].run(sentiment, text)
 
 
 @STEP.router.get("/names")
-async def names_endpoint(language: str = Query("Italian", min_length=1, max_length=20),
+async def names_endpoint(language: str = Query("Italian"),
                          count: int = Query(8, ge=1, le=MAX_NAMES),
                          temperature: float = Query(0.8, ge=0.0, le=MAX_TEMPERATURE),
                          seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
@@ -246,14 +287,12 @@ async def names_endpoint(language: str = Query("Italian", min_length=1, max_leng
 
 
 @STEP.router.get("/pos")
-async def pos_endpoint(text: str = Query("The old man saw a dog in the park .", min_length=1,
-                                         max_length=MAX_TEXT)) -> dict:
+async def pos_endpoint(text: str = Query("The old man saw a dog in the park .")) -> dict:
     return await LANES["pos"].run(tag, text)
 
 
 @STEP.router.get("/translate")
-async def translate_endpoint(text: str = Query("ein kleines mädchen spielt im wasser .", min_length=1,
-                                              max_length=MAX_TEXT),
+async def translate_endpoint(text: str = Query("ein kleines mädchen spielt im wasser ."),
                              beam: int = Query(1, ge=1, le=MAX_BEAM)) -> dict:
     return await LANES["translate"].run(translate, text, beam)
 

@@ -8,6 +8,7 @@ import { ramp, role } from "../palette.js";
 import { prose } from "../prose.js";
 import { linkTerms } from "../terms.js";
 import { formatNumber, label, numberNode } from "../tex.js";
+import { probesCard, tieCard } from "./tasks_probes.js";
 
 // A number tests read back exactly (data-key, data-value), shown with a raised exponent when tiny or huge.
 function num(key, value, digits = 3, cls = "num") {
@@ -34,15 +35,20 @@ export async function mount(root, ctx) {
   root.classList.add("tasks");
   root.append(tabs, panelBox, gradBox);
 
-  const timers = [];
+  const timers = [], latest = {};
+  let flow = null;
   const debounce = (fn) => { let t = null; timers.push(() => clearTimeout(t)); return () => { clearTimeout(t); t = setTimeout(fn, 150); }; };
-  const request = (out, path, params, render) => {
+  // after(key, r): the shape's diagram shows the live model's words and answers beside its boxes.
+  const request = (out, path, params, render, key = null) => {
     let ticket = 0;
     return async () => {
       const mine = ++ticket;
       try {
         const r = await ctx.api(path, params());
-        if (mine === ticket && ctx.alive()) out.replaceChildren(await render(r));
+        if (mine === ticket && ctx.alive()) {
+          out.replaceChildren(await render(r));
+          if (key) { latest[key] = r; if (key === shape) flow?.label(LIVE[key](r)); }
+        }
       } catch (error) {
         if (mine === ticket && ctx.alive()) out.replaceChildren(errorBox(error));
       }
@@ -50,7 +56,7 @@ export async function mount(root, ctx) {
   };
 
   const panels = {
-    one: sentimentPanel(ctx, examples, request, debounce),
+    one: sentimentPanel(ctx, examples, request, debounce, await ctx.api("/api/tasks/probes")),
     gen: namesPanel(ctx, examples, request, debounce),
     tag: posPanel(ctx, request, debounce),
     mt: translatePanel(ctx, request, debounce),
@@ -59,7 +65,6 @@ export async function mount(root, ctx) {
     "aria-controls": "task-panel", onclick: () => { show(s.key).then(() => flow?.run(life.signal)); } }, s.label));
   tabs.append(...buttons);
 
-  let flow = null;
   async function show(key) {
     shape = key;
     ctx.set({ shape: key });
@@ -70,6 +75,7 @@ export async function mount(root, ctx) {
     panelBox.setAttribute("aria-labelledby", `task-shape-${key}`);
     panelBox.replaceChildren(el("div", { class: "card", "data-shape": key },
       el("h4", {}, info.title), flow.root, panel.node));
+    if (latest[key]) flow.label(LIVE[key](latest[key]));
     await panel.update();
   }
 
@@ -101,8 +107,8 @@ function wait(ms, signal) {
 // ---- the four shapes as box diagrams: inputs x (bottom), states h (middle), outputs ŷ (top) ----
 
 const COL = 76, MARGIN = 12, BOX = { w: 54, h: 36 }, CELL = { w: 58, h: 40 };
-const ROW = { y: 22, h: 102, x: 188 };          // top edges of the three rows
-const HEIGHT = 246;
+const ROW = { y: 34, h: 114, x: 200 };          // top edges of the three rows
+const HEIGHT = 262;                             // room above ŷ and below x for the live model's words
 
 // One shape's diagram and its flow: run(signal) sends a value along every edge in the order the network
 // computes them (all steps' inputs, the recurrence, the outputs), colour by role; nothing moves under reduced motion.
@@ -111,8 +117,14 @@ export function shapeDiagram(key) {
   const d = diagram({ width: plan.width, height: HEIGHT, title: plan.title, description: plan.description });
   d.svg.id = `task-diagram-${key}`;
   const order = plan.draw(d);
+  const slots = { x: plan.slots.x.map((i, k) => liveNote(d, i, ROW.x + BOX.h + 12, "x", k)),
+    y: plan.slots.y.map((i, k) => liveNote(d, i, ROW.y - 12, "y", k)) };
   return {
     root: d.root,
+    // label({x: [...], y: [...]}): the live words under the inputs and the answers over the outputs
+    label(live) {
+      for (const r of ["x", "y"]) slots[r].forEach((set, k) => set(live[r]?.[k] ?? ""));
+    },
     async run(signal) {
       const ms = duration("--dur-flow") / 2.5;
       for (const group of order) {
@@ -124,6 +136,36 @@ export function shapeDiagram(key) {
 }
 
 const colX = (i) => MARGIN + i * COL;
+
+// A word of the live model's, centred on column i; set(text) replaces it (plain text, never typeset).
+function liveNote(d, i, y, roleName, k) {
+  const fo = note(d, { x: colX(i) + CELL.w / 2, y, text: " ", width: COL - 2, height: 18 });
+  fo.setAttribute("class", "task-live");
+  fo.dataset.live = `${roleName}${k}`;
+  const box = fo.firstChild;
+  box.style.color = `var(--c-${roleName}-ink)`;
+  box.style.fontSize = "var(--fs-min)";
+  return (text) => {
+    const t = String(text);
+    box.textContent = t.length > 10 ? `${t.slice(0, 9)}…` : t;
+    if (t.length > 10) fo.setAttribute("aria-label", t);
+  };
+}
+
+// The live notes for a shape from its panel's latest answer: up to n items, the first n − 1 and the last.
+function ends(list, n) {
+  const out = Array(n).fill("");
+  list.slice(0, Math.min(list.length - 1, n - 1)).forEach((v, i) => { out[i] = v; });
+  if (list.length) out[n - 1] = list[list.length - 1];
+  return out;
+}
+
+const LIVE = {
+  one: (r) => ({ x: ends(r.words, 4), y: [`P(+) ${formatNumber(r.rnn.p_positive, 2)}`] }),
+  gen: (r) => ({ x: [r.language], y: ends([...(r.names[0] ?? "")], 4) }),
+  tag: (r) => ({ x: ends(r.words, 4), y: ends(r.tags, 4) }),
+  mt: (r) => (r.shipped ? { x: ends(r.tokens, 3), y: ends(r.words, 3) } : { x: [], y: [] }),
+};
 const widthOf = (columns) => 2 * MARGIN + (columns - 1) * COL + CELL.w;
 const xBox = (d, i, label) => box(d, { x: colX(i) + (CELL.w - BOX.w) / 2, y: ROW.x, ...BOX, label, role: "x", term: "x" });
 const hBox = (d, i, label, extra = {}) => box(d, { x: colX(i), y: ROW.h, ...CELL, label, role: "h", term: "h", ...extra });
@@ -134,7 +176,7 @@ const chain = (d, hs, term = "W_hh") => hs.slice(1).map((h, i) => arrow(d, { fro
 const STEPS = ["1", "2", "3", "T"];
 const PLANS = {
   one: {
-    width: widthOf(4), title: "Many to one",
+    width: widthOf(4), title: "Many to one", slots: { x: [0, 1, 2, 3], y: [3] },
     description: "inputs x_1 to x_T each enter the recurrent state; only the last state h_T produces the output y",
     draw(d) {
       const xs = STEPS.map((t, i) => xBox(d, i, `$x_{${t}}$`));
@@ -147,7 +189,7 @@ const PLANS = {
     },
   },
   gen: {
-    width: widthOf(4), title: "One to many",
+    width: widthOf(4), title: "One to many", slots: { x: [0], y: [0, 1, 2, 3] },
     description: "one input (the language) starts the state; every step emits an output y_t, which is fed back as the next step's input",
     draw(d) {
       const x = xBox(d, 0, "$x$");
@@ -162,7 +204,7 @@ const PLANS = {
     },
   },
   tag: {
-    width: widthOf(4), title: "Many to many, aligned",
+    width: widthOf(4), title: "Many to many, aligned", slots: { x: [0, 1, 2, 3], y: [0, 1, 2, 3] },
     description: "every input x_t enters the state h_t, and every state emits an output y_t at the same step",
     draw(d) {
       const xs = STEPS.map((t, i) => xBox(d, i, `$x_{${t}}$`));
@@ -175,7 +217,7 @@ const PLANS = {
     },
   },
   mt: {
-    width: widthOf(7), title: "Encoder and decoder",
+    width: widthOf(7), title: "Encoder and decoder", slots: { x: [0, 1, 2], y: [4, 5, 6] },
     description: "the encoder reads x_1 to x_S into states; its summary c starts the decoder, whose states s_t emit y_1 to y_T, each fed back as the next input; T need not equal S",
     draw(d) {
       const src = ["1", "2", "S"];
@@ -203,18 +245,21 @@ function textInput(id, value) {
   return el("input", { type: "text", id, maxlength: "200", value, class: "task-text" });
 }
 
-function sentimentPanel(ctx, examples, request, debounce) {
+// The sentence box, the RNN beside its bag of words, then the probes (judged live) and the SST-2 tie.
+function sentimentPanel(ctx, examples, request, debounce, probes) {
   const text = textInput("task-sent-text", ctx.get("sent", "it is funny and not boring"));
   const pick = el("select", { id: "task-sent-example", "aria-label": "example sentences" }, el("option", { value: "" }, "examples …"),
     ...examples.probes.flat().map((s) => el("option", { value: s }, s)));
   const out = el("div", { id: "task-sent-out" });
-  const update = request(out, "/api/tasks/sentiment", () => { ctx.set({ sent: text.value }); return { text: text.value }; }, renderSentiment);
+  const update = request(out, "/api/tasks/sentiment", () => { ctx.set({ sent: text.value }); return { text: text.value }; },
+    renderSentiment, "one");
   text.addEventListener("input", debounce(update));
   pick.addEventListener("change", () => { if (pick.value) { text.value = pick.value; update(); } });
   const reverse = el("button", { type: "button", class: "action", id: "task-sent-reverse",
     onclick: () => { text.value = text.value.trim().split(/\s+/).reverse().join(" "); update(); } }, "reverse the words");
+  const use = (sentence) => { text.value = sentence; update(); text.scrollIntoView({ block: "nearest" }); };
   const node = el("div", {}, el("div", { class: "row" }, el("label", { for: "task-sent-text" }, "sentence"), text),
-    el("div", { class: "row" }, pick, reverse), out);
+    el("div", { class: "row" }, pick, reverse), out, probesCard(probes, use), tieCard(probes));
   return { node, update };
 }
 
@@ -257,38 +302,52 @@ function namesPanel(ctx, examples, request, debounce) {
   lang.value = examples.languages.includes(ctx.get("lang", "Italian")) ? ctx.get("lang", "Italian") : examples.languages[0];
   const count = el("input", { type: "range", id: "task-names-count", min: "1", max: "12", step: "1", value: ctx.get("count", "8") });
   const temp = el("input", { type: "range", id: "task-names-temp", min: "0", max: "2", step: "0.1", value: ctx.get("temp", "0.8") });
-  const countLabel = el("span", { class: "num" }), tempLabel = el("span", { class: "num" });
+  const countLabel = el("output", { class: "num", for: "task-names-count" }), tempLabel = el("output", { class: "num", for: "task-names-temp" });
   const out = el("div", { id: "task-names-out" });
   const params = () => {
     countLabel.textContent = count.value;
-    tempLabel.textContent = Number(temp.value).toFixed(1);
+    tempLabel.textContent = Number(temp.value) === 0 ? "0 greedy" : Number(temp.value).toFixed(1);
     ctx.set({ lang: lang.value, count: count.value, temp: temp.value });
     return { language: lang.value, count: count.value, temperature: temp.value, seed: ctx.seed };
   };
-  const update = request(out, "/api/tasks/names", params, renderNames);
+  const update = request(out, "/api/tasks/names", params, renderNames, "gen");
   lang.addEventListener("change", update);
   count.addEventListener("input", debounce(update));
   temp.addEventListener("input", debounce(update));
   const node = el("div", {},
     el("div", { class: "row" }, el("label", { for: "task-names-lang" }, "language"), lang),
-    el("div", { class: "row" }, el("label", { for: "task-names-count" }, "names"), count, countLabel,
-      el("label", { for: "task-names-temp" }, "temperature"), temp, tempLabel),
+    el("div", { class: "row" }, slider("task-names-count", "names", count, countLabel),
+      slider("task-names-temp", "temperature", temp, tempLabel)),
     out);
   return { node, update };
 }
 
+// Temperature 0 is greedy decoding: the most likely letter every time, so every draw is the same name; the
+// draws are listed once each with how often they came.
 function renderNames(r) {
-  return el("div", {},
-    el("ol", { id: "task-names-list" }, ...r.names.map((n, i) => el("li", { "data-key": `name-${i}` }, n || "(empty)"))),
-    el("p", { class: "muted" }, `Drawn with seed ${r.seed}; temperature 0 always takes the most likely letter. `,
-      "Test NLL ", num("names-nll", r.model.test_nll_per_char, 3), " nats/char (a smoothed trigram: ",
+  const items = r.distinct.map(([n, k], i) => el("li", { "data-key": `name-${i}`, "data-count": String(k) }, n || "(empty)",
+    k > 1 ? el("span", { class: "muted task-times" }, ` ×${k}`) : ""));
+  const mode = r.greedy
+    ? el("p", { id: "task-names-mode", class: "task-greedy" }, el("strong", {}, "Greedy (always the most likely letter). "),
+      `At temperature 0 nothing is drawn at random: each step takes the letter the model rates highest, so all ${r.count} `,
+      "names are the same and the seed has no say. Raise the temperature to sample.")
+    : el("p", { id: "task-names-mode" }, `Sampled: each letter is drawn from the model's distribution `,
+      `${r.temperature < 1 ? "sharpened" : r.temperature > 1 ? "flattened" : "as it is"} by temperature ${Number(r.temperature).toFixed(1)} `,
+      `(seed ${r.seed}): ${r.count} draws, ${r.distinct.length} different.`);
+  return el("div", {}, mode, el("ol", { id: "task-names-list" }, ...items),
+    el("p", { class: "muted" }, "Test NLL ", num("names-nll", r.model.test_nll_per_char, 3), " nats/char (a smoothed trigram: ",
       num("names-trigram", r.model.trigram_test_nll_per_char, 3), `), ${r.model.hidden_size} hidden units.`));
+}
+
+// A labelled slider whose value stays beside it at every width (the chapter's shared .ctl rule).
+function slider(id, text, input, output) {
+  return el("div", { class: "ctl" }, el("label", { for: id }, label(text)), el("span", { class: "ctl-slider" }, input, output));
 }
 
 function posPanel(ctx, request, debounce) {
   const text = textInput("task-pos-text", ctx.get("pos", "The old man saw a dog in the park ."));
   const out = el("div", { id: "task-pos-out" });
-  const update = request(out, "/api/tasks/pos", () => { ctx.set({ pos: text.value }); return { text: text.value }; }, renderTags);
+  const update = request(out, "/api/tasks/pos", () => { ctx.set({ pos: text.value }); return { text: text.value }; }, renderTags, "tag");
   text.addEventListener("input", debounce(update));
   return { node: el("div", {}, el("div", { class: "row" }, el("label", { for: "task-pos-text" }, "sentence"), text), out), update };
 }
@@ -308,19 +367,19 @@ function renderTags(r) {
 function translatePanel(ctx, request, debounce) {
   const text = textInput("task-mt-text", ctx.get("mt", "ein kleines mädchen spielt im wasser ."));
   const beam = el("input", { type: "range", id: "task-mt-beam", min: "1", max: "3", step: "1", value: ctx.get("beam", "1") });
-  const beamLabel = el("span", { class: "num" });
+  const beamLabel = el("output", { class: "num", for: "task-mt-beam" });
   const out = el("div", { id: "task-mt-out" });
   const params = () => {
     beamLabel.textContent = beam.value === "1" ? "1 (greedy)" : beam.value;
     ctx.set({ mt: text.value, beam: beam.value });
     return { text: text.value, beam: beam.value };
   };
-  const update = request(out, "/api/tasks/translate", params, renderTranslation);
+  const update = request(out, "/api/tasks/translate", params, renderTranslation, "mt");
   text.addEventListener("input", debounce(update));
   beam.addEventListener("input", debounce(update));
   const node = el("div", {},
     el("div", { class: "row" }, el("label", { for: "task-mt-text" }, "German"), text),
-    el("div", { class: "row" }, el("label", { for: "task-mt-beam" }, "beam width"), beam, beamLabel), out);
+    el("div", { class: "row" }, slider("task-mt-beam", "beam width", beam, beamLabel)), out);
   return { node, update };
 }
 
@@ -328,12 +387,24 @@ function renderTranslation(r) {
   if (!r.shipped) {
     return el("p", { class: "muted", id: "task-mt-missing" }, r.detail, " Build it with: ", el("code", {}, r.command));
   }
-  return el("div", {},
-    el("p", {}, "English: ", el("span", { class: "big", "data-key": "mt-translation" }, r.translation || "(nothing)")),
+  const unknown = r.unknown.length;
+  // the input as the encoder reads it: each word marked known or not (an unknown one is read as <unk>)
+  const read = el("p", { id: "task-mt-read", class: "task-chips" }, el("span", { class: "muted" }, "the model reads: "),
+    ...r.tokens.map((t, i) => el("span", { class: r.known[i] ? "task-chip" : "task-chip task-unk", "data-known": String(r.known[i]),
+      title: r.known[i] ? "in the vocabulary" : "not in the vocabulary: read as <unk>" }, t,
+    r.known[i] ? "" : el("span", { class: "task-unk-mark" }, " ? unknown"))));
+  const warning = unknown ? el("p", { id: "task-mt-warning", class: "task-warn", role: "note" },
+    el("strong", {}, "Do not trust this translation. "),
+    `${unknown} of the ${r.tokens.length} words (${r.unknown.join(", ")}) ${unknown === 1 ? "is" : "are"} not among the `,
+    `${r.model.source_vocab_size} German words the model learned from image captions. It reads ${unknown === 1 ? "it" : "each"} `,
+    "as <unk> and writes a fluent caption around the gap, whatever the sentence said.") : null;
+  return el("div", {}, read, warning,
+    el("p", {}, "English: ", el("span", { class: unknown ? "big task-untrusted" : "big", "data-key": "mt-translation",
+      "data-trusted": String(r.trusted) }, r.translation || "(nothing)")),
     el("p", { class: "muted" }, `${r.beam === 1 ? "greedy" : `beam search, width ${r.beam}`}; `,
       `${r.tokens.length} source words → ${r.words.length} target words. Multi30k test BLEU `,
-      num("mt-bleu", r.model.test_bleu, 1), ` (${r.model.bleu_decoder}, ${r.model.test_pairs} sentences).`),
-    unknownNote(r.unknown, "mt-unknown"));
+      num("mt-bleu", r.model.test_bleu, 1), ` (${r.model.bleu_decoder}, ${r.model.test_pairs} sentences). `,
+      "Trained on captions of photos, it turns any sentence into one."));
 }
 
 function gradientPanel(ctx, request, debounce) {
@@ -351,8 +422,8 @@ function gradientPanel(ctx, request, debounce) {
   layers.addEventListener("input", debounce(update));
   steps.addEventListener("input", debounce(update));
   const node = el("div", { class: "card" }, el("h4", {}, "Stacked RNN: where does the gradient reach?"),
-    el("div", { class: "row" }, el("label", { for: "task-grad-layers" }, label("layers $L$")), layers, layersLabel),
-    el("div", { class: "row" }, el("label", { for: "task-grad-steps" }, label("steps $T$")), steps, stepsLabel),
+    el("div", { class: "row" }, slider("task-grad-layers", "layers $L$", layers, layersLabel),
+      slider("task-grad-steps", "steps $T$", steps, stepsLabel)),
     out);
   return { node, update };
 }
