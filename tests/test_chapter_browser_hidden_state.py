@@ -6,7 +6,7 @@ import pytest
 
 from chapter_browser import screenshot
 from elman.chapter.models import WEIGHTS
-from elman.chapter.steps.hidden_state import reading
+from elman.chapter.steps.hidden_state import agreement, reading
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -25,6 +25,15 @@ def test_hidden_state_text_units_position_and_play(page, server_url):
         assert page.inner_text(f'[data-key="hs-word-{i}"]') == p["word"]
         assert value(page, f"hs-p-{i}") == pytest.approx(p["p"], rel=1e-9)
     assert value(page, "hs-hidden") == 128
+    shown = [page.inner_text(f'[data-key="hs-word-{i}"]') for i in range(10)]   # real words only, and said so
+    assert "<unk>" not in shown and all(re.search(r"[a-z0-9]", w) for w in shown)
+    removed = default["removed"][-1]
+    assert value(page, "hs-removed") == pytest.approx(removed["total"], rel=1e-9)
+    assert value(page, "hs-removed-unk") == pytest.approx(removed["unk"], rel=1e-9)
+    assert value(page, "hs-kept") == pytest.approx(1 - removed["total"], rel=1e-9)
+    assert value(page, "hs-shown") == pytest.approx(sum(p["p"] for p in default["predictions"][-1]), rel=1e-9)
+    expect(page.locator('[data-key="hs-removed"]')).to_contain_text("Real words only")
+    assert value(page, "hs-look-rank") == default["look"]["after"][-1]["rank"]          # where "mat" ranks
 
     text = "the old man walked to the river and sat on the"
     page.fill("#hs-text", text)
@@ -101,7 +110,13 @@ def test_hidden_state_map_keeps_12px_labels_a_colour_bar_and_outlines_the_chosen
         page.fill("#hs-pos", position)
         cell_x = page.evaluate("(j) => Number(document.querySelectorAll('#hs-map svg.fig rect')[j].getAttribute('x'))", j)
         expect(column).to_have_attribute("transform", re.compile(rf"translate\({cell_x - 0.5:g}(\.0+)?,0\)"))
+        expect(page.locator("#hs-map svg text.hs-now")).to_have_count(1)     # its word, marked on the map
+        expect(page.locator("#hs-map svg text.hs-now")).to_have_text(["the", "cat"][j == 1])
     expect(page.locator('[data-key="hs-token-2"]')).to_have_class(re.compile(r"\bis-now\b"))
+    veil = page.locator("#hs-map path.hs-veil")                              # the words not read yet, veiled
+    expect(veil).to_have_attribute("d", re.compile(r"^M"))
+    page.fill("#hs-pos", "5")
+    expect(veil).to_have_attribute("d", "")
 
     page.fill("#hs-text", " ".join(["the cat sat on the mat and"] * 4))        # 28 words: same size, it scrolls
     page.wait_for_selector('[data-key="hs-token-28"]')
@@ -125,3 +140,55 @@ def test_hidden_state_symbols_are_typeset_and_the_formula_links_to_the_widget(pa
     expect(page.locator('#tab-formula [data-term="x"]')).to_have_class(re.compile(r"\bterm-active\b"))
 
 
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_hidden_state_map_groups_units_and_shows_the_change_on_request(page, server_url):
+    open_step(page, server_url, 3)
+    default = reading("the cat sat on the", 24, 10)
+    expect(page.locator("#hs-map-key")).to_contain_text("grouped by the word")
+    groups = len(set(default["peak"]))
+    expect(page.locator("#hs-map path.hs-groups")).to_have_attribute(
+        "d", re.compile(r"^(M[^M]+){%d}$" % (groups - 1)))                    # one line between two groups
+    first_row = [page.get_attribute(f"#hs-map svg.fig rect >> nth={j}", "fill") for j in range(5)]
+    page.select_option("#hs-show", "change")
+    expect(page.locator("#hs-map figcaption")).to_contain_text("What each word writes")
+    assert "show=change" in page.url
+    change = reading("the cat sat on the", 24, 10, show="change")
+    assert change["units"] == default["units"]
+    expect(page.locator("#hs-map .colorbar > .num >> nth=1")).to_have_text("2.000")
+    assert [page.get_attribute(f"#hs-map svg.fig rect >> nth={j}", "fill") for j in range(5)] != first_row
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_hidden_state_agreement_probe_plots_the_library_numbers(page, server_url):
+    open_step(page, server_url, 3)
+    expect(page.locator("#hs-agree-chart svg.fig")).to_have_count(1)
+    r = agreement()
+    n = len(r["distance"]) - 1
+    for key, v in (("hs-agree-s0", r["singular"]["share"][0]), ("hs-agree-p0", r["plural"]["share"][0]),
+                   ("hs-agree-sN", r["singular"]["share"][n]), ("hs-agree-pN", r["plural"]["share"][n]),
+                   ("hs-agree-g0", r["gap"][0]), ("hs-agree-gN", r["gap"][n])):
+        assert value(page, key) == pytest.approx(v, rel=1e-9), key
+    expect(page.locator("#hs-agree-verdict")).to_have_attribute("data-kind", "lost")   # the headline, at the defaults
+    expect(page.locator("#hs-agree-verdict")).to_contain_text("forgotten")
+    expect(page.locator("#hs-agree-chart .fig-legend-item")).to_have_count(2)
+    expect(page.locator("#hs-agree-words .hs-token")).to_have_count(n + 2)      # the subject, each token, the verb
+
+    page.select_option("#hs-pair", "man/men")
+    men = agreement("man/men")
+    expect(page.locator('[data-key="hs-agree-p0"]')).to_have_attribute("data-value", str(men["plural"]["share"][0]))
+    assert "pair=man%2Fmen" in page.url or "pair=man/men" in page.url
+
+    page.fill("#hs-filler", "")                                               # nothing in between: no verdict yet
+    expect(page.locator("#hs-agree-verdict")).to_have_attribute("data-kind", "none")
+    page.fill("#hs-filler", "near the old house")
+    near = agreement("man/men", "near the old house")
+    expect(page.locator('[data-key="hs-agree-gN"]')).to_have_attribute("data-value", str(near["gap"][-1]))
+    page.fill("#hs-filler", "w " * 39)                                         # too long: one plain sentence
+    expect(page.locator("#hs-agree-chart .error")).to_contain_text("expected at most 38 words")
+    page.click("#hs-filler-reset")
+    expect(page.locator('[data-key="hs-agree-g0"]')).to_have_attribute("data-value", str(r["gap"][0]))
+    answered = [m for m in page.console if "status of 400" in m[1]]             # Chromium logs the refused request
+    assert len(answered) == 1
+    page.console[:] = [m for m in page.console if m not in answered]

@@ -1,14 +1,20 @@
 """Step 3, hidden state: what a trained language model carries from word to word.
 
-The live reading: typed text goes through the chapter's shipped word-level language model (Brown corpus, one
-tanh RNN layer; ``elman.chapter.models.word_lm``) with ``elman.models.language_model.read``: the state h_t after
-every word (shown as a heat map of the units that vary most over the text), its size and how far each word moves
-it, and the model's most likely next words after every prefix.
+Three live readings, all by the chapter's shipped word-level language model (Brown corpus, one tanh RNN layer;
+``elman.chapter.models.word_lm``) through ``elman.models.language_model.read``:
+
+* ``/read``: the state h_t after every typed word (a heat map of the units the words move most, as h_t or as the
+  change h_t − h_{t−1}), its size and how far each word moves it, and the most likely next words after every
+  prefix, over real words only: ``<unk>``, ``<eos>`` and punctuation are left out and the rest renormalised,
+  the mass left out reported beside them.
+* ``/agreement``: P(was) against P(were) after "the cat …" and "the cats …" as the words between the subject
+  and its verb grow, the chapter's own sentence by default: how long the state keeps the subject's number.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from functools import cache, lru_cache
 
 import numpy as np
 from fastapi import Query
@@ -21,7 +27,18 @@ from elman.data.text import word_tokenize
 from elman.models.language_model import read
 
 DEFAULT_TEXT = "the cat sat on the"
+DEFAULT_LOOK = "mat"
 MAX_TOP = 20
+SHOWS = ("state", "change")
+# The chapter's own long-range example: "The cat, which sat on the mat near the window overlooking the garden,
+# was sleeping". The clause between the subject and its verb names no number of its own ("sat" is the same for
+# cat and cats), so only the state can carry it from the subject to the verb.
+DEFAULT_PAIR = "cat/cats"
+DEFAULT_FILLER = ", which sat on the mat near the window overlooking the garden ,"
+PAIRS = ("cat/cats", "dog/dogs", "man/men", "woman/women", "child/children", "boy/boys", "girl/girls",
+         "officer/officers")
+VERBS = ("was", "were")
+WORDLIKE = re.compile(r"[^\W_]")        # a real word holds a letter or a digit; "``", ",", "--" do not
 
 STEP = Step(
     key="hidden_state", icon="data_object", label="Hidden state",
@@ -29,18 +46,24 @@ STEP = Step(
     subtitle="What the network carries from one word to the next",
     heading="One fixed-size vector stands for everything read so far",
     explanation="""
-After each word the network holds a single vector $h_t$: here 128 numbers. Nothing else survives from
-one step to the next, so whatever the model needs later (the subject of the sentence, whether a quote is
-open, which word is likely next) has to be written into those numbers.
+After each word the network keeps one vector $h_t$ of fixed size, in the chapter's example 256 or 512
+numbers. Nothing else is passed from one step to the next, so whatever the model will need later (the subject
+of the sentence, whether a quote is open, which word is likely next) must be written into those numbers. The
+model in the live panel is smaller: 128 numbers, one layer, trained here on the Brown corpus.
 
-Feed a trained language model "the cat sat on the" and the only thing it can base its guess for the next
-word on is $h_5$. A good model puts probability on nouns that fit after "on the"; what this small one
-actually predicts is in the live panel, straight from the model.
+Give it "the cat sat on the" and its only basis for the next word is $h_5$. The panel lists the words it
+finds most likely, over real words only: the mass it gives to the unknown-word token, the end of the sentence
+and punctuation is left out and the rest scaled back to 1 (the panel says how much was left out). You can
+also ask where "mat" ranks: a model only predicts well what its training text showed it often.
 
-The vector does not grow with the text. A sentence of 5 words and one of 40 are both squeezed into the same
-128 numbers, so the state is a lossy summary: each new word partly overwrites what was there. The heat map
-shows the units that change most over your text, and below it how far each word moves the state. A plain
-RNN is poor at deciding what to keep, which is what the gates of LSTMs and GRUs were later added for.""",
+The vector does not grow with the text: 5 words and 40 words are squeezed into the same 128 numbers, so each
+new word partly overwrites what was there. The heat map shows the units the words move most, grouped by the
+word that moves each one most; switch it to the change $h_t - h_{t-1}$ to see what each word writes.
+
+The sharpest test of memory is agreement: "the cat … was" but "the cats … were". The probe below puts the
+chapter's own clause between the subject and the verb and measures, word by word, how strongly the model
+still prefers the right verb. A plain tanh RNN of this size knows the number right after the noun and loses it
+within a few words: the long-range weakness that LSTM and GRU gates were introduced to fix.""",
     formula=r"""
 \htmlData{term=h}{h_t} = \tanh(\htmlData{term=W_hh}{W_{hh}}\, \htmlData{term=h_prev}{h_{t-1}}
  + \htmlData{term=W_xh}{W_{xh}}\, \htmlData{term=x}{e_{x_t}} + \htmlData{term=b_h}{b_h}) \in \mathbb{R}^{H},
@@ -49,76 +72,193 @@ RNN is poor at deciding what to keep, which is what the gates of LSTMs and GRUs 
 \htmlData{term=y}{P(x_{t+1} = w \mid x_1, \dots, x_t)}
  = \mathrm{softmax}(\htmlData{term=W_hy}{W_{hy}}\, \htmlData{term=h}{h_t} + \htmlData{term=b_y}{b_y})_w
 
-\htmlData{term=h}{h_t} = F(x_1, \dots, x_t) \text{ with } H \text{ fixed: a lossy summary of any length of text}""",
+\text{shown: } \tilde P(w) = \frac{P(w)}{\sum_{v \in \text{real words}} P(v)}
+ \qquad \text{agreement: } \frac{P(\text{was})}{P(\text{was}) + P(\text{were})}""",
     torch_code="""
 import torch.nn as nn
 rnn = nn.RNN(
-    input_size=64,      # word embedding size
-    hidden_size=128,    # the memory: 128 numbers, whatever the length
-    num_layers=1,
+    input_size=100,     # embedding dim
+    hidden_size=256,    # hidden state dim: the memory
+    num_layers=2,       # stacked RNN layers
     batch_first=True,
 )
-x = embed(ids)                      # (batch, seq_len, 64)
-output, h_n = rnn(x, h_0)           # output: h_t for every t, (batch, seq_len, 128)
-                                    # h_n: the last state, (1, batch, 128)
+# the model in the live panel is smaller:
+# input_size=64, hidden_size=128, num_layers=1
+x = embed(ids)                      # (batch, seq_len, input_size)
+output, h_n = rnn(x, h_0)           # output: h_t for every t, (batch, seq_len, hidden_size)
+                                    # h_n: the last state, (num_layers, batch, hidden_size)
 next_word = head(output[:, -1]).softmax(-1)""",
     callout=Callout("Key insight", "Everything the network will ever know about the words behind it must fit in "
                     "these few numbers, so training decides what stays and what is overwritten. A plain tanh cell "
-                    "is clumsy at that choice; LSTM and GRU gates were designed to make it explicit."),
+                    "is clumsy at that choice, as the agreement probe shows; LSTM and GRU gates were designed to "
+                    "make it explicit."),
     functions=(read,),
 )
 
 
-def _top(probs: np.ndarray, words: list[str], k: int) -> list[list[dict]]:
-    """The k most likely words of each row of ``probs`` (T, V), most likely first (ties: lower id first)."""
+def is_word(token: str) -> bool:
+    """A real word: not ``<unk>``/``<eos>`` and holding a letter or a digit (so not ",", "``", "--", "&")."""
+    return token not in word_lm.SPECIALS and bool(WORDLIKE.search(token))
+
+
+@cache
+def _vocabulary() -> tuple:
+    """(real-word mask (V,), punctuation mask (V,), ids of <unk>, <eos>) of the shipped vocabulary."""
+    _, vocab, _ = word_lm.load()
+    real = np.array([is_word(w) for w in vocab.itos])
+    punctuation = ~real
+    punctuation[[vocab.stoi[s] for s in word_lm.SPECIALS]] = False
+    return real, punctuation, vocab.stoi["<unk>"], vocab.stoi["<eos>"]
+
+
+def real_words(probs: np.ndarray, k: int, words: list[str]) -> tuple[list[list[dict]], list[dict]]:
+    """For each row of ``probs`` (T, V): its k most likely real words, renormalised over the real words (``p``;
+    ``raw`` is the model's own probability), most likely first; and what was left out (``unk``, ``eos``,
+    ``punctuation``, ``total``)."""
+    real, punctuation, unk, eos = _vocabulary()
+    kept = np.where(real, probs, -1.0)
+    mass = probs[:, real].sum(axis=1)
+    candidates = np.sort(np.argpartition(-kept, k - 1, axis=1)[:, :k], axis=1)
     rows = np.arange(len(probs))[:, None]
-    candidates = np.sort(np.argpartition(-probs, k - 1, axis=1)[:, :k], axis=1)    # a partition, then k to order
-    best = np.take_along_axis(candidates, np.argsort(-probs[rows, candidates], axis=1, kind="stable"), axis=1)
-    return [[{"word": words[i], "p": float(p[i])} for i in row] for p, row in zip(probs, best)]
+    best = np.take_along_axis(candidates, np.argsort(-kept[rows, candidates], axis=1, kind="stable"), axis=1)
+    top = [[{"word": words[i], "p": float(p[i] / m), "raw": float(p[i])} for i in row]
+           for p, row, m in zip(probs, best, mass)]
+    removed = [{"unk": float(p[unk]), "eos": float(p[eos]), "punctuation": float(p[punctuation].sum()),
+                "total": float(1 - m)} for p, m in zip(probs, mass)]
+    return top, removed
+
+
+def _look_up(probs: np.ndarray, word: str, vocab) -> list[dict]:
+    """Where ``word`` stands after each prefix: its renormalised probability and its rank among real words."""
+    if word not in vocab or not is_word(word):
+        return []
+    real = _vocabulary()[0]
+    i = vocab.stoi[word]
+    q = probs[:, i] / probs[:, real].sum(axis=1)
+    ranks = (np.where(real, probs, -1.0) > probs[:, i:i + 1]).sum(axis=1) + 1
+    return [{"p": float(p), "rank": int(r)} for p, r in zip(q, ranks)]
 
 
 @lru_cache(maxsize=256)
-def _model_reads(tokens: tuple[str, ...]) -> tuple:
-    """(ids, states (T, H), the MAX_TOP most likely next words after each prefix): the model's part, per text."""
+def _model_reads(tokens: tuple[str, ...], look: str) -> tuple:
+    """(ids, states (T, H), the MAX_TOP most likely real words after each prefix, the mass left out, where
+    ``look`` ranks): the model's part, per text."""
     model, vocab, _ = word_lm.load()
     ids = vocab.encode(list(tokens))
     states, probs = read(model, ids)                                  # (T, H), (T, V)
-    return ids, states, _top(probs, vocab.itos, MAX_TOP)
+    top, removed = real_words(probs, MAX_TOP, vocab.itos)
+    return ids, states, top, removed, _look_up(probs, look, vocab)
 
 
-def reading(text: str, units: int = 24, top: int = 10) -> dict:
-    """The shipped model's hidden states and next-word predictions for ``text``."""
-    model, vocab, meta = word_lm.load()
+def shown_units(states: np.ndarray, units: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``units`` units the words move most in total (Σ_t |h_t − h_{t−1}|, h_0 = 0), ordered by the word that
+    moves each one most, then by the sign of that move, then by its size: (units, that word's index per unit)."""
+    changes = np.diff(np.vstack([np.zeros((1, states.shape[1])), states]), axis=0)        # (T, H)
+    chosen = np.argsort(-np.abs(changes).sum(axis=0), kind="stable")[:units]
+    peak = np.abs(changes[:, chosen]).argmax(axis=0)
+    move = changes[peak, chosen]
+    order = np.lexsort((-np.abs(move), -np.sign(move), peak))
+    return chosen[order], peak[order]
+
+
+def _integer(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected a whole number from {low} to {high}, got {raw[:20]!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name}: expected a whole number from {low} to {high}, got {value}")
+    return value
+
+
+def _tokens(text: str, name: str = "text", *, allow_empty: bool = False) -> list[str]:
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"{name}: expected at most {MAX_TEXT} characters, got {len(text)}")
     tokens = word_tokenize(text, lower=True)
-    if not tokens:
-        raise ValueError("text: expected at least one word, got an empty text")
+    if not tokens and not allow_empty:
+        raise ValueError(f"{name}: expected at least one word, got an empty text")
     if len(tokens) > MAX_WORDS:
-        raise ValueError(f"text: expected at most {MAX_WORDS} words and punctuation marks, got {len(tokens)}")
+        raise ValueError(f"{name}: expected at most {MAX_WORDS} words and punctuation marks, got {len(tokens)}")
+    return tokens
+
+
+def reading(text: str, units: int = 24, top: int = 10, show: str = "state", look: str = DEFAULT_LOOK) -> dict:
+    """The shipped model's hidden states and next-word predictions (real words only) for ``text``."""
+    model, vocab, meta = word_lm.load()
+    tokens = _tokens(text)
     hidden = model.hidden_size
     if not 1 <= units <= hidden:
-        raise ValueError(f"units: expected an integer in [1, {hidden}], got {units}")
+        raise ValueError(f"units: expected a whole number from 1 to {hidden}, got {units}")
     if not 1 <= top <= MAX_TOP:
-        raise ValueError(f"top: expected an integer in [1, {MAX_TOP}], got {top}")
-    ids, states, predictions = _model_reads(tuple(tokens))
-    spread = states.std(axis=0)
-    shown = np.sort(np.argsort(-spread, kind="stable")[:units])       # the units that vary most over the text
+        raise ValueError(f"top: expected a whole number from 1 to {MAX_TOP}, got {top}")
+    if show not in SHOWS:
+        raise ValueError(f"show: expected one of {', '.join(SHOWS)}, got {show[:20]!r}")
+    look = look.strip().lower()
+    if len(look.split()) > 1 or len(look) > 40:
+        raise ValueError(f"word to look up: expected one word, got {look[:40]!r}")
+    ids, states, predictions, removed, looked = _model_reads(tuple(tokens), look)
+    shown, peak = shown_units(states, units)
     previous = np.vstack([np.zeros((1, hidden)), states[:-1]])
+    values = states if show == "state" else states - previous
     unknown = [w for w in dict.fromkeys(tokens) if w not in vocab]
     return {
         "text": text, "tokens": tokens, "ids": ids.tolist(), "unknown": unknown,
         "read_as": [vocab.itos[i] for i in ids.tolist()],
-        "hidden_size": hidden, "units": shown.tolist(),
-        "matrix": states[:, shown].T.tolist(),                        # rows: units, columns: tokens
-        "state_norms": np.linalg.norm(states, axis=1).tolist(),       # ‖h_t‖
-        "changes": np.linalg.norm(states - previous, axis=1).tolist(),  # ‖h_t − h_{t−1}‖
-        "predictions": [row[:top] for row in predictions],             # after tokens[:t+1]
+        "hidden_size": hidden, "show": show, "units": shown.tolist(), "peak": peak.tolist(),
+        "matrix": values[:, shown].T.tolist(),                          # rows: units, columns: tokens
+        "saturated": float(np.mean(np.abs(states) > 0.9)),               # share of |h_t[i]| > 0.9 over the text
+        "state_norms": np.linalg.norm(states, axis=1).tolist(),          # ‖h_t‖
+        "changes": np.linalg.norm(states - previous, axis=1).tolist(),   # ‖h_t − h_{t−1}‖
+        "predictions": [row[:top] for row in predictions],               # after tokens[:t+1], real words only
+        "removed": removed,                                              # the mass left out after each prefix
+        "look": {"word": look, "in_vocab": look in vocab and is_word(look), "after": looked,
+                 "real_words": int(_vocabulary()[0].sum())},
         "model": {"vocab_size": len(vocab), "embed_dim": meta["embed_dim"], "hidden_size": hidden,
                   "validation_perplexity": meta["quality"]["validation_perplexity"], "data": meta["data"],
                   "quick": meta["quick"]},
     }
 
 
+def _pair(pair: str) -> tuple[str, str]:
+    if pair not in PAIRS:
+        raise ValueError(f"pair: expected one of {', '.join(PAIRS)}, got {pair[:30]!r}")
+    singular, plural = pair.split("/")
+    return singular, plural
+
+
+def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
+    """P(was) and P(were) after "the SINGULAR" and "the PLURAL", then after each further token of ``filler``:
+    how strongly the state still holds the subject's number as the distance to the verb grows."""
+    model, vocab, _ = word_lm.load()
+    subjects = _pair(pair)
+    tokens = _tokens(filler, "words in between", allow_empty=True)
+    if len(tokens) > MAX_WORDS - 2:
+        raise ValueError(f"words in between: expected at most {MAX_WORDS - 2} words and punctuation marks, "
+                         f"got {len(tokens)}")
+    was, were = (vocab.stoi[v] for v in VERBS)
+    series = {}
+    for number, subject in zip(("singular", "plural"), subjects):
+        _, probs = read(model, vocab.encode(["the", subject, *tokens]))
+        rows = probs[1:]                                              # after the subject, then after each token
+        series[number] = {"subject": subject, "was": rows[:, was].tolist(), "were": rows[:, were].tolist(),
+                          "share": (rows[:, was] / (rows[:, was] + rows[:, were])).tolist()}
+    gap = np.array(series["singular"]["share"]) - np.array(series["plural"]["share"])
+    return {
+        "pair": list(subjects), "tokens": tokens, "read_as": [vocab.itos[i] for i in vocab.encode(tokens)],
+        "unknown": [w for w in dict.fromkeys(tokens) if w not in vocab],
+        "words_between": sum(map(is_word, tokens)), "distance": list(range(len(tokens) + 1)),
+        "singular": series["singular"], "plural": series["plural"], "gap": gap.tolist(),
+        "kept": float(gap[-1] / gap[0]) if gap[0] > 0 else None,
+    }
+
+
 @STEP.router.get("/read")
-async def read_endpoint(text: str = Query(DEFAULT_TEXT, min_length=1, max_length=MAX_TEXT),
-                        units: int = Query(24, ge=1, le=512), top: int = Query(10, ge=1, le=MAX_TOP)) -> dict:
-    return await LANES["word_lm"].run(reading, text, units, top)
+async def read_endpoint(text: str = Query(DEFAULT_TEXT), units: str = Query("24"), top: str = Query("10"),
+                        show: str = Query("state"), look: str = Query(DEFAULT_LOOK)) -> dict:
+    units_, top_ = _integer("units", units, 1, 512), _integer("top", top, 1, MAX_TOP)
+    return await LANES["word_lm"].run(reading, text, units_, top_, show, look)
+
+
+@STEP.router.get("/agreement")
+async def agreement_endpoint(pair: str = Query(DEFAULT_PAIR), filler: str = Query(DEFAULT_FILLER)) -> dict:
+    return await LANES["word_lm"].run(agreement, pair, filler)
