@@ -115,15 +115,16 @@ def test_step_one_draws_the_fixed_input_and_the_two_final_states(page, server_ur
     page.fill("#seq-b", "the dog bit the man today")
     page.wait_for_selector('[data-key="ff-b"].bad')
     expected = compare("the dog bit the man", "the dog bit the man today", 0)
-    ff = page.locator(".seq-ff svg.diagram")
+    ff = page.locator("#seq-slots")
     expect(ff.locator(".seq-misfit")).to_have_count(1)                   # "today" has no slot
     expect(ff.locator(".seq-misfit")).to_contain_text("today")
     expect(ff.locator('.dg-box[data-term="x"]')).to_have_count(10)        # five slots filled, twice
     expect(ff).to_contain_text(f"= {expected['feedforward']['input_size']}")
-    strips = page.locator(".seq-strip")
+    strips = page.locator(".seq-rnn .seq-strip")
     expect(strips).to_have_count(2)
     assert strips.first.locator("rect").count() == expected["rnn"]["hidden_size"]
-    expect(page.locator(".seq-panel .colorbar")).to_have_count(1)
+    expect(page.locator(".seq-ff .seq-strip")).to_have_count(1)         # only A has an output: B does not fit
+    expect(page.locator(".seq-panel .colorbar")).to_have_count(2)       # the outputs' and the states' ramps
     assert page.locator('.seq-panel .katex').count() >= 4               # v, h_T and the two cosines typeset
     page.hover('#tab-formula [data-term="x"] >> nth=0')
     expect(ff.locator('.dg-box[data-term="x"].term-active')).to_have_count(10)
