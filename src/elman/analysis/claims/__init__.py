@@ -1,6 +1,6 @@
 """The chapter's claims, each an experiment with measured numbers, a figure and a verdict."""
 
-from elman.analysis.claims import foundations, long_range, memory  # noqa: F401  (modules register experiments)
+from elman.analysis.claims import foundations, long_range, memory, next_word  # noqa: F401  (modules register experiments)
 from elman.analysis.claims.base import EXPERIMENTS, VERDICTS, ClaimResult, experiment
 from elman.analysis.claims.runner import run_claims, run_experiment
 
