@@ -290,3 +290,20 @@ def test_a_resumed_run_removes_what_interrupted_atomic_writes_left(tmp_path, str
     assert main(["train", "lm", "--out", str(out), "--resume", "--steps", "6", "--no-progress"]) == 0
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert math.isfinite(load_training_state(out / "checkpoint.safetensors")[3]["best_val"])
+
+
+def test_a_vocabulary_from_another_run_is_refused_in_one_line_before_training(tmp_path, straight, capsys):
+    _, text = straight
+    out = tmp_path / "run"
+    assert main(lm_args(text, out)[:-3] + ["--steps", "2", "--no-progress"]) == 0
+    from elman.data.text import Vocab
+
+    Vocab.build([list("abc")], specials=()).save(out / "vocab.json")
+    before = (out / "checkpoint.safetensors").read_bytes()
+    capsys.readouterr()
+    assert main(["train", "lm", "--out", str(out), "--resume", "--steps", "4", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"elman: {out}/vocab.json holds 3 tokens but the model in config.json reads "
+                   f"{json.loads((out / 'config.json').read_text())['model']['vocab_size']}: the vocabulary is not "
+                   f"this run's"]
+    assert (out / "checkpoint.safetensors").read_bytes() == before

@@ -90,6 +90,28 @@ def _lm_config(run: Path, other_task_hint: Callable[[str], str]) -> dict:
     return config
 
 
+def open_lm_run(run_dir) -> tuple[dict, Vocab, np.ndarray, np.ndarray | None]:
+    """(config, vocabulary, training ids, validation ids) of the language-model run in ``run_dir``, read as
+    ``elman train lm --resume`` reads them; other engines (``elman.torch.train_lm``) continue a run from here."""
+    run = Path(run_dir)
+    if not (run / "config.json").is_file():
+        raise MissingFile(f"{run} holds no config.json: expected the --out directory of `elman train lm`")
+    config = _lm_config(run, lambda task: f"only runs of `elman train lm` can be continued here; continue this one "
+                                          f"with `elman train {task} --out {run} --resume`")
+    vocab = _run_vocab(run, config)
+    train_ids, val_ids = _split_ids(vocab, _load_text(config["data"]), config["data"], config["train"]["batch_size"])
+    return config, vocab, train_ids, val_ids
+
+
+def _run_vocab(run: Path, config: dict) -> Vocab:
+    """The run's vocabulary, checked against its model (a vocab.json of another run is refused)."""
+    vocab = Vocab.load(run / "vocab.json")
+    if len(vocab) != config["model"]["vocab_size"]:
+        raise RunError(f"{run}/vocab.json holds {len(vocab)} tokens but the model in config.json reads "
+                       f"{config['model']['vocab_size']}: the vocabulary is not this run's")
+    return vocab
+
+
 def _resume_hint(task: str, out: Path) -> str:
     return f"continue it with `elman train {task} --out {out} --resume`, or give `elman train lm` another --out"
 
@@ -115,7 +137,7 @@ def _train_lm(args) -> int:
         overrides = {k: getattr(args, name) for k, name in RESUME_OVERRIDES.items() if getattr(args, name) is not None}
         train_config = TrainConfig(**{**saved["train"], **overrides, "progress": not args.no_progress})
         model_config, data = saved["model"], saved["data"]
-        vocab = Vocab.load(out / "vocab.json")
+        vocab = _run_vocab(out, saved)
         text = _load_text(data)
     else:
         if args.quick:

@@ -231,16 +231,23 @@ class LMTrainer:
         """Validation loss; the best model so far is saved. The periodic evaluations also drive the
         schedule and early stopping; the final one only reports, so that a run stopped and resumed makes
         the same decisions as one that never stopped."""
-        val = evaluate(self.model, self.val_ids, batch_size=self.cfg.eval_batch_size, bptt=self.cfg.bptt,
-                       boundary_token=self.cfg.boundary_token)
+        val = self.validation_loss()
         improved = val < self.best_saved
         if improved:
-            save_model(self.out / "model.safetensors", self.model)
+            self.save_model()
             self.best_saved = val
         if not final:
             self.schedule.observe(val)
             self.best_val, self.bad_evals = (val, 0) if val < self.best_val else (self.best_val, self.bad_evals + 1)
         return {"step": self.step, "val_loss": val, "val_bpc": val / math.log(2), "best": improved, "final": final}
+
+    def validation_loss(self) -> float:
+        return evaluate(self.model, self.val_ids, batch_size=self.cfg.eval_batch_size, bptt=self.cfg.bptt,
+                        boundary_token=self.cfg.boundary_token)
+
+    def save_model(self) -> None:
+        """The weights as they are now in model.safetensors (what `elman sample` reads)."""
+        save_model(self.out / "model.safetensors", self.model)
 
     def _info(self) -> dict:
         return {"step": self.step, "tokens": self.tokens, "clip_events": self.clip_events, "skipped": self.skipped,
@@ -294,6 +301,11 @@ class LMTrainer:
             return "early_stopping"
         return None
 
+    def interrupt_agreed(self, requested: bool) -> bool:
+        """Whether the run stops for a Ctrl-C after this update. One process decides alone; the distributed
+        trainer (``elman.torch.train_lm``) makes every process take the same decision at the same step."""
+        return requested
+
     def _open_log(self) -> MetricsLog:
         """The metrics file. A run that continues (from a checkpoint) keeps the records up to its step and drops
         those the stopped process wrote after it; a new run starts the file afresh, after its first checkpoint."""
@@ -330,12 +342,13 @@ class LMTrainer:
                                     clip=f"{self.clip_events / max(self.step, 1):.2f}")
                     if self.val_ids is not None and self.step % self.cfg.eval_every == 0:
                         self.log.write(self.evaluate())
-                    if self.step % self.cfg.checkpoint_every == 0 or ctrl_c.requested:
+                    stop_now = self.interrupt_agreed(ctrl_c.requested)
+                    if self.step % self.cfg.checkpoint_every == 0 or stop_now:
                         self.checkpoint()
-                    if ctrl_c.requested:
+                    if stop_now:
                         raise Interrupted(f"interrupted at step {self.step}: checkpoint saved in {self.out}")
                 if self.val_ids is None:
-                    save_model(self.out / "model.safetensors", self.model)
+                    self.save_model()
                 elif self.step % self.cfg.eval_every != 0:
                     self.log.write(self.evaluate(final=True))
                 self.checkpoint()
