@@ -68,6 +68,14 @@ def summary(values) -> dict:
     return {"values": [float(x) for x in values], "mean": mean, "interval": [low, high]}
 
 
+def steps_to_solve(losses, threshold: float, window: int = 20) -> int | None:
+    """The first update after which the mean of the last ``window`` training losses is below ``threshold``."""
+    c = np.cumsum(np.r_[0.0, losses])
+    run = (c[window:] - c[:-window]) / window
+    hit = np.flatnonzero(run < threshold)
+    return int(hit[0] + window) if hit.size else None
+
+
 @dataclass
 class ClaimResult:
     id: int  # the claim's number, 1 to 12 (0 for initialisation, 13+ for the cited rows)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from elman.analysis.claims.base import (GREY, OKABE_ITO, ClaimResult, band, claim_result, experiment, new_figure,
-                                        save_figure, seeds_for, summary)
+                                        save_figure, seeds_for, steps_to_solve, summary)
 from elman.analysis.gradient_flow import layer_time_map
 from elman.data.synthetic import adding_problem, copy_task
 from elman.nn import init
@@ -313,14 +313,6 @@ def verdict_initialisation(m: dict) -> tuple[str, str]:
                           f"not a capability: Le et al. 2015 solve longer T with far longer training)")
 
 
-def _steps_to_solve(losses: list[float], baseline: float, window: int = 50) -> int | None:
-    """The first update after which the mean of the last ``window`` training losses is below SOLVED x baseline."""
-    c = np.cumsum(np.r_[0.0, losses])
-    run = (c[window:] - c[:-window]) / window
-    hit = np.flatnonzero(run < SOLVED * baseline)
-    return int(hit[0] + window) if hit.size else None
-
-
 @experiment("initialisation", 0)
 def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -> ClaimResult:
     Ts, steps, H = ((20, 40), 1200, 16) if quick else ((20, 50, 100), 4000, 32)
@@ -341,7 +333,7 @@ def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -
                 with np.errstate(all="ignore"):
                     v = float(mse(model(x)[-1, :, 0], y)[0]) / baseline
                 norm[kind][T].append(v if np.isfinite(v) else 10.0)  # a diverged run counts as 10x the baseline
-                solve[kind][T].append(_steps_to_solve(losses, baseline))
+                solve[kind][T].append(steps_to_solve(losses, SOLVED * baseline, window=50))
     stats = {k: {T: summary(v) for T, v in d.items()} for k, d in norm.items()}
     numbers = {"mse": {k: {str(T): {"mean": s["mean"], "interval": s["interval"]} for T, s in d.items()}
                        for k, d in stats.items()}, "budget": steps}
