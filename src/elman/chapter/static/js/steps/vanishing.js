@@ -1,24 +1,28 @@
-// Step 5: the measured ‖∂h_T/∂h_k‖ against ρ^(T−k) on a fixed log axis, and gradient clipping on a short
-// training run. The sliders' ends come from the server (/api/vanishing/bounds), so the page offers exactly
-// what the endpoints accept. Both charts keep fixed domains, so moving ρ, T or τ can be compared by eye; a
-// change glides from the old curves to the new ones (in log space), instantly under reduced motion.
+// Step 5: the measured ‖∂h_T/∂h_k‖ of two networks against ρ^(T−k) on a fixed log axis (a ReLU network whose
+// units all stay active lies on ρ^(T−k) exactly; a tanh network falls below by its tanh' factors, measured), and
+// one network trained twice on the same batches, without and with gradient clipping. The sliders' ends and the
+// preset buttons come from the server (/api/vanishing/bounds), so the page offers exactly what the endpoints
+// accept. Every chart keeps a fixed domain, so settings can be compared by eye; what leaves a chart is marked at
+// its edge (▲ ▼, ✕ for an overflow) and said in words. A change glides from the old curves to the new ones.
 
 import { sleep } from "../timing.js";
 import { el, errorBox } from "../draw.js";
 import { lineChart } from "../charts.js";
-import { cssVar } from "../palette.js";
+import { cssVar, role } from "../palette.js";
 import { tween } from "../motion.js";
 import { prose } from "../prose.js";
 import { linkTerms, markTerm } from "../terms.js";
-import { label, math, numberNode, renderInline } from "../tex.js";
+import { formatNumber, label, math, numberNode, renderInline } from "../tex.js";
 
 const SWEEP = [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2];
 const SWEEP_MS = 700;
-// Fixed log domains (10ⁿ ticks every 5 and every 2 decades): every setting is drawn against the same scale.
-const DECAY_Y = [1e-30, 1e10];
-const CLIP_Y = [1e-2, 1e12];
+// Fixed log domains, 10ⁿ ticks every 5 or 4 decades: every setting is drawn against the same scale. They hold what
+// the presets produce on seeds 0–9; anything beyond is marked at the edge.
+const DECAY_Y = [1e-24, 1e20];
+const LOSS_Y = [1e-3, 1e24];
+const NORM_Y = [1e-15, 1e25];
 
-let bounds = null;          // the server's bounds, fetched once per page
+let bounds = null;          // the server's bounds and presets, fetched once per page
 
 function clampNumber(value, lo, hi, fallback) {
   const v = Number(value);
@@ -50,7 +54,7 @@ function bigNumber(key, value, cls = "num big") {
   return span;
 }
 
-// Move a shown number to a new value: data-value at once, the text glides (geometrically when it can).
+// Set a shown number: data-value at once, the text glides (geometrically when it can).
 function glide(span, to, signal) {
   const from = Number(span.dataset.value);
   span.dataset.value = String(to);
@@ -60,7 +64,7 @@ function glide(span, to, signal) {
   return tween((t) => show(t === 1 ? to : geometric ? from * (to / from) ** t : from + (to - from) * t), { signal });
 }
 
-// Curves between two answers: y interpolated in log space (the axis is logarithmic), gaps kept.
+// Curves between two answers: y interpolated in log space (the axes are logarithmic), gaps kept.
 function between(a, b, t) {
   if (!a || a.length !== b.length || t === 1) return b;
   return b.map((v, i) => (v === null || a[i] === null || !(v > 0) || !(a[i] > 0) ? v : a[i] * (v / a[i]) ** t));
@@ -92,16 +96,28 @@ function motionSlot(life) {
   };
 }
 
-// "values below 10⁻³⁰ leave the chart": said in words where a curve runs off the fixed domain.
-function offChart(values, [lo, hi]) {
-  const finite = values.filter((v) => v !== null);
-  const parts = [];
-  if (finite.some((v) => v < lo)) parts.push(`below $${texPow(lo)}$`);
-  if (finite.some((v) => v > hi)) parts.push(`above $${texPow(hi)}$`);
-  return parts.length ? `Values ${parts.join(" and ")} run off the chart.` : "";
+const texPow = (v) => `10^{${Math.round(Math.log10(v))}}`;
+
+// Where each series leaves a fixed domain: the first x beyond each edge, as a marker (▲ above, ▼ below, in the
+// series' colour, at the edge) and a sentence. series: [{name, x, y, color}].
+function offChart(series, [lo, hi]) {
+  const marks = [], words = [];
+  for (const s of series) {
+    const above = s.y.findIndex((v) => v !== null && v > hi);
+    const below = s.y.findIndex((v) => v !== null && v < lo);
+    if (above >= 0) { marks.push({ x: s.x[above], y: hi, text: "▲", color: s.color, dy: 7 }); words.push(`${s.name} passes $${texPow(hi)}$ at ${s.at} ${s.x[above]}`); }
+    if (below >= 0) { marks.push({ x: s.x[below], y: lo, text: "▼", color: s.color, dy: -7 }); words.push(`${s.name} drops below $${texPow(lo)}$ at ${s.at} ${s.x[below]}`); }
+  }
+  return { marks, words: words.length ? `Off the chart (marked at its edge): ${words.join("; ")}.` : "" };
 }
 
-const texPow = (v) => `10^{${Math.round(Math.log10(v))}}`;
+// The Plot marks for off-chart and overflow markers: text glyphs at the chart's edge.
+const edgeMarks = (points) => (Plot) => points.map((p) => Plot.text([p], { x: "x", y: "y", text: "text", fill: p.color,
+  fontSize: 13, dy: p.dy, fontWeight: 700 }));
+
+// A chart as wide as its card allows (560 px at most, 280 at least: narrower would crowd the ticks).
+const fit = (out) => Math.max(280, Math.min(560, (out.clientWidth || 584) - 24));
+
 // Whole-number ticks from lo to hi, at most about `most` of them, spaced 1, 2, 5, 10, 20, 25, 50 …
 function integerTicks(lo, hi, most = 10) {
   const step = [1, 2, 5, 10, 20, 25, 50, 100].find((s) => (hi - lo) / s <= most) ?? 100;
@@ -110,22 +126,30 @@ function integerTicks(lo, hi, most = 10) {
   return ticks;
 }
 
+// A control with its label; a slider keeps its value beside it at every width (the shared .ctl classes).
+function control(id, text, input, output = null) {
+  return el("span", { class: "ctl" }, el("label", { for: id }, label(text)),
+    output ? el("span", { class: "ctl-slider" }, input, output) : input);
+}
+
 export async function mount(root, ctx) {
   linkTerms();
   bounds ??= await ctx.api("/api/vanishing/bounds");
   const life = new AbortController();
   const [rhoLo, rhoHi] = bounds.rho, [TLo, THi] = bounds.T;
   const taus = ladder(bounds.max_norm);
+  const presets = bounds.presets;
+  // A preset named in the address fills in whatever the address leaves out (a link "#step=5&preset=explodes").
+  const start = presets.find((p) => p.key === ctx.get("preset", "")) ?? presets[0];
 
   const rho = el("input", { type: "range", id: "van-rho", min: String(rhoLo), max: String(rhoHi), step: "0.01",
-    value: String(clampNumber(ctx.get("rho", "0.9"), rhoLo, rhoHi, 0.9)) });
+    value: String(clampNumber(ctx.get("rho", start.rho), rhoLo, rhoHi, start.rho)) });
   const T = el("input", { type: "range", id: "van-T", min: String(TLo), max: String(THi), step: "1",
-    value: String(Math.round(clampNumber(ctx.get("T", "100"), TLo, THi, 100))) });
+    value: String(Math.round(clampNumber(ctx.get("T", start.T), TLo, THi, start.T))) });
   const nl = el("select", { id: "van-nl" }, ...bounds.nonlinearity.map((n) => el("option", { value: n }, n === "relu" ? "ReLU" : n)));
-  nl.value = bounds.nonlinearity.includes(ctx.get("nl", "tanh")) ? ctx.get("nl", "tanh") : bounds.nonlinearity[0];
-  const clip = el("input", { type: "checkbox", id: "van-clip" });
-  clip.checked = ctx.get("clip", "false") === "true";
-  const tauIndex = nearest(taus, clampNumber(ctx.get("max", "5"), taus[0], taus.at(-1), 5));
+  const nlWanted = ctx.get("nl", start.nonlinearity);
+  nl.value = bounds.nonlinearity.includes(nlWanted) ? nlWanted : start.nonlinearity;
+  const tauIndex = nearest(taus, clampNumber(ctx.get("max", start.max_norm), taus[0], taus.at(-1), start.max_norm));
   const maxNorm = el("input", { type: "range", id: "van-max", min: "0", max: String(taus.length - 1), step: "1",
     value: String(tauIndex) });
   const tau = () => taus[Number(maxNorm.value)];
@@ -136,24 +160,33 @@ export async function mount(root, ctx) {
   const [rhoLabel, rhoValue] = readout("van-rho-label", "\\rho =");
   const [TLabel, TValue] = readout("van-T-label", "T =");
   const [maxLabel, maxValue] = readout("van-max-label", "\\tau =");
+  const buttons = presets.map((p) => el("button", { type: "button", class: "van-preset", "data-preset": p.key,
+    "aria-pressed": "false", onclick: () => choose(p) }, p.label));
   const decayOut = el("div", { id: "van-decay" });
   const clipOut = el("div", { id: "van-clipping" });
   root.classList.add("vanishing");
   root.append(
-    el("div", { class: "row" }, el("label", { for: "van-rho" }, label("spectral radius $\\rho$ of $W_{hh}$")), rho, rhoLabel),
-    el("div", { class: "row" }, el("label", { for: "van-T" }, label("sequence length $T$")), T, TLabel),
-    el("div", { class: "row" }, el("label", { for: "van-nl" }, "nonlinearity"), nl),
-    el("div", { class: "row" }, el("label", { for: "van-clip" }, "gradient clipping"), clip,
-      el("label", { for: "van-max" }, label("threshold $\\tau$")), maxNorm, maxLabel),
+    el("div", { class: "van-presets", role: "group", "aria-labelledby": "van-presets-label" },
+      el("span", { id: "van-presets-label", class: "muted" }, "Presets:"), ...buttons),
+    el("div", { class: "row" }, control("van-rho", "spectral radius $\\rho$ of $W_{hh}$", rho, rhoLabel),
+      control("van-T", "sequence length $T$", T, TLabel)),
+    el("div", { class: "row" }, control("van-nl", "network trained below", nl),
+      control("van-max", "clipping threshold $\\tau$", maxNorm, maxLabel)),
     decayOut, clipOut);
 
-  const params = () => ({ rho: rho.value, T: T.value, nonlinearity: nl.value, seed: ctx.seed });
+  const current = () => ({ rho: Number(rho.value), T: Number(T.value), nonlinearity: nl.value, max_norm: tau() });
+  const matching = () => {
+    const now = current();
+    return presets.find((p) => p.rho === now.rho && p.T === now.T && p.nonlinearity === now.nonlinearity && p.max_norm === now.max_norm);
+  };
   function labels() {
     rhoValue.textContent = Number(rho.value).toFixed(2);
     TValue.textContent = T.value;
     maxValue.textContent = String(tau());
     maxNorm.setAttribute("aria-valuetext", `τ = ${tau()}`);
-    maxNorm.disabled = !clip.checked;
+    const match = matching();
+    for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.preset === match?.key));
+    return match;
   }
 
   const decayView = decayPanel(decayOut, life.signal);
@@ -162,7 +195,7 @@ export async function mount(root, ctx) {
   async function updateDecay() {
     const ticket = ++pendingDecay;
     try {
-      const r = await ctx.api("/api/vanishing/decay", params());
+      const r = await ctx.api("/api/vanishing/decay", { rho: rho.value, T: T.value, seed: ctx.seed });
       if (ticket === pendingDecay && ctx.alive()) await decayView.show(r);
     } catch (error) {
       if (ticket === pendingDecay && ctx.alive()) decayView.fail(error);
@@ -171,23 +204,31 @@ export async function mount(root, ctx) {
   async function updateClipping() {
     const ticket = ++pendingClip;
     try {
-      const r = await ctx.api("/api/vanishing/clipping", { ...params(), clip: String(clip.checked), max_norm: tau() });
+      const r = await ctx.api("/api/vanishing/clipping", { rho: rho.value, T: T.value, nonlinearity: nl.value,
+        max_norm: tau(), seed: ctx.seed });
       if (ticket === pendingClip && ctx.alive()) await clipView.show(r);
     } catch (error) {
       if (ticket === pendingClip && ctx.alive()) clipView.fail(error);
     }
   }
   function save() {
-    labels();
-    ctx.set({ rho: rho.value, T: T.value, nl: nl.value, clip: String(clip.checked), max: String(tau()) });
+    const match = labels();
+    ctx.set({ preset: match?.key ?? "custom", rho: rho.value, T: T.value, nl: nl.value, max: String(tau()) });
   }
   async function updateAll() { save(); await Promise.all([updateDecay(), updateClipping()]); }
+  function choose(p) {
+    clearTimeout(timer);
+    rho.value = String(p.rho);
+    T.value = String(p.T);
+    nl.value = p.nonlinearity;
+    maxNorm.value = String(nearest(taus, p.max_norm));
+    return updateAll();
+  }
 
   let timer = null;
   const later = (fn) => () => { save(); clearTimeout(timer); timer = setTimeout(fn, 120); };
   for (const input of [rho, T]) input.addEventListener("input", later(updateAll));
-  nl.addEventListener("change", () => { updateAll(); });
-  clip.addEventListener("change", () => { save(); updateClipping(); });
+  nl.addEventListener("change", () => { save(); updateClipping(); });
   maxNorm.addEventListener("input", later(() => updateClipping()));
 
   await updateAll();
@@ -204,55 +245,88 @@ export async function mount(root, ctx) {
   };
 }
 
-// The decay card: the chart, the settings it shows, three numbers. Built once; each answer morphs into it.
+function valueSpan(key, value, cls = "num") {
+  return el("span", { class: cls, "data-key": key, "data-value": String(value) }, String(value));
+}
+
+// A number inside a sentence: exact in data-value, shown with a raised exponent.
+function inlineNumber(key, value, digits = 3) {
+  const span = numberNode(value ?? NaN, digits);
+  span.dataset.key = key;
+  span.dataset.value = String(value);
+  return span;
+}
+
+const VERDICT_CLASS = { vanished: "bad", exploded: "bad", overflowed: "bad", survives: "good" };
+
+function verdictSpan(span, word) {
+  span.className = VERDICT_CLASS[word];
+  span.textContent = word;
+}
+
+// The decay card: the chart, the settings it shows, the numbers under it, and why tanh lies lower. Built once;
+// each answer morphs into it.
 function decayPanel(out, life) {
   let last = null;
   const restart = motionSlot(life);
   const chartBox = el("div", { class: "van-chart" });
   const settings = el("p", { class: "van-settings muted", id: "van-decay-settings" });
-  const measured = bigNumber("van-measured-first", null), verdict = el("span", {});
+  const relu = bigNumber("van-relu-first", null), reluVerdict = el("span", {});
+  const tanh = bigNumber("van-tanh-first", null), tanhVerdict = el("span", {});
   const rhoFirst = bigNumber("van-rho-first", null), ref = bigNumber("van-ref", null);
-  const measuredLabel = el("div", { class: "muted" }), rhoLabel = el("div", { class: "muted" }), refLabel = el("div", { class: "muted" });
+  const reluLabel = el("div", { class: "muted" }), tanhLabel = el("div", { class: "muted" });
+  const rhoLabel = el("div", { class: "muted" }), refLabel = el("div", { class: "muted" });
   const note = el("p", { class: "muted van-off" });
+  const why = el("p", { class: "van-why", id: "van-why" });
+  const reluNote = el("p", { class: "muted van-note" });
   const card = el("div", { class: "card" },
     prose("h4", {}, "How much of the gradient at step $T$ reaches step $k$"), settings, chartBox, note,
     el("div", { class: "cards van-stats" },
-      el("div", { "data-term": "grad" }, measuredLabel, measured, " ", verdict),
+      el("div", { "data-term": "grad" }, reluLabel, relu, " ", reluVerdict),
       el("div", { "data-term": "rho" }, rhoLabel, rhoFirst),
+      el("div", { "data-term": "fprime" }, tanhLabel, tanh, " ", tanhVerdict),
       el("div", { "data-term": "rho_ref" }, refLabel, ref)),
-    prose("p", { class: "muted" }, "Measured: the exact product of the step Jacobians $\\mathrm{diag}(f'(z_t))\\,W_{hh}$ from ",
-      el("code", {}, "elman.analysis.gradient_flow"), " on one seeded input sequence. With $\\tanh$, $|f'| \\le 1$ pulls "
-      + "the measured curve under $\\rho^{T-k}$; saturation can make it vanish even when $\\rho > 1$."));
-  const draw = (r, from, t) => lineChart({
+    why, reluNote);
+  const draw = (r, from, t, marks) => lineChart({
     title: "The gradient factor against the distance $T-k$",
     series: [
-      { label: "measured $\\|\\partial h_T/\\partial h_k\\|$", x: r.distance, y: between(from?.measured, r.measured, t).map((v) => v ?? NaN), role: "grad", term: "grad" },
+      { label: "ReLU, every unit active", x: r.distance, y: between(from?.relu, r.relu, t).map((v) => v ?? NaN), role: "grad", term: "grad" },
       { label: "$\\rho^{T-k}$", x: r.distance, y: between(from?.rho_power, r.rho_power, t).map((v) => v ?? NaN), role: "w", dash: "6 4", term: "rho" },
+      { label: "$\\tanh$", x: r.distance, y: between(from?.tanh, r.tanh, t).map((v) => v ?? NaN), role: "h", term: "fprime" },
     ],
     x: { domain: [0, r.T - 1], label: "steps back $T-k$", ticks: integerTicks(0, r.T - 1, 10) },
-    y: { type: "log", domain: DECAY_Y, label: "gradient factor" },
-    width: 560, height: 300,
+    y: { type: "log", domain: DECAY_Y, label: "$\\|\\partial h_T/\\partial h_k\\|$" },
+    width: fit(out), height: 320, marks: edgeMarks(marks),
   });
   return {
     async show(r) {
       const signal = restart();
-      const nlName = el("span", { "data-key": "van-decay-nl", "data-value": r.nonlinearity }, r.nonlinearity === "relu" ? "ReLU" : math("\\tanh"));
-      settings.replaceChildren(nlName, ` RNN, ${r.hidden_size} units, `,
-        math("\\rho ="), " ", valueSpan("van-decay-rho", r.rho), ", ", math("T ="), " ", valueSpan("van-decay-T", r.T));
-      const first = r.first;
-      renderInline(measuredLabel, `measured back to the first step, $\\|\\partial h_T/\\partial h_1\\|$ ($T-k = ${first.distance}$)`);
-      renderInline(rhoLabel, `the bound $\\rho^{${first.distance}}$`);
+      settings.replaceChildren(`${r.hidden_size} units, `, math("\\rho ="), " ", valueSpan("van-decay-rho", r.rho), ", ",
+        math("T ="), " ", valueSpan("van-decay-T", r.T), `, seed ${r.seed}; one input sequence, inputs `,
+        math(`${r.input_scale}\\,\\mathcal{N}(0, 1)`));
+      const f = r.first, n = f.distance;
+      renderInline(reluLabel, `ReLU, $\\|\\partial h_T/\\partial h_1\\|$ ($T-k = ${n}$)`);
+      renderInline(rhoLabel, `the spectral prediction $\\rho^{${n}}$`);
+      renderInline(tanhLabel, `$\\tanh$, $\\|\\partial h_T/\\partial h_1\\|$`);
       renderInline(refLabel, `reference $${r.reference.rho}^{${r.reference.n}}$`);
-      const [cls, word] = first.measured === null ? ["bad", "overflowed"] : first.measured < 1e-3 ? ["bad", "vanished"]
-        : first.measured > 1e3 ? ["bad", "exploded"] : ["good", "survives"];
-      verdict.className = cls;
-      verdict.textContent = word;
-      renderInline(note, offChart([...r.measured, ...r.rho_power], DECAY_Y));
+      verdictSpan(reluVerdict, f.relu_verdict);
+      verdictSpan(tanhVerdict, f.tanh_verdict);
+      const off = offChart([
+        { name: "ReLU", x: r.distance, y: r.relu, color: role("grad"), at: "$T-k =$" },
+        { name: "$\\tanh$", x: r.distance, y: r.tanh, color: role("h"), at: "$T-k =$" }], DECAY_Y);
+      renderInline(note, off.words);
+      why.replaceChildren(...whyTanh(r));
+      reluNote.replaceChildren(...prose("span", {}, "The ReLU network has $W_{hh} = \\rho I$ and an input bias of ",
+        String(r.relu_bias), ", so its units stay active (", inlineNumber("van-relu-active", r.relu_active * 100, 1),
+        "% of unit-steps): every factor is $W_{hh}$ itself and its curve is exactly $\\rho^{T-k}$. The $\\tanh$ network has "
+        + "$W_{hh} = \\rho$ × an orthogonal matrix, whose powers also have size $\\rho^{T-k}$. Both products come from ",
+        el("code", {}, "elman.analysis.gradient_flow"), ".").childNodes);
       const from = last;
       last = r;
-      const moves = [glide(measured, first.measured, signal), glide(rhoFirst, first.rho_power, signal), glide(ref, r.reference.value, signal)];
-      if (from && from.T === r.T) moves.push(morph(chartBox, (t) => draw(r, from, t), signal));
-      else chartBox.replaceChildren(await draw(r, null, 1));
+      const moves = [glide(relu, f.relu, signal), glide(rhoFirst, f.rho_power, signal), glide(tanh, f.tanh, signal),
+        glide(ref, r.reference.value, signal)];
+      if (from && from.T === r.T) moves.push(morph(chartBox, (t) => draw(r, from, t, t === 1 ? off.marks : []), signal));
+      else chartBox.replaceChildren(await draw(r, null, 1, off.marks));
       if (out.firstChild !== card) out.replaceChildren(card);
       await Promise.all(moves);
     },
@@ -260,65 +334,151 @@ function decayPanel(out, life) {
   };
 }
 
-function valueSpan(key, value, cls = "num") {
-  return el("span", { class: cls, "data-key": key, "data-value": String(value) }, String(value));
+// Why the tanh curve lies below ρ^(T−k), in numbers: the gap, the gap per step, the mean tanh' that explains it.
+function whyTanh(r) {
+  const g = r.tanh_gap, n = g.steps;
+  if (!n) return [];
+  const closer = g.per_step === null ? "" : g.per_step >= g.mean_slope
+    ? " The product keeps a little more than the mean per step, because its largest direction runs through the least saturated units."
+    : " The product keeps a little less than the mean per step, because its largest direction runs through the more saturated units.";
+  return prose("span", {}, el("strong", {}, "Why tanh lies lower. "), `After $${n}$ steps the $\\tanh$ product is `,
+    inlineNumber("van-tanh-factor", g.factor), ` times $\\rho^{${n}}$`,
+    ...(g.per_step === null ? [". "] : [", a factor ", inlineNumber("van-tanh-per-step", g.per_step), " per step. "]),
+    "Each step multiplies by $\\mathrm{diag}(\\tanh'(z_t))$ as well as $W_{hh}$, and $\\tanh' = 1 - h_t^2$: over this run the units sit at $|h|$ ≈ ",
+    inlineNumber("van-tanh-abs-h", g.mean_abs_h, 2), " on average and $\\tanh'$ averages ", inlineNumber("van-tanh-slope", g.mean_slope),
+    `, and $${formatNumber(g.mean_slope, 3)}^{${n}}$ = `, inlineNumber("van-tanh-slope-power", g.slope_power), `.${closer}`
+    + " Saturated units ($|h|$ near 1) have $\\tanh'$ near 0: that is how $\\tanh$ vanishes even when $\\rho > 1$.").childNodes;
 }
 
-// The clipping card: the norms before and after clipping at every training step, on a fixed log axis.
+// The clipping card: the loss of both runs, the clipped run's norms, and what the numbers say.
 function clippingPanel(out, life) {
   let last = null;
   const restart = motionSlot(life);
   const heading = el("h4", {});
-  const caption = el("p", { class: "muted" });
-  const chartBox = el("div", { class: "van-chart" });
+  const caption = el("p", { class: "muted van-caption" });
+  const lossBox = el("div", { class: "van-chart", id: "van-loss" });
+  const normBox = el("div", { class: "van-chart", id: "van-norms" });
   const note = el("p", { class: "muted van-off" });
   const events = valueSpan("van-clip-events", 0, "num big");
   const of = el("span", {});
+  const endWith = bigNumber("van-end-with", null), endWithout = bigNumber("van-end-without", null);
+  const endWithoutWord = el("span", { class: "bad" });
+  const firstMax = bigNumber("van-first-max", null);
+  const verdict = el("p", { class: "van-verdict", id: "van-clip-verdict" });
   const table = el("table", { class: "data" });
-  const card = el("div", { class: "card" }, heading, caption, chartBox, note,
-    el("p", {}, "clip events: ", events, of),
+  const endLabel = el("div", { class: "muted" });
+  const card = el("div", { class: "card" }, heading, caption, lossBox, normBox, note,
+    el("div", { class: "cards van-stats" },
+      el("div", { "data-term": "tau" }, el("div", { class: "muted" }, "clip events"), events, of),
+      el("div", {}, endLabel, el("div", { class: "van-ends" }, el("span", { class: "muted" }, "with "), endWith),
+        el("div", { class: "van-ends" }, el("span", { class: "muted" }, "without "), endWithout, endWithoutWord)),
+      el("div", { "data-term": "grad" }, prose("div", { class: "muted" }, "largest $\\|\\partial L/\\partial h_1\\|$ after clipping"), firstMax)),
+    verdict,
     el("details", {}, el("summary", {}, "every step"), el("div", { class: "scroll-x" }, table)),
-    prose("p", { class: "muted" }, "The task: output the first input of each sequence at its last step. The norm "
-      + "$\\|g\\|$ is taken over every gradient together, before and after ", el("code", {}, "elman.optim.clip_grad_norm_"),
-      ". Clipping caps explosions; it cannot bring back a gradient that has already vanished."));
-  const draw = (r, from, t) => lineChart({
-    title: `$\\|g\\|$ over ${r.steps.length} SGD steps`,
+    prose("p", { class: "muted" }, "The norm $\\|g\\|$ is taken over every gradient together, before and after ",
+      el("code", {}, "elman.optim.clip_grad_norm_"), ". $\\|\\partial L/\\partial h_1\\|$ is the gradient that reaches the first "
+      + "step, the only route by which the first input can be learned; clipping multiplies it by $\\tau/\\|g\\|$ like every other gradient."));
+  const drawLoss = (r, from, t, marks) => lineChart({
+    title: "Training loss, both runs",
     series: [
-      { label: "$\\|g\\|$ before clipping", x: r.steps, y: between(from?.before, r.before, t).map((v) => v ?? NaN), role: "grad", term: "grad_norm" },
-      { label: "$\\|g\\|$ after", x: r.steps, y: between(from?.after, r.after, t).map((v) => v ?? NaN), color: cssVar("--ink"), dash: "5 3", term: "grad_norm" },
-      ...(r.clip ? [{ label: `threshold $\\tau = ${r.max_norm}$`, x: r.steps, y: r.steps.map(() => r.max_norm), color: cssVar("--muted"), dash: "2 3", term: "tau" }] : []),
+      { label: "without clipping", x: r.steps, y: between(from?.without.loss, r.without.loss, t).map((v) => v ?? NaN), color: cssVar("--ink"), dash: "5 3" },
+      { label: `with clipping, $\\tau = ${r.max_norm}$`, x: r.steps, y: between(from?.with.loss, r.with.loss, t).map((v) => v ?? NaN), role: "y" },
+      { label: "answering 0", x: r.steps, y: r.steps.map(() => r.with.baseline), color: cssVar("--muted"), dash: "2 3" },
     ],
-    x: { domain: [r.steps[0], r.steps.at(-1)], label: "training step", ticks: r.steps },
-    y: { type: "log", domain: CLIP_Y, label: "global gradient norm $\\|g\\|$" },
-    width: 560, height: 280,
+    x: { domain: [r.steps[0], r.steps.at(-1)], label: "training step", ticks: integerTicks(r.steps[0], r.steps.at(-1), 10) },
+    y: { type: "log", domain: LOSS_Y, label: "loss (MSE)" },
+    width: fit(out), height: 260, marks: edgeMarks(marks),
+  });
+  const drawNorms = (r, from, t, marks) => lineChart({
+    title: "The clipped run's gradients",
+    series: [
+      { label: "$\\|g\\|$ before clipping", x: r.steps, y: between(from?.with.before, r.with.before, t).map((v) => v ?? NaN), role: "grad", term: "grad_norm" },
+      { label: "$\\|g\\|$ after", x: r.steps, y: between(from?.with.after, r.with.after, t).map((v) => v ?? NaN), color: cssVar("--ink"), dash: "5 3", term: "grad_norm" },
+      { label: `$\\tau = ${r.max_norm}$`, x: r.steps, y: r.steps.map(() => r.max_norm), color: cssVar("--muted"), dash: "2 3", term: "tau" },
+      { label: "$\\|\\partial L/\\partial h_1\\|$ after clipping", x: r.steps, y: between(from?.with.first_after, r.with.first_after, t).map((v) => v ?? NaN), role: "x", term: "grad" },
+    ],
+    x: { domain: [r.steps[0], r.steps.at(-1)], label: "training step", ticks: integerTicks(r.steps[0], r.steps.at(-1), 10) },
+    y: { type: "log", domain: NORM_Y, label: "gradient norm" },
+    width: fit(out), height: 260, marks: edgeMarks(marks),
   });
   return {
     async show(r) {
       const signal = restart();
-      renderInline(heading, r.clip ? "Gradient clipping on: $g \\leftarrow \\tau\\, g/\\|g\\|$ whenever $\\|g\\| > \\tau$"
-        : "Gradient clipping off: the norm goes through unchanged");
-      caption.replaceChildren(`${r.steps.length} SGD steps, each on ${r.batch} sequences of ${r.length} steps`
-        + (r.length < r.T ? ` (the run reads the first ${r.length} of the ${r.T})` : ""),
-        ...(r.clip ? [", threshold ", math("\\tau ="), " ", valueSpan("van-clip-tau", r.max_norm)] : []));
-      const overflowed = r.steps.filter((_, i) => r.before[i] === null);
-      renderInline(note, [offChart([...r.before, ...r.after], CLIP_Y),
-        overflowed.length ? `The norm overflowed (beyond floating point) at step${overflowed.length > 1 ? "s" : ""} ${overflowed.join(", ")}.` : ""]
+      const net = r.nonlinearity === "relu" ? "ReLU" : "$\\tanh$";
+      renderInline(heading, `Training the ${net} network without and with clipping`);
+      caption.replaceChildren(...prose("span", {}, `Task: output the first input of each sequence at its last step. ${r.steps.length} SGD steps `
+        + `(learning rate ${r.lr}), each on a fresh batch of ${r.batch} sequences of ${r.length} steps`
+        + (r.length < r.T ? ` (the first ${r.length} of the ${r.T})` : "")
+        + "; both runs start from the same weights and see the same batches. Clipping: ", math("\\tau ="), " ",
+        valueSpan("van-clip-tau", r.max_norm), ".").childNodes);
+      const w = r.with, wo = r.without;
+      const lossOff = offChart([
+        { name: "the loss without clipping", x: r.steps, y: wo.loss, color: cssVar("--ink"), at: "step" },
+        { name: "the loss with clipping", x: r.steps, y: w.loss, color: role("y"), at: "step" }], LOSS_Y);
+      const normOff = offChart([
+        { name: "$\\|g\\|$", x: r.steps, y: w.before, color: role("grad"), at: "step" },
+        { name: "$\\|\\partial L/\\partial h_1\\|$", x: r.steps, y: w.first_after, color: role("x"), at: "step" }], NORM_Y);
+      const overflowMark = wo.overflow_step === null ? [] : [{ x: wo.overflow_step, y: LOSS_Y[1], text: "✕", color: cssVar("--bad"), dy: 8 }];
+      renderInline(note, [lossOff.words, normOff.words,
+        wo.overflow_step === null ? "" : `Without clipping the numbers overflow (beyond floating point) from step ${wo.overflow_step} on (✕).`]
         .filter(Boolean).join(" "));
       of.textContent = ` of ${r.steps.length} steps`;
-      table.replaceChildren(
-        el("tr", {}, el("th", { scope: "col" }, "step"), el("th", { scope: "col" }, label("$\\|g\\|$ before")),
-          el("th", { scope: "col" }, label("$\\|g\\|$ after")), el("th", { scope: "col" }, "clipped")),
-        ...r.steps.map((s, i) => el("tr", {}, el("td", {}, String(s)),
-          el("td", {}, bigNumber(`van-before-${i}`, r.before[i], "num")), el("td", {}, bigNumber(`van-after-${i}`, r.after[i], "num")),
-          el("td", { class: r.clipped[i] ? "bad" : "muted" }, r.clipped[i] ? "clipped" : "–"))));
       events.dataset.value = String(r.clip_events);
       events.textContent = String(r.clip_events);
+      endLabel.textContent = `loss at the end (geometric mean of the last ${r.tail} steps)`;
+      endWithoutWord.textContent = wo.end === null ? "overflowed" : "";
+      const finite = (v) => v.filter((x) => x !== null);
+      const firstPeak = finite(w.first_after).length ? Math.max(...finite(w.first_after)) : null;
+      const gTypical = finite(w.after).length ? finite(w.after).sort((a, b) => a - b)[Math.floor(finite(w.after).length / 2)] : null;
+      verdict.replaceChildren(...clipVerdict(r, firstPeak, gTypical));
+      table.replaceChildren(
+        el("tr", {}, el("th", { scope: "col" }, "step"), el("th", { scope: "col" }, "loss without"), el("th", { scope: "col" }, "loss with"),
+          el("th", { scope: "col" }, label("$\\|g\\|$ before")), el("th", { scope: "col" }, label("$\\|g\\|$ after")),
+          el("th", { scope: "col" }, "clipped"), el("th", { scope: "col" }, label("$\\|\\partial L/\\partial h_1\\|$ after"))),
+        ...r.steps.map((s, i) => el("tr", {}, el("td", {}, String(s)),
+          el("td", {}, bigNumber(`van-loss-without-${i}`, wo.loss[i], "num")), el("td", {}, bigNumber(`van-loss-with-${i}`, w.loss[i], "num")),
+          el("td", {}, bigNumber(`van-before-${i}`, w.before[i], "num")), el("td", {}, bigNumber(`van-after-${i}`, w.after[i], "num")),
+          el("td", { class: w.clipped[i] ? "bad" : "muted" }, w.clipped[i] ? "clipped" : "–"),
+          el("td", {}, bigNumber(`van-first-${i}`, w.first_after[i], "num")))));
       const from = last;
       last = r;
-      if (from) await morph(chartBox, (t) => draw(r, from, t), signal);
-      else chartBox.replaceChildren(await draw(r, null, 1));
+      const moves = [glide(endWith, w.end, signal), glide(endWithout, wo.end, signal), glide(firstMax, firstPeak, signal)];
+      const lossMarks = [...lossOff.marks, ...overflowMark];
+      if (from && from.steps.length === r.steps.length) {
+        moves.push(morph(lossBox, (t) => drawLoss(r, from, t, t === 1 ? lossMarks : []), signal),
+          morph(normBox, (t) => drawNorms(r, from, t, t === 1 ? normOff.marks : []), signal));
+      } else {
+        lossBox.replaceChildren(await drawLoss(r, null, 1, lossMarks));
+        normBox.replaceChildren(await drawNorms(r, null, 1, normOff.marks));
+      }
       if (out.firstChild !== card) out.replaceChildren(card);
+      await Promise.all(moves);
     },
     fail(error) { last = null; out.replaceChildren(errorBox(error)); },
   };
+}
+
+// What the two runs show, in a sentence or two built from their numbers.
+function clipVerdict(r, firstPeak, gTypical) {
+  const w = r.with, wo = r.without, parts = [];
+  const n = (key, v) => inlineNumber(key, v);
+  if (wo.end === null && w.end !== null) {
+    parts.push(`Clipping rescued the run: without it the first updates are so large that the weights overflow by step ${wo.overflow_step}; `
+      + `with it no update is longer than learning rate × $\\tau$ = ${formatNumber(r.lr * r.max_norm, 2)}, and the loss comes down to `, n("van-verdict-end", w.end),
+      " at the end. ");
+  } else if (wo.end === null) {
+    parts.push("Both runs overflowed: this threshold does not hold the updates down enough. ");
+  } else if (w.end <= wo.end * 1.03) {
+    parts.push(`Clipping fired on ${r.clip_events} of ${r.steps.length} steps and changed almost nothing: the loss ends at `, n("van-verdict-end", w.end),
+      " with it and ", n("van-verdict-end-without", wo.end), " without. ");
+  } else {
+    parts.push(`Clipping fired on ${r.clip_events} of ${r.steps.length} steps and slowed training: the loss ends at `, n("van-verdict-end", w.end),
+      " with it against ", n("van-verdict-end-without", wo.end), " without. ");
+  }
+  if (firstPeak !== null && gTypical !== null && firstPeak < 1e-6 * gTypical) {
+    parts.push("The gradient reaching the first step never exceeds ", n("van-verdict-first", firstPeak), ", against a typical $\\|g\\|$ of ",
+      n("van-verdict-g", gTypical), ": clipping only ever shrinks a gradient, so nothing brings this one back, and the loss stays near ",
+      n("van-verdict-baseline", w.baseline), ", what always answering 0 scores. The first input is never learned.");
+  }
+  return prose("span", {}, ...parts).childNodes;
 }
