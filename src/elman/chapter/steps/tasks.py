@@ -48,8 +48,9 @@ The same cell, $h_t = \\tanh(W_{hh} h_{t-1} + W_{xh} x_t + b)$, serves very diff
 which steps receive an input and which steps produce an output that the loss looks at.
 
 Many-to-one reads a whole sequence and answers once, from the final state or from a pooling of all states:
-sentence sentiment is the classic case. One-to-many starts from a single input (an image, or here a language)
-and keeps emitting, feeding each output back as the next input: captioning, or generating names. Aligned
+sentence sentiment is the classic case, and the live panel's probes show what reading the order buys it.
+One-to-many starts from a single input (an image, or here a language) and keeps emitting, feeding each output
+back as the next input: captioning, or generating names. Aligned
 many-to-many answers at every step, one label per input, as in part-of-speech tagging or named-entity
 recognition. Unaligned many-to-many lets the output have its own length: an encoder reads the source
 sentence into a state, a decoder writes the target from it, as in machine translation.
@@ -60,10 +61,16 @@ across time in every layer. A gradient from the top layer's last step must trave
 an early input in the first layer, and it can fade along either axis; this is why two or three layers is
 the usual choice for plain RNNs.
 
-In the live panel, each shape runs a small model trained by this project on public data: type a sentence (words
-outside a model's vocabulary are read as <unk>, and the answer says which), pick a language, or ask for a
-translation. Further down the panel, a stacked RNN's gradient map shows how much signal each layer and step
-receives.""",
+Each shape in the live panel is drawn with the words the model is reading right now under its inputs and its
+answers over its outputs, and each runs a small model trained by this project on public data. Reading order is
+what an RNN adds over a bag of words, and the sentiment panel tests whether that pays: pairs of sentences where a
+negation or the order decides, each marked passed or failed from the model's live answer, failures included. On
+the SST-2 test set as a whole the RNN and a bag of words tie, because most sentences are settled by which words
+they contain; the panel shows the groups of sentences where order helps and where it does not. A word the
+translator never saw is marked in the input, and the translation is flagged, since the decoder still writes a
+fluent sentence around the gap. At temperature 0 the name generator is greedy: the most likely letter at every
+step, so every draw is the same name. Further down, a stacked RNN's gradient map shows how much signal each layer
+and step receives.""",
     formula=r"""
 \text{many-to-one: } \htmlData{term=y}{\hat y} = \mathrm{softmax}(\htmlData{term=W_hy}{W_y} \htmlData{term=h}{h_T})
 \qquad \text{aligned: } \htmlData{term=y}{\hat y_t} = \mathrm{softmax}(\htmlData{term=W_hy}{W_y} \htmlData{term=h}{h_t})

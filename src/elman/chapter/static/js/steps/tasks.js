@@ -50,7 +50,7 @@ export async function mount(root, ctx) {
           if (key) { latest[key] = r; if (key === shape) flow?.label(LIVE[key](r)); }
         }
       } catch (error) {
-        if (mine === ticket && ctx.alive()) out.replaceChildren(errorBox(error));
+        if (mine === ticket && ctx.alive()) { out.replaceChildren(errorBox(error)); render.failed?.(); }
       }
     };
   };
@@ -161,10 +161,10 @@ function ends(list, n) {
 }
 
 const LIVE = {
-  one: (r) => ({ x: ends(r.words, 4), y: [`P(+) ${formatNumber(r.rnn.p_positive, 2)}`] }),
+  one: (r) => ({ x: ends(r.words, 4), y: [`P(+) ${r.rnn.p_positive.toFixed(2)}`] }),
   gen: (r) => ({ x: [r.language], y: ends([...(r.names[0] ?? "")], 4) }),
   tag: (r) => ({ x: ends(r.words, 4), y: ends(r.tags, 4) }),
-  mt: (r) => (r.shipped ? { x: ends(r.tokens, 3), y: ends(r.words, 3) } : { x: [], y: [] }),
+  mt: (r) => (r.shipped ? { x: ends(r.tokens.map((t, i) => (r.known[i] ? t : `${t} ?`)), 3), y: ends(r.words, 3) } : { x: [], y: [] }),
 };
 const widthOf = (columns) => 2 * MARGIN + (columns - 1) * COL + CELL.w;
 const xBox = (d, i, label) => box(d, { x: colX(i) + (CELL.w - BOX.w) / 2, y: ROW.x, ...BOX, label, role: "x", term: "x" });
@@ -306,7 +306,7 @@ function namesPanel(ctx, examples, request, debounce) {
   const out = el("div", { id: "task-names-out" });
   const params = () => {
     countLabel.textContent = count.value;
-    tempLabel.textContent = Number(temp.value) === 0 ? "0 greedy" : Number(temp.value).toFixed(1);
+    tempLabel.textContent = Number(temp.value) === 0 ? "greedy" : Number(temp.value).toFixed(1);
     ctx.set({ lang: lang.value, count: count.value, temp: temp.value });
     return { language: lang.value, count: count.value, temperature: temp.value, seed: ctx.seed };
   };
@@ -374,16 +374,20 @@ function translatePanel(ctx, request, debounce) {
     ctx.set({ mt: text.value, beam: beam.value });
     return { text: text.value, beam: beam.value };
   };
-  const update = request(out, "/api/tasks/translate", params, renderTranslation, "mt");
+  const read = el("div", { id: "task-mt-input" });   // the input as the model reads it, right under the box
+  const render = (r) => renderTranslation(r, read);
+  render.failed = () => read.replaceChildren();        // no stale marks under a sentence that was refused
+  const update = request(out, "/api/tasks/translate", params, render, "mt");
   text.addEventListener("input", debounce(update));
   beam.addEventListener("input", debounce(update));
   const node = el("div", {},
-    el("div", { class: "row" }, el("label", { for: "task-mt-text" }, "German"), text),
+    el("div", { class: "row" }, el("label", { for: "task-mt-text" }, "German"), text), read,
     el("div", { class: "row" }, slider("task-mt-beam", "beam width", beam, beamLabel)), out);
   return { node, update };
 }
 
-function renderTranslation(r) {
+function renderTranslation(r, readBox) {
+  readBox.replaceChildren();
   if (!r.shipped) {
     return el("p", { class: "muted", id: "task-mt-missing" }, r.detail, " Build it with: ", el("code", {}, r.command));
   }
@@ -398,7 +402,8 @@ function renderTranslation(r) {
     `${unknown} of the ${r.tokens.length} words (${r.unknown.join(", ")}) ${unknown === 1 ? "is" : "are"} not among the `,
     `${r.model.source_vocab_size} German words the model learned from image captions. It reads ${unknown === 1 ? "it" : "each"} `,
     "as <unk> and writes a fluent caption around the gap, whatever the sentence said.") : null;
-  return el("div", {}, read, warning,
+  readBox.replaceChildren(read);
+  return el("div", {}, warning,
     el("p", {}, "English: ", el("span", { class: unknown ? "big task-untrusted" : "big", "data-key": "mt-translation",
       "data-trusted": String(r.trusted) }, r.translation || "(nothing)")),
     el("p", { class: "muted" }, `${r.beam === 1 ? "greedy" : `beam search, width ${r.beam}`}; `,
