@@ -1,5 +1,6 @@
-"""Step 8 in a real browser: the recap in the palette's roles, the timeline drawn on a year axis (across a wide
-panel, down a phone's) with no label over another, and the formula's terms lighting the recap."""
+"""Step 8 in a real browser: the recap in the palette's roles with a live thumbnail per step (asked for only as it
+scrolls into view), the claims with their commands and a run here, the timeline drawn on a year axis (across a
+wide panel, down a phone's) with no label over another, and the formula's terms lighting the recap."""
 
 import re
 
@@ -7,7 +8,9 @@ import pytest
 
 from chapter_browser import screenshot
 from elman.chapter.steps import STEPS
+from elman.chapter.steps.sequences import DEFAULT_A, DEFAULT_B, compare
 from elman.chapter.steps.summary import TIMELINE
+from elman.chapter.steps.summary_claims import CLAIMS, RUN_HERE, command
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -81,3 +84,46 @@ def test_play_brings_the_events_in_one_by_one(page, server_url):
     page.wait_for_function("() => [...document.querySelectorAll('#timeline li')].every((li) => getComputedStyle(li).opacity === '1')",
                            timeout=15_000)
     page.click("#play")
+
+
+def test_the_thumbnails_load_as_they_scroll_in_and_draw_the_steps_numbers(tab_at, server_url):
+    tab = tab_at(390, 844)                                                # a phone: the cards run far below the fold
+    tab.goto(f"{server_url}/#step=8&seed=5")
+    tab.wait_for_selector('body[data-ready="8"]')
+    cards = tab.locator("#recap > li")
+    expect(cards).to_have_count(len(STEPS) - 1)
+    assert cards.last.get_attribute("data-state") == "waiting"            # below the fold: not asked for yet
+    for k in range(len(STEPS) - 1):
+        cards.nth(k).scroll_into_view_if_needed()
+        expect(cards.nth(k)).to_have_attribute("data-state", "ready", timeout=20_000)
+        expect(cards.nth(k).locator("svg.sum-thumb")).to_have_count(1)
+        assert cards.nth(k).locator(".sum-thumb-caption").inner_text().strip()
+    r = compare(DEFAULT_A, DEFAULT_B, 5)
+    bars = tab.locator('#recap li[data-step="sequences"] svg.sum-thumb rect')
+    assert [float(v) for v in bars.evaluate_all("(ns) => ns.map((n) => n.dataset.value)")] == [
+        r["bag_of_words"]["cosine"], r["feedforward"]["cosine"], r["rnn"]["cosine"]]
+    assert tab.evaluate("""() => Math.min(...[...document.querySelectorAll('#recap svg.sum-thumb text')].map((t) =>
+      parseFloat(getComputedStyle(t).fontSize)))""") >= 12
+
+
+def test_each_claim_shows_its_command_and_the_quick_ones_run_here(page, server_url):
+    page.goto(f"{server_url}/#step=8&seed=0")
+    page.wait_for_selector('body[data-ready="8"]')
+    rows = page.locator("#claims > li")
+    expect(rows).to_have_count(len(CLAIMS))
+    for k, (number, name, _, _) in enumerate(CLAIMS):
+        row = rows.nth(k)
+        assert row.get_attribute("data-experiment") == name and row.get_attribute("data-claim") == str(number)
+        assert row.locator("code.sum-cmd").inner_text() == command(name)
+        assert row.locator("button.sum-run").count() == (name in RUN_HERE)
+    assert page.locator("#claims [data-verdict]").count() == 0            # no verdict before a run
+    page.click("#sum-run-clipping")
+    verdict = page.locator('#claims li[data-experiment="clipping"] [data-verdict]')
+    expect(verdict).to_be_attached(timeout=20_000)
+    from elman.analysis.claims import run_experiment
+
+    lab = run_experiment("clipping", quick=True, seed=0)
+    assert verdict.get_attribute("data-verdict") == lab.verdict
+    expect(page.locator('#claims li[data-experiment="clipping"] pre.sum-lab-output')).to_have_text(lab.measured)
+    page.click('#claims li[data-experiment="clipping"] a.sum-claim-step')
+    page.wait_for_selector('body[data-ready="5"]')

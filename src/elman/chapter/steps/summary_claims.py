@@ -1,0 +1,73 @@
+"""Step 8's claims: each sentence of the chapter that the lab measures (``elman claims``), the step that makes it,
+the command that measures it, and, for the experiments quick enough to wait for, a run here and now.
+
+The statements are ours; the experiment names and claim numbers are the lab's (``elman.analysis.claims``), and a
+test keeps this table and the lab's registry the same. Nothing here states a verdict: a verdict on the page comes
+from ``run_experiment`` itself, run on request.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from elman.analysis.claims import EXPERIMENTS, run_experiment
+from elman.chapter.admission import Lane
+
+# (claim number, experiment, the step that makes the claim, the claim in a line)
+CLAIMS = (
+    (1, "vanishing", "vanishing", "Below spectral radius one the gradient n steps back shrinks like ρⁿ "
+                                  "(0.9¹⁰⁰ ≈ 2.7 × 10⁻⁵); above one it grows."),
+    (2, "weight_sharing", "recurrence", "One set of weights serves every step, so the parameter count does not "
+                                        "grow with the length of the sequence."),
+    (3, "unrolled", "bptt", "Unrolled over T steps an RNN is a T-layer network sharing one set of weights; the "
+                            "shared weight's gradient is the sum of the layers' gradients."),
+    (4, "order", "sequences", "A bag of words cannot tell “the dog bit the man” from “the man bit the dog”, a "
+                              "fixed-width network takes one length only, an RNN reads both in order."),
+    (5, "long_range", "vanishing", "A vanilla tanh RNN learns short dependencies but not long ones."),
+    (6, "truncation", "bptt", "Truncated BPTT cannot learn a dependency longer than its window K; full BPTT can."),
+    (7, "clipping", "vanishing", "Clipping the gradient's norm tames explosion but does nothing for vanishing."),
+    (8, "stacking", "tasks", "Stacked layers add depth at every step: the gradient fades back in time and down "
+                             "the stack."),
+    (9, "bottleneck", "hidden_state", "A fixed-size state is a lossy summary: older items are recalled less "
+                                      "reliably, and a larger state recalls more."),
+    (10, "analogy", "embeddings", "In GloVe's space king − man + woman lands nearest to queen."),
+    (11, "next_word", "hidden_state", "After “the cat sat on the”, a word-level RNN language model ranks "
+                                      "“mat” among its likely next words."),
+    (12, "one_hot", "embeddings", "One-hot vectors keep every pair of words equally far apart; dense embeddings "
+                                  "put related words closer."),
+    (0, "initialisation", "vanishing", "No initialisation rescues a vanilla RNN from vanishing gradients on long "
+                                       "dependencies (orthogonal and identity + ReLU tried)."),
+)
+
+# Quick enough to run while the learner waits (quick mode, well under a second each on one core); the others
+# train for seconds to minutes and are shown with their command only.
+RUN_HERE = ("vanishing", "weight_sharing", "unrolled", "order", "clipping")
+ALL = "elman claims --quick"
+DOCS = "benchmarks/README.md, section “The chapter's claims”"
+
+# One claim computes at a time, a few may wait: a run holds a core for up to a second.
+LANE = Lane("claims", "claim-measuring", 1, 4)
+
+
+def command(name: str) -> str:
+    return f"elman experiment {name} --out runs/experiments"
+
+
+def listing(step_numbers: dict[str, int]) -> list[dict]:
+    """Every claim with its step (key and number), its command and whether the page can run it."""
+    return [{"id": i, "experiment": name, "step": step, "step_number": step_numbers[step], "statement": statement,
+             "command": command(name), "quick_command": f"{command(name)} --quick", "all": ALL, "docs": DOCS,
+             "runs_here": name in RUN_HERE}
+            for i, name, step, statement in CLAIMS]
+
+
+@lru_cache(maxsize=64)
+def measure(name: str, seed: int) -> dict:
+    """Run one quick experiment now: the lab's own claim, measurement and verdict."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"There is no experiment called {name!r}; expected one of {', '.join(sorted(EXPERIMENTS))}.")
+    if name not in RUN_HERE:
+        raise ValueError(f"The {name} experiment trains for too long to wait for here; run it with: {command(name)}")
+    result = run_experiment(name, quick=True, seed=seed)
+    return {"experiment": name, "id": result.id, "seed": seed, "quick": True, "claim": result.claim,
+            "measured": result.measured, "verdict": result.verdict, "command": f"{command(name)} --quick --seed {seed}"}
