@@ -1,11 +1,13 @@
-"""Step 4, BPTT: the backward pass of a small RNN, step by step, and what truncating it at K steps gives up.
+"""Step 4, BPTT: the backward pass of a small RNN, step by step, and what truncating it at K steps cuts.
 
-The live backward pass: a seeded RNN with a linear read-out on a batch of the adding problem
-(``elman.data.synthetic.adding_problem``), the loss at the last step or at every step. The engine's own BPTT
-reports ‖∂L/∂h_t‖ for every step (``elman.analysis.gradient_flow.truncated_bptt``, which runs
-``RNN.backward(..., return_dh_norms=True)`` window by window); full BPTT is the case of one window, truncated
-BPTT cuts the sequence into windows of K steps with the carried state a constant, as the language-model
-trainer does. The widget compares the two on the same batch: per-step norms and the weight gradients.
+The live backward pass: a seeded RNN with a linear read-out on a batch of a recall task, the latch
+(``elman.data.synthetic.latch_task``): the target at the last step is the sign of a ±1 pulse L steps back, with
+small noise at every other step. The engine's own BPTT reports ‖∂L/∂h_t‖ for every step
+(``elman.analysis.gradient_flow.truncated_bptt``, which runs ``RNN.backward(..., return_dh_norms=True)`` window
+by window); full BPTT is the case of one window, truncated BPTT cuts the sequence into windows of K steps (laid
+back from the loss, so the loss's window holds exactly K) with the carried state a constant. When L > K no
+gradient reaches the pulse and ∂L/∂W_xh loses the part that would teach the network to take it in; when L ≤ K
+only noise is cut. ``bptt_influence`` measures the same cut on real text.
 """
 
 from __future__ import annotations
@@ -18,17 +20,21 @@ from fastapi import Query
 from elman.analysis.gradient_flow import spectrum, truncated_bptt
 from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
-from elman.chapter.validation import MAX_SEED
-from elman.data.synthetic import adding_problem
+from elman.chapter.steps import bptt_influence
+from elman.chapter.steps.bptt_influence import input_gradient
+from elman.chapter.validation import MAX_SEED, MAX_TEXT
+from elman.data.synthetic import latch_task
 from elman.embeddings.projection import cosine
 from elman.nn.init import with_spectral_radius
 from elman.nn.layers import Linear
 from elman.nn.losses import mse
 from elman.nn.rnn import RNN
 
-INPUT, HIDDEN, BATCH = 2, 16, 8
+INPUT, HIDDEN, BATCH = 1, 16, 512
+NOISE = 0.1                          # the latch's noise between pulses (its default)
 MAX_T = 64                           # K = 1 runs T windows: this bounds the work of one answer
-LOSSES = ("last", "all")
+DEFAULTS = {"T": 30, "K": 10, "L": 15, "rho": 0.9}
+PRESETS = {"longer": {"L": 15, "K": 10}, "shorter": {"L": 5, "K": 10}}   # dependency longer / shorter than K
 
 STEP = Step(
     key="bptt", icon="history", label="BPTT",
@@ -49,18 +55,29 @@ every step on the way.
 
 For long sequences the full chain is costly in memory (every state is kept for the backward pass) and the
 products can shrink or blow up. Truncated BPTT cuts the sequence into windows of $K$ steps: each window starts
-from the state the previous one ended in, treated as a constant, so no gradient crosses a cut. In the
-live panel, press play to walk the gradient from $t = T$ back to $t = 1$, move $K$, and see what the cuts remove from
-$\\partial L/\\partial W_{hh}$ on the same batch.""",
+from the state the previous one ended in, treated as a constant, so no gradient crosses a cut. What that
+costs shows when the answer depends on something far back. In the live panel the network must give, at the last
+step, the sign of an input $L$ steps earlier, a pulse of $\\pm 1$ among small noise. At the start $L = 15$ and
+$K = 10$: the pulse lies before the loss's window, nothing flows back to it, and the gradient of $W_{xh}$, the
+weights that would learn to take the pulse in, is almost all gone. Put the pulse inside the window and the
+truncated gradient matches the full one to within a percent, because only noise is cut.
+
+Lower down, the same cut on real text: for one prediction of a language model, each earlier input is shaded by
+how strongly the loss there pulls on it, $\\|\\partial L_t/\\partial x_k\\|$. Full BPTT reaches back many
+tokens; truncated at $K$ it stops dead at the window's edge.""",
     formula=r"""
 \htmlData{term=grad_h}{\frac{\partial L}{\partial h_t}} = \htmlData{term=grad_loss}{\frac{\partial L_t}{\partial h_t}}
- + \Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top} \htmlData{term=grad_next}{\frac{\partial L}{\partial h_{t+1}}},
+ + \Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}
+ \htmlData{term=grad_next}{\frac{\partial L}{\partial h_{t+1}}},
  \qquad \frac{\partial h_{t+1}}{\partial h_t} = \mathrm{diag}\big(1 - h_{t+1}^2\big)\, \htmlData{term=W_hh}{W_{hh}}
 
 \htmlData{term=grad_W_hh}{\frac{\partial L}{\partial W_{hh}}} = \sum_{t=1}^{T}
  \Big(\htmlData{term=grad_h}{\frac{\partial L}{\partial h_t}} \odot (1 - h_t^2)\Big)\, h_{t-1}^{\top}
 
-\htmlData{term=cut}{\text{truncated at } K: \text{ no term from } h_{t+1} \text{ for } t = K, 2K, 3K, \dots}""",
+\htmlData{term=grad_x}{\frac{\partial L}{\partial x_t}} = W_{xh}^{\top}
+ \Big(\htmlData{term=grad_h}{\frac{\partial L}{\partial h_t}} \odot (1 - h_t^2)\Big)
+
+\htmlData{term=cut}{\text{truncated at } K: \text{ no term from } h_{t+1} \text{ for } t = T-K,\, T-2K, \dots}""",
     torch_code="""
 import torch, torch.nn as nn
 rnn, head = nn.RNN(2, 16), nn.Linear(16, 1)
@@ -78,10 +95,10 @@ for start in range(0, 60, K):
     h = h.detach()                              # no gradient flows into earlier windows
     # ... loss on this window's steps, loss.backward(), optimizer.step()""",
     callout=Callout("Rule of thumb", "Truncating BPTT at K steps bounds the memory and keeps the gradient "
-                    "products short, but a dependency longer than K steps leaves no trace in the gradient: the "
-                    "model can only learn it by accident. Choose K at least as long as the dependencies that "
-                    "matter."),
-    functions=(truncated_bptt, RNN.backward),
+                    "products short, but whatever lies more than K steps before a loss gets no gradient from it: the "
+                    "model picks such a dependency up only if the forward state happens to carry it. Choose K at "
+                    "least as long as the dependencies the model has to learn."),
+    functions=(truncated_bptt, RNN.backward, latch_task),
 )
 
 
@@ -90,49 +107,116 @@ def _relative_error(approx: np.ndarray, exact: np.ndarray) -> float:
     return float(np.linalg.norm(approx - exact) / norm) if norm else 0.0
 
 
-@lru_cache(maxsize=256)
-def backward_pass(T: int, K: int, loss: str, rho: float, seed: int) -> dict:
-    """Full and truncated BPTT on one seeded batch: ‖∂L/∂h_t‖ per step and the weight-gradient differences."""
+def window_starts(T: int, K: int) -> list[int]:
+    """0-based first steps of the windows, laid back from the last step: the loss's window holds exactly K steps
+    (the first window takes what is left)."""
+    return sorted({max(0, T - j * K) for j in range(1, -(-T // K) + 1)})
+
+
+def truncated_at_the_loss(rnn, x: np.ndarray, d_output: np.ndarray, K: int) -> tuple[dict, np.ndarray]:
+    """The library's truncated BPTT (``truncated_bptt``) with windows laid back from the last step: the first,
+    shorter window runs on its own, the rest of the sequence in windows of K from the state it ended in."""
+    T = x.shape[0]
+    first = T % K if K < T else 0
+    if not first:
+        return truncated_bptt(rnn, x, d_output, min(K, T))
+    head, head_norms = truncated_bptt(rnn, x[:first], d_output[:first], first)
+    carried = rnn(x[:first])[1].copy()                           # a constant for the windows after it
+    rest, rest_norms = truncated_bptt(rnn, x[first:], d_output[first:], K, h0=carried)
+    return {name: head[name] + rest[name] for name in head}, np.concatenate([head_norms, rest_norms], axis=2)
+
+
+def recall_batch(rng: np.random.Generator, T: int, L: int) -> tuple[np.ndarray, np.ndarray]:
+    """The latch (``elman.data.synthetic.latch_task``) with its pulse L steps before the end of T steps: noise
+    before it too. x (T, BATCH, 1) float64, y (BATCH,) float64 in {-1, +1}."""
+    latch, y = latch_task(rng, L, BATCH, noise_std=NOISE)
+    lead = NOISE * rng.standard_normal((T - L, BATCH, 1))
+    return np.concatenate([lead, latch.astype(np.float64)]), y.astype(np.float64)
+
+
+def _check(T, K, L, rho) -> None:
     if not (isinstance(T, int) and 2 <= T <= MAX_T):
-        raise ValueError(f"T: expected an integer in [2, {MAX_T}], got {T!r}")
-    if not (isinstance(K, int) and K >= 1):
-        raise ValueError(f"K: expected an integer >= 1, got {K!r}")
-    if loss not in LOSSES:
-        raise ValueError(f"loss: expected one of {LOSSES}, got {loss!r}")
+        raise ValueError(f"T: expected a whole number from 2 to {MAX_T}, got {T!r}")
+    if not (isinstance(K, int) and 1 <= K <= MAX_T):
+        raise ValueError(f"K: expected a whole number from 1 to {MAX_T}, got {K!r}")
+    if not (isinstance(L, int) and 1 <= L <= T):
+        raise ValueError(f"L: expected a whole number from 1 to T = {T}, got {L!r}")
+    if not (isinstance(rho, (int, float)) and 0.1 <= rho <= 2.0):
+        raise ValueError(f"rho: expected a number from 0.1 to 2, got {rho!r}")
+
+
+@lru_cache(maxsize=256)
+def backward_pass(T: int, K: int, L: int, rho: float, seed: int) -> dict:
+    """Full and truncated BPTT on one seeded batch of the recall task: ‖∂L/∂h_t‖ per step, the gradient reaching
+    the marked input, and what the cuts change in the weight gradients."""
+    _check(T, K, L, rho)
     rng = np.random.default_rng(seed)
     rnn = RNN(INPUT, HIDDEN, dtype="float64", rng=rng)
     head = Linear(HIDDEN, 1, dtype="float64", rng=rng)
     rnn.params["weight_hh_l0"][...] = with_spectral_radius(rnn.params["weight_hh_l0"], rho)
-    x, y = adding_problem(rng, T, BATCH)
-    x = x.astype(np.float64)
+    for bias in (rnn.params["bias_ih_l0"], rnn.params["bias_hh_l0"], head.params["bias"]):
+        bias[...] = 0                                            # a quiet state until the marked input arrives
+    x, y = recall_batch(rng, T, L)
     output, _ = rnn(x)                                       # the forward states are the same under truncation
-    pred = head(output)                                      # (T, B, 1): a read-out at every step
-    target = np.broadcast_to(y.astype(np.float64)[None, :, None], pred.shape).copy()
+    pred = head(output)                                      # (T, B, 1): a read-out at every step, the loss at T
+    target = np.broadcast_to(y[None, :, None], pred.shape).copy()
     mask = np.zeros((T, BATCH), dtype=bool)
-    mask[-1 if loss == "last" else slice(None)] = True
+    mask[-1] = True
     value, d_pred = mse(pred, target, mask=mask)
     d_output = head.backward(d_pred)
     full, full_norms = truncated_bptt(rnn, x, d_output, T)
-    cut, cut_norms = (full, full_norms) if K >= T else truncated_bptt(rnn, x, d_output, K)
+    cut, cut_norms = (full, full_norms) if K >= T else truncated_at_the_loss(rnn, x, d_output, K)
+    marked = T - L                                           # 0-based step of the marked input
+    starts = window_starts(T, K) if K < T else [0]
+    bounds = starts + [T]
+    i = max(j for j, start in enumerate(starts) if start <= marked)     # the window holding the marked input
+    reach_full = input_gradient(rnn, x, d_output)[marked]
+    reach_cut = input_gradient(rnn, x[:bounds[i + 1]], d_output[:bounds[i + 1]], bounds[i])[marked]
     gradients = {name: {"full_norm": float(np.linalg.norm(full[name])),
                         "truncated_norm": float(np.linalg.norm(cut[name])),
                         "relative_error": _relative_error(cut[name], full[name]),
                         "cosine": cosine(cut[name], full[name])}
-                 for name in ("weight_hh_l0", "weight_ih_l0", "bias_hh_l0")}
+                 for name in ("weight_ih_l0", "weight_hh_l0", "bias_hh_l0")}
     return {
-        "T": T, "K": K, "loss": loss, "rho": rho, "seed": seed, "hidden_size": HIDDEN, "batch": BATCH,
-        "task": "adding problem: sum the two marked values (elman.data.synthetic.adding_problem)",
+        "T": T, "K": K, "L": L, "rho": rho, "seed": seed, "hidden_size": HIDDEN, "batch": BATCH, "noise": NOISE,
+        "task": "recall the sign of the marked input L steps back (elman.data.synthetic.latch_task)",
         "loss_value": float(value), "spectral_radius": spectrum(rnn.params["weight_hh_l0"])["spectral_radius"],
-        "steps": list(range(1, T + 1)),
+        "steps": list(range(1, T + 1)), "marked": marked + 1,
         "full_norms": full_norms[0, 0].tolist(), "truncated_norms": cut_norms[0, 0].tolist(),
-        "cuts": list(range(K + 1, T + 1, K)),               # 1-based steps where a new window starts
-        "windows": -(-T // K), "truncated": K < T,
+        "cuts": [s + 1 for s in starts[1:]],                 # 1-based steps where a new window starts
+        "window": [T - min(K, T) + 1, T],                    # the loss's window, 1-based, inclusive
+        "windows": len(starts), "truncated": K < T, "reached": L <= K,
+        "marked_gradient": {"full": float(np.linalg.norm(reach_full)), "truncated": float(np.linalg.norm(reach_cut))},
         "gradients": gradients,
     }
 
 
+def _number(name: str, raw: str, low, high, kind=int):
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
+    if not (low <= value <= high):
+        raise ValueError(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
+    return value
+
+
 @STEP.router.get("/backward")
-async def backward_endpoint(T: int = Query(30, ge=2, le=MAX_T), K: int = Query(10, ge=1, le=MAX_T),
-                            loss: str = Query("last", pattern="^(last|all)$"),
-                            rho: float = Query(1.0, ge=0.1, le=2.0), seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
-    return await LANES["compute"].run(backward_pass, T, K, loss, rho, seed)
+async def backward_endpoint(T: str = Query(str(DEFAULTS["T"])), K: str = Query(str(DEFAULTS["K"])),
+                            L: str = Query(str(DEFAULTS["L"])), rho: str = Query(str(DEFAULTS["rho"])),
+                            seed: str = Query("0")) -> dict:
+    T_ = _number("T", T, 2, MAX_T)
+    args = (T_, _number("K", K, 1, MAX_T), _number("L", L, 1, T_), _number("rho", rho, 0.1, 2.0, float),
+            _number("seed", seed, 0, MAX_SEED))
+    return await LANES["compute"].run(backward_pass, *args)
+
+
+@STEP.router.get("/influence")
+async def influence_endpoint(text: str = Query(bptt_influence.DEFAULT_TEXT), position: str = Query(""),
+                             K: str = Query(str(bptt_influence.DEFAULT_K))) -> dict:
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"text: expected at most {MAX_TEXT} characters, got {len(text)}")
+    at = None if position == "" else _number("position", position, 1, bptt_influence.MAX_TOKENS)
+    window = _number("K", K, 1, bptt_influence.MAX_TOKENS)
+    return await LANES[bptt_influence.MODEL].run(bptt_influence.connectivity, text, at, window)
