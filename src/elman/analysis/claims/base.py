@@ -127,7 +127,8 @@ def claim_result(claim_id: int, claim: str, measured: str, decide, numbers: dict
     """A ClaimResult whose verdict is ``decide(numbers)``; ``stats`` (a :func:`summary`) gives value and interval."""
     verdict, reason = decide(numbers)
     return ClaimResult(claim_id, claim, measured, verdict, data or {}, figure, list(seeds), headline,
-                       None if stats is None else stats["mean"], None if stats is None else list(stats["interval"]),
+                       None if stats is None else stats["mean"],
+                       None if stats is None or stats.get("interval") is None else list(stats["interval"]),
                        jsonable(numbers), reason, bool(quick), sources=list(sources or []))
 
 
