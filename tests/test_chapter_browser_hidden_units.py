@@ -124,5 +124,14 @@ def test_the_widget_fits_reads_and_is_reachable(tab_at, units_url, width, height
     assert axe_violations(tab, units_url, context=".hu-widget") == []
     unreachable = [c for c in unreachable_controls(tab) if "hu-" in c]
     assert unreachable == [], unreachable
+    if width < 860:                                   # a finger's size, as the shell test asks of every step
+        tab.select_option("#hu-unit", "any")
+        expect(tab.locator("#hu-number")).to_be_visible()
+        too_small = tab.eval_on_selector_all(".hu-widget :is(button, input, select, textarea)", """els => els
+          .filter((el) => el.checkVisibility()).map((el) => [el, el.getBoundingClientRect()])
+          .filter(([el, r]) => r.height < 43.5 || (el.tagName === "BUTTON" && r.width < 43.5))
+          .map(([el, r]) => `${el.tagName} ${el.id} ${Math.round(r.width)}x${Math.round(r.height)}`)""")
+        assert too_small == []
+        tab.select_option("#hu-unit", "speaker")
     tab.locator(".hu-widget").scroll_into_view_if_needed()
     screenshot(tab, f"step3-units-{width}x{height}")
