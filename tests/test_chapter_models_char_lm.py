@@ -9,6 +9,7 @@ import pytest
 from data_marks import needs_data
 from elman.chapter.models import WEIGHTS, char_lm
 from elman.io.safetensors import load_file
+from elman.models.language_model import read
 
 
 @needs_data("tinyshakespeare")
@@ -22,6 +23,8 @@ def test_a_quick_build_loads_back_from_its_directory(tmp_path):
     assert len({u["unit"] for u in loaded["units"]}) == len(char_lm.FEATURES)       # no unit twice
     states = char_lm.states_of(model, vocab, loaded["default_text"])
     assert states.shape == (len(loaded["default_text"]), meta["hidden_size"])
+    ids = vocab.encode(list(loaded["default_text"]))
+    np.testing.assert_array_equal(states, read(model, ids)[0])          # the library's reading, without the head
     tensors = load_file(tmp_path / "char_lm.safetensors")
     assert all(t.dtype == np.float16 for t in tensors.values())
     np.testing.assert_array_equal(model.params["rnn.weight_hh_l0"], tensors["rnn.weight_hh_l0"].astype(np.float32))

@@ -30,7 +30,7 @@ import numpy as np
 from elman.chapter.models import WEIGHTS, files, write
 from elman.chapter.models._ship import half, restore
 from elman.data.text import Vocab, char_tokenize
-from elman.models.language_model import LanguageModel, read
+from elman.models.language_model import LanguageModel
 from elman.train.loop import LMTrainer, TrainConfig, evaluate
 
 NAME = "char_lm"
@@ -101,8 +101,12 @@ def correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
 
 
 def states_of(model: LanguageModel, vocab: Vocab, text: str) -> np.ndarray:
-    """The hidden state after every character of ``text`` read from a zero state, (T, H) float64."""
-    return read(model, vocab.encode(char_tokenize(text)))[0]
+    """The hidden state after every character of ``text`` read from a zero state, (T, H) float64: the RNN of
+    :func:`elman.models.language_model.read` without the output layer, which no unit needs. ``model`` in eval
+    mode (as ``load`` gives it)."""
+    ids = vocab.encode(char_tokenize(text))
+    output, _ = model.rnn(model.embed(ids[:, None].astype(np.int64)))
+    return output[:, 0].astype(np.float64)
 
 
 def choose_units(states: np.ndarray, text: str) -> dict[str, tuple[int, float]]:

@@ -33,7 +33,7 @@ def _states(text: str) -> np.ndarray:
 
 def _r(values: np.ndarray, feature: np.ndarray) -> float | None:
     """Pearson r of one unit with one feature over the text; None when the feature does not vary in it."""
-    if feature.std() == 0 or values.std() == 0:
+    if np.ptp(feature) == 0 or np.ptp(values) == 0:
         return None
     return float(char_lm.correlations(values[:, None], feature)[0])
 
