@@ -165,21 +165,23 @@ def test_embedding_negative_padding_idx_counts_back():
         Embedding(5, 2, padding_idx=5)
 
 
-def test_embedding_freeze_accumulates_nothing():
+def test_a_frozen_embedding_reads_its_table_gets_no_gradient_and_still_saves():
     emb = Embedding(4, 2, dtype="float64", rng=np.random.default_rng(7))
-    emb.freeze = True
-    emb(np.array([0, 1, 1]))
-    emb.backward(np.ones((3, 2)))
-    assert np.all(emb.grads["weight"] == 0)
+    table = emb.weight.copy()
+    emb.freeze("weight")                       # the one meaning of freeze: Module.freeze, as for any parameter
+    assert emb.params == {} and emb.grads == {} and "weight" in emb.frozen
+    np.testing.assert_array_equal(emb(np.array([0, 1, 1])), table[[0, 1, 1]])
+    emb.backward(np.ones((3, 2)))              # accumulates nothing, and has nowhere to
+    np.testing.assert_array_equal(emb.state_dict()["weight"], table)
 
 
 def test_embedding_from_pretrained_copies_and_keeps_dtype():
     table = np.arange(12, dtype=np.float64).reshape(4, 3)
     emb = Embedding.from_pretrained(table, padding_idx=1)
-    assert emb.freeze and emb.params["weight"].dtype == np.float64 and emb.params["weight"] is not table
-    np.testing.assert_array_equal(emb.params["weight"][1], [3, 4, 5])  # the padding row is kept as given
+    assert "weight" in emb.frozen and emb.weight.dtype == np.float64 and emb.weight is not table
+    np.testing.assert_array_equal(emb.weight[1], [3, 4, 5])  # the padding row is kept as given
     table[0] = -1
-    assert emb.params["weight"][0, 0] == 0  # a copy, not a view
+    assert emb.weight[0, 0] == 0  # a copy, not a view
     assert Embedding.from_pretrained(table.astype(np.float32), freeze=False).dtype == np.float32
     with pytest.raises(TypeError, match="float32 or float64, got int64"):
         Embedding.from_pretrained(np.zeros((3, 2), np.int64))
@@ -216,9 +218,9 @@ def test_embedding_from_pretrained_matches_torch(freeze):
     y = emb(ids)
     emb.backward(dy)
     np.testing.assert_array_equal(y, yt.detach().numpy())
-    assert emb.freeze == (not ref.weight.requires_grad)
+    assert ("weight" in emb.frozen) == (not ref.weight.requires_grad) == ("weight" not in emb.grads)
     if freeze:
-        assert np.all(emb.grads["weight"] == 0)
+        assert emb.params == {}
     else:
         yt.backward(torch.from_numpy(dy))
         np.testing.assert_allclose(emb.grads["weight"], ref.weight.grad.numpy(), rtol=0, atol=1e-12)

@@ -146,7 +146,7 @@ def test_frozen_pretrained_embedding_is_not_trained_and_round_trips(tmp_path):
     save_model(tmp_path / "m.safetensors", model)
     other = SequenceClassifier(8, 2, embed_dim=3, hidden_size=4, freeze_embedding=True, rng=np.random.default_rng(1))
     load_model(tmp_path / "m.safetensors", other)
-    np.testing.assert_array_equal(other.embed.params["weight"], table)
+    np.testing.assert_array_equal(other.embed.weight, table)
     with pytest.raises(ValueError, match="pooling must be one of"):
         SequenceClassifier(8, 2, pooling="sum")
     with pytest.raises(ValueError, match=r"embedding must have shape \(9, 3\)"):

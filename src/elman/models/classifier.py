@@ -18,12 +18,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.errors import InvalidInput
 from elman.models.padded import padded_batch
 from elman.nn.layers import Dropout, Embedding, Linear
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
 
 POOLINGS = ("last", "mean", "max")
+
+
+def fitted_embedding(embedding: Embedding, vocab_size: int, embed_dim: int, freeze: bool) -> Embedding:
+    """``embedding`` checked to be (vocab_size, embed_dim) and frozen when ``freeze`` (frozen rows are not trained:
+    they stay out of what an optimiser sees); a frozen table where a trainable one is asked for is refused."""
+    if embedding.weight.shape != (vocab_size, embed_dim):
+        raise InvalidInput(f"embedding must have shape ({vocab_size}, {embed_dim}), got {embedding.weight.shape}")
+    if freeze and "weight" in embedding.params:
+        embedding.freeze("weight")
+    elif not freeze and "weight" in embedding.frozen:
+        raise InvalidInput("embedding is frozen but freeze_embedding=False: build it with freeze=False to train it")
+    return embedding
 
 
 class SequenceClassifier(Module):
@@ -48,19 +61,14 @@ class SequenceClassifier(Module):
         if embedding is None:
             embedding = Embedding(vocab_size, embed_dim, padding_idx, dtype=dtype, rng=rng)
             embedding.params["weight"] *= 0.1  # N(0, 0.01): the scale of trained word vectors
-        elif embedding.params["weight"].shape != (vocab_size, embed_dim):
-            raise ValueError(f"embedding must have shape ({vocab_size}, {embed_dim}), "
-                             f"got {embedding.params['weight'].shape}")
-        embedding.freeze = self.freeze_embedding
-        self.embed = self.add_module("embed", embedding)
+        self.embed = self.add_module("embed", fitted_embedding(embedding, vocab_size, embed_dim,
+                                                               self.freeze_embedding))
         self.rnn = self.add_module("rnn", RNN(embed_dim, hidden_size, num_layers, "tanh", dropout=dropout,
                                               bidirectional=bidirectional, dtype=dtype, rng=rng))
         self.drop = self.add_module("drop", Dropout(dropout, rng=rng))
         self.head = self.add_module("head", Linear(hidden_size * self.rnn.num_directions, num_classes,
                                                    dtype=dtype, rng=rng))
         self.dtype = self.rnn.dtype
-        if self.freeze_embedding:  # frozen rows are not trained: keep them out of what an optimiser sees
-            self.freeze("embed.weight")
 
     def forward(self, ids, lengths=None):
         """ids (T, B) int, lengths (B,) in [1, T] or None (all T) → logits (B, C)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from elman.models.classifier import fitted_embedding
 from elman.models.padded import padded_batch
 from elman.nn.layers import Dropout, Embedding, Linear
 from elman.nn.module import Module
@@ -77,11 +78,8 @@ class SequenceTagger(Module):
         if embedding is None:
             embedding = Embedding(vocab_size, embed_dim, padding_idx, dtype=dtype, rng=self.rng)
             embedding.params["weight"] *= 0.1
-        elif embedding.params["weight"].shape != (vocab_size, embed_dim):
-            raise ValueError(f"embedding must have shape ({vocab_size}, {embed_dim}), "
-                             f"got {embedding.params['weight'].shape}")
-        embedding.freeze = self.freeze_embedding
-        self.embed = self.add_module("embed", embedding)
+        self.embed = self.add_module("embed", fitted_embedding(embedding, vocab_size, embed_dim,
+                                                               self.freeze_embedding))
         self.shape_embed = None
         if self.shape_dim:
             self.shape_embed = self.add_module("shape_embed", Embedding(N_SHAPES, self.shape_dim, dtype=dtype,
@@ -94,8 +92,6 @@ class SequenceTagger(Module):
         self.head = self.add_module("head", Linear(hidden_size * self.rnn.num_directions, num_tags, dtype=dtype,
                                                    rng=self.rng))
         self.dtype = self.rnn.dtype
-        if self.freeze_embedding:  # frozen rows are not trained: keep them out of what an optimiser sees
-            self.freeze("embed.weight")
 
     def forward(self, ids, lengths=None, shapes=None):
         """ids (T, B) int, lengths (B,) in [1, T] or None (all T), shapes (T, B) int → logits (T, B, n_tags)."""

@@ -102,8 +102,9 @@ class Embedding(CachedModule):
 
         dW[k] += Σ_{positions p with ids[p] = k} dy[p]      for every k ≠ padding_idx
 
-    so a repeated id collects the sum of its gradients and the padding row never changes. With
-    ``freeze = True`` backward adds nothing. The ids are not differentiable: backward returns None.
+    so a repeated id collects the sum of its gradients and the padding row never changes. A frozen table
+    (``freeze("weight")``, or ``from_pretrained(freeze=True)``) gets no gradient. The ids are not
+    differentiable: backward returns None.
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, *, dtype="float32", rng=None, _weight=None):
@@ -119,7 +120,6 @@ class Embedding(CachedModule):
             padding_idx = int(padding_idx) % num_embeddings  # torch's convention: a negative index counts back
         self.num_embeddings, self.embedding_dim, self.padding_idx = int(num_embeddings), int(embedding_dim), padding_idx
         self.dtype = as_float_dtype(dtype)
-        self.freeze = False
         if _weight is None:
             weight = init.normal((num_embeddings, embedding_dim), 1.0, check_rng("rng", rng), self.dtype)
             if padding_idx is not None:
@@ -135,8 +135,14 @@ class Embedding(CachedModule):
         check_array("embeddings", embeddings, ndim=2)
         num, dim = embeddings.shape
         layer = cls(num, dim, padding_idx, dtype=embeddings.dtype, _weight=np.array(embeddings, copy=True))
-        layer.freeze = bool(freeze)
+        if freeze:
+            layer.freeze("weight")
         return layer
+
+    @property
+    def weight(self) -> np.ndarray:
+        """The table, trainable (in ``params``) or frozen."""
+        return self.params["weight"] if "weight" in self.params else self.frozen["weight"]
 
     def __repr__(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
@@ -144,7 +150,7 @@ class Embedding(CachedModule):
 
     def forward(self, ids):
         check_int_ids("indices", ids, self.num_embeddings)
-        y = self.params["weight"][ids]  # advanced indexing: a new array, never a view of the table
+        y = self.weight[ids]  # advanced indexing: a new array, never a view of the table
         self._cache = ids.copy()  # ids are small; a copy keeps backward right if the caller reuses the buffer
         return y
 
@@ -153,7 +159,7 @@ class Embedding(CachedModule):
         ids = self._take_cache()
         check_array("dy", dy, dtype=self.dtype)
         check_shape("dy", dy, (*ids.shape, self.embedding_dim))
-        if not self.freeze:
+        if "weight" in self.grads:  # not frozen
             rows, dy_rows = ids.reshape(-1), dy.reshape(-1, self.embedding_dim)
             if self.padding_idx is not None:
                 keep = rows != self.padding_idx

@@ -38,6 +38,8 @@ class Module:
         for key, value in module.params.items():
             self.params[f"{name}.{key}"] = value
             self.grads[f"{name}.{key}"] = module.grads[key]
+        for key, value in module.frozen.items():  # a child frozen before it joins stays frozen in the parent
+            self.frozen[f"{name}.{key}"] = value
         return module
 
     def __call__(self, *args, **kwargs):
