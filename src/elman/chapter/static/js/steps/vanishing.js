@@ -418,7 +418,10 @@ function clippingPanel(out, life) {
       const normOff = offChart([
         { name: "$\\|g\\|$", x: r.steps, y: w.before, color: role("grad"), at: "step" },
         { name: "$\\|\\partial L/\\partial h_1\\|$", x: r.steps, y: w.first_after, color: role("x"), at: "step" }], NORM_Y);
-      const overflowMark = wo.overflow_step === null ? [] : [{ x: wo.overflow_step, y: LOSS_Y[1], text: "✕", color: cssVar("--bad"), dy: 8 }];
+      // an overflowing run: its last finite losses as dots (a line needs two points), ✕ at the top where it overflowed
+      const overflowMark = wo.overflow_step === null ? [] : [{ x: wo.overflow_step, y: LOSS_Y[1], text: "✕", color: cssVar("--bad"), dy: 8 },
+        ...r.steps.map((s, i) => ({ x: s, y: wo.loss[i], text: "●", color: cssVar("--ink"), dy: 0 }))
+          .filter((p) => p.y !== null && p.y >= LOSS_Y[0] && p.y <= LOSS_Y[1])];
       renderInline(note, [lossOff.words, normOff.words,
         wo.overflow_step === null ? "" : `Without clipping the numbers overflow (beyond floating point) from step ${wo.overflow_step} on (✕).`]
         .filter(Boolean).join(" "));
@@ -427,6 +430,7 @@ function clippingPanel(out, life) {
       events.textContent = String(r.clip_events);
       endLabel.textContent = `loss at the end (geometric mean of the last ${r.tail} steps)`;
       endWithoutWord.textContent = wo.end === null ? "overflowed" : "";
+      endWithout.hidden = wo.end === null;
       const finite = (v) => v.filter((x) => x !== null);
       const firstPeak = finite(w.first_after).length ? Math.max(...finite(w.first_after)) : null;
       const gTypical = finite(w.after).length ? finite(w.after).sort((a, b) => a - b)[Math.floor(finite(w.after).length / 2)] : null;
