@@ -22,6 +22,7 @@ import numpy as np
 
 from elman.models.generator import ConditionedGenerator
 from elman.nn.module import Module
+from elman.nn.softmax import softmax
 
 
 class GeneratorEnsemble(Module):
@@ -49,9 +50,7 @@ class GeneratorEnsemble(Module):
         mean, h_n = 0.0, []
         for member, state in zip(self.members, states):
             z, s = member._run(ids, classes, lengths, state)
-            z = z.astype(np.float64)
-            e = np.exp(z - z.max(axis=-1, keepdims=True))
-            mean = mean + e / e.sum(axis=-1, keepdims=True)
+            mean = mean + softmax(z)
             h_n.append(s)
         return np.log(mean / len(self.members)), h_n
 

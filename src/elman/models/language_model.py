@@ -20,6 +20,9 @@ from elman.errors import InvalidInput
 from elman.nn.layers import Embedding, Linear
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
+from elman.nn.softmax import softmax
+
+__all__ = ["LanguageModel", "generate", "read", "softmax"]
 
 
 class LanguageModel(Module):
@@ -45,23 +48,6 @@ class LanguageModel(Module):
         d_output = self.head.backward(d_logits)
         d_embedded, _ = self.rnn.backward(d_output, d_h_n)
         self.embed.backward(d_embedded)
-
-
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """p_i = exp(z_i / τ) / Σ_j exp(z_j / τ) over the last axis, computed stably in float64, for any τ > 0.
-
-    The maximum is subtracted before dividing by τ: every exponent is then ≤ 0, and a τ so small that
-    (z_i − max z) / τ overflows gives −inf, exp 0, which is the limit τ → 0 (all mass on the maximum).
-
-        >>> softmax(np.array([1.0, 3.0, 2.0]), temperature=5e-324).tolist()
-        [0.0, 1.0, 0.0]
-    """
-    z = logits.astype(np.float64)
-    z = z - z.max(axis=-1, keepdims=True)
-    with np.errstate(over="ignore"):  # (z_i - max) / τ → -inf for a tiny τ, on purpose
-        z /= temperature
-    p = np.exp(z)
-    return p / p.sum(axis=-1, keepdims=True)
 
 
 def generate(model: LanguageModel, prime: np.ndarray, length: int, *, temperature: float = 1.0, top_k: int = 0,

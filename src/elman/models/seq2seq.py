@@ -33,6 +33,7 @@ from elman.nn import init
 from elman.nn.layers import Dropout, Embedding, Linear
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
+from elman.nn.softmax import log_softmax
 
 RECURRENT_INITS = ("uniform", "orthogonal")  # torch's U(±1/√H), or orthogonal (only the start; not in config())
 CONTEXTS = ("final", "mean")  # what c is: the decoder's initial top state, or the mean of the encoder's outputs
@@ -61,13 +62,6 @@ def reverse_within(ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     t = np.arange(T)[:, None]
     rows = np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
     return np.take_along_axis(ids, rows, axis=0)
-
-
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """log p_i = z_i − log Σ_j exp z_j over the last axis, in float64."""
-    z = z.astype(np.float64)
-    z = z - z.max(axis=-1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
 class Seq2Seq(Module):

@@ -32,6 +32,7 @@ from elman.data.text import Vocab
 from elman.io.checkpoint import load_model
 from elman.models.classifier import POOLINGS, BagOfWords, SequenceClassifier
 from elman.nn.losses import cross_entropy
+from elman.nn.softmax import softmax
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
 from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
@@ -80,9 +81,7 @@ def predict_proba(model, seqs, batch: int = 256) -> np.ndarray:
     out = []
     try:
         for start in range(0, len(seqs), batch):
-            logits = model(*batch_of(seqs, range(start, min(start + batch, len(seqs))))).astype(np.float64)
-            p = np.exp(logits - logits.max(axis=1, keepdims=True))
-            out.append(p / p.sum(axis=1, keepdims=True))
+            out.append(softmax(model(*batch_of(seqs, range(start, min(start + batch, len(seqs)))))))
     finally:
         model.train(was)
     return np.concatenate(out)
