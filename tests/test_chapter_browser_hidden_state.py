@@ -164,6 +164,8 @@ def test_hidden_state_map_groups_units_and_shows_the_change_on_request(page, ser
 def test_hidden_state_agreement_probe_plots_the_library_numbers(page, server_url):
     open_step(page, server_url, 3)
     expect(page.locator("#hs-agree-chart svg.fig")).to_have_count(1)
+    expect(page.locator("#hs-units-widget .hu-widget")).to_have_count(1)      # the character model's units, mounted
+    expect(page.locator("#hs-units-widget #hu-passage span").first).to_be_attached()
     r = agreement()
     n = len(r["distance"]) - 1
     for key, v in (("hs-agree-s0", r["singular"]["share"][0]), ("hs-agree-p0", r["plural"]["share"][0]),

@@ -1,7 +1,8 @@
 """Step 3, hidden state: what a trained language model carries from word to word.
 
-Three live readings, all by the chapter's shipped word-level language model (Brown corpus, one tanh RNN layer;
-``elman.chapter.models.word_lm``) through ``elman.models.language_model.read``:
+Two live readings by the chapter's shipped word-level language model (Brown corpus, one tanh RNN layer;
+``elman.chapter.models.word_lm``) through ``elman.models.language_model.read``, and the character model's single
+units (``hidden_units``, mounted on this step's router):
 
 * ``/read``: the state h_t after every typed word (a heat map of the units the words move most, as h_t or as the
   change h_t − h_{t−1}), its size and how far each word moves it, and the most likely next words after every
@@ -22,6 +23,7 @@ from fastapi import Query
 from elman.chapter.admission import LANES
 from elman.chapter.models import word_lm
 from elman.chapter.step import Callout, Step
+from elman.chapter.steps import hidden_units
 from elman.chapter.validation import MAX_TEXT, MAX_WORDS
 from elman.data.text import word_tokenize
 from elman.models.language_model import read
@@ -59,6 +61,11 @@ also ask where "mat" ranks: a model only predicts well what its training text sh
 The vector does not grow with the text: 5 words and 40 words are squeezed into the same 128 numbers, so each
 new word partly overwrites what was there. The heat map shows the units the words move most, grouped by the
 word that moves each one most; switch it to the change $h_t - h_{t-1}$ to see what each word writes.
+
+A few single numbers of a state can be read on their own. The second panel colours text by one unit of a
+character-level model trained here on Shakespeare: the units offered are the ones whose value tracks a simple
+property of the text (inside a speaker's name, at a word boundary, the position in the line) most closely on
+held-out text, with that correlation shown. Most units follow no such property alone.
 
 The sharpest test of memory is agreement: "the cat … was" but "the cats … were". The probe below puts the
 chapter's own clause between the subject and the verb and measures, word by word, how strongly the model
@@ -250,6 +257,9 @@ def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
         "singular": series["singular"], "plural": series["plural"], "gap": gap.tolist(),
         "kept": float(gap[-1] / gap[0]) if gap[0] > 0 else None,
     }
+
+
+STEP.router.include_router(hidden_units.router)             # /units: single units of the character model
 
 
 @STEP.router.get("/read")

@@ -2,8 +2,8 @@
 // 1. the state h_t as a heat map (units × words; as h_t or as the change h_t − h_{t−1}; the chosen word's column
 //    outlined, its label marked, the words not read yet veiled), how far each word moves the state, and the most
 //    likely next real words after any prefix, with the mass left out (<unk>, end of sentence, punctuation);
-// 2. the agreement probe: P(was) against P(were) after "the cat …" and "the cats …" as the words in between grow;
-// 3. single units of a character model (its own widget, js/steps/hidden_units.js), when it is shipped.
+// 2. single units of a character model coloured over text (its own widget, js/steps/hidden_units.js);
+// 3. the agreement probe: P(was) against P(were) after "the cat …" and "the cats …" as the words in between grow.
 // Play walks the chosen word from the first to the last.
 
 import { ownPlayButton, sleep } from "../timing.js";
@@ -13,6 +13,7 @@ import { role, series as seriesColor } from "../palette.js";
 import { formatNumber, label, numberNode } from "../tex.js";
 import { lerp, tween, tweenNumber } from "../motion.js";
 import { linkTerms } from "../terms.js";
+import { mountUnits } from "./hidden_units.js";
 
 const DEFAULT_TEXT = "the cat sat on the";
 const DEFAULT_PAIR = "cat/cats";
@@ -56,7 +57,7 @@ export async function mount(root, ctx) {
   const agreeChart = el("div", { id: "hs-agree-chart" });
   const agreeWords = el("div", { id: "hs-agree-words", class: "hs-tokens", role: "list", "aria-label": "the words between the subject and its verb" });
   const agreeOut = el("div", { id: "hs-agree-out" });
-  const unitsSection = el("div", { id: "hs-units-widget" });
+  const unitsSection = el("section", { class: "card hs-card", id: "hs-units-widget", "aria-label": "single units of a character model" });
 
   root.append(el("div", { class: "hs-widget" },
     el("section", { class: "card hs-card", "aria-labelledby": "hs-read-h" },
@@ -69,12 +70,12 @@ export async function mount(root, ctx) {
       el("div", { class: "hs-next-box card", "data-term": "y" }, predictions,
         el("div", { class: "row hs-look" }, el("label", { for: "hs-look" }, "where does this word rank?"), look), lookOut),
       memory),
+    unitsSection,
     el("section", { class: "card hs-card", "aria-labelledby": "hs-agree-h" },
       el("h4", { id: "hs-agree-h" }, "Does the state remember the subject? “The cat … was” against “the cats … were”"),
       el("div", { class: "row" }, el("label", { for: "hs-pair" }, "subject"), pair),
       el("div", { class: "row" }, el("label", { for: "hs-filler" }, "words in between"), filler, fillerReset),
-      agreeChart, agreeWords, agreeOut),
-    unitsSection));
+      agreeChart, agreeWords, agreeOut)));
 
   let data = null;
   let wanted = Number(ctx.get("pos", "0"));  // 0: the last word
@@ -339,7 +340,7 @@ export async function mount(root, ctx) {
         { label: `after “the ${p} …” (right answer: were, 0)`, x: r.distance, y: r.plural.share, color: colors[1], dash: "6 4" }],
       x: { domain: [0, Math.max(1, n)], label: "tokens read since the subject", ticks: Math.min(Math.max(1, n), 8) },
       y: { domain: [0, 1], label: "$P(\\text{was}) / (P(\\text{was}) + P(\\text{were}))$" },
-      width: 560, height: 260,
+      width: Math.max(280, Math.min(560, agreeChart.clientWidth || 560)), height: 260,
       marks: (Plot) => [
         Plot.ruleY([0.5], { stroke: "currentColor", strokeOpacity: 0.5, strokeDasharray: "4 3" }),
         Plot.dot(points(r.singular.share), { x: "x", y: "y", r: 3.5, fill: colors[0] }),
@@ -415,10 +416,10 @@ export async function mount(root, ctx) {
   }
   const stopOwn = ownPlayButton(playButton, animate, "play");
 
-  await Promise.all([update(), agree()]);
+  const [, , unitsWidget] = await Promise.all([update(), agree(), mountUnits(unitsSection, ctx)]);
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); clearTimeout(agreeTimer); stopOwn(); motion.abort(); },
+    unmount() { clearTimeout(timer); clearTimeout(agreeTimer); stopOwn(); motion.abort(); unitsWidget?.unmount?.(); },
   };
 }
 
