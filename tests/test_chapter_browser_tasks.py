@@ -208,6 +208,8 @@ def test_a_formula_term_lights_its_boxes_and_back(page, server_url):
 
 # ---- the probes, the tie, unknown words, greedy names, plain errors, live words in the diagrams ----
 
+EMPTY = "Expected a sentence of at least one word; the box is empty."
+
 def test_the_probes_and_the_tie_are_shown_at_the_defaults_with_live_labels(page, server_url):
     open_step(page, server_url)                                           # no control touched
     r = tasks.probes()
@@ -260,7 +262,7 @@ def test_unknown_german_words_are_marked_in_the_input_and_the_translation_flagge
     expect(page.locator("#task-mt-warning")).to_have_count(0)
     expect(page.locator('[data-key="mt-translation"]')).to_have_attribute("data-trusted", "true")
     page.fill("#task-mt-text", "")                                        # refused: no stale marks
-    expect(page.locator("#task-panel .error")).to_have_text("Expected a sentence of at least one word; the box is empty.")
+    expect(page.locator("#task-panel .error")).to_have_text(EMPTY)
     expect(page.locator("#task-mt-input .task-chip")).to_have_count(0)
     forget_refusals(page, 1)
 
@@ -283,7 +285,7 @@ def test_an_empty_or_overlong_sentence_gets_one_plain_sentence(page, server_url,
     open_step(page, server_url, f"&shape={shape}")
     error = page.locator("#task-panel .error")
     page.fill(box, "   ")
-    expect(error).to_have_text("Expected a sentence of at least one word; the box is empty.")
+    expect(error).to_have_text(EMPTY)
     page.fill(box, "ja " * 45)
     expect(error).to_contain_text("Expected a sentence of at most")
     for raw in ("String should", "Input should", "text:"):

@@ -33,7 +33,8 @@ def test_probe_labels_are_the_live_numbers_judged_at_one_half(client):
         for name, p in (("rnn", rnn), ("bow", bow)):
             pa, pb = p[2 * i], p[2 * i + 1]
             assert row[name]["p_a"] == pytest.approx(float(pa), rel=1e-9)
-            assert row[name]["passed"] == (((pa >= 0.5) == bool(probe.label_a)) and ((pb >= 0.5) == bool(probe.label_b)))
+            right = ((pa >= 0.5) == bool(probe.label_a)) and ((pb >= 0.5) == bool(probe.label_b))
+            assert row[name]["passed"] == right
     assert r["rnn_passed"] == sum(row["rnn"]["passed"] for row in r["probes"])
     # honest: the shipped RNN fails "not bad" and the overturned expectation, and they are shown as failed
     failed = {row["b"] for row in r["probes"] if not row["rnn"]["passed"]}
@@ -62,12 +63,12 @@ def flipped_where(sentence_p: dict):
 
 
 def test_a_counterfactual_answer_flips_the_label(monkeypatch):
-    before = {row["b"]: row["rnn"]["passed"] for row in tasks.probes()["probes"]}
+    before = {row["b"]: row["rnn"]["passed"] for row in tasks.probes.__wrapped__()["probes"]}
     assert before["the movie was not bad"] is False and before["the movie was not good"] is True
     # the model now reads "not bad" as positive and "not good" as positive too: the labels follow
     monkeypatch.setattr(tasks.sentiment_task, "predict_proba",
                         flipped_where({"the movie was not bad": 0.9, "the movie was not good": 0.8}))
-    after = tasks.probes()
+    after = tasks.probes.__wrapped__()          # the served answer is kept: this runs the model afresh
     rows = {row["b"]: row for row in after["probes"]}
     assert rows["the movie was not bad"]["rnn"]["passed"] is True
     assert rows["the movie was not good"]["rnn"]["passed"] is False
@@ -79,10 +80,10 @@ def test_every_probe_passes_for_a_model_that_answers_as_expected_and_none_for_th
     want = {s: float(lab) for p in tasks_probes.PROBES for s, lab in ((p.a, p.label_a), (p.b, p.label_b))}
     monkeypatch.setattr(tasks.sentiment_task, "predict_proba",
                         flipped_where({s: 0.1 + 0.8 * v for s, v in want.items()}))
-    assert tasks.probes()["rnn_passed"] == len(tasks_probes.PROBES)
+    assert tasks.probes.__wrapped__()["rnn_passed"] == len(tasks_probes.PROBES)
     monkeypatch.setattr(tasks.sentiment_task, "predict_proba",
                         flipped_where({s: 0.9 - 0.8 * v for s, v in want.items()}))
-    r = tasks.probes()
+    r = tasks.probes.__wrapped__()
     assert r["rnn_passed"] == 0 and all(row["rnn"]["why"].startswith("Both read the wrong way") for row in r["probes"])
 
 
@@ -98,7 +99,8 @@ def test_the_tie_is_the_shipped_models_numbers_and_the_split_is_current():
     assert r["sst2"]["rnn_accuracy"] == quality["test_accuracy"]
     assert r["sst2"]["bow_accuracy"] == quality["bow_test_accuracy"]
     split = r["split"]
-    assert split is not None, "tasks_probes.json was measured on other weights: rerun python -m elman.chapter.steps.tasks_probes"
+    assert split is not None, ("tasks_probes.json was measured on other weights: "
+                               "rerun python -m elman.chapter.steps.tasks_probes")
     assert split["rnn_accuracy"] == pytest.approx(quality["test_accuracy"], abs=1e-12)
     assert sum(split[g]["sentences"] for g in ("contrast", "negation", "neither")) == quality["test_sentences"]
     assert split["contrast"]["rnn_accuracy"] > split["contrast"]["bow_accuracy"]     # where order pays

@@ -156,9 +156,12 @@ def sentiment(text: str) -> dict:
                       "pooling": shipped.model.pooling}}
 
 
+@lru_cache(maxsize=1)
 def probes() -> dict:
     """Every probe pair judged passed or failed from the shipped RNN's and bag of words' live P(positive), the
-    models' SST-2 test accuracies (from the shipped json) and, where stored, the accuracies by sentence group."""
+    models' SST-2 test accuracies (from the shipped json) and, where stored, the accuracies by sentence group.
+    The probes are fixed and the model too: computed on the first request, kept (``probes.__wrapped__`` runs it
+    afresh)."""
     shipped = _model("sentiment")
     seqs = sentiment_task.encode(shipped.vocab, [s.split() for s in tasks_probes.sentences()])
     with _RUNNING["sentiment"]:

@@ -27,7 +27,7 @@ const SHAPES = [
 export async function mount(root, ctx) {
   linkTerms();
   const life = new AbortController();
-  const examples = await ctx.api("/api/tasks/examples");
+  const [examples, probes] = await Promise.all([ctx.api("/api/tasks/examples"), ctx.api("/api/tasks/probes")]);
   let shape = SHAPES.some((s) => s.key === ctx.get("shape", "one")) ? ctx.get("shape", "one") : "one";
   const tabs = el("div", { class: "row task-tabs", role: "tablist", "aria-label": "Shape of the task" });
   const panelBox = el("div", { id: "task-panel", role: "tabpanel" });
@@ -56,7 +56,7 @@ export async function mount(root, ctx) {
   };
 
   const panels = {
-    one: sentimentPanel(ctx, examples, request, debounce, await ctx.api("/api/tasks/probes")),
+    one: sentimentPanel(ctx, examples, request, debounce, probes),
     gen: namesPanel(ctx, examples, request, debounce),
     tag: posPanel(ctx, request, debounce),
     mt: translatePanel(ctx, request, debounce),
@@ -146,11 +146,16 @@ function liveNote(d, i, y, roleName, k) {
   box.style.color = `var(--c-${roleName}-ink)`;
   box.style.fontSize = "var(--fs-min)";
   return (text) => {
-    const t = String(text);
-    box.textContent = t.length > 10 ? `${t.slice(0, 9)}…` : t;
-    if (t.length > 10) fo.setAttribute("aria-label", t);
+    const unknown = String(text).endsWith(" ?");              // a word the model reads as <unk>: marked in red
+    const t = unknown ? String(text).slice(0, -2) : String(text);
+    box.textContent = (unknown ? short(t, 7) : short(t, 10)) + (unknown ? " ?" : "");
+    box.style.color = unknown ? "var(--bad)" : `var(--c-${roleName}-ink)`;
+    if (t.length > 10 || unknown) fo.setAttribute("aria-label", unknown ? `${t}, unknown to the model` : t);
+    else fo.removeAttribute("aria-label");
   };
 }
+
+const short = (t, n) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
 
 // The live notes for a shape from its panel's latest answer: up to n items, the first n − 1 and the last.
 function ends(list, n) {

@@ -62,8 +62,8 @@ const GROUPS = [
 export function tieCard(r) {
   const s = r.sst2, split = r.split;
   const points = (a, b) => `${Math.abs(100 * (a - b)).toFixed(1)} points`;
-  const tie = el("p", {}, `On the ${s.test_sentences} SST-2 test sentences the RNN is right on `,
-    num("tie-rnn", s.rnn_accuracy, 3), " of them and the bag of words on ", num("tie-bow", s.bow_accuracy, 3),
+  const tie = el("p", {}, `On the ${s.test_sentences} SST-2 test sentences the RNN's accuracy is `,
+    num("tie-rnn", s.rnn_accuracy, 3), " and the bag of words' ", num("tie-bow", s.bow_accuracy, 3),
     `: ${Math.abs(s.rnn_accuracy - s.bow_accuracy) < 0.01 ? "a tie" : s.rnn_accuracy > s.bow_accuracy ? "the RNN ahead" : "the bag of words ahead"}, `,
     `and it was one before the vocabulary was cut from ${s.full_vocab_size} to ${s.vocab_size} words too (`,
     num("tie-rnn-full", s.full_vocab_rnn_accuracy, 3), " against ", num("tie-bow-full", s.full_vocab_bow_accuracy, 3),
