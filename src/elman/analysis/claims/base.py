@@ -94,6 +94,8 @@ class ClaimResult:
     name: str = ""  # the experiment's registered name (set by the runner)
     command: str = ""  # the command that reproduces this record (set by the runner)
     sources: list = field(default_factory=list)  # literature, for cited rows and where the claim meets it
+    seconds: float | None = None  # wall-clock time of the experiment (set by the runner)
+    cpu_seconds: float | None = None  # CPU time of this process (on a shared machine the fairer cost)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS + (CITED,):

@@ -192,6 +192,7 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
     first = {H: [] for H in sizes}  # per seed: (len(n_list),) accuracy of the first item
     control = {H: [] for H in sizes}  # per seed: (len(n_list),) accuracy of one item at the same delay
     overall = {H: [] for H in sizes}
+    by_n = {H: [] for H in sizes}  # per seed: (len(n_list),) mean recall over the items of each list length
     for s in seeds:
         for H in sizes:
             model = _SeqModel(n_symbols + 1, H, n_symbols, rng=np.random.default_rng([s, 9]))
@@ -214,6 +215,7 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
             first[H].append(f)
             control[H].append(c)
             overall[H].append(float(np.mean(allacc)))
+            by_n[H].append(allacc)
     small, large = sizes[0], sizes[-1]
     F, C = np.array(first[small]), np.array(control[small])
     falls, load = summary(F[:, 0] - F[:, -1]), summary(C[:, -1] - F[:, -1])
@@ -226,7 +228,7 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
     for H, colour in zip(sizes, (OKABE_ITO[4], OKABE_ITO[3], OKABE_ITO[2])):
         band(ax0, after, first[H], color=colour, label=f"first of $n$ items, $H = {H}$")
         band(ax0, after, control[H], color=colour, label=f"one item, same delay, $H = {H}$", marker="x", ls="--")
-        band(ax1, n_list, [[o] * len(n_list) for o in overall[H]], color=colour, label=f"$H = {H}$", marker=None)
+        band(ax1, n_list, by_n[H], color=colour, label=f"$H = {H}$")
     for ax in (ax0, ax1):
         ax.axhline(1 / n_symbols, color=GREY, ls=":", label="chance")
         ax.set_ylim(0, 1.05)

@@ -27,7 +27,10 @@ def reproduce_command(name: str, quick: bool, seed: int) -> str:
 def run_experiment(name: str, *, quick: bool = False, out: Path | None = None, seed: int = 0) -> ClaimResult:
     if name not in EXPERIMENTS:
         raise ValueError(f"Unknown experiment {name!r}. Expected one of {sorted(EXPERIMENTS)}")
+    wall, cpu = time.perf_counter(), time.process_time()
     result = EXPERIMENTS[name].run(quick, out, seed)
+    result.seconds = round(time.perf_counter() - wall, 2)
+    result.cpu_seconds = round(time.process_time() - cpu, 2)
     result.name = name
     result.provisional = bool(quick) and result.verdict != "cited"
     result.command = reproduce_command(name, quick, seed)
