@@ -3,7 +3,8 @@
 ``elman.torch.models`` holds the torch twin of each model the lab trains (the language model and the sequence
 classifier), with elman's parameter names, so a state dict moves across unchanged; ``elman.torch.runs`` reads
 an elman run directory into a twin and writes one back; ``python -m elman.torch.train_lm`` (under ``torchrun``)
-continues an ``elman train lm`` run with DistributedDataParallel, step for step as elman would.
+continues an ``elman train lm`` run with DistributedDataParallel, step for step as elman would, with the
+optimiser state carried across by ``elman.torch.optim``.
 
 Needs the torch extra (``pip install 'elman[torch]'``); the rest of elman never imports this package.
 """

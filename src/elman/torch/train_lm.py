@@ -38,14 +38,11 @@ from torch.nn.parallel import DistributedDataParallel
 from elman.errors import ElmanError, InvalidInput, MissingFile, RunError
 from elman.models.language_model import LanguageModel
 from elman.torch.models import TorchLanguageModel
+from elman.torch.optim import load_optimizer_state, optimizer_state, torch_optimizer
 from elman.torch.runs import to_elman
 from elman.train.commands import MODEL_KEYS, RESUME_OVERRIDES, open_lm_run
 from elman.train.loop import CHECKPOINT, LMTrainer, TrainConfig, boundary_resets
 from elman.train.rundir import remove_stale_temps
-
-# elman optimiser -> (torch class, elman hyper-parameter names in torch's keywords)
-OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
-              "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}
 
 
 def world() -> tuple[int, int, int]:
@@ -81,50 +78,6 @@ def plan(run_dir, world_size: int, overrides: dict) -> Plan:
         raise InvalidInput(f"the run reads {train.batch_size} streams, which {world_size} processes cannot share "
                            f"equally: use a world size among {fits}")
     return Plan(run, train, model_config, train_ids, val_ids)
-
-
-def torch_optimizer(name: str, params, elman_state: dict) -> torch.optim.Optimizer:
-    """The torch optimiser for elman's ``name`` with the hyper-parameters of its state dict."""
-    hyper = {key[len("hyper."):]: float(value) for key, value in elman_state.items() if key.startswith("hyper.")}
-    flags = {k: bool(hyper.pop(k)) for k in ("amsgrad", "maximize", "nesterov", "centered") if k in hyper}
-    if "beta1" in hyper:
-        hyper["betas"] = (hyper.pop("beta1"), hyper.pop("beta2"))
-    return OPTIMIZERS[name](params, **hyper, **flags, foreach=False)
-
-
-def load_optimizer_state(optimizer, named_params: dict, elman_state: dict) -> None:
-    """elman's flat optimiser state ("<param>.<kind>", "step") into torch's per-parameter state."""
-    step = int(elman_state["step"])
-    for name, p in named_params.items():
-        kinds = {key[len(name) + 1:]: value for key, value in elman_state.items() if key.startswith(name + ".")}
-        state = {kind: torch.as_tensor(value, device=p.device).clone() for kind, value in kinds.items()}
-        if step == 0:  # nothing learnt yet: torch's fresh state is elman's zeros
-            continue
-        if not isinstance(optimizer, torch.optim.SGD):
-            state["step"] = torch.tensor(float(step))
-        if state:
-            optimizer.state[p] = state
-
-
-def optimizer_state(optimizer, named_params: dict, elman_state: dict, steps: int) -> dict:
-    """torch's optimiser state, ``steps`` updates in, as elman's flat state dict (the keys and dtypes of
-    ``elman_state``)."""
-    out = {}
-    for name, p in named_params.items():
-        state = optimizer.state.get(p, {})
-        for key in elman_state:
-            if key.startswith(name + ".") and not key.startswith("hyper."):
-                kind = key[len(name) + 1:]
-                out[key] = state[kind].detach().cpu().numpy().astype(elman_state[key].dtype) if kind in state \
-                    else elman_state[key]
-    out["step"] = np.array(steps, dtype=np.int64)
-    group = optimizer.param_groups[0]
-    for key in elman_state:
-        if key.startswith("hyper."):
-            name = key[len("hyper."):]
-            value = group["betas"][name == "beta2"] if name in ("beta1", "beta2") else group[name]
-            out[key] = np.array(float(value), dtype=np.float64)
-    return out
 
 
 class NullLog:
