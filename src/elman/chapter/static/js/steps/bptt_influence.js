@@ -17,7 +17,7 @@ export function mountInfluence(root, ctx) {
   const text = el("textarea", { id: "bptt-text", rows: "3", maxlength: "200", autocomplete: "off", spellcheck: "false" });
   if (saved !== null) text.value = saved;
   const examples = el("select", { id: "bptt-line" });
-  const position = el("input", { type: "range", id: "bptt-pos", min: "1", max: "2", step: "1", value: ctx.get("pos", "2") });
+  const position = el("input", { type: "range", id: "bptt-pos", min: "1", max: "200", step: "1", value: ctx.get("pos", "1") });
   const K = el("input", { type: "range", id: "bptt-textK", min: "1", max: "40", step: "1", value: ctx.get("textK", "5") });
   const outputs = { pos: el("output", { class: "num", for: "bptt-pos" }), K: el("output", { class: "num", for: "bptt-textK" }) };
   const rows = el("div", { class: "bptt-rows", id: "bptt-rows" });
