@@ -93,7 +93,8 @@ def test_the_comparison_is_the_library_truncated_bptt_on_the_same_batch():
     ({"T": 1}, "T: expected a whole number from 2 to 64, got 1"), ({"T": 65}, "T: expected a whole number"),
     ({"T": "long"}, "T: expected a whole number from 2 to 64, got 'long'"),
     ({"K": 0}, "K: expected"), ({"K": 65}, "K: expected"), ({"K": 2.5}, "K: expected a whole number"),
-    ({"L": 0}, "L: expected a whole number from 1 to 30"), ({"T": 10, "L": 11}, "L: expected a whole number from 1 to 10"),
+    ({"L": 0}, "L: expected a whole number from 1 to 30"),
+    ({"T": 10, "L": 11}, "L: expected a whole number from 1 to 10"),
     ({"rho": 0}, "rho: expected a number from 0.1 to 2"), ({"rho": 2.5}, "rho: expected"), ({"rho": "x"}, "rho"),
     ({"rho": "nan"}, "rho: expected"), ({"seed": -1}, "seed"), ({"seed": 2**31}, "seed"),
 ])

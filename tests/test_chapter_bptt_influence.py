@@ -10,7 +10,14 @@ pytest.importorskip("fastapi")
 
 from elman.chapter.models import char_lm  # noqa: E402
 from elman.chapter.steps.bptt_influence import (  # noqa: E402
-    DEFAULT_K, DEFAULT_POSITION, DEFAULT_TEXT, EXAMPLES, connectivity, influence, input_gradient)
+    DEFAULT_K,
+    DEFAULT_POSITION,
+    DEFAULT_TEXT,
+    EXAMPLES,
+    connectivity,
+    influence,
+    input_gradient,
+)
 from elman.models.language_model import LanguageModel  # noqa: E402
 from elman.nn.losses import cross_entropy  # noqa: E402
 
@@ -123,6 +130,7 @@ def test_answers_are_fast(client):
                  "Was grown into a hoop? hast thou forgot her?\n")
     for position, K in ((len(long_text) - 1, 1), (60, 40), (20, 5), (len(long_text) - 1, 100)):
         start = time.perf_counter()
-        assert client.get("/api/bptt/influence", params={"text": long_text, "position": position, "K": K}).status_code == 200
+        params = {"text": long_text, "position": position, "K": K}
+        assert client.get("/api/bptt/influence", params=params).status_code == 200
         times.append(time.perf_counter() - start)
     assert max(times) < 1.0, times   # generous: CI machines are shared; the report measures p95 separately
