@@ -36,8 +36,8 @@ def test_the_charts_keep_their_domains_as_the_settings_change(page, server_url):
     decay_ticks, loss_ticks, norm_ticks = ticks(page, "#van-decay"), ticks(page, "#van-loss"), ticks(page, "#van-norms")
     assert sorted(decay_ticks["y"]) == powers(20, -20, 5)                         # 10²⁰ … 10⁻²⁰
     assert decay_ticks["x"][0] == "0" and int(decay_ticks["x"][-1]) <= 99          # distance 0 … T − 1
-    assert sorted(loss_ticks["y"]) == powers(24, 0, 4)                             # 10²⁴ … 10⁰
-    assert sorted(norm_ticks["y"]) == powers(25, -15, 5)
+    assert sorted(loss_ticks["y"]) == powers(32, 0, 4)                             # 10³² … 10⁰
+    assert sorted(norm_ticks["y"]) == powers(30, -18, 6)
     assert int(loss_ticks["x"][-1]) == CLIP_STEPS and norm_ticks["x"] == loss_ticks["x"]
     page.goto(f"{server_url}/#step=5&seed=0&preset=explodes")                      # an exploding run
     page.wait_for_selector('body[data-ready="5"]')

@@ -77,7 +77,7 @@ With $\\tanh$ every factor also carries $\\mathrm{diag}(\\tanh'(z_t))$, and $\\t
 whenever a unit is away from zero. A unit sitting at $|h| = 0.4$ contributes $0.84$ per step, and a hundred such
 steps are another factor of about $10^{-8}$; a saturated unit ($|h|$ near 1) contributes almost 0. The panel
 measures how far the $\\tanh$ curve falls below $\\rho^{T-k}$ and the mean $\\tanh'$ that explains it. This is why
-a $\\tanh$ network vanishes even with $\\rho > 1$: saturation pulls the product down.
+a $\\tanh$ network need not explode even with $\\rho > 1$: saturation holds the product down.
 
 Exploding gradients have a blunt fix: clipping. When the global norm of the gradient exceeds a threshold
 $\\tau$, rescale the gradient to norm $\\tau$, keeping its direction. The panel trains the same network twice

@@ -16,11 +16,11 @@ import { formatNumber, label, math, numberNode, renderInline } from "../tex.js";
 
 const SWEEP = [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2];
 const SWEEP_MS = 700;
-// Fixed log domains, 10ⁿ ticks every 5 or 4 decades: every setting is drawn against the same scale. They hold what
-// the presets produce on seeds 0–9; anything beyond is marked at the edge.
+// Fixed log domains, 10ⁿ ticks every 5, 4 or 6 decades: every setting is drawn against the same scale. They hold
+// what the presets produce on seeds 0–9; anything beyond is marked at the edge.
 const DECAY_Y = [1e-24, 1e20];
-const LOSS_Y = [1e-3, 1e24];
-const NORM_Y = [1e-15, 1e25];
+const LOSS_Y = [1e-3, 1e32];
+const NORM_Y = [1e-18, 1e30];
 
 let bounds = null;          // the server's bounds and presets, fetched once per page
 
@@ -347,7 +347,8 @@ function whyTanh(r) {
     "Each step multiplies by $\\mathrm{diag}(\\tanh'(z_t))$ as well as $W_{hh}$, and $\\tanh' = 1 - h_t^2$: over this run the units sit at $|h|$ ≈ ",
     inlineNumber("van-tanh-abs-h", g.mean_abs_h, 2), " on average and $\\tanh'$ averages ", inlineNumber("van-tanh-slope", g.mean_slope),
     `, and $${formatNumber(g.mean_slope, 3)}^{${n}}$ = `, inlineNumber("van-tanh-slope-power", g.slope_power), `.${closer}`
-    + " Saturated units ($|h|$ near 1) have $\\tanh'$ near 0: that is how $\\tanh$ vanishes even when $\\rho > 1$.").childNodes;
+    + (r.rho > 1 ? " Saturated units ($|h|$ near 1) have $\\tanh'$ near 0: that is how saturation holds the $\\tanh$ product down while $\\rho^{T-k}$ explodes."
+      : " Saturated units ($|h|$ near 1) have $\\tanh'$ near 0 and pull the product down further still.")).childNodes;
 }
 
 // The clipping card: the loss of both runs, the clipped run's norms, and what the numbers say.
