@@ -88,7 +88,7 @@ export async function mount(root, ctx) {
       motion.abort();
       motion = new AbortController();
       if (drawn && drawn.shape === shapeOf(r)) restyle(drawn, r, motion.signal);
-      else { drawn = drawChains(r); chain.replaceChildren(drawn.root, legend()); showMarked(drawn, r); }
+      else { drawn = drawChains(r, chain.clientWidth); chain.replaceChildren(drawn.root, legend()); showMarked(drawn, r); }
       chart.replaceChildren(figure);
       drawn.rule = chartRule(figure);
       const [verdict, cards] = summary(r);
@@ -175,9 +175,12 @@ const edgeWidth = (v) => 0.75 + 4.5 * unit(v) ** 2;
 // The two unrolled chains. Returns {root, shape, nodes: [full, truncated] (index t), edges: [full, truncated]
 // (index t: the arrow carrying the gradient from h_{t+1} back to h_t), reach: [full, truncated] (the arrow from
 // the marked state down into the marked input, absent where it is cut), box (the scroll box)}.
-function drawChains(r) {
+function drawChains(r, room) {
   const n = r.T, m = r.marked;
-  const s = Math.max(22, Math.min(60, Math.floor(680 / n)));
+  // the step width: 22–60 px in a wide panel; on a phone down to 14 px, so the marked input and the window's
+  // start fit on screen at the defaults
+  const narrow = room > 0 && room < 600;
+  const s = Math.max(narrow ? 14 : 22, Math.min(60, Math.floor(Math.min(680, narrow ? room - 44 : 680) / n)));
   const left = 28, radius = Math.min(8, Math.round(s * 0.32));
   const width = Math.max(460, left + n * s + 16);
   const height = 2 * ROW + 40;
@@ -244,7 +247,7 @@ function drawChains(r) {
     }
     const markText = key === "full" ? `marked $x_{${m}}$: the gradient arrives`
       : reached ? `marked $x_{${m}}$: inside the window` : `marked $x_{${m}}$: no gradient reaches it`;
-    const toRight = xOf(m) < width / 2;
+    const toRight = xOf(m) + 12 + 250 <= width;
     note(d, { x: toRight ? xOf(m) + 12 : xOf(m) - 12, y: iy + 16, text: markText, anchor: toRight ? "start" : "end", width: 260, height: 20 });
     const rowNodes = [];
     for (let t = 1; t <= n; t++) {
@@ -299,10 +302,11 @@ function restyle(drawn, r, signal) {
   });
 }
 
-// A chain wider than the panel (a phone) opens scrolled to the marked input, so it and the window are in view.
+// A chain wider than the panel opens scrolled just enough to show the marked input (the row titles stay in view
+// whenever they can).
 function showMarked(drawn, r) {
   const box = drawn.box;
-  if (box.scrollWidth > box.clientWidth) box.scrollLeft = Math.max(0, drawn.xOf(r.marked) - 40);
+  if (box.scrollWidth > box.clientWidth) box.scrollLeft = Math.max(0, drawn.xOf(r.marked) + 60 - box.clientWidth);
 }
 
 // Keep the current step in view while playing (the chain may be wider than the panel).
