@@ -42,6 +42,7 @@ def test_the_defaults_show_the_vanishing_gradient_and_clip_events_before_any_tou
     assert value(page, "van-end-without") == pytest.approx(run["without"]["end"], rel=1e-9)
     expect(page.locator("#van-clip-verdict")).to_contain_text("changed almost nothing")
     expect(page.locator("#van-norms svg g[data-series]")).to_have_count(4)  # before, after, τ, ‖∂L/∂h₁‖
+    expect(page.locator("#van-norms svg circle")).to_have_count(run["clip_events"])   # a dot on every clip event
 
 
 def test_each_preset_button_sets_the_controls_the_address_and_shows_its_point(page, server_url):

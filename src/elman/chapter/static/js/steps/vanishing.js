@@ -370,7 +370,8 @@ function clippingPanel(out, life) {
   const endLabel = el("div", { class: "muted" });
   const card = el("div", { class: "card" }, heading, caption, lossBox, normBox, note,
     el("div", { class: "cards van-stats" },
-      el("div", { "data-term": "tau" }, el("div", { class: "muted" }, "clip events"), events, of),
+      el("div", { "data-term": "tau" }, prose("div", { class: "muted" }, "clip events (",
+        el("span", { class: "van-dot", "aria-hidden": "true" }, "●"), " on $\\|g\\|$)"), events, of),
       el("div", {}, endLabel, el("div", { class: "van-ends" }, el("span", { class: "muted" }, "with "), endWith),
         el("div", { class: "van-ends" }, el("span", { class: "muted" }, "without "), endWithout, endWithoutWord)),
       el("div", { "data-term": "grad" }, prose("div", { class: "muted" }, "largest $\\|\\partial L/\\partial h_1\\|$ after clipping"), firstMax)),
@@ -400,7 +401,9 @@ function clippingPanel(out, life) {
     ],
     x: { domain: [r.steps[0], r.steps.at(-1)], label: "training step", ticks: integerTicks(r.steps[0], r.steps.at(-1), 10) },
     y: { type: "log", domain: NORM_Y, label: "gradient norm" },
-    width: fit(out), height: 260, marks: edgeMarks(marks),
+    width: fit(out), height: 260,
+    // a dot on ‖g‖ wherever clipping fired (t = 1 only: the dots mark the exact answer)
+    marks: (Plot) => [...edgeMarks(marks)(Plot), Plot.dot(t === 1 ? clipDots(r) : [], { x: "x", y: "y", r: 3.5, fill: role("grad") })],
   });
   return {
     async show(r) {
@@ -462,6 +465,10 @@ function clippingPanel(out, life) {
     fail(error) { last = null; out.replaceChildren(errorBox(error)); },
   };
 }
+
+// The clipped run's steps where clipping fired, as points on its ‖g‖ before clipping.
+const clipDots = (r) => r.steps.map((x, i) => ({ x, y: r.with.before[i], on: r.with.clipped[i] }))
+  .filter((p) => p.on && p.y !== null && p.y >= NORM_Y[0] && p.y <= NORM_Y[1]);
 
 // What the two runs show, in a sentence or two built from their numbers.
 function clipVerdict(r, firstPeak, gTypical) {
