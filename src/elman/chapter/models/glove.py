@@ -32,6 +32,7 @@ DATASET = "glove-6b-50d"
 KEEP, QUICK_KEEP = 40_000, 2_000
 WORD = re.compile(r"[a-z][a-z'.-]*")
 LICENSE = "glove.LICENSE.md"
+TRAINED_ON = "Wikipedia 2014 and Gigaword 5, 6 billion tokens"
 # Analogies a : b :: c : d recorded at build time (b − a + c should give d); the tests measure the same ones live.
 ANALOGIES = (("man", "king", "woman", "queen"), ("france", "paris", "italy", "rome"),
              ("japan", "tokyo", "france", "paris"), ("man", "brother", "woman", "sister"),

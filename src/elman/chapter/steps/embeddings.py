@@ -1,38 +1,40 @@
 """Step 7, embeddings: dense word vectors, where similar words are near and directions carry relations.
 
-Live: the analogy a − b + c (with or without the query words as answers), a word's nearest neighbours, a 2-D PCA
-map of chosen words, and their cosine matrix as one-hot vectors (the identity, whatever the words) beside the
-dense one. The vectors are GloVe 6B 50d (its ``GLOVE_WORDS`` most frequent words) when the dataset is on this
-machine, else the chapter's own word2vec vectors trained on Brown (``elman.chapter.models.vectors``); every
-answer says which vectors answered. GloVe is read lazily, on the first request that needs it (1 to 2.5 s for
-40,000 rows on the chapter's 2-core machine, measured), and kept for the life of the server; while it is absent,
-each request looks for it again, so a ``elman data fetch glove-6b-50d`` takes effect without a restart.
+Live: the analogy a − b + c (with or without the query words as answers), a word's nearest neighbours, how near
+two pairs of words are (king–queen against king–pizza: cosine, distance, rank among the neighbours), a 2-D PCA
+map of chosen words with the analogy's two offsets as arrows, and their cosine matrix as one-hot vectors (the
+identity, whatever the words) beside the dense one.
+
+Two sets of vectors answer, both shipped with the package, so every machine shows the same page without data and
+without a network: ``glove``, the default, the 40,000 most frequent words of GloVe 6B 50d
+(``elman.chapter.models.glove``, public domain), and ``brown``, the word2vec vectors this project trained on the
+Brown corpus (``elman.chapter.models.vectors``), kept to show what far less text gives. Every answer says which
+vectors answered.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from functools import cache
 
+import numpy as np
 from fastapi import Query
 
 from elman.chapter.admission import LANES
-from elman.chapter.models import vectors as shipped_model
+from elman.chapter.models import glove as glove_model
+from elman.chapter.models import vectors as brown_model
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_TEXT, words_of
-from elman.embeddings.projection import pca_2d, similarity_matrices
+from elman.embeddings.projection import cosine, pca_2d, similarity_matrices
 from elman.embeddings.vectors import UnknownWordError, WordVectors
 from elman.nn.layers import Embedding
 
-GLOVE = "glove-6b-50d"
-GLOVE_WORDS = 40_000
-FETCH = f"elman data fetch {GLOVE}"
-SOURCES = ("auto", "glove", "shipped")
+SOURCES = ("glove", "brown")      # the first is the default
 MAX_WORD = 40            # characters of one word
 MAX_MAP_WORDS = 20       # words in the map and the similarity matrices
 TOPN = 10
-DEFAULT_MAP = "king queen man woman paris france london england"
+DEFAULT_MAP = "king queen man woman"
+DEFAULT_PAIRS = (("king", "queen"), ("king", "pizza"))
+HEADLINE = ("king", "man", "woman", "queen")   # a − b + c should be d
 
 STEP = Step(
     key="embeddings", icon="text_fields", label="Embeddings",
@@ -47,17 +49,22 @@ different one-hot vectors are always orthogonal, so "cat" is exactly as far from
 
 A dense embedding gives each word a short vector of $d$ real numbers (typically 50 to 300) that is learned.
 Methods such as word2vec and GloVe learn them from which words appear near which, and words used in similar
-contexts end up with similar vectors: their cosine is high.
+contexts end up with similar vectors: their cosine is high. Near and far can be measured: the panel compares
+"king" with "queen" and with "pizza", by cosine, by distance and by where each word ranks among the other's
+neighbours.
 
 In a network this is the embedding layer, a $V \\times d$ table whose row $i$ is word $i$'s vector. Looking up
 a row is the same as multiplying the one-hot vector by the table, $e_i^\\top E = E_i$, but costs nothing. The
 table is trained with the rest of the model, or started from pretrained vectors.
 
-Relations can show up as directions: the offset from "man" to "woman" resembles the one from "king" to
-"queen", so $\\mathrm{king} - \\mathrm{man} + \\mathrm{woman}$ lands near "queen" (Mikolov et al., 2013), once
-the three query words themselves are left out of the answers. Try it in the live panel, with GloVe vectors when
-they are on this machine and with the small word2vec vectors this project trained on the Brown corpus
-otherwise.""",
+Relations can show up as directions. The step from "man" to "woman" points roughly the same way as the step
+from "king" to "queen", so $\\mathrm{king} - \\mathrm{man} + \\mathrm{woman}$ falls closest to "queen"
+(Mikolov et al., 2013), provided the three words of the question are not allowed as answers (else "king" itself
+wins, as the panel shows when you allow them). The map draws both steps as arrows. The vectors answering here
+are GloVe's 50-dimensional ones, trained on six billion words of Wikipedia and news and shipped with this
+chapter (its 40,000 most frequent words). A switch puts in their place the word2vec vectors this project
+trained on the Brown corpus, about a million words: the same method with far less text, and the relation
+blurs.""",
     formula=r"""
 \text{one-hot: } \htmlData{term=onehot}{e_i \in \{0,1\}^V,\quad \cos(e_i, e_j) = 0 \text{ for } i \ne j}
 
@@ -80,89 +87,39 @@ x = embed(ids)                                # (4, 128): one row per word
     callout=Callout("Why it matters", "Learned word vectors were among the first clear signs that neural "
                     "networks discover structure in language on their own. The embedding layer has been the first "
                     "layer of nearly every language model since, from small RNNs to today's large transformers."),
-    functions=(Embedding.forward, WordVectors.most_similar, WordVectors.analogy, pca_2d, similarity_matrices),
+    functions=(Embedding.forward, WordVectors.most_similar, WordVectors.analogy, cosine, pca_2d,
+               similarity_matrices),
 )
 
 
 # ------------------------------------------------------------------------------------------------ the vectors
-_glove_lock = threading.Lock()
-_glove_state: dict = {}          # "vectors", "load_seconds" or "error", once the first request has read GloVe
-
-
-def _glove_path():
-    """Where GloVe 6B 50d lies on this machine (data dir or cache), or None."""
-    from elman.data.sources import locate
-
-    return locate(GLOVE)[1]
-
-
-def _glove() -> WordVectors | None:
-    """GloVe's ``GLOVE_WORDS`` most frequent words, read on first use and kept; None when the file is absent."""
-    if "vectors" in _glove_state:
-        return _glove_state["vectors"]
-    path = _glove_path()
-    if path is None:
-        return None
-    with _glove_lock:
-        if "vectors" not in _glove_state and "error" not in _glove_state:
-            start = time.perf_counter()
-            try:
-                from elman.data.sources import path as checked_path  # the registry's sha256, checked once
-
-                _glove_state["vectors"] = WordVectors.load(checked_path(GLOVE, download=False, progress=False),
-                                                           limit=GLOVE_WORDS)
-                _glove_state["load_seconds"] = time.perf_counter() - start
-            except (OSError, ValueError) as error:  # a damaged file (ChecksumError): say so, answer with the shipped ones
-                _glove_state["error"] = str(error)
-    return _glove_state.get("vectors")
+MODELS = {"glove": glove_model, "brown": brown_model}
 
 
 @cache
-def _shipped() -> WordVectors:
-    return shipped_model.load()
+def _vectors(source: str) -> WordVectors:
+    return MODELS[source].load()
 
 
-def _shipped_info() -> dict:
-    try:
-        meta = shipped_model.info()
-    except FileNotFoundError as error:
-        return {"error": str(error)}
-    return {k: meta[k] for k in ("data", "kept_words", "dim", "quality", "train_seconds", "rebuild")}
+def _describe(source: str, vectors: WordVectors) -> str:
+    if source == "glove":
+        return f"GloVe 6B 50d, its {len(vectors):,} most frequent words (shipped with the chapter)"
+    return f"the word2vec vectors trained here on the Brown corpus, its {len(vectors):,} most frequent words"
 
 
-def _describe(name: str, vectors: WordVectors) -> str:
-    if name == "glove":
-        return f"GloVe 6B 50d (its {len(vectors):,} most frequent words)"
-    return f"the chapter's word2vec vectors trained on Brown (its {len(vectors):,} most frequent words)"
-
-
-def vectors_for(source: str = "auto") -> tuple[WordVectors, dict]:
-    """The vectors that answer a request for ``source`` (auto, glove or shipped) and a description of them.
-
-    ``auto`` and ``glove`` use GloVe when it is here; otherwise the shipped vectors answer and the description
-    says GloVe is absent and how to fetch it.
-    """
+def vectors_for(source: str = "glove") -> tuple[WordVectors, dict]:
+    """The vectors named ``source`` (glove or brown) and a description of them."""
     if source not in SOURCES:
-        raise ValueError(f"source: expected one of {', '.join(SOURCES)}, got {source!r}")
-    glove = _glove() if source != "shipped" else None
-    present = glove is not None or (_glove_path() is not None and "error" not in _glove_state)
-    name, vectors = ("glove", glove) if glove is not None else ("shipped", _shipped())
-    info = {"requested": source, "source": name, "description": _describe(name, vectors), "words": len(vectors),
-            "dim": vectors.dim,
-            "glove": {"available": present, "dataset": GLOVE, "fetch": FETCH,
-                      "load_seconds": _glove_state.get("load_seconds"), "error": _glove_state.get("error")},
-            "shipped": _shipped_info()}
-    if not present:
-        info["note"] = f"GloVe 6B 50d is not on this machine, so the shipped vectors answered; fetch it with: {FETCH}"
-    elif name == "shipped" and source != "shipped":
-        info["note"] = f"GloVe 6B 50d could not be read ({_glove_state.get('error')}); the shipped vectors answered"
-    return vectors, info
+        raise ValueError(f"source: expected one of {', '.join(SOURCES)}, got {str(source)[:40]!r}")
+    vectors = _vectors(source)
+    return vectors, {"source": source, "description": _describe(source, vectors), "words": len(vectors),
+                     "dim": vectors.dim}
 
 
 def _word(word: str, name: str) -> str:
     word = word.strip().lower()
     if not word:
-        raise ValueError(f"{name}: expected a word, got an empty text")
+        raise ValueError(f"{name}: expected a word, got an empty field")
     if len(word) > MAX_WORD:
         raise ValueError(f"{name}: expected a word of at most {MAX_WORD} characters, got {len(word)}")
     return word
@@ -173,26 +130,36 @@ def _row(vectors: WordVectors, info: dict, word: str, name: str) -> int:
     try:
         return vectors.id(word)
     except UnknownWordError:
-        raise ValueError(f"{name}: unknown word {word!r}: it is not in {info['description']}") from None
+        raise ValueError(f"{name}: unknown word {word!r}: it is not among {info['description']}") from None
 
 
 def _ranked(pairs) -> list[dict]:
     return [{"word": w, "cosine": s} for w, s in pairs]
 
 
+def _rank_among(ranked: list[tuple[str, float]], word: str) -> int:
+    """1 + the place of ``word`` in a best-first answer list of every word."""
+    return [w for w, _ in ranked].index(word) + 1
+
+
 # ------------------------------------------------------------------------------------------------ the answers
-def analogy(a: str, b: str, c: str, exclude: bool = True, source: str = "auto") -> dict:
-    """The ``TOPN`` words nearest to a − b + c (3CosAdd on unit vectors), with or without a, b, c as answers."""
+def analogy(a: str, b: str, c: str, exclude: bool = True, source: str = "glove") -> dict:
+    """The ``TOPN`` words nearest to a − b + c (3CosAdd on unit vectors), with or without a, b, c as answers, and
+    the cosine of the two offsets c − b and answer − a in all dimensions."""
     a, b, c = _word(a, "a"), _word(b, "b"), _word(c, "c")
     vectors, info = vectors_for(source)
     for word, name in ((a, "a"), (b, "b"), (c, "c")):
         _row(vectors, info, word, name)
     # The library's analogy(x, y, z) answers x : y :: z : ?, i.e. y − x + z; here a − b + c.
     answers = vectors.analogy(b, a, c, topn=TOPN, exclude_query=exclude)
-    return {"a": a, "b": b, "c": c, "exclude": exclude, "answers": _ranked(answers), "vectors": info}
+    top = answers[0][0] if answers else None
+    offset = None if top in (None, a, c) else cosine(vectors.vector(c) - vectors.vector(b),
+                                                    vectors.vector(top) - vectors.vector(a))
+    return {"a": a, "b": b, "c": c, "exclude": exclude, "answers": _ranked(answers), "offset_cosine": offset,
+            "vectors": info}
 
 
-def neighbours(word: str, source: str = "auto") -> dict:
+def neighbours(word: str, source: str = "glove") -> dict:
     """The ``TOPN`` words of highest cosine with ``word`` (itself left out)."""
     word = _word(word, "word")
     vectors, info = vectors_for(source)
@@ -200,41 +167,82 @@ def neighbours(word: str, source: str = "auto") -> dict:
     return {"word": word, "neighbours": _ranked(vectors.most_similar(word, topn=TOPN)), "vectors": info}
 
 
-def _chosen(text: str, vectors: WordVectors, info: dict) -> list[str]:
-    words = list(dict.fromkeys(_word(w, "words") for w in words_of(text, name="words", max_words=MAX_MAP_WORDS)))
-    if len(words) < 2:
-        raise ValueError(f"words: expected at least 2 different words, got {len(words)}")
-    for word in words:
-        _row(vectors, info, word, "words")
-    return words
-
-
-def word_map(words: str = DEFAULT_MAP, source: str = "auto") -> dict:
-    """The chosen words' coordinates on the first two principal axes of their vectors."""
+def pair(u: str, v: str, source: str = "glove") -> dict:
+    """How near two words are: their cosine, the distance between their vectors, and where v ranks among u's
+    neighbours (1 = u's nearest word) out of every other word."""
+    u, v = _word(u, "u"), _word(v, "v")
     vectors, info = vectors_for(source)
-    chosen = _chosen(words, vectors, info)
+    _row(vectors, info, u, "u")
+    _row(vectors, info, v, "v")
+    if u == v:
+        raise ValueError(f"v: expected a word other than u, got {v!r} twice")
+    scores = vectors.unit @ vectors.unit[vectors.id(u)]      # every word's cosine with u, as most_similar ranks them
+    scores[vectors.id(u)] = -np.inf
+    return {"u": u, "v": v, "cosine": cosine(vectors.vector(u), vectors.vector(v)),
+            "distance": float(np.linalg.norm(vectors.vector(u).astype(np.float64) - vectors.vector(v))),
+            "rank": 1 + int((scores > scores[vectors.id(v)]).sum()), "of": len(vectors) - 1, "vectors": info}
+
+
+def _chosen(text: str, vectors: WordVectors, info: dict) -> tuple[list[str], list[str]]:
+    """(the distinct words of ``text`` these vectors know, the ones they do not); fewer than 2 known is an error."""
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"words: expected at most {MAX_TEXT} characters, got {len(text)}")
+    words = list(dict.fromkeys(_word(w, "words") for w in words_of(text, name="words", max_words=MAX_MAP_WORDS)))
+    known = [w for w in words if w in vectors]
+    missing = [w for w in words if w not in vectors]
+    if len(known) < 2:
+        unknown = f" ({', '.join(repr(w) for w in missing)} not among {info['description']})" if missing else ""
+        raise ValueError(f"words: expected at least 2 different known words, got {len(known)}{unknown}")
+    return known, missing
+
+
+def word_map(words: str = DEFAULT_MAP, source: str = "glove") -> dict:
+    """The chosen words' coordinates on the first two principal axes of their vectors (unknown words left out and
+    listed)."""
+    vectors, info = vectors_for(source)
+    chosen, missing = _chosen(words, vectors, info)
     points = pca_2d(vectors.vectors[[vectors.id(w) for w in chosen]])
-    return {"words": chosen, "points": points.tolist(), "vectors": info}
+    return {"words": chosen, "missing": missing, "points": points.tolist(), "vectors": info}
 
 
-def similarity(words: str = DEFAULT_MAP, source: str = "auto") -> dict:
+def similarity(words: str = DEFAULT_MAP, source: str = "glove") -> dict:
     """The cosine matrices of the chosen words as one-hot vectors and as dense vectors."""
     vectors, info = vectors_for(source)
-    chosen = _chosen(words, vectors, info)
+    chosen, missing = _chosen(words, vectors, info)
     one_hot, dense = similarity_matrices(vectors.vectors[[vectors.id(w) for w in chosen]])
-    return {"words": chosen, "one_hot": one_hot.tolist(), "dense": dense.tolist(),
+    return {"words": chosen, "missing": missing, "one_hot": one_hot.tolist(), "dense": dense.tolist(),
             "one_hot_dim": len(vectors), "dense_dim": vectors.dim, "vectors": info}
 
 
+@cache
+def _summary(source: str) -> dict:
+    """One set of vectors: what it is, its provenance and measured quality, and the headline analogy measured now
+    (the top answer and where the expected word ranks, query words left out)."""
+    vectors, info = vectors_for(source)
+    meta = MODELS[source].info()
+    a, b, c, d = HEADLINE
+    ranked = vectors.analogy(b, a, c, topn=len(vectors))
+    quality = meta["quality"]["google_analogy_3cosadd"]
+    if source == "glove":
+        data = (f"{glove_model.TRAINED_ON}, by Pennington, Socher and Manning (2014); "
+                f"public domain ({meta['source']['license']})")
+    else:
+        data = (f"the Brown corpus, {meta['corpus_words']:,} words, trained here in "
+                f"{meta['train_seconds'] / 60:.0f} minutes")
+    return {**info, "data": data, "google_analogy": quality.get("total"),
+            "headline": {"question": f"{a} − {b} + {c}", "top": ranked[0][0], "expected": d,
+                         "rank": _rank_among(ranked, d) if d in vectors else None},
+            "rebuild": meta["rebuild"]}
+
+
 def sources() -> dict:
-    """Which vectors exist here: the widget shows a GloVe / shipped switch only when both do."""
-    _, info = vectors_for("auto")
-    return {"default": info["source"], "available": ["glove", "shipped"] if info["source"] == "glove" else ["shipped"],
-            "vectors": info}
+    """The vectors the page can switch between, the default first, each with its numbers."""
+    return {"default": SOURCES[0], "available": list(SOURCES), "sources": {s: _summary(s) for s in SOURCES}}
 
 
 # ---------------------------------------------------------------------------------------------- the endpoints
-_SOURCE = Query("auto", pattern="^(auto|glove|shipped)$")
+# Parameters are plain strings checked by the functions above, so a wrong one is answered in one sentence.
+_SOURCE = Query(SOURCES[0])
 
 
 @STEP.router.get("/sources")
@@ -243,26 +251,26 @@ async def sources_endpoint() -> dict:
 
 
 @STEP.router.get("/analogy")
-async def analogy_endpoint(a: str = Query("king", min_length=1, max_length=MAX_WORD),
-                           b: str = Query("man", min_length=1, max_length=MAX_WORD),
-                           c: str = Query("woman", min_length=1, max_length=MAX_WORD),
+async def analogy_endpoint(a: str = Query("king"), b: str = Query("man"), c: str = Query("woman"),
                            exclude: bool = Query(True), source: str = _SOURCE) -> dict:
     return await LANES["vectors"].run(analogy, a, b, c, exclude, source)
 
 
 @STEP.router.get("/neighbours")
-async def neighbours_endpoint(word: str = Query("monday", min_length=1, max_length=MAX_WORD),
-                              source: str = _SOURCE) -> dict:
+async def neighbours_endpoint(word: str = Query("king"), source: str = _SOURCE) -> dict:
     return await LANES["vectors"].run(neighbours, word, source)
 
 
+@STEP.router.get("/pair")
+async def pair_endpoint(u: str = Query("king"), v: str = Query("queen"), source: str = _SOURCE) -> dict:
+    return await LANES["vectors"].run(pair, u, v, source)
+
+
 @STEP.router.get("/map")
-async def map_endpoint(words: str = Query(DEFAULT_MAP, min_length=1, max_length=MAX_TEXT),
-                       source: str = _SOURCE) -> dict:
+async def map_endpoint(words: str = Query(DEFAULT_MAP), source: str = _SOURCE) -> dict:
     return await LANES["vectors"].run(word_map, words, source)
 
 
 @STEP.router.get("/similarity")
-async def similarity_endpoint(words: str = Query(DEFAULT_MAP, min_length=1, max_length=MAX_TEXT),
-                              source: str = _SOURCE) -> dict:
+async def similarity_endpoint(words: str = Query(DEFAULT_MAP), source: str = _SOURCE) -> dict:
     return await LANES["vectors"].run(similarity, words, source)

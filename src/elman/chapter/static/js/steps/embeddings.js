@@ -1,7 +1,8 @@
-// Step 7: word vectors. The analogy a − b + c, a word's nearest neighbours, a 2-D PCA map of chosen words (with
-// the analogy's two offsets drawn as arrows when its words are on the map), and the chosen words' cosine
-// matrices as one-hot and as dense vectors. GloVe answers when it is on the server, else the chapter's own
-// word2vec vectors; a switch picks between them when both exist. Every number is the server's.
+// Step 7: word vectors. The analogy a − b + c, a word's nearest neighbours, how near two pairs of words are
+// (king–queen against king–pizza), a 2-D PCA map of chosen words (with the analogy's offsets drawn as arrows when its
+// words are on the map), and the chosen words' cosine matrices as one-hot and as dense vectors. The shipped GloVe
+// subset answers by default; a switch puts the word2vec vectors trained here on Brown in its place, and a table
+// compares the two. Every number is the server's.
 
 import { el, errorBox } from "../draw.js";
 import { heatMap } from "../charts.js";
@@ -10,7 +11,9 @@ import { linkTerms } from "../terms.js";
 import { tweenNumber } from "../motion.js";
 import { wordMap } from "./embeddings_map.js";
 
-const DEFAULT_WORDS = "king queen man woman paris france london england";
+const DEFAULT_WORDS = "king queen man woman";
+const DEFAULT_PAIRS = [["king", "queen"], ["king", "pizza"]];
+const SOURCE_NAMES = { glove: "GloVe 6B 50d, shipped (40,000 words)", brown: "word2vec trained here on Brown (5,000 words)" };
 const COSINE_OF_ANSWER = "$\\cos(x,\\ \\hat a - \\hat b + \\hat c)$";
 const COSINE_OF_WORD = "$\\cos(x,\\ w)$";
 
@@ -18,19 +21,14 @@ export async function mount(root, ctx) {
   linkTerms();
   root.classList.add("emb");
   const setup = await ctx.api("/api/embeddings/sources", {});
-  const both = setup.available.length > 1;
-  let source = both ? ctx.get("source", setup.default) : "shipped";
+  let source = ctx.get("source", setup.default);
   if (!setup.available.includes(source)) source = setup.default;
 
   const select = el("select", { id: "emb-source" },
-    ...setup.available.map((s) => el("option", { value: s }, s === "glove" ? "GloVe 6B 50d" : "shipped word2vec (Brown)")));
+    ...setup.available.map((s) => el("option", { value: s }, SOURCE_NAMES[s] ?? s)));
   select.value = source;
-  const sourceBox = both ? el("div", { class: "row", id: "emb-source-row" }, el("label", { for: "emb-source" }, "vectors"), select) : null;
+  const sourceBox = el("div", { class: "row", id: "emb-source-row" }, el("label", { for: "emb-source" }, "vectors"), select);
   const info = el("p", { class: "muted", id: "emb-info" });
-  const absent = setup.vectors.glove.available ? null
-    : el("p", { class: "muted", id: "emb-glove-absent" }, "GloVe 6B 50d is not on this machine; these are the chapter's own ",
-      "vectors. Fetch GloVe with ", el("code", {}, setup.vectors.glove.fetch), " and reload this page.");
-
   const a = input("emb-a", ctx.get("a", "king"), "a, the word to start from");
   const b = input("emb-b", ctx.get("b", "man"), "b, the word taken away");
   const c = input("emb-c", ctx.get("c", "woman"), "c, the word added");
@@ -39,12 +37,17 @@ export async function mount(root, ctx) {
   const analogyOut = el("div", { id: "emb-analogy-out" });
   const word = input("emb-word", ctx.get("word", "king"), "word w, whose neighbours are listed");
   const neighboursOut = el("div", { id: "emb-neighbours-out" });
+  const pairInputs = DEFAULT_PAIRS.map(([u, v], k) => [
+    input(`emb-pair-${k}-u`, ctx.get(`p${k}u`, u), `first word of pair ${k + 1}`),
+    input(`emb-pair-${k}-v`, ctx.get(`p${k}v`, v), `second word of pair ${k + 1}`)]);
+  const pairOuts = DEFAULT_PAIRS.map((_, k) => el("div", { class: "emb-pair-out", id: `emb-pair-${k}-out`, "aria-live": "polite" }));
+  const compareOut = el("div", { id: "emb-compare" });
   const words = el("input", { type: "text", id: "emb-words", maxlength: "200", size: "48", value: ctx.get("words", DEFAULT_WORDS) });
   const mapOut = el("div", { id: "emb-map-out" });
   const simOut = el("div", { id: "emb-sim-out" });
   const field = (id, tex, node) => el("div", { class: "row emb-field" }, el("label", { for: id }, label(tex)), node);
 
-  root.append(...[sourceBox, info, absent].filter(Boolean),
+  root.append(sourceBox, info,
     el("div", { class: "cards emb-cards" },
       el("section", { class: "card", "aria-labelledby": "emb-analogy-h" },
         el("h4", { id: "emb-analogy-h", "data-term": "analogy" }, label("Analogy: $a - b + c$")),
@@ -54,11 +57,22 @@ export async function mount(root, ctx) {
       el("section", { class: "card", "aria-labelledby": "emb-neighbours-h" },
         el("h4", { id: "emb-neighbours-h" }, "Nearest neighbours"),
         field("emb-word", "word $w$", word), neighboursOut)),
+    el("section", { class: "card emb-wide", id: "emb-pairs-card", "aria-labelledby": "emb-pairs-h" },
+      el("h4", { id: "emb-pairs-h", "data-term": "cos" }, "Near and far: two pairs of words"),
+      el("div", { class: "emb-pairs" }, ...pairInputs.map(([u, v], k) => el("div", { class: "emb-pair" },
+        el("div", { class: "emb-pair-words" }, u, el("span", { "aria-hidden": "true" }, "–"), v),
+        pairOuts[k],
+        el("button", { type: "button", class: "action emb-pair-add", "data-pair": String(k) }, "show on the map")))),
+      el("p", { class: "muted" }, "Cosine 1 means the same direction, 0 unrelated. The rank counts from the first word's ",
+        "nearest neighbour (1st) through every word the vectors hold.")),
     el("div", { class: "row emb-words-row" }, el("label", { for: "emb-words" }, "words for the map and the matrices (up to 20)"), words),
     el("section", { class: "card emb-wide", "aria-labelledby": "emb-map-h" },
       el("h4", { id: "emb-map-h" }, "2-D map: the chosen words on their two principal axes"), mapOut),
     el("section", { class: "card emb-wide", "aria-labelledby": "emb-sim-h" },
-      el("h4", { id: "emb-sim-h" }, label("Cosine similarity $\\cos(u, v)$: one-hot against dense")), simOut));
+      el("h4", { id: "emb-sim-h" }, label("Cosine similarity $\\cos(u, v)$: one-hot against dense")), simOut),
+    el("section", { class: "card emb-wide", "aria-labelledby": "emb-compare-h" },
+      el("h4", { id: "emb-compare-h" }, "Which vectors: GloVe against word2vec trained here"), compareOut));
+  renderCompare(setup, compareOut, source);
 
   const tickets = {};
   const latest = { map: null, analogy: null };
@@ -102,16 +116,23 @@ export async function mount(root, ctx) {
       load("map", mapOut, "/api/embeddings/map", { words: words.value }, async (r) => { latest.map = r; await drawMap(); }),
       load("sim", simOut, "/api/embeddings/similarity", { words: words.value }, renderSimilarity)]);
   };
-  const all = () => Promise.all([analogy(), neighbours(), chosen()]);
+  const pairs = () => Promise.all(pairInputs.map(([u, v], k) => {
+    ctx.set({ [`p${k}u`]: u.value, [`p${k}v`]: v.value });
+    return load(`pair${k}`, pairOuts[k], "/api/embeddings/pair", { u: u.value, v: v.value }, renderPair);
+  }));
+  const all = () => Promise.all([analogy(), neighbours(), pairs(), chosen()]);
 
   // A word clicked in a table becomes the neighbours' query; a map lacking the analogy's words can take them.
   root.addEventListener("click", (event) => {
     const target = event.target.closest("[data-word]");
     if (target && target.tagName === "BUTTON") { word.value = target.dataset.word; neighbours(); word.focus(); return; }
-    const add = event.target.closest("[data-add-words]");
+    const pairButton = event.target.closest("[data-pair]");
+    const add = event.target.closest("[data-add-words]") ?? pairButton;
     if (add) {
       const have = new Set(words.value.split(/\s+/).filter(Boolean));
-      const extra = add.dataset.addWords.split(" ").filter((w) => !have.has(w));
+      const wanted = pairButton ? pairInputs[Number(pairButton.dataset.pair)].map((node) => node.value.trim().toLowerCase())
+        : add.dataset.addWords.split(" ");
+      const extra = wanted.filter((w) => w && !have.has(w));
       words.value = [...have, ...extra].slice(0, 20).join(" ");
       chosen();
     }
@@ -123,9 +144,10 @@ export async function mount(root, ctx) {
   });
   for (const node of [a, b, c]) debounce(node, analogy);
   debounce(word, neighbours);
+  for (const node of pairInputs.flat()) debounce(node, pairs);
   debounce(words, chosen);
   exclude.addEventListener("change", analogy);
-  select.addEventListener("change", () => { source = select.value; ctx.set({ source }); all(); });
+  select.addEventListener("change", () => { source = select.value; ctx.set({ source }); renderCompare(setup, compareOut, source); all(); });
 
   // A resized panel redraws the map at its new width (its text keeps its size).
   let lastWidth = mapWidth(mapOut);
@@ -238,4 +260,49 @@ async function renderSimilarity(r, out) {
     el("p", {}, `cos(${u}, ${v}): one-hot `, value("onehot-01", r.one_hot[0][1]), ", dense ", value("dense-01", r.dense[0][1])),
     el("p", { class: "muted" }, "One-hot vectors of different words are orthogonal whatever the words mean: every ",
       "off-diagonal cell is 0, on the same colour scale as the dense vectors, which grade similarity."));
+}
+
+// 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st.
+function ordinal(n) {
+  const tens = n % 100, ones = n % 10;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ones === 1 ? "st" : ones === 2 ? "nd" : ones === 3 ? "rd" : "th";
+  return `${n.toLocaleString("en")}${suffix}`;
+}
+
+// One pair: its cosine (with a bar on 0…1), the distance between the vectors, and v's rank among u's neighbours.
+function renderPair(r, out) {
+  const k = out.id.match(/\d+/)[0];
+  const value = (key, x, digits) => el("strong", { class: "num", "data-key": `pair-${k}-${key}`, "data-value": String(x) },
+    formatNumber(x, digits));
+  out.replaceChildren(
+    el("span", { class: "emb-pair-cos" }, label(`$\\cos$`), ` = `, value("cos", r.cosine, 3),
+      el("span", { class: "emb-bar c-x", "aria-hidden": "true" },
+        el("span", { class: "fill", style: `width: ${Math.max(0, Math.min(1, r.cosine)) * 100}%` }))),
+    el("span", {}, label("$\\lVert u - v \\rVert$"), " = ", value("dist", r.distance, 2)),
+    el("span", {}, `${r.v} is ${r.u}'s `, el("strong", { "data-key": `pair-${k}-rank`, "data-value": String(r.rank) }, ordinal(r.rank)),
+      ` nearest word of ${r.of.toLocaleString("en")}`));
+}
+
+// The two sets of vectors side by side, with the numbers the server measured; the one answering now is marked.
+function renderCompare(setup, out, current) {
+  const order = setup.available;
+  const cell = (s, ...content) => el("td", { class: s === current ? "emb-current" : null, "data-source": s }, ...content);
+  const row = (name, fn) => el("tr", {}, el("th", { scope: "row" }, name), ...order.map((s) => cell(s, fn(setup.sources[s]))));
+  const pct = (q) => (q ? `${formatNumber(100 * q.accuracy, 1)}% of ${q.total.toLocaleString("en")}` : "–");
+  const headline = (h) => el("span", {}, el("strong", {}, h.top),
+    h.top === h.expected ? ` (${h.expected} is 1st)` : h.rank ? `; ${h.expected} is ${ordinal(h.rank)}` : `; ${h.expected} is not among its words`);
+  const first = setup.sources[order[0]].google_analogy;
+  const questions = first ? (first.total + first.skipped).toLocaleString("en") : "";
+  out.replaceChildren(el("div", { class: "emb-compare-wrap" }, el("table", { class: "data emb-compare" },
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""), ...order.map((s) =>
+      el("th", { scope: "col", class: s === current ? "emb-current" : null }, SOURCE_NAMES[s] ?? s, s === current ? " (answering now)" : "")))),
+    el("tbody", {},
+      row("made from", (v) => v.data),
+      row("words × dimensions", (v) => `${v.words.toLocaleString("en")} × ${v.dim}`),
+      row("Google analogies answered right", (v) => pct(v.google_analogy)),
+      row(`${setup.sources[order[0]].headline.question} →`, (v) => headline(v.headline))))),
+    el("p", { class: "muted" }, "Both are stored in the package as 16-bit floats. The analogy questions are the ", questions,
+      " of Mikolov et al. (2013), counted over those whose four words each set of vectors holds, with the three ",
+      "question words left out of the answers. The same method with a million words of text instead of six billion ",
+      "finds far fewer relations."));
 }
