@@ -33,7 +33,10 @@ import numpy as np
 FORTY = ("the old man saw a small dog near the river and the children ran to the park while the rain fell on "
          "the town and a woman in a red coat read the news to her friend at the door of the house").split()
 HEAVIEST = {
-    "/api/bptt/backward": ({"T": 64, "K": 1, "loss": "all", "rho": 1.5}, None),
+    "/api/bptt/backward": ({"T": 64, "K": 1, "L": 64, "rho": 1.5}, None),
+    "/api/bptt/influence": ({"text": "Thou liest, malignant thing! Hast thou forgot The foul witch Sycorax, who with "
+                                     "age and envy Was grown into a hoop? hast thou forgot her? No, sir. Thou hast. "
+                                     "Where was she born? speak; tell me.", "K": 1}, "text"),
     "/api/hidden_state/read": ({"text": " ".join(FORTY[:40]), "units": 128, "top": 20}, "text"),
     "/api/recurrence/unroll": ({"text": "hello world!"}, None),
     "/api/sequences/compare": ({"a": " ".join(FORTY[:20]), "b": " ".join(FORTY[20:40])}, "a"),
@@ -43,8 +46,8 @@ HEAVIEST = {
     "/api/tasks/translate": ({"text": "ein mann in einem roten hemd steht mit einer frau und zwei kindern vor "
                                       "einem großen haus am see .", "beam": 3}, "text"),
     "/api/tasks/gradients": ({"layers": 6, "steps": 60}, None),
-    "/api/vanishing/decay": ({"rho": 1.5, "T": 200, "nonlinearity": "relu"}, None),
-    "/api/vanishing/clipping": ({"rho": 1.5, "T": 200, "nonlinearity": "relu", "clip": "true", "max_norm": 1.0}, None),
+    "/api/vanishing/decay": ({"rho": 1.5, "T": 200}, None),
+    "/api/vanishing/clipping": ({"rho": 1.5, "T": 200, "nonlinearity": "relu", "max_norm": 1.0}, None),
     "/api/embeddings/map": ({"words": "king queen man woman paris france london england berlin germany rome italy "
                                       "cat dog horse cow red green blue yellow"}, "words"),
     "/api/embeddings/similarity": ({"words": "king queen man woman paris france london england berlin germany "
