@@ -105,7 +105,7 @@ def test_truncation():
             "clean": iv(0.14, 0.12, 0.16), "chance": 0.125}
     check(long_range.verdict_truncation, base, [
         ("not reproduced", changed(base, outside=iv(0.95, 0.9, 1.0))),  # truncated BPTT learns beyond the window
-        ("not reproduced", changed(base, full=iv(0.2, 0.1, 0.3))),  # the full-BPTT control fails
+        ("nuanced", changed(base, full=iv(0.85, 0.44, 1.0))),  # the full-BPTT control fails on a seed: inconclusive
         ("nuanced", changed(base, clean=iv(0.77, 0.44, 1.0))),  # without the noise it is learned: today's result
     ])
 
