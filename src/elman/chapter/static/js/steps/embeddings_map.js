@@ -12,7 +12,7 @@ import { cssVar, liveColors, role } from "../palette.js";
 import { formatNumber, label } from "../tex.js";
 import { tween } from "../motion.js";
 
-const HEIGHT = 380, TALL = 480;       // a phone's map, and a wider one's (equal scales want the height)
+const HEIGHT = 380, TALL = 480, SHORT = 260;   // most for a phone's map and a wider one's; least for any
 const DOT = 5;
 const FONT_PX = 13;
 let maps = 0;
@@ -194,7 +194,11 @@ export async function wordMap(map, analogy, { width, previous }) {
   // where a − b + c falls: the projection is linear, so it is a + (c − b) on the map too
   const tipAt = arrows ? [0, 1].map((k) => points[arrows.a][k] + points[arrows.c][k] - points[arrows.b][k]) : null;
   const all = tipAt ? [...points, tipAt] : points;
-  const height = width >= 560 ? TALL : HEIGHT;
+  // no taller than the points need at equal scales (a flat cloud gets a flat map), at least SHORT
+  const spanOf = (k) => Math.max(...all.map((p) => p[k]), 0) - Math.min(...all.map((p) => p[k]), 0);
+  const plotWidth = width - MARGIN.left - MARGIN.right;
+  const needed = MARGIN.top + MARGIN.bottom + plotWidth * (spanOf(1) / Math.max(spanOf(0), 1e-9));
+  const height = Math.round(Math.max(SHORT, Math.min(width >= 560 ? TALL : HEIGHT, needed)));
   const [xDomain, yDomain] = equalDomains(all.map((p) => p[0]), all.map((p) => p[1]), width, height);
   const fig = await lineChart({
     series: [], legend: false, width, height,
