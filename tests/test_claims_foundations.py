@@ -7,7 +7,6 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from claims_checks import assert_record  # noqa: E402
-
 from elman.analysis.claims import foundations  # noqa: E402
 from elman.analysis.claims.base import EXPERIMENTS  # noqa: E402
 from elman.data.sources import locate  # noqa: E402

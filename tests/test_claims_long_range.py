@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from claims_checks import assert_record
 
+from claims_checks import assert_record
 from elman.analysis.claims import long_range
 
 

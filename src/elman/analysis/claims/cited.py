@@ -39,7 +39,8 @@ ARCHITECTURES = (
      "Huang, Xu & Yu 2015, 'Bidirectional LSTM-CRF models for sequence tagging', arXiv:1508.01991; the lab's "
      "example: elman.chapter.models.pos"),
     ("many-to-many, unaligned", "encoder–decoder translation",
-     "Sutskever, Vinyals & Le 2014, NeurIPS; Cho et al. 2014, EMNLP; the lab's example: elman.chapter.models.translate"),
+     "Sutskever, Vinyals & Le 2014, NeurIPS; Cho et al. 2014, EMNLP; the lab's example: "
+     "elman.chapter.models.translate"),
     ("stacked", "layers of RNNs, each reading the one below",
      "Graves, Mohamed & Hinton 2013, 'Speech recognition with deep recurrent neural networks', ICASSP; measured "
      "here as claim 8"),

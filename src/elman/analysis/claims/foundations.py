@@ -18,9 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-from elman.analysis.claims.base import (GREY, OKABE_ITO, ClaimResult, claim_result, experiment, new_figure,
-                                        save_figure, seeds_for, summary, t_interval)
-from elman.analysis.gradient_flow import jacobian_norms, rho_bound, spectrum
+from elman.analysis.claims.base import (
+    GREY,
+    OKABE_ITO,
+    ClaimResult,
+    claim_result,
+    experiment,
+    new_figure,
+    save_figure,
+    seeds_for,
+    summary,
+    t_interval,
+)
+from elman.analysis.gradient_flow import jacobian_norms, rho_bound
 from elman.nn import init
 from elman.nn.layers import Linear
 from elman.nn.losses import cross_entropy
@@ -197,7 +207,8 @@ def weight_sharing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
                 outputs_finite={str(T): v for T, v in finite.items()}, params_unchanged=same_params)
     return claim_result(2, "An RNN reuses the same weights at every step, so its number of parameters does not "
                            "depend on how long the sequence is.", measured, verdict_weight_sharing, numbers,
-                        headline="parameters, whatever the length", stats={"mean": count0, "interval": None}, seeds=[seed], quick=quick, data=data, figure=figure)
+                        headline="parameters, whatever the length", stats={"mean": count0, "interval": None},
+                        seeds=[seed], quick=quick, data=data, figure=figure)
 
 
 # --------------------------------------------------------------------------------------------- claim 3
@@ -270,7 +281,8 @@ def unrolled(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     return claim_result(3, "Unrolled over T steps an RNN is a T-layer feed-forward network whose layers all share "
                           "one set of weights; the shared weight's gradient is the sum of the layers' gradients.",
                        measured, verdict_unrolled, numbers, headline="largest |unrolled − RNN| (float64)",
-                        stats={"mean": numbers["max_abs_diff"], "interval": None}, seeds=[seed], quick=quick, data=data, figure=figure)
+                        stats={"mean": numbers["max_abs_diff"], "interval": None}, seeds=[seed], quick=quick,
+                        data=data, figure=figure)
 
 
 # --------------------------------------------------------------------------------------------- claim 4
@@ -388,7 +400,7 @@ def order(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     ax.set_ylabel("count")
     ax.set_title("bag of words: identical")
     ax.legend(fontsize=8)
-    for i, (key, label, colour) in enumerate((("rnn", "RNN", OKABE_ITO[2]), ("bow", "bag of words", OKABE_ITO[0]))):
+    for i, (key, colour) in enumerate((("rnn", OKABE_ITO[2]), ("bow", OKABE_ITO[0]))):
         st = stats[key]
         ax2.bar(i, st["mean"], 0.6, color=colour, yerr=[[st["mean"] - st["interval"][0]],
                                                         [st["interval"][1] - st["mean"]]], capsize=6)

@@ -11,8 +11,19 @@ from pathlib import Path
 
 import numpy as np
 
-from elman.analysis.claims.base import (GREY, OKABE_ITO, ClaimResult, band, claim_result, experiment, new_figure,
-                                        save_figure, seeds_for, steps_to_solve, summary)
+from elman.analysis.claims.base import (
+    GREY,
+    OKABE_ITO,
+    ClaimResult,
+    band,
+    claim_result,
+    experiment,
+    new_figure,
+    save_figure,
+    seeds_for,
+    steps_to_solve,
+    summary,
+)
 from elman.analysis.gradient_flow import hidden_grad_norms
 from elman.data.synthetic import adding_problem, agreement_vocab, delayed_recall, encode_agreement, number_agreement
 from elman.nn.init import with_spectral_radius
@@ -285,7 +296,8 @@ def truncation(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         st = stats[key]
         return f"{st['mean']:.2f} [{st['interval'][0]:.2f}, {st['interval'][1]:.2f}]"
 
-    measured = (f"Delayed recall, {N_SYMBOLS} symbols (chance {chance:.3f}) with {N_NOISE} N(0, 1) distractor channels, "
+    measured = (f"Delayed recall, {N_SYMBOLS} symbols (chance {chance:.3f}) with {N_NOISE} N(0, 1) distractor channels,"
+                f" "
                 f"{steps} Adam updates, gradient window K={K}, {len(seeds)} seeds. Means: truncated "
                 + ", ".join(f"lag {lag}: {a:.2f}" for lag, a in zip(lags, tbptt.mean(0)))
                 + "; full BPTT " + ", ".join(f"lag {lag}: {a:.2f}" for lag, a in zip(lags, full.mean(0)))
@@ -354,7 +366,8 @@ def verdict_clipping(m: dict) -> tuple[str, str]:
     {"mean", "interval"} over seeds of log10(ratio with clipping) − log10(ratio without)."""
     n = m["n"]
     if m["tamed"] < n:
-        return "not reproduced", f"clipping left the exploding run non-finite (or never clipped) on {n - m['tamed']} seeds"
+        return "not reproduced", (f"clipping left the exploding run non-finite (or never clipped) on "
+                                  f"{n - m['tamed']} seeds")
     if m["vanish_ratio_clipped"] > 1e-2:
         return "not reproduced", "with clipping the early gradient no longer vanishes"
     if 2 * m["explodes"] <= n:
@@ -366,7 +379,8 @@ def verdict_clipping(m: dict) -> tuple[str, str]:
         return "reproduced", (f"unclipped SGD diverged on {m['explodes']}/{n} seeds, clipped SGD stayed finite on all; "
                               "although it clips most vanishing steps, clipping leaves the early/late ratio within a "
                               "factor 3 (interval)")
-    return "nuanced", "clipping changed the vanishing ratio by more than a factor 3 (interval), though it still vanishes"
+    return "nuanced", ("clipping changed the vanishing ratio by more than a factor 3 (interval), though it still "
+                       "vanishes")
 
 
 @experiment("clipping", 7)

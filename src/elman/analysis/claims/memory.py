@@ -11,8 +11,19 @@ from pathlib import Path
 
 import numpy as np
 
-from elman.analysis.claims.base import (GREY, OKABE_ITO, ClaimResult, band, claim_result, experiment, new_figure,
-                                        save_figure, seeds_for, steps_to_solve, summary)
+from elman.analysis.claims.base import (
+    GREY,
+    OKABE_ITO,
+    ClaimResult,
+    band,
+    claim_result,
+    experiment,
+    new_figure,
+    save_figure,
+    seeds_for,
+    steps_to_solve,
+    summary,
+)
 from elman.analysis.gradient_flow import layer_time_map
 from elman.data.synthetic import adding_problem, copy_task
 from elman.nn import init
@@ -244,7 +255,8 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
 
     desc = "; ".join(f"H={H}: first item {row(first[H])}, one item at the same delay {row(control[H])}" for H in sizes)
     measured = (f"Copy task (lag {lag}, {n_symbols} symbols, {steps} Adam updates on lists of 1-6 items and single "
-                f"items at delays {delays[0]}-{delays[-1]}, {len(seeds)} seeds): accuracy with 0..5 items after the first "
+                f"items at delays {delays[0]}-{delays[-1]}, {len(seeds)} seeds): accuracy with 0..5 items after the "
+                f"first "
                 f"(means) {desc}; overall recall " + ", ".join(f"H={H} {np.mean(overall[H]):.2f}" for H in sizes)
                 + f" (chance {1 / n_symbols:.2f}). H={small}: fall {falls['mean']:.2f} [{falls['interval'][0]:.2f}, "
                 f"{falls['interval'][1]:.2f}], load effect at matched delay {load['mean']:.2f} "

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from elman.analysis.claims.base import (GREY, OKABE_ITO, claim_result, experiment, new_figure, save_figure,
-                                        summary)
+from elman.analysis.claims.base import GREY, OKABE_ITO, claim_result, experiment, new_figure, save_figure, summary
 
 # (prefix A, word that fits A, prefix B, word that fits B): both prefixes end in the same word.
 CONTRASTS = (
