@@ -5,6 +5,7 @@ import pytest
 
 from chapter_browser import screenshot
 from elman.chapter.steps import STEPS
+from elman.chapter.steps.summary import TIMELINE
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -122,7 +123,7 @@ def test_the_summary_links_back_to_every_step(page, server_url):
     page.goto(f"{server_url}/#step=8&seed=2")
     ready(page, 8)
     expect(page.locator("#recap li")).to_have_count(7)
-    expect(page.locator("#timeline li")).to_have_count(9)
+    expect(page.locator("#timeline li")).to_have_count(len(TIMELINE))
     page.click("#recap li:nth-child(5) a")
     ready(page, 5)
     assert "seed=2" in page.url

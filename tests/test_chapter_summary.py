@@ -35,7 +35,8 @@ def test_the_compute_thumbnails_are_their_steps_answers(client):
 
 def test_the_claims_table_names_every_experiment_of_the_lab_once(client):
     listed = client.get("/api/summary/claims").json()
-    assert sorted((c["id"], c["experiment"]) for c in listed) == sorted((e.claim_id, e.name) for e in EXPERIMENTS.values())
+    registry = sorted((e.claim_id, e.name) for e in EXPERIMENTS.values())
+    assert sorted((c["id"], c["experiment"]) for c in listed) == registry
     numbers = {s.key: n for n, s in enumerate(STEPS, 1)}
     for c in listed:
         assert c["command"] == f"elman experiment {c['experiment']} --out runs/experiments"
@@ -61,7 +62,7 @@ def test_a_claim_run_here_is_the_lab_s_own_verdict(client):
 
 
 @pytest.mark.parametrize("path, said", [
-    ("/api/summary/claims/long_range", "trains for too long to wait for here; run it with: elman experiment long_range"),
+    ("/api/summary/claims/long_range", "too long to wait for here; run it with: elman experiment long_range"),
     ("/api/summary/claims/nothing", "There is no experiment called 'nothing'"),
     ("/api/summary/recap/nothing", "There is no step called 'nothing'"),
     ("/api/summary/recap/sequences?seed=-1", "The seed must be a whole number from 0 to"),

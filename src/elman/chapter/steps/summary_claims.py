@@ -35,17 +35,21 @@ CLAIMS = (
                                       "“mat” among its likely next words."),
     (12, "one_hot", "embeddings", "One-hot vectors keep every pair of words equally far apart; dense embeddings "
                                   "put related words closer."),
+    (13, "timeline", "summary", "The dates of the timeline, 1986 to 2017: cited from their publications, not "
+                                "measured."),
+    (14, "architectures", "tasks", "The shapes of sequence tasks (many-to-one, one-to-many, many-to-many aligned and "
+                                   "unaligned, stacked) and what each is used for: cited, not measured."),
     (0, "initialisation", "vanishing", "No initialisation rescues a vanilla RNN from vanishing gradients on long "
                                        "dependencies (orthogonal and identity + ReLU tried)."),
 )
 
-# Quick enough to run while the learner waits (quick mode, well under a second each on one core); the others
-# train for seconds to minutes and are shown with their command only.
-RUN_HERE = ("vanishing", "weight_sharing", "unrolled", "order", "clipping")
+# Quick enough to run while the learner waits (quick mode, at most a few seconds each on one core; the two cited
+# rows only print their sources); the others train for longer and are shown with their command only.
+RUN_HERE = ("vanishing", "weight_sharing", "unrolled", "order", "clipping", "timeline", "architectures")
 ALL = "elman claims --quick"
 DOCS = "benchmarks/README.md, section “The chapter's claims”"
 
-# One claim computes at a time, a few may wait: a run holds a core for up to a second.
+# One claim computes at a time, a few may wait: a run holds a core for up to a few seconds.
 LANE = Lane("claims", "claim-measuring", 1, 4)
 
 
@@ -70,4 +74,5 @@ def measure(name: str, seed: int) -> dict:
         raise ValueError(f"The {name} experiment trains for too long to wait for here; run it with: {command(name)}")
     result = run_experiment(name, quick=True, seed=seed)
     return {"experiment": name, "id": result.id, "seed": seed, "quick": True, "claim": result.claim,
-            "measured": result.measured, "verdict": result.verdict, "command": f"{command(name)} --quick --seed {seed}"}
+            "measured": result.measured, "verdict": result.verdict, "sources": list(getattr(result, "sources", None) or []),
+            "command": f"{command(name)} --quick --seed {seed}"}

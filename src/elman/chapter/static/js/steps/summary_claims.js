@@ -22,7 +22,8 @@ export function claimsCard(claims, ctx) {
         result.replaceChildren(
           el("p", { class: `sum-verdict sum-verdict-${r.verdict.replace(" ", "-")}`, "data-verdict": r.verdict },
             el("strong", {}, r.verdict), ` — the lab's quick run, seed ${r.seed}, just now:`),
-          el("pre", { class: "sum-lab-output" }, r.measured));
+          el("pre", { class: "sum-lab-output" }, r.measured),
+          r.sources.length ? el("ul", { class: "sum-sources" }, ...r.sources.map((src) => el("li", {}, src))) : null);
       } catch (error) {
         if (ctx.alive()) result.replaceChildren(errorBox(error));
       } finally {
