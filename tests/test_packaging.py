@@ -45,8 +45,9 @@ def test_wheel_holds_every_tracked_data_file_of_the_package(wheel_files):
 
 
 def test_wheel_holds_the_chapters_models_and_vendored_licenses(wheel_files):
-    for name in ("sentiment", "vectors", "names", "pos", "translate", "word_lm"):
+    for name in ("sentiment", "vectors", "names", "pos", "translate", "word_lm", "char_lm", "glove"):
         assert f"elman/chapter/models/weights/{name}.safetensors" in wheel_files
         assert f"elman/chapter/models/weights/{name}.json" in wheel_files
     assert "elman/chapter/static/vendor/katex/LICENSE" in wheel_files
+    assert "elman/chapter/models/weights/glove.LICENSE.md" in wheel_files
     assert "elman/chapter/static/icons/LICENSE" in wheel_files

@@ -1,8 +1,10 @@
-"""The small models the chapter ships: trained by this project, stored as safetensors plus JSON beside this file.
+"""The small models the chapter ships: trained by this project (and a subset of GloVe), stored as safetensors
+plus JSON beside this file.
 
-Each model has one module here with ``build(out_dir, *, quick=False)`` (trains it from the registered data and
-writes ``NAME.safetensors`` and ``NAME.json``) and ``load()`` (reads the shipped files once; cached). Rebuild
-with ``python -m elman.chapter.models NAME [NAME ...]``; the files are committed so the chapter works offline.
+Each model has one module here with ``build(out_dir, *, quick=False)`` (trains it from the registered data, or
+for ``glove`` cuts it from the registered vectors, and writes ``NAME.safetensors`` and ``NAME.json``) and
+``load()`` (reads the shipped files once; cached). Rebuild with ``python -m elman.chapter.models NAME [NAME ...]``;
+the files are committed so the chapter works offline.
 """
 
 from __future__ import annotations

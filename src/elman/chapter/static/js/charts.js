@@ -172,8 +172,9 @@ export async function heatMap({ matrix, rows = [], cols = [], cell = 18, cellWid
   const stops = ramp(diverging ? "diverging" : "sequential");
   const longest = (labels) => Math.max(0, ...labels.map((l) => String(l).length));
   const rotate = longest(cols) > 2;
-  const margin = { top: cols.length ? (rotate ? Math.min(120, 8 + longest(cols) * 6.2) : 22) : 6,
-    left: rows.length ? Math.min(160, 12 + longest(rows) * 7.2) : 6, right: rotate ? 40 : 8, bottom: 6 };
+  // room for the labels at the widest letters (w, m) of the 12 px sans: about 8.4 px a character
+  const margin = { top: cols.length ? (rotate ? Math.min(120, 10 + longest(cols) * 7) : 22) : 6,
+    left: rows.length ? Math.min(160, 14 + longest(rows) * 8.4) : 6, right: rotate ? 40 : 8, bottom: 6 };
   const width = Math.round(margin.left + nCols * cellWidth + margin.right);
   const height = Math.round(margin.top + nRows * cell + margin.bottom);
   const data = matrix.flatMap((row, i) => row.map((v, j) => ({ i, j, v })));
