@@ -135,7 +135,7 @@ class RNN(CachedModule):
         """The state of every layer after step t of the last forward, (D*L, B, H): what a forward over
         steps 0..t alone would have returned as h_n. Truncated BPTT carries this across windows."""
         cache, batched = self._take_cache()[:2]
-        T = cache.layers[0].y.shape[1]
+        T = cache.layers[0].h.shape[1]
         if not batched:
             raise InvalidInput("states_at needs the last forward to have been batched (3-D input)")
         if not isinstance(t, (int, np.integer)) or not -T <= t < T:
@@ -257,7 +257,7 @@ class RNNCell(Module):
                                "are not recorded)")
         cache, batched = self.tape[-1]
         check_array("dh", dh, dtype=self.dtype)
-        h_shape = cache[4].shape if batched else cache[4].shape[1:]
+        h_shape = cache.h_t.shape if batched else cache.h_t.shape[1:]
         check_shape("dh", dh, h_shape)
         self.tape.pop()
         dx, dh_prev, dW_ih, dW_hh, db_ih, db_hh = rnn_step_backward(dh if batched else dh[None], cache)
