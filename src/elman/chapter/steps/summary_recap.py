@@ -38,7 +38,7 @@ def _hidden_state(seed: int) -> dict:
 def _bptt(seed: int) -> dict:
     r = bptt.backward_pass(**bptt.DEFAULTS, seed=seed)              # the step's own defaults
     return {**bptt.DEFAULTS, "steps": r["steps"], "full": r["full_norms"], "truncated": r["truncated_norms"],
-            "cuts": r["cuts"], "relative_error": r["gradients"]["weight_hh_l0"]["relative_error"]}
+            "cuts": r["cuts"], "relative_error": r["gradients"]["weight_ih_l0"]["relative_error"]}
 
 
 def _vanishing(seed: int) -> dict:

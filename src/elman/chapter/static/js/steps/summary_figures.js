@@ -106,7 +106,7 @@ export const THUMBS = {
     svg: logLines([{ values: r.full, role: "grad", label: "full" }, { values: r.truncated, role: "w", dash: "5 4", label: "truncated" }],
       { xs: r.steps, xLabel: "step t", zero: true, alt: `the gradient norm per step, full and truncated at K = ${r.K}` }),
     caption: `‖∂L/∂hₜ‖ per step: full BPTT (solid) and truncated to the last K = ${r.K} steps (dashed, 0 before them). `
-      + `The answer lies L = ${r.L} steps back, so the truncated W_hh gradient is ${fmt(100 * r.relative_error, 2)} % off.`,
+      + `The answer lies L = ${r.L} steps back, so the truncated W_xh gradient is ${fmt(100 * r.relative_error, 2)} % off.`,
   }),
   vanishing: (r) => ({
     svg: logLines([{ values: r.rho_power, role: "w", dash: "5 4", label: "rho^n" }, { values: r.tanh, role: "grad", label: "tanh" }],
