@@ -45,11 +45,11 @@ def assert_unchanged(rnn, before):
 def test_bad_forward_input_is_a_clear_error_and_changes_nothing(call, message):
     rnn = make()
     rnn(x32(5, 2, 4))
-    before, cache = snapshot(rnn), rnn._cache
+    before, saved = snapshot(rnn), rnn.saved
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         call(rnn)
     assert_unchanged(rnn, before)
-    assert rnn._cache is cache  # the previous forward can still be backpropagated
+    assert rnn.saved is saved  # the previous forward can still be backpropagated
 
 
 def test_bad_backward_input_is_a_clear_error_and_changes_nothing():
@@ -336,3 +336,25 @@ def test_state_memory_is_reused_only_once_nothing_holds_it():
     out3, _ = rnn(x1)
     assert out3.base is memory()
     np.testing.assert_array_equal(out3, kept)
+
+
+def test_saved_is_what_backward_reads_and_can_be_put_back():
+    from elman.nn.rnn import SavedForward
+
+    rnn = make(num_layers=2, dtype="float64")
+    assert rnn.saved is None
+    rng = np.random.default_rng(17)
+    x, other, dy = rng.standard_normal((5, 2, 4)), rng.standard_normal((5, 2, 4)), rng.standard_normal((5, 2, 3))
+    out, hn = rnn(x)
+    saved = rnn.saved
+    assert isinstance(saved, SavedForward) and saved.batched and saved.output_shape == out.shape
+    np.testing.assert_array_equal(saved.cache.layers[-1].h[:, -1].T, hn[-1])  # the top layer's states, (H, T, B)
+    first, _ = rnn.backward(dy, retain_cache=True)
+    rnn(other)  # replaces what backward would read, in fresh memory while ``saved`` holds the old
+    assert rnn.saved is not saved
+    rnn.saved = saved
+    again, _ = rnn.backward(dy)
+    np.testing.assert_array_equal(again, first)
+    assert rnn.saved is None  # backward freed it
+    with pytest.raises(TypeError, match="saved must be a SavedForward read from RNN.saved, or None, got tuple"):
+        rnn.saved = tuple(saved)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from elman.nn._checks import check_finite_positive
+from elman.nn.checks import check_finite_positive
 
 
 class GradcheckError(AssertionError):

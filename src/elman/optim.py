@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from elman.errors import InvalidInput, InvalidState, InvalidType
-from elman.nn._checks import check_array, check_float, check_shape
+from elman.nn.checks import check_array, check_float, check_shape
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "clip_grad_norm_", "clip_grad_value_"]
 

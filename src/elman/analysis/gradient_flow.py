@@ -20,7 +20,7 @@ in mind: 0.9¹⁰⁰ ≈ 2.66e-5, so even ρ = 0.9 leaves a hundred-step depende
     (6,)
 
 Every function runs its own forward (in eval mode) and leaves the RNN as it found it: parameters, gradients,
-training flag and the cache of the caller's last forward.
+training flag and what the caller's last forward saved for backward (``RNN.saved``).
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ LOSSES = ("last", "all")
 
 @contextmanager
 def _untouched(rnn):
-    """Run in eval mode; restore ``grads`` (which backward accumulates into), the training flag and cache."""
+    """Run in eval mode; restore ``grads`` (which backward accumulates into), the training flag and ``saved``."""
     grads = {name: g.copy() for name, g in rnn.grads.items()}
-    training, cache = rnn.training, rnn._cache
+    training, saved = rnn.training, rnn.saved
     rnn.eval()
     try:
         yield
@@ -46,7 +46,7 @@ def _untouched(rnn):
         for name, g in grads.items():
             np.copyto(rnn.grads[name], g)
         rnn.train(training)
-        rnn._cache = cache
+        rnn.saved = saved
 
 
 def _require_single_layer(rnn, what: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from elman.nn._checks import check_int, check_int_sequence
+from elman.nn.checks import check_int, check_int_sequence
 
 
 def _check_rng(rng) -> None:

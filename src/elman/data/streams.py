@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from elman.nn._checks import check_int, check_int_sequence
+from elman.nn.checks import check_int, check_int_sequence
 
 
 class LMStreams:

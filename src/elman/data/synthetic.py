@@ -18,7 +18,7 @@ import numpy as np
 
 from elman.data.batching import pad_sequences
 from elman.data.text import Vocab
-from elman.nn._checks import check_finite_positive, check_int
+from elman.nn.checks import check_finite_positive, check_int
 
 __all__ = ["adding_problem", "agreement_vocab", "copy_task", "delayed_recall", "encode_agreement", "latch_task",
            "number_agreement", "temporal_order"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from elman.errors import InvalidInput, InvalidType
-from elman.nn._checks import as_float_dtype
+from elman.nn.checks import as_float_dtype
 
 
 def _shape(shape, *, matrix: bool = False) -> tuple[int, ...]:

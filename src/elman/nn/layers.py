@@ -26,7 +26,7 @@ import numpy as np
 
 from elman.errors import InvalidInput, InvalidType
 from elman.nn import init
-from elman.nn._checks import (
+from elman.nn.checks import (
     as_float_dtype,
     check_array,
     check_float,

@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from elman.errors import InvalidIndex, InvalidInput, InvalidType
-from elman.nn._checks import check_array, check_float, check_shape
+from elman.nn.checks import check_array, check_float, check_shape
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -16,19 +16,31 @@ Example:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from elman.errors import InvalidIndex, InvalidInput, InvalidState, InvalidType
 from elman.nn import init
-from elman.nn._checks import as_float_dtype, check_array, check_positive_int, check_rng, check_shape, check_size
+from elman.nn.checks import as_float_dtype, check_array, check_positive_int, check_rng, check_shape, check_size
 from elman.nn.module import CachedModule, Module
-from elman.nn.rnn_sequence import rnn_backward, rnn_forward, states_at
+from elman.nn.rnn_sequence import SequenceCache, rnn_backward, rnn_forward, states_at
 from elman.nn.rnn_step import NONLINEARITIES, rnn_step_backward, rnn_step_forward
 
 
 def _check_nonlinearity(nonlinearity: str) -> None:
     if not isinstance(nonlinearity, str) or nonlinearity not in NONLINEARITIES:
         raise InvalidInput(f"Unknown nonlinearity '{nonlinearity}'. Expected one of {NONLINEARITIES}")
+
+
+class SavedForward(NamedTuple):
+    """What ``RNN.forward`` keeps for ``backward`` (``RNN.saved``)."""
+
+    cache: SequenceCache  # the kernels' cache: every layer's input and states, (D*H, T, B) each, in sorted batch order
+    batched: bool  # the input was (T, B, I) or (B, T, I), not unbatched (T, I)
+    learned_h0: bool  # h0 was the learned parameter, whose gradient backward accumulates
+    output_shape: tuple  # in the caller's layout, as forward returned it
+    h_n_shape: tuple
 
 
 class RNN(CachedModule):
@@ -128,13 +140,28 @@ class RNN(CachedModule):
         # gradients silently, so it is read-only (torch raises on such in-place edits too). Copy to modify.
         output.flags.writeable = False
         output, h_n = self._callers_layout(output, batched), h_n if batched else h_n[:, 0]
-        self._cache = (cache, batched, h0 is None and self.learn_h0, output.shape, h_n.shape)
+        self._cache = SavedForward(cache, batched, h0 is None and self.learn_h0, output.shape, h_n.shape)
         return output, h_n
+
+    @property
+    def saved(self) -> SavedForward | None:
+        """What the last forward saved for ``backward``, a ``SavedForward``; None before any forward and once
+        backward has freed it. Assigning a value read here puts it back: code that runs forwards of its own
+        between a caller's forward and backward (``elman.analysis.gradient_flow``) leaves the pending
+        backward as it found it. The arrays are the engine's own: read them, never write into them."""
+        return self._cache
+
+    @saved.setter
+    def saved(self, value: SavedForward | None) -> None:
+        if value is not None and not isinstance(value, SavedForward):
+            raise InvalidType(f"saved must be a SavedForward read from RNN.saved, or None, got {type(value).__name__}")
+        self._cache = value
 
     def states_at(self, t: int) -> np.ndarray:
         """The state of every layer after step t of the last forward, (D*L, B, H): what a forward over
         steps 0..t alone would have returned as h_n. Truncated BPTT carries this across windows."""
-        cache, batched = self._take_cache()[:2]
+        saved = self._take_cache()
+        cache, batched = saved.cache, saved.batched
         T = cache.layers[0].h.shape[1]
         if not batched:
             raise InvalidInput("states_at needs the last forward to have been batched (3-D input)")
@@ -178,17 +205,18 @@ class RNN(CachedModule):
         ‖∂L/∂h_t‖ per layer, direction and step (L, D, T), is returned. The cache is freed unless
         ``retain_cache`` (as torch frees its graph unless ``retain_graph``).
         """
-        cache, batched, learned_h0, out_shape, hn_shape = self._take_cache()
+        saved = self._take_cache()
+        batched = saved.batched
         dy = dhn = None
         if d_output is not None:
             check_array("d_output", d_output, dtype=self.dtype)
-            check_shape("d_output", d_output, out_shape)
+            check_shape("d_output", d_output, saved.output_shape)
             dy = self._time_major(d_output, batched)
         if d_h_n is not None:
             check_array("d_h_n", d_h_n, dtype=self.dtype)
-            check_shape("d_h_n", d_h_n, hn_shape)
+            check_shape("d_h_n", d_h_n, saved.h_n_shape)
             dhn = d_h_n if batched else d_h_n[:, None, :]
-        result = rnn_backward(cache, dy, dhn, return_dh_norms=return_dh_norms, workspace=self._workspace)
+        result = rnn_backward(saved.cache, dy, dhn, return_dh_norms=return_dh_norms, workspace=self._workspace)
         dx, dh0, grads = result[:3]
         for layer, per_direction in enumerate(grads):
             for suffix, (dW_ih, dW_hh, db_ih, db_hh) in zip(self._suffixes(layer), per_direction):
@@ -197,7 +225,7 @@ class RNN(CachedModule):
                 if db_ih is not None:
                     self.grads["bias_ih" + suffix] += db_ih
                     self.grads["bias_hh" + suffix] += db_hh
-        if learned_h0:
+        if saved.learned_h0:
             self.grads["h0"] += dh0.sum(axis=1)
         if not retain_cache:
             self._cache = None

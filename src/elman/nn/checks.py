@@ -1,4 +1,5 @@
-"""Boundary checks shared by the layers: each error says what was expected and what was received.
+"""Boundary checks shared by the layers, the optimisers and the data pipeline: each error says what was expected
+and what was received.
 
 Every check raises a member of :mod:`elman.errors` (``InvalidType`` is a ``TypeError``, ``InvalidInput`` a
 ``ValueError``, ``InvalidIndex`` an ``IndexError``), so a caller can catch either the family or the built-in kind.
