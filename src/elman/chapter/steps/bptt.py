@@ -64,7 +64,11 @@ truncated gradient matches the full one to within a percent, because only noise 
 
 Lower down, the same cut on real text: for one prediction of a language model, each earlier input is shaded by
 how strongly the loss there pulls on it, $\\|\\partial L_t/\\partial x_k\\|$. Full BPTT reaches back many
-tokens; truncated at $K$ it stops dead at the window's edge.""",
+tokens; truncated at $K$ it stops dead at the window's edge.
+
+At the bottom, train it here: four copies of one small network learn the recall task on this server, on the
+same batches, with full or truncated BPTT and with or without clipping, and the page draws each update as it
+arrives.""",
     formula=r"""
 \htmlData{term=grad_h}{\frac{\partial L}{\partial h_t}} = \htmlData{term=grad_loss}{\frac{\partial L_t}{\partial h_t}}
  + \Big(\frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}
@@ -126,11 +130,11 @@ def truncated_at_the_loss(rnn, x: np.ndarray, d_output: np.ndarray, K: int) -> t
     return {name: head[name] + rest[name] for name in head}, np.concatenate([head_norms, rest_norms], axis=2)
 
 
-def recall_batch(rng: np.random.Generator, T: int, L: int) -> tuple[np.ndarray, np.ndarray]:
+def recall_batch(rng: np.random.Generator, T: int, L: int, batch: int = BATCH) -> tuple[np.ndarray, np.ndarray]:
     """The latch (``elman.data.synthetic.latch_task``) with its pulse L steps before the end of T steps: noise
-    before it too. x (T, BATCH, 1) float64, y (BATCH,) float64 in {-1, +1}."""
-    latch, y = latch_task(rng, L, BATCH, noise_std=NOISE)
-    lead = NOISE * rng.standard_normal((T - L, BATCH, 1))
+    before it too. x (T, batch, 1) float64, y (batch,) float64 in {-1, +1}."""
+    latch, y = latch_task(rng, L, batch, noise_std=NOISE)
+    lead = NOISE * rng.standard_normal((T - L, batch, 1))
     return np.concatenate([lead, latch.astype(np.float64)]), y.astype(np.float64)
 
 
@@ -200,6 +204,12 @@ def _number(name: str, raw: str, low, high, kind=int):
     if not (low <= value <= high):
         raise ValueError(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
     return value
+
+
+# imported here: bptt_live uses this module's recall task and truncation
+from elman.chapter.steps import bptt_live  # noqa: E402
+
+STEP.router.include_router(bptt_live.router)                 # /live: a small RNN trained here, streamed
 
 
 @STEP.router.get("/backward")

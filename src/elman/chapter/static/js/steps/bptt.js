@@ -4,7 +4,8 @@
 // the loss entering at t = T, the inputs below the states (the marked one large), the window of K steps the loss
 // can reach, and the gradient reaching the marked input, or stopped at a cut. Presets put the dependency longer
 // or shorter than K. A line chart on a fixed log axis gives the exact sizes; play walks the gradient from T to 1.
-// Below it, js/steps/bptt_influence.js shows the same cut on real text.
+// Below it, js/steps/bptt_influence.js shows the same cut on real text, and js/steps/bptt_live.js trains the
+// network live on the server.
 
 import { ownPlayButton, sleep } from "../timing.js";
 import { el, errorBox } from "../draw.js";
@@ -16,6 +17,7 @@ import { formatNumber, label, numberNode } from "../tex.js";
 import { keyboardScroll } from "../scroll.js";
 import { linkTerms } from "../terms.js";
 import { mountInfluence } from "./bptt_influence.js";
+import { mountLive } from "./bptt_live.js";
 
 const STEP_MS = 260;
 // The gradient's size on one fixed log scale for every setting (T 2–64, ρ 0.1–2): 10⁻¹⁶ is float64's resolution
@@ -49,6 +51,7 @@ export async function mount(root, ctx) {
   const group = (id, text, input, output) => el("div", { class: "ctl" }, el("label", { for: id }, label(text)),
     el("span", { class: "ctl-slider" }, input, output));
   const influenceBox = el("div", { id: "bptt-influence" });
+  const liveBox = el("div", { id: "bptt-live" });
   root.append(el("div", { class: "bptt-widget" },
     el("h4", { class: "bptt-section" }, label("A dependency $L$ steps back, and a window of $K$")),
     el("div", { class: "row bptt-presets", role: "group", "aria-label": "presets" }, ...presetButtons),
@@ -57,7 +60,7 @@ export async function mount(root, ctx) {
       group("bptt-K", "truncation $K$", K, outputs.K),
       group("bptt-rho", "spectral radius $\\rho(W_{hh})$", rho, outputs.rho), playButton),
     verdictBox, chain, readout, out, chart),
-  influenceBox);
+  influenceBox, liveBox);
 
   let data = null, pending = 0, highlighted = null, drawn = null, motion = new AbortController();
 
@@ -149,11 +152,12 @@ export async function mount(root, ctx) {
   }
   const stopOwn = ownPlayButton(playButton, animate, "play backward");
   const influence = mountInfluence(influenceBox, ctx);
+  const live = mountLive(liveBox, ctx);
 
   await Promise.all([update(), influence.ready]);
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); stopOwn(); motion.abort(); influence.unmount(); },
+    unmount() { clearTimeout(timer); stopOwn(); motion.abort(); influence.unmount(); live.unmount(); },
     get highlighted() { return highlighted; },
   };
 }
