@@ -140,7 +140,7 @@ function legend() {
 }
 
 // One chart on fixed axes: x linear, y log. Returns {node, line(key, values), ...} where values are y per x.
-function logChart({ title, width, height = 190, x: [x0, x1], y: [y0, y1], xLabel, yLabel, summary }) {
+function logChart({ key, title, width, height = 190, x: [x0, x1], y: [y0, y1], xLabel, yLabel, summary }) {
   const m = { left: 52, right: 12, top: 10, bottom: 34 };
   const w = Math.max(280, Math.min(640, width)), h = height;
   const sx = (x) => m.left + ((x - x0) / (x1 - x0)) * (w - m.left - m.right);
@@ -149,7 +149,7 @@ function logChart({ title, width, height = 190, x: [x0, x1], y: [y0, y1], xLabel
     const v = y > 0 ? Math.min(ly1, Math.max(ly0, Math.log10(y))) : ly0;
     return h - m.bottom - ((v - ly0) / (ly1 - ly0)) * (h - m.top - m.bottom);
   };
-  const svg = svgEl("svg", { class: "fig bptt-live-chart", width: w, height: h, role: "img", "aria-label": summary });
+  const svg = svgEl("svg", { class: "fig bptt-live-chart", width: w, height: h, role: "img", "aria-label": summary, "data-chart": key });
   const ink = cssVar("--muted"), rule = cssVar("--rule");
   for (let p = Math.ceil(ly0); p <= Math.floor(ly1); p += (ly1 - ly0 > 6 ? 2 : 1)) {
     svg.append(svgEl("line", { x1: m.left, x2: w - m.right, y1: sy(10 ** p), y2: sy(10 ** p), stroke: rule }));
@@ -184,11 +184,11 @@ function logChart({ title, width, height = 190, x: [x0, x1], y: [y0, y1], xLabel
 
 function figures(h, room) {
   const width = room >= 900 ? (room - 16) / 2 : room;
-  const loss = logChart({ title: "Loss (MSE at the last step)", width, x: [1, h.updates], y: LOSS, xLabel: "update",
+  const loss = logChart({ key: "loss", title: "Loss (MSE at the last step)", width, x: [1, h.updates], y: LOSS, xLabel: "update",
     yLabel: "loss", summary: "The four runs' losses against the update, log scale" });
-  const norm = logChart({ title: `The gradient norm each step of full BPTT used, $\\|g\\|$ after clipping; dotted: $\\tau = ${h.tau}$`, width, x: [1, h.updates], y: NORM,
+  const norm = logChart({ key: "norm", title: `The gradient norm each step of full BPTT used, $\\|g\\|$ after clipping; dotted: $\\tau = ${h.tau}$`, width, x: [1, h.updates], y: NORM,
     xLabel: "update", yLabel: "$\\|g\\|$", summary: "The gradient norm each optimiser step of the two full runs used, the clipping threshold as a line" });
-  const prof = logChart({ title: "$\\|\\partial L/\\partial h_t\\|$ over $t$, latest update (unclipped runs)", width: room >= 900 ? room : width,
+  const prof = logChart({ key: "profile", title: "$\\|\\partial L/\\partial h_t\\|$ over $t$, latest update (unclipped runs)", width: room >= 900 ? room : width,
     x: [1, h.T], y: PROFILE, xLabel: "step $t$", yLabel: "$\\|\\partial L/\\partial h_t\\|$",
     summary: `The gradient reaching each state at the latest update, full against truncated; the pulse at step ${h.marked}` });
   // the threshold τ on the norm chart, the pulse and the window's start on the profile
