@@ -34,6 +34,7 @@ FORTY = ("the old man saw a small dog near the river and the children ran to the
          "the town and a woman in a red coat read the news to her friend at the door of the house").split()
 HEAVIEST = {
     "/api/bptt/backward": ({"T": 64, "K": 1, "L": 64, "rho": 1.5}, None),
+    "/api/bptt/live": ({"updates": 10, "K": 10, "tau": 1}, None),
     "/api/bptt/influence": ({"text": "Thou liest, malignant thing! Hast thou forgot The foul witch Sycorax, who with "
                                      "age and envy Was grown into a hoop? hast thou forgot her? No, sir. Thou hast. "
                                      "Where was she born? speak; tell me.", "K": 1}, "text"),
