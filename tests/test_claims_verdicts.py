@@ -114,7 +114,8 @@ def test_clipping():
     base = {"n": 5, "explodes": 5, "tamed": 5, "vanish_clip_share": 0.8, "vanish_ratio_clipped": 1e-6,
             "log_change": iv(0.1, -0.1, 0.3)}
     check(long_range.verdict_clipping, base, [
-        ("not reproduced", changed(base, tamed=3)),
+        ("not reproduced", changed(base, tamed=2)),
+        ("nuanced", changed(base, tamed=4)),  # the full run's case: one clipped run still blew up
         ("not reproduced", changed(base, vanish_ratio_clipped=0.5)),  # clipping cured the vanishing
         ("nuanced", changed(base, vanish_clip_share=0.0)),  # a threshold that never clips proves nothing
         ("nuanced", changed(base, log_change=iv(1.2, 0.9, 1.5))),

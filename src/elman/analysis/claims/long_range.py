@@ -163,7 +163,7 @@ def verdict_long_range(m: dict) -> tuple[str, str]:
 @experiment("long_range", 5)
 def long_range(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     distances = [1, 4, 12] if quick else [1, 2, 4, 8, 12, 16, 24]
-    lengths = [10, 80] if quick else [5, 10, 20, 40, 80, 120]
+    lengths = [10, 80] if quick else [5, 10, 20, 40, 80]
     steps, hidden = (150, 24) if quick else (600, 32)
     add_steps = 500 if quick else 1500
     seeds = seeds_for(seed)
@@ -365,15 +365,17 @@ def verdict_clipping(m: dict) -> tuple[str, str]:
     m["vanish_ratio_clipped"]: the largest ||dL/dh_0|| / ||dL/dh_T-1|| with clipping; m["log_change"]:
     {"mean", "interval"} over seeds of log10(ratio with clipping) − log10(ratio without)."""
     n = m["n"]
-    if m["tamed"] < n:
-        return "not reproduced", (f"clipping left the exploding run non-finite (or never clipped) on "
-                                  f"{n - m['tamed']} seeds")
+    if 2 * m["tamed"] <= n:
+        return "not reproduced", f"clipping kept the exploding run finite on only {m['tamed']}/{n} seeds"
     if m["vanish_ratio_clipped"] > 1e-2:
         return "not reproduced", "with clipping the early gradient no longer vanishes"
     if 2 * m["explodes"] <= n:
         return "nuanced", f"unclipped SGD diverged on only {m['explodes']}/{n} seeds: too few explosions to tame"
     if m["vanish_clip_share"] < 0.2:
         return "nuanced", "the threshold hardly clipped the vanishing runs: the check that it changes nothing is weak"
+    if m["tamed"] < n:
+        return "nuanced", (f"clipping kept the exploding run in bounds on {m['tamed']}/{n} seeds; on the others the "
+                           "loss or the gradient before clipping still grew a million-fold")
     lo, hi = m["log_change"]["interval"]
     if lo > -0.5 and hi < 0.5:
         return "reproduced", (f"unclipped SGD diverged on {m['explodes']}/{n} seeds, clipped SGD stayed finite on all; "
