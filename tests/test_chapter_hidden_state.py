@@ -106,8 +106,8 @@ def test_unknown_words_are_read_as_unk_and_named(client):
 
 
 def test_the_agreement_probe_is_the_library_s_p_was_and_p_were(client):
-    r = client.get("/api/hidden_state/agreement").json()
-    assert r == agreement()
+    r = client.get("/api/hidden_state/agreement", params={"pair": "cat/cats"}).json()
+    assert r == agreement("cat/cats")
     vocab = word_lm.load()[1]
     tokens = word_tokenize(DEFAULT_FILLER, lower=True)
     assert r["pair"] == ["cat", "cats"] and r["tokens"] == tokens and r["distance"] == list(range(len(tokens) + 1))
@@ -118,6 +118,17 @@ def test_the_agreement_probe_is_the_library_s_p_was_and_p_were(client):
         assert r[number]["was"] == pytest.approx(was.tolist(), rel=1e-9)
         assert r[number]["share"] == pytest.approx((was / (was + were)).tolist(), rel=1e-9)
     assert r["gap"] == pytest.approx(np.subtract(r["singular"]["share"], r["plural"]["share"]).tolist())
+    assert client.get("/api/hidden_state/agreement").json() == agreement("all")     # the page's default
+
+
+def test_all_pairs_is_the_mean_of_the_pairs():
+    mean = agreement("all", "near the old house")
+    singles = [agreement(p, "near the old house") for p in PAIRS]
+    assert mean["all"] and [q["pair"] for q in mean["pairs"]] == list(PAIRS)
+    assert mean["singular"]["share"] == pytest.approx(np.mean([r["singular"]["share"] for r in singles], axis=0))
+    assert mean["plural"]["was"] == pytest.approx(np.mean([r["plural"]["was"] for r in singles], axis=0))
+    np.testing.assert_allclose([q["gap"] for q in mean["pairs"]], [r["gap"] for r in singles], rtol=1e-12)
+    assert mean["pair"] == [f"{len(PAIRS)} singular nouns", f"{len(PAIRS)} plural nouns"]
 
 
 def gaps(pair, filler=DEFAULT_FILLER):
@@ -125,24 +136,25 @@ def gaps(pair, filler=DEFAULT_FILLER):
     return r["gap"][0], r["gap"][-1]
 
 
-# The headline: right after the noun the state holds its number; by the verb, across the chapter's clause, most of it
-# is gone. The shipped model is one fixed network (no seed to vary), so the statement is checked across every
-# subject pair the page offers and across clauses of other shapes.
+# The headline: right after the noun the state holds its number; by the verb, across the chapter's clause, it is
+# gone. The shipped model is one fixed network (no seed to vary), so the statement is checked on the page's default
+# (the mean over all pairs), across the pairs one by one and across clauses of other shapes. Measured on the shipped
+# model (mean over the 8 pairs): gap 0.195 at the noun, 0.004 / 0.003 / 0.012 at the verb for the three clauses.
 FILLERS = (DEFAULT_FILLER, "that sat on the mat near the window in the old house",
            "near the old house by the river in the town")
 
 
-def test_the_default_pair_knows_the_number_at_the_noun_and_loses_it_by_the_verb():
-    g0, g_end = gaps("cat/cats")
+def test_the_default_knows_the_number_at_the_noun_and_loses_it_by_the_verb():
+    g0, g_end = gaps("all")
     assert g0 >= 0.15, g0
-    assert abs(g_end) <= 0.5 * g0, (g0, g_end)
+    assert abs(g_end) <= 0.25 * g0, (g0, g_end)
 
 
 @pytest.mark.parametrize("filler", FILLERS)
 def test_across_the_pairs_agreement_fades_with_distance(filler):
     start, end = np.array([gaps(p, filler) for p in PAIRS]).T
-    assert np.mean(start) >= 0.2 and (start > 0.05).mean() >= 0.75, start
-    assert np.mean(np.abs(end)) <= 0.5 * np.mean(start), (start, end)
+    assert np.mean(start) >= 0.15 and (start >= 0.2).sum() >= len(PAIRS) // 2, start
+    assert np.mean(np.abs(end)) <= 0.25 * np.mean(start), (start, end)
 
 
 @pytest.mark.parametrize("params, fragment", [
@@ -165,7 +177,7 @@ def test_bad_input_is_one_plain_sentence(client, params, fragment):
 
 
 @pytest.mark.parametrize("params, fragment", [
-    ({"pair": "cat/dogs"}, "pair: expected one of cat/cats"),
+    ({"pair": "cat/dogs"}, "pair: expected all or one of cat/cats"),
     ({"filler": "w " * 39}, "words in between: expected at most 38 words"),
 ])
 def test_bad_agreement_input_is_one_plain_sentence(client, params, fragment):

@@ -38,13 +38,23 @@ def test_the_stored_weights_are_what_the_model_computes_with(tmp_path):
 def test_the_shipped_model_is_small_documented_and_loads():
     if not (WEIGHTS / "word_lm.json").is_file():
         pytest.skip("word_lm is not built: python -m elman.chapter.models word_lm")
-    assert (WEIGHTS / "word_lm.safetensors").stat().st_size < 1_000_000
+    assert (WEIGHTS / "word_lm.safetensors").stat().st_size < 2_000_000
     meta = json.loads((WEIGHTS / "word_lm.json").read_text())
     assert not meta["quick"] and meta["hidden_size"] == 128 and meta["embed_dim"] == 64
-    assert 4000 <= meta["vocab_size"] <= 6002 and meta["seed"] == 0 and "brown" in meta["data"]
+    assert meta["vocab_size"] == 9000 + 2 + len(word_lm.CHAPTER_WORDS) and meta["seed"] == 0 and "brown" in meta["data"]
     assert meta["quality"]["validation_perplexity"] < 400
     model, vocab, _ = word_lm.load()
     assert model.hidden_size == 128 and "the" in vocab
+    assert {"cat", "cats", "was", "were", "mat", "overlooking"} <= set(vocab.itos)   # the chapter's examples
+
+
+def test_the_chapter_s_words_join_the_vocabulary_only_when_the_text_has_them():
+    from elman.data.text import Vocab
+
+    base = Vocab(["<unk>", "<eos>", "the", "cat"], specials=word_lm.SPECIALS)
+    grown = word_lm.with_words(base, ("mat", "cat", "unicorn"), [["the", "cat", "sat", "on", "the", "mat"]])
+    assert grown.itos == ["<unk>", "<eos>", "the", "cat", "mat"]
+    assert word_lm.with_words(base, ("unicorn",), [["the", "cat"]]) is base
 
 
 def test_language_model_read_equals_the_model_forward():

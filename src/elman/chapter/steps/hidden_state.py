@@ -35,7 +35,8 @@ SHOWS = ("state", "change")
 # The chapter's own long-range example: "The cat, which sat on the mat near the window overlooking the garden,
 # was sleeping". The clause between the subject and its verb names no number of its own ("sat" is the same for
 # cat and cats), so only the state can carry it from the subject to the verb.
-DEFAULT_PAIR = "cat/cats"
+ALL = "all"                             # the mean over every pair
+DEFAULT_PAIR = ALL                      # cat/cats alone is too rare in the training text (see the text)
 DEFAULT_FILLER = ", which sat on the mat near the window overlooking the garden ,"
 PAIRS = ("cat/cats", "dog/dogs", "man/men", "woman/women", "child/children", "boy/boys", "girl/girls",
          "officer/officers")
@@ -226,37 +227,65 @@ def reading(text: str, units: int = 24, top: int = 10, show: str = "state", look
     }
 
 
-def _pair(pair: str) -> tuple[str, str]:
+def _pairs(pair: str) -> list[tuple[str, str]]:
+    if pair == ALL:
+        return [tuple(p.split("/")) for p in PAIRS]
     if pair not in PAIRS:
-        raise ValueError(f"pair: expected one of {', '.join(PAIRS)}, got {pair[:30]!r}")
-    singular, plural = pair.split("/")
-    return singular, plural
+        raise ValueError(f"pair: expected {ALL} or one of {', '.join(PAIRS)}, got {pair[:30]!r}")
+    return [tuple(pair.split("/"))]
+
+
+def _verb_probs(subject: str, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """P(was), P(were) after "the SUBJECT" and after each further token: two arrays of len(tokens) + 1."""
+    model, vocab, _ = word_lm.load()
+    _, probs = read(model, vocab.encode(["the", subject, *tokens]))
+    rows = probs[1:]                                                  # after the subject, then after each token
+    return rows[:, vocab.stoi["was"]], rows[:, vocab.stoi["were"]]
 
 
 def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
     """P(was) and P(were) after "the SINGULAR" and "the PLURAL", then after each further token of ``filler``:
-    how strongly the state still holds the subject's number as the distance to the verb grows."""
-    model, vocab, _ = word_lm.load()
-    subjects = _pair(pair)
+    how strongly the state still holds the subject's number as the distance to the verb grows. ``pair`` "all":
+    the mean over every pair of ``PAIRS`` (each pair's own gaps listed too)."""
+    _, vocab, _ = word_lm.load()
+    pairs = _pairs(pair)
     tokens = _tokens(filler, "words in between", allow_empty=True)
     if len(tokens) > MAX_WORDS - 2:
         raise ValueError(f"words in between: expected at most {MAX_WORDS - 2} words and punctuation marks, "
                          f"got {len(tokens)}")
-    was, were = (vocab.stoi[v] for v in VERBS)
-    series = {}
-    for number, subject in zip(("singular", "plural"), subjects):
-        _, probs = read(model, vocab.encode(["the", subject, *tokens]))
-        rows = probs[1:]                                              # after the subject, then after each token
-        series[number] = {"subject": subject, "was": rows[:, was].tolist(), "were": rows[:, were].tolist(),
-                          "share": (rows[:, was] / (rows[:, was] + rows[:, were])).tolist()}
-    gap = np.array(series["singular"]["share"]) - np.array(series["plural"]["share"])
+    series, gaps = {"singular": [], "plural": []}, []
+    for subjects in pairs:
+        shares = []
+        for number, subject in zip(("singular", "plural"), subjects):
+            was, were = _verb_probs(subject, tokens)
+            series[number].append((was, were))
+            shares.append(was / (was + were))
+        gaps.append({"pair": "/".join(subjects), "gap": (shares[0] - shares[1]).tolist()})
+
+    def mean(number):
+        was = np.mean([w for w, _ in series[number]], axis=0)
+        were = np.mean([w for _, w in series[number]], axis=0)
+        share = np.mean([w / (w + r) for w, r in series[number]], axis=0)
+        return {"subject": pair_names(pairs, number), "was": was.tolist(), "were": were.tolist(),
+                "share": share.tolist()}
+
+    singular, plural = mean("singular"), mean("plural")
+    gap = np.array(singular["share"]) - np.array(plural["share"])
     return {
-        "pair": list(subjects), "tokens": tokens, "read_as": [vocab.itos[i] for i in vocab.encode(tokens)],
+        "pair": [singular["subject"], plural["subject"]], "all": pair == ALL, "pairs": gaps,
+        "tokens": tokens, "read_as": [vocab.itos[i] for i in vocab.encode(tokens)],
         "unknown": [w for w in dict.fromkeys(tokens) if w not in vocab],
         "words_between": sum(map(is_word, tokens)), "distance": list(range(len(tokens) + 1)),
-        "singular": series["singular"], "plural": series["plural"], "gap": gap.tolist(),
+        "singular": singular, "plural": plural, "gap": gap.tolist(),
         "kept": float(gap[-1] / gap[0]) if gap[0] > 0 else None,
     }
+
+
+def pair_names(pairs: list, number: str) -> str:
+    """The subject of one pair ("cat"), or how many nouns a mean is over ("8 singular nouns")."""
+    if len(pairs) == 1:
+        return pairs[0][number == "plural"]
+    return f"{len(pairs)} {number} nouns"
 
 
 STEP.router.include_router(hidden_units.router)             # /units: single units of the character model

@@ -16,8 +16,9 @@ import { linkTerms } from "../terms.js";
 import { mountUnits } from "./hidden_units.js";
 
 const DEFAULT_TEXT = "the cat sat on the";
-const DEFAULT_PAIR = "cat/cats";
+const DEFAULT_PAIR = "all";
 const DEFAULT_FILLER = ", which sat on the mat near the window overlooking the garden ,";
+const ALL = "all";
 const PAIRS = ["cat/cats", "dog/dogs", "man/men", "woman/women", "child/children", "boy/boys", "girl/girls", "officer/officers"];
 const STEP_MS = 700;
 const SVG = "http://www.w3.org/2000/svg";
@@ -50,8 +51,9 @@ export async function mount(root, ctx) {
   const lookOut = el("p", { id: "hs-look-out", class: "hs-look-out" });
   const memory = el("div", { id: "hs-memory" });
 
-  const pair = el("select", { id: "hs-pair" }, ...PAIRS.map((p) => el("option", { value: p }, `the ${p.split("/")[0]} … / the ${p.split("/")[1]} …`)));
-  pair.value = PAIRS.includes(ctx.get("pair", DEFAULT_PAIR)) ? ctx.get("pair", DEFAULT_PAIR) : DEFAULT_PAIR;
+  const pair = el("select", { id: "hs-pair" }, el("option", { value: ALL }, `all ${PAIRS.length} pairs below (mean)`),
+    ...PAIRS.map((p) => el("option", { value: p }, `the ${p.split("/")[0]} … / the ${p.split("/")[1]} …`)));
+  pair.value = [ALL, ...PAIRS].includes(ctx.get("pair", DEFAULT_PAIR)) ? ctx.get("pair", DEFAULT_PAIR) : DEFAULT_PAIR;
   const filler = el("input", { type: "text", id: "hs-filler", maxlength: "200", size: "40", value: ctx.get("filler", DEFAULT_FILLER) });
   const fillerReset = el("button", { type: "button", class: "action", id: "hs-filler-reset" }, "the chapter's clause");
   const agreeChart = el("div", { id: "hs-agree-chart" });
@@ -158,7 +160,7 @@ export async function mount(root, ctx) {
         + `most (${groups} group${groups === 1 ? "" : "s"}, thin lines between them). `
         + (r.show === "change"
           ? "A cell is what that word wrote into the unit: most of the state is rewritten at every word. "
-          : `${pct(r.saturated)} of all ${r.hidden_size} units sit beyond ±0.9 (tanh saturates), so each word flips many units from one end to the other. `)
+          : `Over this text ${pct(r.saturated)} of the values of all ${r.hidden_size} units lie beyond ±0.9 (tanh saturates), so a word often flips a unit from one end to the other. `)
         + "The outlined column is the chosen word; columns after it are veiled: not read yet.")));
     column = markColumns(mapFigure, r);
     memory.replaceChildren(chartFigure, el("p", { class: "muted" },
@@ -329,15 +331,17 @@ export async function mount(root, ctx) {
     }
   }
 
+  // How the page names the two subjects: "“the cat …”", or "singular subjects (mean of 8)".
+  const named = (r, k) => (r.all ? `${["singular", "plural"][k]} subjects (mean of ${r.pairs.length})` : `“the ${r.pair[k]} …”`);
+
   async function agreementChart(r) {
-    const [s, p] = r.pair;
     const colors = [seriesColor(0), seriesColor(2)];
     const points = (share) => r.distance.map((d, i) => ({ x: d, y: share[i] }));
     const n = r.distance.length - 1;
     return lineChart({
       title: "Share of “was” in P(was) + P(were), read after each word between the subject and its verb",
-      series: [{ label: `after “the ${s} …” (right answer: was, 1)`, x: r.distance, y: r.singular.share, color: colors[0] },
-        { label: `after “the ${p} …” (right answer: were, 0)`, x: r.distance, y: r.plural.share, color: colors[1], dash: "6 4" }],
+      series: [{ label: `after ${named(r, 0)} (right answer: was, 1)`, x: r.distance, y: r.singular.share, color: colors[0] },
+        { label: `after ${named(r, 1)} (right answer: were, 0)`, x: r.distance, y: r.plural.share, color: colors[1], dash: "6 4" }],
       x: { domain: [0, Math.max(1, n)], label: "tokens read since the subject", ticks: Math.min(Math.max(1, n), 8) },
       y: { domain: [0, 1], label: "$P(\\text{was}) / (P(\\text{was}) + P(\\text{were}))$" },
       width: Math.max(280, Math.min(560, agreeChart.clientWidth || 560)), height: 260,
@@ -353,7 +357,7 @@ export async function mount(root, ctx) {
     const [s, p] = r.pair;
     const n = r.distance.length - 1;
     agreeChart.replaceChildren(chart);
-    agreeWords.replaceChildren(el("span", { role: "listitem", class: "num hs-token is-now" }, `0 · the ${s} / the ${p}`),
+    agreeWords.replaceChildren(el("span", { role: "listitem", class: "num hs-token is-now" }, r.all ? "0 · the noun" : `0 · the ${s} / the ${p}`),
       ...r.tokens.map((w, i) => el("span", { role: "listitem", class: "num hs-token" },
         `${i + 1} · ${r.read_as[i] === w ? w : `${w}→<unk>`}`)),
       el("span", { role: "listitem", class: "num hs-token is-later" }, "→ was / were ?"));
@@ -365,8 +369,10 @@ export async function mount(root, ctx) {
       verdict = "Type words in between to see how long the difference lasts.";
     } else if (g0 < 0.1) {
       kind = "never";
-      verdict = `Even right after the noun this small model hardly tells “${s}” from “${p}” apart (gap ${formatNumber(g0, 2)}): `
-        + "it rarely saw them as subjects. Try another pair.";
+      verdict = r.all
+        ? `Even right after the noun this small model hardly tells singular from plural apart (mean gap ${formatNumber(g0, 2)}).`
+        : `Even right after the noun this small model hardly tells “${s}” from “${p}” apart (gap ${formatNumber(g0, 2)}): `
+          + "the training text has few sentences with them as subjects, so it never learned their number. Try “all pairs” or man / men.";
     } else if (gN < 0.5 * g0) {
       kind = "lost";
       verdict = `Right after the noun the state knows the number: the gap is ${formatNumber(g0, 2)}. `
@@ -381,13 +387,18 @@ export async function mount(root, ctx) {
     agreeOut.replaceChildren(
       el("table", { class: "data hs-agree-table" },
         el("caption", { class: "visually-hidden" }, "Share of was right after the subject and at the verb"),
-        el("tr", {}, el("th", { scope: "col" }, ""), el("th", { scope: "col" }, `“the ${s} …”`), el("th", { scope: "col" }, `“the ${p} …”`),
-          el("th", { scope: "col" }, "gap")),
+        el("tr", {}, el("th", { scope: "col" }, ""), el("th", { scope: "col" }, r.all ? "singular (mean)" : `“the ${s} …”`),
+          el("th", { scope: "col" }, r.all ? "plural (mean)" : `“the ${p} …”`), el("th", { scope: "col" }, "gap")),
         el("tr", {}, el("th", { scope: "row" }, "right after the noun"), el("td", {}, num("hs-agree-s0", s0, 3)),
           el("td", {}, num("hs-agree-p0", p0, 3)), el("td", {}, num("hs-agree-g0", g0, 3))),
         el("tr", {}, el("th", { scope: "row" }, `at the verb, ${n} tokens (${r.words_between} words) later`), el("td", {}, num("hs-agree-sN", sN, 3)),
           el("td", {}, num("hs-agree-pN", pN, 3)), el("td", {}, num("hs-agree-gN", gN, 3)))),
       el("p", { id: "hs-agree-verdict", "data-kind": kind }, verdict),
+      r.all ? el("div", { class: "figure-scroll" }, el("table", { class: "data hs-agree-pairs", id: "hs-agree-pairs" },
+        el("caption", {}, "Each pair's gap, right after the noun and at the verb"),
+        el("tr", {}, el("th", { scope: "col" }, "pair"), el("th", { scope: "col" }, "at the noun"), el("th", { scope: "col" }, "at the verb")),
+        ...r.pairs.map((q, i) => el("tr", {}, el("th", { scope: "row" }, q.pair.replace("/", " / ")),
+          el("td", {}, num(`hs-pair-g0-${i}`, q.gap[0], 3)), el("td", {}, num(`hs-pair-gN-${i}`, q.gap[n], 3)))))) : null,
       r.unknown.length ? el("p", { class: "bad" }, `not in the vocabulary, read as <unk>: ${r.unknown.join(", ")}`) : null,
       el("p", { class: "muted" }, "The gap is the share after the singular subject minus the share after the plural: 1 would be "
         + "perfect agreement, 0 no memory of the number. “was” is three times as frequent as “were” in the training text, "
