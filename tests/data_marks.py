@@ -1,4 +1,7 @@
-"""``needs_data(NAME, ...)``: skip a test, with the reason, when a registered dataset has no local copy."""
+"""``needs_data(NAME, ...)``: skip a test, with the reason, when a registered dataset has no local copy;
+``needs_data_dir``: skip a test of the data folder itself when ELMAN_DATA_DIR is not set."""
+
+import os
 
 import pytest
 
@@ -10,3 +13,6 @@ def needs_data(*names: str):
     missing = [name for name in names
                if any(locate(name, f.name)[1] is None for f in get(name).files)]
     return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)} in ELMAN_DATA_DIR or the cache")
+
+
+needs_data_dir = pytest.mark.skipif(not os.environ.get("ELMAN_DATA_DIR"), reason="ELMAN_DATA_DIR is not set")

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import elman
@@ -77,12 +78,31 @@ def test_bench_worker_failure_is_reported():
 
 
 @pytest.mark.parametrize("engine", ["elman", "torch"])
-def test_language_model_bench_step_runs_in_each_engine(engine):
+def test_language_model_bench_step_updates_and_carries_the_state_in_each_engine(engine, monkeypatch):
+    # Every forward of the engine's RNN is recorded: the state it started from, the one it ended in, and W_hh.
+    calls = []
     if engine == "torch":
-        pytest.importorskip("torch", reason="torch is not installed")
+        torch = pytest.importorskip("torch", reason="torch is not installed")
+        rnn_class, as_numpy = torch.nn.RNN, lambda a: a.detach().numpy().copy()
+        weight = lambda rnn: rnn.weight_hh_l0  # noqa: E731
+    else:
+        rnn_class, as_numpy = elman.RNN, lambda a: a.copy()
+        weight = lambda rnn: rnn.params["weight_hh_l0"]  # noqa: E731
+    forward = rnn_class.forward
+
+    def spy(self, x, h0=None, *args, **kwargs):
+        output, h_n = forward(self, x, h0, *args, **kwargs)
+        calls.append((None if h0 is None else as_numpy(h0), as_numpy(h_n), as_numpy(weight(self))))
+        return output, h_n
+
+    monkeypatch.setattr(rnn_class, "forward", spy)
     steps = bench._build(engine, ("lm", 7, 4, 8, 2, 3, 5))
     steps["train"]()
-    steps["train"]()  # the second update starts from the carried state
+    steps["train"]()
+    (h_in1, h_out1, w1), (h_in2, _, w2) = calls
+    assert h_in1 is None
+    np.testing.assert_array_equal(h_in2, h_out1)  # the second update starts from the first one's last state
+    assert h_out1.shape == (2, 3, 8) and np.abs(w2 - w1).max() > 0  # and after the first update's Adam step
 
 
 def test_train_and_sample_from_the_command_line(tmp_path, capsys):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from data_marks import needs_data_dir
 from elman import cli
 from elman.data import registry
 from elman.data.registry import DATASETS, DatasetSpec, FileSpec, UnknownDatasetError
@@ -319,7 +320,7 @@ def test_cli_list_path_fetch_verify(dirs, server, monkeypatch, capsys):
 # ---------------------------------------------------------------- the real registry against the real data
 
 
-@pytest.mark.skipif(not REAL_DATA_DIR, reason="ELMAN_DATA_DIR is not set")
+@needs_data_dir
 def test_real_registry_matches_the_data_dir():
     root = Path(REAL_DATA_DIR)
     checked = 0
@@ -339,7 +340,7 @@ def test_real_registry_matches_the_data_dir():
         pytest.skip(f"no registered file under {root}")
 
 
-@pytest.mark.skipif(not REAL_DATA_DIR, reason="ELMAN_DATA_DIR is not set")
+@needs_data_dir
 def test_real_data_dir_is_found_first(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("ELMAN_CACHE_DIR", str(tmp_path / "cache"))
     expected = Path(REAL_DATA_DIR) / "tinyshakespeare" / "input.txt"

@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.embeddings.analogy import Section, evaluate, format_report, load_questions
 from elman.embeddings.commands import register
 from elman.embeddings.vectors import WordVectors
-
-needs_data = pytest.mark.skipif(not os.environ.get("ELMAN_DATA_DIR"), reason="ELMAN_DATA_DIR is not set")
 
 QUESTIONS = """\
 : capital-common-countries
@@ -163,7 +161,7 @@ def test_cli(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["total"]["correct"] == 4
 
 
-@needs_data
+@needs_data("glove-6b-50d", "google-analogy")
 def test_google_questions_and_glove():
     sections = load_questions()
     assert len(sections) == 14 and sum(len(s.questions) for s in sections) == 19544

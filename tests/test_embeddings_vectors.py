@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import os
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.embeddings.vectors import UnknownWordError, WordVectors
-
-needs_data = pytest.mark.skipif(not os.environ.get("ELMAN_DATA_DIR"), reason="ELMAN_DATA_DIR is not set")
 
 
 def small(dtype=np.float32) -> WordVectors:
@@ -136,7 +134,7 @@ def test_missing_source():
         WordVectors.load("no-such-vectors")
 
 
-@needs_data
+@needs_data("glove-6b-50d")
 def test_glove_king_queen():
     wv = WordVectors.load("glove-6b-50d")
     assert len(wv) == 100_000 and wv.dim == 50 and wv.words[0] == "the"

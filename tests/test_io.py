@@ -1,4 +1,5 @@
-"""elman.io: the safetensors format (with the reference package), checkpoints, torch and Keras weights."""
+"""elman.io: the safetensors format (with the reference package), checkpoints, torch weights and Keras' SimpleRNN
+weight layout (Keras itself is not installed: those tests hold the conversion to SimpleRNN's documented equations)."""
 
 import json
 import os
@@ -259,10 +260,17 @@ def test_torch_missing_gives_clear_error(monkeypatch):
     assert from_torch_state_dict({"w": np.ones(2)})["w"].tolist() == [1, 1]  # arrays need no torch
 
 
-# ---------------------------------------------------------------- Keras SimpleRNN
+# ---------------------------------------------------------------- Keras SimpleRNN's layout
+#
+# Keras is not installable here, so nothing below runs Keras. What is checked is the layout: weights given as
+# Keras stores them (kernel (I, H), recurrent_kernel (H, H), one bias (H,)), converted, make elman compute what
+# SimpleRNN's documented step computes with them, written out below in Keras' row-vector form, independently of
+# elman's kernels: output_t = tanh(x_t · kernel + output_{t-1} · recurrent_kernel + bias), from a zero state,
+# every step returned (return_sequences=True), each layer feeding the next. A disagreement with real Keras
+# outside these equations (its defaults, its weight order) would not be caught.
 
-def keras_simple_rnn(x, layers):
-    """Reference forward of stacked keras.layers.SimpleRNN(return_sequences=True): x (B, T, I) -> (B, T, H)."""
+def simple_rnn_equations(x, layers):
+    """Stacked SimpleRNN(return_sequences=True) by its equations, in Keras' layout: x (B, T, I) -> (B, T, H)."""
     for kernel, recurrent_kernel, bias in layers:
         h = np.zeros((x.shape[0], kernel.shape[1]))
         outputs = []
@@ -280,17 +288,17 @@ def keras_layers(use_bias=True, I=3, H=5, L=2, seed=5):
 
 
 @pytest.mark.parametrize("use_bias", [True, False])
-def test_keras_weights_give_keras_outputs(use_bias):
+def test_weights_in_keras_layout_give_the_simple_rnn_equations_outputs(use_bias):
     layers = keras_layers(use_bias)
     rnn = elman.RNN(3, 5, num_layers=2, bias=use_bias, batch_first=True, dtype="float64")
     rnn.load_state_dict(from_keras_simple_rnn(layers))
     x = np.random.default_rng(6).standard_normal((4, 7, 3))
     out, h_n = rnn(x)
-    np.testing.assert_allclose(out, keras_simple_rnn(x, layers), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(h_n[0], keras_simple_rnn(x, layers[:1])[:, -1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out, simple_rnn_equations(x, layers), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(h_n[0], simple_rnn_equations(x, layers[:1])[:, -1], rtol=0, atol=1e-12)
 
 
-def test_keras_round_trip():
+def test_keras_layout_round_trip():
     sd = elman.RNN(3, 5, num_layers=2, dtype="float64", rng=np.random.default_rng(7)).state_dict()
     layers = to_keras_simple_rnn(sd, 2)
     for k, (kernel, recurrent, bias) in enumerate(layers):
@@ -307,7 +315,7 @@ def test_keras_round_trip():
     assert no_bias[0][2] is None and sorted(from_keras_simple_rnn(no_bias)) == ["weight_hh_l0", "weight_ih_l0"]
 
 
-def test_keras_shape_errors():
+def test_keras_layout_shape_errors():
     layers = keras_layers()
     with pytest.raises(ValueError, match=r"Expected kernel of layer 1 of shape \(5, 5\), got \(3, 5\)"):
         from_keras_simple_rnn([layers[0], (layers[0][0], *layers[1][1:])])

@@ -55,13 +55,26 @@ def test_fast_path_equals_step_kernels_over_shapes(T, B, I, H, L, D, bias, lengt
     _check_against_reference(*_random_case(np.random.default_rng(seed), T, B, I, H, L, D, bias, lengths))
 
 
-def test_dh_norms_cost_nothing_when_not_asked_and_match_when_asked():
+def test_dh_norms_are_stored_only_when_asked_and_change_no_gradient(monkeypatch):
+    stores = []  # what each call of the time loop was given to store dh_t in
+    loop = rnn_sequence.bptt_loop
+
+    def spy(*args, **kwargs):
+        stores.append(args[6] if len(args) > 6 else kwargs.get("dh_store"))
+        return loop(*args, **kwargs)
+
+    monkeypatch.setattr(rnn_sequence, "bptt_loop", spy)
     rng = np.random.default_rng(3)
     rnn, x, h0, lens, dy, dhn = _random_case(rng, 9, 3, 4, 5, 2, 2, True, True)
     rnn(x, h0, lengths=lens)
     plain = rnn.backward(dy, dhn, retain_cache=True)
-    assert len(plain) == 2
+    plain_grads = {name: g.copy() for name, g in rnn.grads.items()}
+    assert len(plain) == 2 and len(stores) == 4 and all(s is None for s in stores)  # 2 layers x 2 directions
+    rnn.zero_grad()
     dx, dh0, norms = rnn.backward(dy, dhn, return_dh_norms=True)
+    assert len(stores) == 8 and all(s is not None for s in stores[4:])
     np.testing.assert_array_equal(plain[0], dx)
-    assert norms.shape == (2, 2, 9)
-    assert np.all(norms[:, :, 0] > 0)
+    np.testing.assert_array_equal(plain[1], dh0)
+    for name, g in plain_grads.items():
+        np.testing.assert_array_equal(rnn.grads[name], g)
+    assert norms.shape == (2, 2, 9) and np.all(norms[:, :, 0] > 0)  # their values: the reference tests above

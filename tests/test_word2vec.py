@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
 
+from data_marks import needs_data
 from elman.data.corpora import brown_sentences, parse_brown_sample, text_sentences
 from elman.embeddings.word2vec import (
     Word2VecConfig,
@@ -156,7 +156,7 @@ def test_text_sentences_and_brown_parsing():
     assert parse_brown_sample(sample, lower=False)[0][:2] == ["The", "Fulton"]
 
 
-@pytest.mark.skipif(not os.environ.get("ELMAN_DATA_DIR"), reason="ELMAN_DATA_DIR is not set")
+@needs_data("brown")
 def test_brown_sentences_on_the_real_corpus():
     sentences = brown_sentences()
     tokens = sum(len(s) for s in sentences)
