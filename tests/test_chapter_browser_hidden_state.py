@@ -176,6 +176,9 @@ def test_hidden_state_agreement_probe_plots_the_library_numbers(page, server_url
     expect(page.locator("#hs-agree-verdict")).to_contain_text("forgotten")
     expect(page.locator("#hs-agree-chart .fig-legend-item")).to_have_count(2)
     expect(page.locator("#hs-agree-words .hs-token")).to_have_count(n + 2)      # the subject, each token, the verb
+    assert page.input_value("#hs-pair") == "all"                                # the mean over the pairs, each listed
+    expect(page.locator("#hs-agree-pairs tr")).to_have_count(len(r["pairs"]) + 1)
+    assert value(page, "hs-pair-g0-0") == pytest.approx(r["pairs"][0]["gap"][0], rel=1e-9)
 
     page.select_option("#hs-pair", "man/men")
     men = agreement("man/men")

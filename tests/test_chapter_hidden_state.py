@@ -80,6 +80,7 @@ def test_mat_is_in_the_vocabulary_and_its_rank_is_reported():
     i = vocab.stoi["mat"]
     assert last["p"] == pytest.approx(probs[-1, i] / probs[-1, real].sum(), rel=1e-9)
     assert last["rank"] == int((probs[-1, real] > probs[-1, i]).sum()) + 1
+    assert last["rank"] > 1000                  # the text: "ranks it thousands down" (4 times in the training text)
     assert reading("the cat sat on the", 8, 5, look="zorblax")["look"] == {
         "word": "zorblax", "in_vocab": False, "after": [], "real_words": int(real.sum())}
 
@@ -115,8 +116,9 @@ def test_the_agreement_probe_is_the_library_s_p_was_and_p_were(client):
     for number, subject in (("singular", "cat"), ("plural", "cats")):
         _, _, _, probs = library(" ".join(["the", subject, *tokens]))
         was, were = probs[1:, vocab.stoi["was"]], probs[1:, vocab.stoi["were"]]
-        assert r[number]["was"] == pytest.approx(was.tolist(), rel=1e-9)
-        assert r[number]["share"] == pytest.approx((was / (was + were)).tolist(), rel=1e-9)
+        # one batch through the model against read() one sentence at a time: float32 sums in another order
+        assert r[number]["was"] == pytest.approx(was.tolist(), rel=1e-4)
+        assert r[number]["share"] == pytest.approx((was / (was + were)).tolist(), rel=1e-5)
     assert r["gap"] == pytest.approx(np.subtract(r["singular"]["share"], r["plural"]["share"]).tolist())
     assert client.get("/api/hidden_state/agreement").json() == agreement("all")     # the page's default
 
@@ -125,9 +127,9 @@ def test_all_pairs_is_the_mean_of_the_pairs():
     mean = agreement("all", "near the old house")
     singles = [agreement(p, "near the old house") for p in PAIRS]
     assert mean["all"] and [q["pair"] for q in mean["pairs"]] == list(PAIRS)
-    assert mean["singular"]["share"] == pytest.approx(np.mean([r["singular"]["share"] for r in singles], axis=0))
-    assert mean["plural"]["was"] == pytest.approx(np.mean([r["plural"]["was"] for r in singles], axis=0))
-    np.testing.assert_allclose([q["gap"] for q in mean["pairs"]], [r["gap"] for r in singles], rtol=1e-12)
+    assert mean["singular"]["share"] == pytest.approx(np.mean([r["singular"]["share"] for r in singles], axis=0), rel=1e-5)
+    assert mean["plural"]["was"] == pytest.approx(np.mean([r["plural"]["was"] for r in singles], axis=0), rel=1e-4)
+    np.testing.assert_allclose([q["gap"] for q in mean["pairs"]], [r["gap"] for r in singles], atol=1e-5)
     assert mean["pair"] == [f"{len(PAIRS)} singular nouns", f"{len(PAIRS)} plural nouns"]
 
 
@@ -148,7 +150,7 @@ def test_the_default_knows_the_number_at_the_noun_and_loses_it_by_the_verb():
     g0, g_end = gaps("all")
     assert g0 >= 0.15, g0
     assert abs(g_end) <= 0.25 * g0, (g0, g_end)
-
+    assert gaps("cat/cats")[0] < 0.05          # what the text says of the chapter's own pair: never learned
 
 @pytest.mark.parametrize("filler", FILLERS)
 def test_across_the_pairs_agreement_fades_with_distance(filler):

@@ -26,7 +26,7 @@ from elman.chapter.step import Callout, Step
 from elman.chapter.steps import hidden_units
 from elman.chapter.validation import MAX_TEXT, MAX_WORDS
 from elman.data.text import word_tokenize
-from elman.models.language_model import read
+from elman.models.language_model import read, softmax
 
 DEFAULT_TEXT = "the cat sat on the"
 DEFAULT_LOOK = "mat"
@@ -55,9 +55,10 @@ of the sentence, whether a quote is open, which word is likely next) must be wri
 model in the live panel is smaller: 128 numbers, one layer, trained here on the Brown corpus.
 
 Give it "the cat sat on the" and its only basis for the next word is $h_5$. The panel lists the words it
-finds most likely, over real words only: the mass it gives to the unknown-word token, the end of the sentence
-and punctuation is left out and the rest scaled back to 1 (the panel says how much was left out). You can
-also ask where "mat" ranks: a model only predicts well what its training text showed it often.
+finds most likely, over real words only: what it puts on the unknown-word token, on the end of the sentence and
+on punctuation is left out and the rest scaled back to sum to 1, and the panel says how much was left out. The
+chapter hopes for "mat"; this model ranks it thousands down, because its training text has "mat" four times in a
+million words. A model predicts well only what its data showed it often.
 
 The vector does not grow with the text: 5 words and 40 words are squeezed into the same 128 numbers, so each
 new word partly overwrites what was there. The heat map shows the units the words move most, grouped by the
@@ -68,10 +69,13 @@ character-level model trained here on Shakespeare: the units offered are the one
 property of the text (inside a speaker's name, at a word boundary, the position in the line) most closely on
 held-out text, with that correlation shown. Most units follow no such property alone.
 
-The sharpest test of memory is agreement: "the cat … was" but "the cats … were". The probe below puts the
-chapter's own clause between the subject and the verb and measures, word by word, how strongly the model
-still prefers the right verb. A plain tanh RNN of this size knows the number right after the noun and loses it
-within a few words: the long-range weakness that LSTM and GRU gates were introduced to fix.""",
+The sharpest test of memory is agreement: "the cat … was" but "the cats … were". The last panel puts the
+chapter's own clause (", which sat on the mat near the window overlooking the garden ,") between a subject and
+its verb and measures, token by token, how strongly the model still prefers the right verb, averaged over eight
+pairs of nouns. Right after the noun this small model knows the number for most pairs; a few words later the
+difference is gone. That is the long-range weakness of a plain RNN that LSTM and GRU gates were introduced to fix.
+The chapter's own cat / cats is a pair it never learned: "cats" is rare in its training text, and even right
+after it the model leans no more towards "were" than after "cat".""",
     formula=r"""
 \htmlData{term=h}{h_t} = \tanh(\htmlData{term=W_hh}{W_{hh}}\, \htmlData{term=h_prev}{h_{t-1}}
  + \htmlData{term=W_xh}{W_{xh}}\, \htmlData{term=x}{e_{x_t}} + \htmlData{term=b_h}{b_h}) \in \mathbb{R}^{H},
@@ -235,14 +239,17 @@ def _pairs(pair: str) -> list[tuple[str, str]]:
     return [tuple(pair.split("/"))]
 
 
-def _verb_probs(subject: str, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """P(was), P(were) after "the SUBJECT" and after each further token: two arrays of len(tokens) + 1."""
+def _verb_probs(subjects: list[str], tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """P(was), P(were) after "the SUBJECT" and after each further token, for every subject at once (one batch
+    through the model, every sentence read from a zero state): two arrays (len(tokens) + 1, len(subjects))."""
     model, vocab, _ = word_lm.load()
-    _, probs = read(model, vocab.encode(["the", subject, *tokens]))
-    rows = probs[1:]                                                  # after the subject, then after each token
-    return rows[:, vocab.stoi["was"]], rows[:, vocab.stoi["were"]]
+    ids = np.stack([vocab.encode(["the", subject, *tokens]) for subject in subjects], axis=1)    # (T, B)
+    logits, _ = model(ids.astype(np.int64))
+    probs = softmax(logits[1:])                                      # after the subject, then after each token
+    return probs[..., vocab.stoi["was"]], probs[..., vocab.stoi["were"]]
 
 
+@lru_cache(maxsize=128)
 def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
     """P(was) and P(were) after "the SINGULAR" and "the PLURAL", then after each further token of ``filler``:
     how strongly the state still holds the subject's number as the distance to the verb grows. ``pair`` "all":
@@ -253,13 +260,13 @@ def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
     if len(tokens) > MAX_WORDS - 2:
         raise ValueError(f"words in between: expected at most {MAX_WORDS - 2} words and punctuation marks, "
                          f"got {len(tokens)}")
+    was, were = _verb_probs([subject for subjects in pairs for subject in subjects], tokens)   # (T + 1, 2 · pairs)
     series, gaps = {"singular": [], "plural": []}, []
-    for subjects in pairs:
+    for k, subjects in enumerate(pairs):
         shares = []
-        for number, subject in zip(("singular", "plural"), subjects):
-            was, were = _verb_probs(subject, tokens)
-            series[number].append((was, were))
-            shares.append(was / (was + were))
+        for j, number in enumerate(("singular", "plural")):
+            series[number].append((was[:, 2 * k + j], were[:, 2 * k + j]))
+            shares.append(was[:, 2 * k + j] / (was[:, 2 * k + j] + were[:, 2 * k + j]))
         gaps.append({"pair": "/".join(subjects), "gap": (shares[0] - shares[1]).tolist()})
 
     def mean(number):

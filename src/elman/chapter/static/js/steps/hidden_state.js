@@ -378,13 +378,13 @@ export async function mount(root, ctx) {
       verdict = `Right after the noun the state knows the number: the gap is ${formatNumber(g0, 2)}. `
         + `${n} tokens later it is ${formatNumber(gN, 2)} (${pct(Math.max(0, gN / g0))} of it kept): by the verb, the model has `
         + "all but forgotten whether the subject was one or many. That is the chapter's point: a plain tanh RNN overwrites "
-        + "what it read a few words back, and gradients through those steps vanish (step 5), so training cannot teach it to keep it.";
+        + "what it read a few words back, and the gradients that would teach it to keep it fade over those steps (step 5).";
     } else {
       kind = "kept";
       verdict = `The gap falls from ${formatNumber(g0, 2)} right after the noun to ${formatNumber(gN, 2)} after ${n} tokens: `
         + "with these words in between the model keeps much of the subject's number.";
     }
-    agreeOut.replaceChildren(
+    agreeOut.replaceChildren(...[
       el("table", { class: "data hs-agree-table" },
         el("caption", { class: "visually-hidden" }, "Share of was right after the subject and at the verb"),
         el("tr", {}, el("th", { scope: "col" }, ""), el("th", { scope: "col" }, r.all ? "singular (mean)" : `“the ${s} …”`),
@@ -402,7 +402,7 @@ export async function mount(root, ctx) {
       r.unknown.length ? el("p", { class: "bad" }, `not in the vocabulary, read as <unk>: ${r.unknown.join(", ")}`) : null,
       el("p", { class: "muted" }, "The gap is the share after the singular subject minus the share after the plural: 1 would be "
         + "perfect agreement, 0 no memory of the number. “was” is three times as frequent as “were” in the training text, "
-        + "so both lines drift towards “was” once the number is forgotten."));
+        + "so both lines drift towards “was” once the number is forgotten.")].filter(Boolean));
   }
 
   let timer = null, agreeTimer = null;
