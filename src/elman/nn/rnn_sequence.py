@@ -37,7 +37,9 @@ from elman.nn.rnn_step import activation_grad
 
 
 @dataclass
-class _Layer:
+class LayerCache:
+    """One layer's part of the cache."""
+
     x: np.ndarray  # (I_l, T*B) this layer's input as columns, after inter-layer dropout
     h: np.ndarray  # (D*H, T, B) this layer's states, both directions stacked
     dropout_mask: np.ndarray | None  # (I_l, T*B) scaled keep-mask applied to the layer below's states
@@ -45,7 +47,9 @@ class _Layer:
 
 @dataclass
 class SequenceCache:
-    layers: list[_Layer]
+    """What ``rnn_forward`` saves for ``rnn_backward`` (and ``RNN.saved.cache``)."""
+
+    layers: list[LayerCache]
     weights: list
     h0: np.ndarray  # (L*D, B, H), in sorted batch order
     batch_sizes: np.ndarray  # (T,) active columns at each step
@@ -172,7 +176,7 @@ def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.
             h_n[l * D + d] = _recur(h_d, h0[l * D + d], W_hh, batch_sizes, d == 1, nonlinearity, restarts)
         for t in padded:
             h[:, t, batch_sizes[t]:] = 0
-        layers.append(_Layer(inp, h, mask))
+        layers.append(LayerCache(inp, h, mask))
         inp, mask = h.reshape(D * H, T * B), None
         if dropout > 0 and training and l + 1 < len(weights):
             mask = (rng.random(inp.shape) >= dropout).astype(h.dtype) / h.dtype.type(1 - dropout)
@@ -229,7 +233,7 @@ def bptt_loop(dh_above, dz, dh_n, W_hh, batch_sizes, reverse, dh_store=None, res
     return dh.T
 
 
-def weight_grads(dz, layer: _Layer, h0, layer_weights, last, restarts=None, workspace=None) -> list[tuple]:
+def weight_grads(dz, layer: LayerCache, h0, layer_weights, last, restarts=None, workspace=None) -> list[tuple]:
     """Every weight and bias gradient of one layer, each one product over all T·B columns:
 
         dW_ih = Σ_t dz_t x_tᵀ      dW_hh = Σ_t dz_t h_prevᵀ      db_ih = db_hh = Σ_t dz_t
@@ -350,7 +354,7 @@ def _hidden_major(dz, strided: bool, workspace) -> np.ndarray:
     return _swap_time_hidden(dz, _scratch(workspace, "dz", (DH, T, B), dz.dtype))
 
 
-def _input_grad(dz, layer: _Layer, layer_weights, first: bool, workspace) -> np.ndarray:
+def _input_grad(dz, layer: LayerCache, layer_weights, first: bool, workspace) -> np.ndarray:
     """dx = W_ihᵀ dz for every step: (T, B, I) for the first layer; for the others the layer below's dh, as
     (I, T*B) columns (or (I, T) rows seen transposed when B = 1, each step's column then contiguous), through
     the inter-layer dropout mask."""
