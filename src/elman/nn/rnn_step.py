@@ -59,7 +59,8 @@ def rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih=None, b_hh=None, nonlinearity
     if b_ih is not None:
         z_t = z_t + b_ih + b_hh
     h_t = activate(z_t, nonlinearity)
-    return h_t, StepCache(x_t, h_prev, W_ih, W_hh, h_t, nonlinearity, b_ih is not None)
+    cache = StepCache(x_t, h_prev, W_ih, W_hh, h_t, nonlinearity, b_ih is not None)
+    return h_t, cache
 
 
 def rnn_step_backward(dh_t, cache):
