@@ -7,6 +7,7 @@ pytest.importorskip("fastapi")
 
 from elman.chapter.steps import STEPS  # noqa: E402
 from elman.chapter.steps.sequences import compare  # noqa: E402
+from elman.errors import InvalidInput, MissingFile  # noqa: E402
 
 
 def test_eight_steps_in_the_chapter_order(client):
@@ -110,3 +111,26 @@ def test_every_answer_carries_the_security_headers(client):
         headers = client.get(path).headers
         assert "default-src 'self'" in headers["content-security-policy"], path
         assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer", path
+
+
+@pytest.mark.parametrize("raised, status", [
+    (lambda: InvalidInput("a: expected a word"), 400),          # the request asked wrongly: its sentence
+    (lambda: MissingFile("the chapter's model 'x' is not shipped"), 503),   # something is not there
+    (lambda: ValueError("index 3 is out of bounds"), 500),       # the server's own bug: never passed off as 400
+    (lambda: KeyError("rnn.weight_hh_l0"), 500),
+])
+def test_expected_errors_are_4xx_or_503_and_the_servers_own_bugs_are_500(monkeypatch, raised, status):
+    from fastapi.testclient import TestClient
+
+    from elman.chapter.app import create_app
+    from elman.chapter.steps import sequences
+
+    def fail(*args):
+        raise raised()
+
+    monkeypatch.setattr(sequences, "compare", fail)
+    with TestClient(create_app(), base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        answer = client.get("/api/sequences/compare", params={"a": "a b", "b": "b a"})
+    assert answer.status_code == status
+    if status < 500 or isinstance(raised(), MissingFile):
+        assert answer.json()["detail"] == str(raised()).strip("'")

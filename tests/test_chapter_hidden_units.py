@@ -4,8 +4,6 @@ shuffled property is the control that must give r near 0; and the endpoint answe
 
 import numpy as np
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from elman.chapter.models import WEIGHTS, char_lm
 from elman.chapter.steps import hidden_units
@@ -82,16 +80,6 @@ def test_the_values_are_the_model_state():
     np.testing.assert_allclose(r["unit"]["values"], states[:, 3], atol=5e-4)
     first = r["units"][0]
     np.testing.assert_allclose(first["values"], states[:, first["unit"]], atol=5e-4)
-
-
-@pytest.fixture(scope="module")
-def client():
-    from elman.chapter.validation import on_value_error
-
-    app = FastAPI()
-    app.include_router(hidden_units.router, prefix="/api/hidden_state")
-    app.add_exception_handler(ValueError, on_value_error)
-    return TestClient(app)
 
 
 @pytest.mark.parametrize("params, sentence", [

@@ -14,7 +14,8 @@ from elman import __version__
 from elman.chapter import hosts
 from elman.chapter.admission import Busy
 from elman.chapter.steps import STEPS
-from elman.chapter.validation import on_busy, on_invalid_request, on_missing_file, on_value_error
+from elman.chapter.validation import on_busy, on_expected_error, on_invalid_request
+from elman.errors import ElmanError
 
 STATIC = Path(__file__).parent / "static"
 
@@ -51,8 +52,7 @@ def create_app(allowed_hosts: Iterable[str] | None = None) -> FastAPI:
     loopback names."""
     app = FastAPI(title="elman chapter", version=__version__, docs_url=None, redoc_url=None)
     app.add_exception_handler(RequestValidationError, on_invalid_request)
-    app.add_exception_handler(ValueError, on_value_error)
-    app.add_exception_handler(FileNotFoundError, on_missing_file)
+    app.add_exception_handler(ElmanError, on_expected_error)
     app.add_exception_handler(Busy, on_busy)
 
     # Cheap answers are coroutines: they never wait for a thread, however busy the computing endpoints are.

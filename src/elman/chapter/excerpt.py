@@ -9,7 +9,7 @@ What is left out, in any block of the body:
 - ``assert``;
 - a call, alone or assigned, to a function whose name starts with ``check``, ``require``, ``validate`` or
   ``ensure`` (leading underscores allowed), e.g. ``check_array("input", x)``,
-  ``lengths = self._check_lengths(lengths)``;
+  ``lengths = self._check_lengths(lengths)``, or a tuple of such calls assigned at once;
 - housekeeping of memory: ``None`` assigned to an attribute (``self._cache = None`` frees a buffer) and writes
   to an array's ``.flags`` (``output.flags.writeable = False``).
 
@@ -55,6 +55,9 @@ def _span(node: ast.AST) -> range:
 
 
 def _is_check_call(node: ast.AST) -> bool:
+    """A call to a check, or a tuple of them (``T, B = check_int("T", T), check_int("B", B)``)."""
+    if isinstance(node, ast.Tuple):
+        return bool(node.elts) and all(_is_check_call(element) for element in node.elts)
     if not isinstance(node, ast.Call):
         return False
     name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")

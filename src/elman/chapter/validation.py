@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from elman.chapter.admission import RETRY_AFTER
+from elman.errors import ElmanError, InvalidInput, MissingFile
 
 MAX_TEXT = 200          # characters of typed text
 MAX_WORDS = 40          # words of a typed sentence
@@ -17,9 +18,9 @@ def words_of(text: str, *, name: str = "text", max_words: int = MAX_WORDS) -> li
     """The whitespace-separated, lower-cased words of ``text``; an empty or over-long text is a ValueError."""
     words = text.lower().split()
     if not words:
-        raise ValueError(f"{name}: expected at least one word, got an empty text")
+        raise InvalidInput(f"{name}: expected at least one word, got an empty text")
     if len(words) > max_words:
-        raise ValueError(f"{name}: expected at most {max_words} words, got {len(words)}")
+        raise InvalidInput(f"{name}: expected at most {max_words} words, got {len(words)}")
     return words
 
 
@@ -35,9 +36,12 @@ async def on_invalid_request(request: Request, exc: RequestValidationError) -> J
     return JSONResponse(status_code=422, content={"detail": "; ".join(_describe(e) for e in exc.errors())})
 
 
-async def on_value_error(request: Request, exc: ValueError) -> JSONResponse:
-    """The library's own checks (unknown word, empty sentence, …) answer 400 with their message."""
-    return JSONResponse(status_code=400, content={"detail": str(exc)})
+async def on_expected_error(request: Request, exc: ElmanError) -> JSONResponse:
+    """An expected failure, raised as one of the library's own errors: a shipped model or a dataset that is not
+    there answers 503 with what is missing and how to get it; anything else the request asked wrongly (an
+    unknown word, an empty sentence, …) answers 400 with its sentence. Every other exception is the server's
+    own bug: a 500, with its traceback in the server's log."""
+    return JSONResponse(status_code=503 if isinstance(exc, MissingFile) else 400, content={"detail": str(exc)})
 
 
 async def on_busy(request: Request, exc: Exception) -> JSONResponse:
@@ -45,7 +49,3 @@ async def on_busy(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=503, content={"detail": str(exc)},
                         headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"})
 
-
-async def on_missing_file(request: Request, exc: FileNotFoundError) -> JSONResponse:
-    """A shipped model or a dataset that is not there: 503 with what is missing and how to get it."""
-    return JSONResponse(status_code=503, content={"detail": str(exc)})

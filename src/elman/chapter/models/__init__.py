@@ -13,10 +13,11 @@ import json
 from functools import cache
 from pathlib import Path
 
+from elman.errors import MissingFile
 from elman.io.safetensors import load_file, save_file
 
 WEIGHTS = Path(__file__).parent / "weights"
-MODELS = ("word_lm", "char_lm", "sentiment", "names", "pos", "translate", "vectors", "glove")   # one module each, same name
+MODELS = ("word_lm", "char_lm", "sentiment", "names", "pos", "translate", "vectors", "glove")  # a module each
 
 
 def write(name: str, tensors: dict, meta: dict, out_dir: Path = WEIGHTS) -> None:
@@ -31,7 +32,7 @@ def read(name: str) -> tuple[dict, dict]:
     """(tensors, meta) of a shipped model; a clear error naming the rebuild command when the files are absent."""
     tensors, meta = WEIGHTS / f"{name}.safetensors", WEIGHTS / f"{name}.json"
     if not (tensors.is_file() and meta.is_file()):
-        raise FileNotFoundError(f"the chapter's model {name!r} is not shipped: expected {tensors.name} and "
+        raise MissingFile(f"the chapter's model {name!r} is not shipped: expected {tensors.name} and "
                                 f"{meta.name} in {WEIGHTS}; rebuild it with: python -m elman.chapter.models {name}")
     return load_file(tensors), json.loads(meta.read_text())
 

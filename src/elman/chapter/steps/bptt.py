@@ -25,6 +25,7 @@ from elman.chapter.steps.bptt_influence import input_gradient
 from elman.chapter.validation import MAX_SEED, MAX_TEXT
 from elman.data.synthetic import latch_task
 from elman.embeddings.projection import cosine
+from elman.errors import InvalidInput
 from elman.nn.init import with_spectral_radius
 from elman.nn.layers import Linear
 from elman.nn.losses import mse
@@ -140,13 +141,13 @@ def recall_batch(rng: np.random.Generator, T: int, L: int, batch: int = BATCH) -
 
 def _check(T, K, L, rho) -> None:
     if not (isinstance(T, int) and 2 <= T <= MAX_T):
-        raise ValueError(f"T: expected a whole number from 2 to {MAX_T}, got {T!r}")
+        raise InvalidInput(f"T: expected a whole number from 2 to {MAX_T}, got {T!r}")
     if not (isinstance(K, int) and 1 <= K <= MAX_T):
-        raise ValueError(f"K: expected a whole number from 1 to {MAX_T}, got {K!r}")
+        raise InvalidInput(f"K: expected a whole number from 1 to {MAX_T}, got {K!r}")
     if not (isinstance(L, int) and 1 <= L <= T):
-        raise ValueError(f"L: expected a whole number from 1 to T = {T}, got {L!r}")
+        raise InvalidInput(f"L: expected a whole number from 1 to T = {T}, got {L!r}")
     if not (isinstance(rho, (int, float)) and 0.1 <= rho <= 2.0):
-        raise ValueError(f"rho: expected a number from 0.1 to 2, got {rho!r}")
+        raise InvalidInput(f"rho: expected a number from 0.1 to 2, got {rho!r}")
 
 
 @lru_cache(maxsize=256)
@@ -200,9 +201,9 @@ def _number(name: str, raw: str, low, high, kind=int):
     try:
         value = kind(raw)
     except ValueError:
-        raise ValueError(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
+        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
     if not (low <= value <= high):
-        raise ValueError(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
+        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
     return value
 
 
@@ -226,7 +227,7 @@ async def backward_endpoint(T: str = Query(str(DEFAULTS["T"])), K: str = Query(s
 async def influence_endpoint(text: str = Query(bptt_influence.DEFAULT_TEXT), position: str = Query(""),
                              K: str = Query(str(bptt_influence.DEFAULT_K))) -> dict:
     if len(text) > MAX_TEXT:
-        raise ValueError(f"text: expected at most {MAX_TEXT} characters, got {len(text)}")
+        raise InvalidInput(f"text: expected at most {MAX_TEXT} characters, got {len(text)}")
     at = None if position == "" else _number("position", position, 1, bptt_influence.MAX_TOKENS)
     window = _number("K", K, 1, bptt_influence.MAX_TOKENS)
     return await LANES[bptt_influence.MODEL].run(bptt_influence.connectivity, text, at, window)

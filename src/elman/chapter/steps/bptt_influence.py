@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from elman.data.text import char_tokenize
+from elman.errors import InvalidInput
 from elman.nn.losses import cross_entropy
 
 
@@ -43,7 +44,7 @@ def input_gradient(rnn, x: np.ndarray, d_output: np.ndarray, start: int = 0) -> 
     """
     T = x.shape[0]
     if not 0 <= start < T:
-        raise ValueError(f"start: expected a step in [0, {T}), got {start}")
+        raise InvalidInput(f"start: expected a step in [0, {T}), got {start}")
     dx = np.zeros_like(x)
     with _kept(rnn):
         h = rnn(x[:start])[1].copy() if start else None
@@ -58,9 +59,9 @@ def influence(model, ids: np.ndarray, t: int, K: int) -> dict:
     ids = np.asarray(ids, dtype=np.int64)
     n = ids.size
     if not 0 <= t < n - 1:
-        raise ValueError(f"position: expected a position from 1 to {n - 1} (one with a next token), got {t + 1}")
+        raise InvalidInput(f"position: expected a position from 1 to {n - 1} (one with a next token), got {t + 1}")
     if K < 1:
-        raise ValueError(f"K: expected a whole number >= 1, got {K}")
+        raise InvalidInput(f"K: expected a whole number >= 1, got {K}")
     was_training = model.training
     model.eval()
     try:
@@ -107,17 +108,17 @@ def _load():
 def tokens_of(text: str, vocab) -> list[str]:
     """The characters the model reads; every one must be in the model's alphabet."""
     if not isinstance(text, str) or not text.strip():
-        raise ValueError("text: expected a line of text, got an empty one")
+        raise InvalidInput("text: expected a line of text, got an empty one")
     tokens = char_tokenize(text.replace("\r\n", "\n"))
     unknown = sorted({c for c in tokens if c not in vocab})
     if unknown:
-        raise ValueError(f"text: expected the characters of the model's plays (English letters, digits, punctuation, "
+        raise InvalidInput(f"text: expected the characters of the model's plays (English letters, digits, punctuation, "
                          f"spaces, line breaks), got {''.join(unknown)[:10]!r}")
     if len(tokens) < 2:
-        raise ValueError(f"text: expected at least two characters (one to predict from, one to predict), got "
+        raise InvalidInput(f"text: expected at least two characters (one to predict from, one to predict), got "
                          f"{len(tokens)}")
     if len(tokens) > MAX_TOKENS:
-        raise ValueError(f"text: expected at most {MAX_TOKENS} characters, got {len(tokens)}")
+        raise InvalidInput(f"text: expected at most {MAX_TOKENS} characters, got {len(tokens)}")
     return tokens
 
 
@@ -132,10 +133,10 @@ def connectivity(text: str, position: int | None, K: int) -> dict:
     if position is None:
         position = next((e["position"] for e in EXAMPLES if e["text"] == text), n - 1)
     if not 1 <= position <= n - 1:
-        raise ValueError(f"position: expected a character from 1 to {n - 1} (one with a next character to "
+        raise InvalidInput(f"position: expected a character from 1 to {n - 1} (one with a next character to "
                          f"predict), got {position}")
     if not 1 <= K <= MAX_TOKENS:
-        raise ValueError(f"K: expected a whole number from 1 to {MAX_TOKENS}, got {K}")
+        raise InvalidInput(f"K: expected a whole number from 1 to {MAX_TOKENS}, got {K}")
     ids = vocab.encode(tokens)
     r = influence(model, ids, position - 1, K)
     full, cut = r["full"], r["truncated"]

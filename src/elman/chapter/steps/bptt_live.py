@@ -32,6 +32,7 @@ from elman.analysis.gradient_flow import truncated_bptt
 from elman.chapter.admission import LANES, Busy, Lane
 from elman.chapter.steps.bptt import recall_batch, truncated_at_the_loss
 from elman.chapter.validation import MAX_SEED
+from elman.errors import InvalidInput
 from elman.nn.init import with_spectral_radius
 from elman.nn.layers import Linear
 from elman.nn.losses import mse
@@ -98,9 +99,9 @@ def _learner(seed: int, window: int, tau: float | None) -> Learner:
 def check(K: int, tau: float, updates: int, seed: int) -> None:
     for name, value, low, high in (("K", K, 1, T), ("updates", updates, 1, MAX_UPDATES), ("seed", seed, 0, MAX_SEED)):
         if not (isinstance(value, int) and low <= value <= high):
-            raise ValueError(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
+            raise InvalidInput(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
     if not (isinstance(tau, (int, float)) and 0.01 <= tau <= 100):
-        raise ValueError(f"tau: expected a number from 0.01 to 100, got {tau!r}")
+        raise InvalidInput(f"tau: expected a number from 0.01 to 100, got {tau!r}")
 
 
 class Run:
@@ -219,9 +220,9 @@ def _number(name: str, raw: str, low, high, kind=int):
     try:
         value = kind(raw)
     except ValueError:
-        raise ValueError(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
+        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
     if not (low <= value <= high) or (kind is float and not math.isfinite(value)):
-        raise ValueError(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
+        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
     return value
 
 

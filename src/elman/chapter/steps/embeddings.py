@@ -26,6 +26,7 @@ from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_TEXT, words_of
 from elman.embeddings.projection import cosine, pca_2d, similarity_matrices
 from elman.embeddings.vectors import UnknownWordError, WordVectors
+from elman.errors import InvalidInput
 from elman.nn.layers import Embedding
 
 SOURCES = ("glove", "brown")      # the first is the default
@@ -110,7 +111,7 @@ def _describe(source: str, vectors: WordVectors) -> str:
 def vectors_for(source: str = "glove") -> tuple[WordVectors, dict]:
     """The vectors named ``source`` (glove or brown) and a description of them."""
     if source not in SOURCES:
-        raise ValueError(f"source: expected one of {', '.join(SOURCES)}, got {str(source)[:40]!r}")
+        raise InvalidInput(f"source: expected one of {', '.join(SOURCES)}, got {str(source)[:40]!r}")
     vectors = _vectors(source)
     return vectors, {"source": source, "description": _describe(source, vectors), "words": len(vectors),
                      "dim": vectors.dim}
@@ -119,9 +120,9 @@ def vectors_for(source: str = "glove") -> tuple[WordVectors, dict]:
 def _word(word: str, name: str) -> str:
     word = word.strip().lower()
     if not word:
-        raise ValueError(f"{name}: expected a word, got an empty field")
+        raise InvalidInput(f"{name}: expected a word, got an empty field")
     if len(word) > MAX_WORD:
-        raise ValueError(f"{name}: expected a word of at most {MAX_WORD} characters, got {len(word)}")
+        raise InvalidInput(f"{name}: expected a word of at most {MAX_WORD} characters, got {len(word)}")
     return word
 
 
@@ -130,7 +131,7 @@ def _row(vectors: WordVectors, info: dict, word: str, name: str) -> int:
     try:
         return vectors.id(word)
     except UnknownWordError:
-        raise ValueError(f"{name}: unknown word {word!r}: it is not among {info['description']}") from None
+        raise InvalidInput(f"{name}: unknown word {word!r}: it is not among {info['description']}") from None
 
 
 def _ranked(pairs) -> list[dict]:
@@ -175,7 +176,7 @@ def pair(u: str, v: str, source: str = "glove") -> dict:
     _row(vectors, info, u, "u")
     _row(vectors, info, v, "v")
     if u == v:
-        raise ValueError(f"v: expected a word other than u, got {v!r} twice")
+        raise InvalidInput(f"v: expected a word other than u, got {v!r} twice")
     scores = vectors.unit @ vectors.unit[vectors.id(u)]      # every word's cosine with u, as most_similar ranks them
     scores[vectors.id(u)] = -np.inf
     return {"u": u, "v": v, "cosine": cosine(vectors.vector(u), vectors.vector(v)),
@@ -186,13 +187,13 @@ def pair(u: str, v: str, source: str = "glove") -> dict:
 def _chosen(text: str, vectors: WordVectors, info: dict) -> tuple[list[str], list[str]]:
     """(the distinct words of ``text`` these vectors know, the ones they do not); fewer than 2 known is an error."""
     if len(text) > MAX_TEXT:
-        raise ValueError(f"words: expected at most {MAX_TEXT} characters, got {len(text)}")
+        raise InvalidInput(f"words: expected at most {MAX_TEXT} characters, got {len(text)}")
     words = list(dict.fromkeys(_word(w, "words") for w in words_of(text, name="words", max_words=MAX_MAP_WORDS)))
     known = [w for w in words if w in vectors]
     missing = [w for w in words if w not in vectors]
     if len(known) < 2:
         unknown = f" ({', '.join(repr(w) for w in missing)} not among {info['description']})" if missing else ""
-        raise ValueError(f"words: expected at least 2 different known words, got {len(known)}{unknown}")
+        raise InvalidInput(f"words: expected at least 2 different known words, got {len(known)}{unknown}")
     return known, missing
 
 

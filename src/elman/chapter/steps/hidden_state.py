@@ -26,6 +26,7 @@ from elman.chapter.step import Callout, Step
 from elman.chapter.steps import hidden_units
 from elman.chapter.validation import MAX_TEXT, MAX_WORDS
 from elman.data.text import word_tokenize
+from elman.errors import InvalidInput
 from elman.models.language_model import read, softmax
 
 DEFAULT_TEXT = "the cat sat on the"
@@ -177,20 +178,20 @@ def _integer(name: str, raw: str, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name}: expected a whole number from {low} to {high}, got {raw[:20]!r}") from None
+        raise InvalidInput(f"{name}: expected a whole number from {low} to {high}, got {raw[:20]!r}") from None
     if not low <= value <= high:
-        raise ValueError(f"{name}: expected a whole number from {low} to {high}, got {value}")
+        raise InvalidInput(f"{name}: expected a whole number from {low} to {high}, got {value}")
     return value
 
 
 def _tokens(text: str, name: str = "text", *, allow_empty: bool = False) -> list[str]:
     if len(text) > MAX_TEXT:
-        raise ValueError(f"{name}: expected at most {MAX_TEXT} characters, got {len(text)}")
+        raise InvalidInput(f"{name}: expected at most {MAX_TEXT} characters, got {len(text)}")
     tokens = word_tokenize(text, lower=True)
     if not tokens and not allow_empty:
-        raise ValueError(f"{name}: expected at least one word, got an empty text")
+        raise InvalidInput(f"{name}: expected at least one word, got an empty text")
     if len(tokens) > MAX_WORDS:
-        raise ValueError(f"{name}: expected at most {MAX_WORDS} words and punctuation marks, got {len(tokens)}")
+        raise InvalidInput(f"{name}: expected at most {MAX_WORDS} words and punctuation marks, got {len(tokens)}")
     return tokens
 
 
@@ -200,14 +201,14 @@ def reading(text: str, units: int = 24, top: int = 10, show: str = "state", look
     tokens = _tokens(text)
     hidden = model.hidden_size
     if not 1 <= units <= hidden:
-        raise ValueError(f"units: expected a whole number from 1 to {hidden}, got {units}")
+        raise InvalidInput(f"units: expected a whole number from 1 to {hidden}, got {units}")
     if not 1 <= top <= MAX_TOP:
-        raise ValueError(f"top: expected a whole number from 1 to {MAX_TOP}, got {top}")
+        raise InvalidInput(f"top: expected a whole number from 1 to {MAX_TOP}, got {top}")
     if show not in SHOWS:
-        raise ValueError(f"show: expected one of {', '.join(SHOWS)}, got {show[:20]!r}")
+        raise InvalidInput(f"show: expected one of {', '.join(SHOWS)}, got {show[:20]!r}")
     look = look.strip().lower()
     if len(look.split()) > 1 or len(look) > 40:
-        raise ValueError(f"word to look up: expected one word, got {look[:40]!r}")
+        raise InvalidInput(f"word to look up: expected one word, got {look[:40]!r}")
     ids, states, predictions, removed, looked = _model_reads(tuple(tokens), look)
     shown, peak = shown_units(states, units)
     previous = np.vstack([np.zeros((1, hidden)), states[:-1]])
@@ -235,7 +236,7 @@ def _pairs(pair: str) -> list[tuple[str, str]]:
     if pair == ALL:
         return [tuple(p.split("/")) for p in PAIRS]
     if pair not in PAIRS:
-        raise ValueError(f"pair: expected {ALL} or one of {', '.join(PAIRS)}, got {pair[:30]!r}")
+        raise InvalidInput(f"pair: expected {ALL} or one of {', '.join(PAIRS)}, got {pair[:30]!r}")
     return [tuple(pair.split("/"))]
 
 
@@ -258,7 +259,7 @@ def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
     pairs = _pairs(pair)
     tokens = _tokens(filler, "words in between", allow_empty=True)
     if len(tokens) > MAX_WORDS - 2:
-        raise ValueError(f"words in between: expected at most {MAX_WORDS - 2} words and punctuation marks, "
+        raise InvalidInput(f"words in between: expected at most {MAX_WORDS - 2} words and punctuation marks, "
                          f"got {len(tokens)}")
     was, were = _verb_probs([subject for subjects in pairs for subject in subjects], tokens)   # (T + 1, 2 · pairs)
     series, gaps = {"singular": [], "plural": []}, []

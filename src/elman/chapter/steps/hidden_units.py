@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query
 from elman.chapter.admission import LANES
 from elman.chapter.models import char_lm
 from elman.data.text import char_tokenize
+from elman.errors import InvalidInput
 
 MAX_CHARS = 600          # characters of typed text: a few lines of verse
 
@@ -51,16 +52,16 @@ def units(text: str | None = None, unit: int | None = None) -> dict:
     hidden = model.hidden_size
     text = meta["default_text"] if text is None else text
     if not text:
-        raise ValueError("text: expected at least one character, got an empty text")
+        raise InvalidInput("text: expected at least one character, got an empty text")
     if len(text) > MAX_CHARS:
-        raise ValueError(f"text: expected at most {MAX_CHARS} characters, got {len(text)}")
+        raise InvalidInput(f"text: expected at most {MAX_CHARS} characters, got {len(text)}")
     unknown = sorted({c for c in text if c not in vocab})
     if unknown:
         shown = " ".join(repr(c) for c in unknown[:8])
-        raise ValueError(f"text: expected the characters of Shakespeare's plays (letters, digits, punctuation, "
+        raise InvalidInput(f"text: expected the characters of Shakespeare's plays (letters, digits, punctuation, "
                          f"spaces, line breaks); the model has never seen {shown}")
     if unit is not None and not 0 <= unit < hidden:
-        raise ValueError(f"unit: expected a unit number from 0 to {hidden - 1}, got {unit}")
+        raise InvalidInput(f"unit: expected a unit number from 0 to {hidden - 1}, got {unit}")
     states = _states(text)
     table = char_lm.features(text)
 
@@ -91,7 +92,7 @@ def unit_number(value: str | None) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise ValueError(f"unit: expected a unit number (a whole number such as 17), got {value[:20]!r}") from None
+        raise InvalidInput(f"unit: expected a unit number (a whole number such as 17), got {value[:20]!r}") from None
 
 
 @router.get("/units")

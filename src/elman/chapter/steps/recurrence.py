@@ -15,6 +15,7 @@ from fastapi import Query
 from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED
+from elman.errors import InvalidInput
 from elman.nn.layers import Embedding, Linear
 from elman.nn.rnn import RNN
 from elman.nn.rnn_step import activate, rnn_step_forward
@@ -82,30 +83,30 @@ output, h_n = rnn(x)                            # same h at every step""",
 def _parse(text: str, mode: str) -> tuple[list[str], np.ndarray | None, np.ndarray | None]:
     """The tokens of the typed input and either their alphabet ids (chars) or their values (numbers)."""
     if mode not in MODES:
-        raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
+        raise InvalidInput(f"mode: expected one of {MODES}, got {mode!r}")
     if mode == "chars":
         chars = list(text.lower())
         if not chars:
-            raise ValueError("text: expected at least one character, got an empty text")
+            raise InvalidInput("text: expected at least one character, got an empty text")
         if len(chars) > MAX_STEPS:
-            raise ValueError(f"text: expected at most {MAX_STEPS} characters (one per time step), got {len(chars)}")
+            raise InvalidInput(f"text: expected at most {MAX_STEPS} characters (one per time step), got {len(chars)}")
         unknown = [c for c in chars if c not in ALPHABET]
         if unknown:
-            raise ValueError(f"text: expected letters, spaces or {' '.join(ALPHABET[27:])}, got {unknown[0]!r}")
+            raise InvalidInput(f"text: expected letters, spaces or {' '.join(ALPHABET[27:])}, got {unknown[0]!r}")
         return chars, np.array([ALPHABET.index(c) for c in chars]), None
     parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
     if not parts:
-        raise ValueError("text: expected at least one number, got an empty text")
+        raise InvalidInput("text: expected at least one number, got an empty text")
     if len(parts) > MAX_STEPS:
-        raise ValueError(f"text: expected at most {MAX_STEPS} numbers (one per time step), got {len(parts)}")
+        raise InvalidInput(f"text: expected at most {MAX_STEPS} numbers (one per time step), got {len(parts)}")
     values = []
     for p in parts:
         try:
             v = float(p)
         except ValueError:
-            raise ValueError(f"text: expected numbers separated by commas or spaces, got {p!r}") from None
+            raise InvalidInput(f"text: expected numbers separated by commas or spaces, got {p!r}") from None
         if not (np.isfinite(v) and abs(v) <= MAX_ABS):
-            raise ValueError(f"text: expected numbers between {-MAX_ABS:g} and {MAX_ABS:g}, got {p!r}")
+            raise InvalidInput(f"text: expected numbers between {-MAX_ABS:g} and {MAX_ABS:g}, got {p!r}")
         values.append(v)
     return parts, None, np.array(values)
 

@@ -15,6 +15,7 @@ from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED, MAX_TEXT, MAX_WORDS
 from elman.embeddings.projection import cosine
+from elman.errors import InvalidInput
 from elman.nn.layers import Embedding, Linear
 from elman.nn.rnn import RNN
 
@@ -83,12 +84,12 @@ rnn = nn.RNN(100, 16)           # any number of words, the same weights""",
 def _sentence(text: str, name: str) -> list[str]:
     """The lower-cased words of a typed sentence; anything the panel cannot read is one plain sentence."""
     if len(text) > MAX_TEXT:
-        raise ValueError(f"Sentence {name} has {len(text)} characters; expected at most {MAX_TEXT} characters.")
+        raise InvalidInput(f"Sentence {name} has {len(text)} characters; expected at most {MAX_TEXT} characters.")
     words = text.lower().split()
     if not words:
-        raise ValueError(f"Sentence {name} is empty; expected at least one word.")
+        raise InvalidInput(f"Sentence {name} is empty; expected at least one word.")
     if len(words) > MAX_WORDS:
-        raise ValueError(f"Sentence {name} has {len(words)} words; expected at most {MAX_WORDS} words.")
+        raise InvalidInput(f"Sentence {name} has {len(words)} words; expected at most {MAX_WORDS} words.")
     return words
 
 
@@ -116,7 +117,7 @@ def compare(a: str, b: str, seed: int) -> dict:
     sentence of another length is refused by the library's own shape check, and the answer says so in words.
     """
     if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
-        raise ValueError(f"The seed must be a whole number from 0 to {MAX_SEED}; got {seed}.")
+        raise InvalidInput(f"The seed must be a whole number from 0 to {MAX_SEED}; got {seed}.")
     words_a, words_b = _sentence(a, "A"), _sentence(b, "B")
     vocabulary = sorted(set(words_a) | set(words_b))
     width = len(words_a)

@@ -9,6 +9,7 @@ from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.steps import summary_claims, summary_recap
 from elman.chapter.validation import MAX_SEED
+from elman.errors import InvalidInput
 from elman.nn.rnn_step import rnn_step_forward
 
 # (year, who, what): the milestones the chapter lists, from backpropagation to the Transformer.
@@ -67,14 +68,14 @@ async def timeline() -> list[dict]:
 
 def _seed(seed: int) -> int:
     if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"The seed must be a whole number from 0 to {MAX_SEED}; got {seed}.")
+        raise InvalidInput(f"The seed must be a whole number from 0 to {MAX_SEED}; got {seed}.")
     return seed
 
 
 @STEP.router.get("/recap/{key}")
 async def recap_endpoint(key: str, seed: int = Query(0)) -> dict:
     if key not in summary_recap.RECAPS:
-        raise ValueError(f"There is no step called {key!r}; expected one of {', '.join(summary_recap.RECAPS)}.")
+        raise InvalidInput(f"There is no step called {key!r}; expected one of {', '.join(summary_recap.RECAPS)}.")
     return await LANES[summary_recap.RECAPS[key][1]].run(summary_recap.recap, key, _seed(seed))
 
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from elman.analysis.claims import EXPERIMENTS, run_experiment
 from elman.chapter.admission import Lane
+from elman.errors import InvalidInput
 
 # (claim number, experiment, the step that makes the claim, the claim in a line)
 CLAIMS = (
@@ -69,9 +70,9 @@ def listing(step_numbers: dict[str, int]) -> list[dict]:
 def measure(name: str, seed: int) -> dict:
     """Run one quick experiment now: the lab's own claim, measurement and verdict."""
     if name not in EXPERIMENTS:
-        raise ValueError(f"There is no experiment called {name!r}; expected one of {', '.join(sorted(EXPERIMENTS))}.")
+        raise InvalidInput(f"There is no experiment called {name!r}; expected one of {', '.join(sorted(EXPERIMENTS))}.")
     if name not in RUN_HERE:
-        raise ValueError(f"The {name} experiment trains for too long to wait for here; run it with: {command(name)}")
+        raise InvalidInput(f"The {name} experiment trains for too long to wait for here; run it with: {command(name)}")
     result = run_experiment(name, quick=True, seed=seed)
     return {"experiment": name, "id": result.id, "seed": seed, "quick": True, "claim": result.claim,
             "measured": result.measured, "verdict": result.verdict, "sources": list(getattr(result, "sources", None) or []),

@@ -8,6 +8,7 @@ is ready before any model is loaded.
 from __future__ import annotations
 
 from elman.chapter.steps import bptt, embeddings, hidden_state, recurrence, sequences, tasks, vanishing
+from elman.errors import InvalidInput
 
 # The settings of each thumbnail: each step's own defaults, written once here.
 WORD = "hello"                                                       # step 2: one character per step
@@ -70,5 +71,5 @@ RECAPS = {
 def recap(key: str, seed: int) -> dict:
     """The numbers of step ``key``'s thumbnail, from the step's own function."""
     if key not in RECAPS:
-        raise ValueError(f"There is no step called {key!r}; expected one of {', '.join(RECAPS)}.")
+        raise InvalidInput(f"There is no step called {key!r}; expected one of {', '.join(RECAPS)}.")
     return {"key": key, "seed": seed, **RECAPS[key][0](seed)}

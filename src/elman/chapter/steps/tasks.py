@@ -26,6 +26,7 @@ from elman.chapter.models import translate as translate_model
 from elman.chapter.step import Callout, Step
 from elman.chapter.steps import tasks_probes
 from elman.chapter.validation import MAX_SEED, MAX_TEXT, MAX_WORDS
+from elman.errors import InvalidInput
 from elman.models.generator import ConditionedGenerator
 from elman.models.tagger import SequenceTagger
 from elman.nn.rnn import RNN
@@ -122,12 +123,12 @@ def _sentence(text: str, max_words: int = MAX_WORDS) -> list[str]:
     """The lower-cased words of a typed sentence; an empty or over-long one is a ValueError in one plain sentence
     (what was expected, what came), which is what the page shows."""
     if len(text) > MAX_TEXT:
-        raise ValueError(f"Expected a sentence of at most {MAX_TEXT} characters; this one has {len(text)}.")
+        raise InvalidInput(f"Expected a sentence of at most {MAX_TEXT} characters; this one has {len(text)}.")
     words = text.lower().split()
     if not words:
-        raise ValueError("Expected a sentence of at least one word; the box is empty.")
+        raise InvalidInput("Expected a sentence of at least one word; the box is empty.")
     if len(words) > max_words:
-        raise ValueError(f"Expected a sentence of at most {max_words} words; this one has {len(words)}.")
+        raise InvalidInput(f"Expected a sentence of at most {max_words} words; this one has {len(words)}.")
     return words
 
 
@@ -187,9 +188,9 @@ def names(language: str, count: int, temperature: float, seed: int) -> dict:
     ``count`` of the same seeded stream, so a larger count only adds names."""
     shipped = _model("names")
     if language not in shipped.languages:
-        raise ValueError(f"Expected a language from the list ({', '.join(shipped.languages)}); got {language[:40]!r}.")
+        raise InvalidInput(f"Expected a language from the list ({', '.join(shipped.languages)}); got {language[:40]!r}.")
     if not 1 <= count <= MAX_NAMES:
-        raise ValueError(f"Expected 1 to {MAX_NAMES} names; got {count}.")
+        raise InvalidInput(f"Expected 1 to {MAX_NAMES} names; got {count}.")
     drawn = list(_drawn(language, float(temperature), seed)[:count])
     tally = {n: drawn.count(n) for n in dict.fromkeys(drawn)}
     quality = shipped.meta["quality"]

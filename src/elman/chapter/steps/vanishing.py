@@ -25,6 +25,7 @@ from elman.analysis.gradient_flow import rho_bound, state_jacobians, suffix_prod
 from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.validation import MAX_SEED
+from elman.errors import InvalidInput
 from elman.nn import init
 from elman.nn.layers import Linear
 from elman.nn.losses import mse
@@ -133,11 +134,11 @@ torch.nn.utils.clip_grad_norm_(tanh.parameters(), max_norm=0.5)
 
 def _check(rho: float, T: int, nonlinearity: str = "tanh") -> None:
     if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}")
+        raise InvalidInput(f"nonlinearity: expected one of {NONLINEARITIES}, got {nonlinearity!r}")
     if not RHO_MIN <= rho <= RHO_MAX:
-        raise ValueError(f"rho: expected a number between {RHO_MIN} and {RHO_MAX}, got {rho!r}")
+        raise InvalidInput(f"rho: expected a number between {RHO_MIN} and {RHO_MAX}, got {rho!r}")
     if not T_MIN <= T <= T_MAX:
-        raise ValueError(f"T: expected an integer between {T_MIN} and {T_MAX}, got {T!r}")
+        raise InvalidInput(f"T: expected an integer between {T_MIN} and {T_MAX}, got {T!r}")
 
 
 def network(rho: float, nonlinearity: str, seed: int) -> RNN:
@@ -270,7 +271,7 @@ def clipping(rho: float, T: int, nonlinearity: str, max_norm: float, seed: int) 
     ``max_norm``. The run reads the first min(T, CLIP_T_MAX) steps of each sequence."""
     _check(rho, T, nonlinearity)
     if not MAX_NORM_MIN <= max_norm <= MAX_NORM_MAX:
-        raise ValueError(f"max_norm: expected a number between {MAX_NORM_MIN} and {MAX_NORM_MAX}, got {max_norm!r}")
+        raise InvalidInput(f"max_norm: expected a number between {MAX_NORM_MIN} and {MAX_NORM_MAX}, got {max_norm!r}")
     length = min(T, CLIP_T_MAX)
     with_ = train(rho, length, nonlinearity, float(max_norm), seed)
     return {
