@@ -329,7 +329,7 @@ def verdict_initialisation(m: dict) -> tuple[str, str]:
 
 @experiment("initialisation", 0)
 def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -> ClaimResult:
-    Ts, steps, H = ((20, 40), 1200, 16) if quick else ((20, 50, 100), 4000, 32)
+    Ts, steps, H = ((20, 40), 1200, 16) if quick else ((20, 40, 80), 2500, 32)
     lr, seeds, baseline = 3e-3, seeds_for(seed), 1 / 6
     norm = {k: {T: [] for T in Ts} for k in _INITS}  # test MSE / baseline, per seed
     solve = {k: {T: [] for T in Ts} for k in _INITS}  # updates to learn, None when not within the budget
