@@ -38,6 +38,5 @@ def test_next_word_on_the_brown_model(tmp_path, monkeypatch):
     assert result.id == 11 and Path(result.figure).is_file()
     assert next_word.verdict_next_word(result.numbers)[0] == result.verdict
     assert len(result.data["pairs"]) == len(next_word.CONTRASTS)  # every contrast's words are in the vocabulary
-    assert result.value > 0  # on average the fitting word gains from the words before the last one
     if result.numbers["gain"] is not None:  # Brown is local: the RNN beats a last-word-only model on held-out text
         assert result.numbers["gain"]["interval"][0] > 0.05

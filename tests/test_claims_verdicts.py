@@ -147,6 +147,7 @@ def test_next_word():
         ("nuanced", changed(base, contrast=iv(0.5, -0.2, 1.2))),
         ("nuanced", changed(base, gain=iv(-0.1, -0.2, 0.0))),
         ("nuanced", changed(base, gain=None)),
+        ("nuanced", changed(base, mat_log_ratio=-0.2)),  # the rebuilt Brown model: P(mat | cat) < P(mat | dog)
     ])
 
 

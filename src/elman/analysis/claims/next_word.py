@@ -47,7 +47,8 @@ DIRICHLET = 100.0  # bigram smoothing: P(w | v) = (c(v, w) + k P(w)) / (c(v) + k
 
 def verdict_next_word(m: dict) -> tuple[str, str]:
     """m["contrast"]: {"mean", "interval"} of the double log-ratio (nats) over prefix pairs (0 for a bigram);
-    m["gain"]: the same for the RNN's held-out per-word NLL gain over a bigram, or None without the corpus."""
+    m["gain"]: the same for the RNN's held-out per-word NLL gain over a bigram, or None without the corpus;
+    m["mat_log_ratio"]: log P(mat | the cat sat on the) − log P(mat | the dog sat on the), None without "mat"."""
     c, g = m["contrast"], m.get("gain")
     if c["interval"][1] <= 0:
         return "not reproduced", "the next-word distribution does not follow the words before the last one"
@@ -57,6 +58,9 @@ def verdict_next_word(m: dict) -> tuple[str, str]:
         return "nuanced", "the contrasts hold; the held-out comparison with a bigram needs the Brown corpus"
     if g["interval"][0] <= 0:
         return "nuanced", "the contrasts hold, but on held-out text the RNN is not clearly better than a bigram"
+    if m.get("mat_log_ratio") is not None and m["mat_log_ratio"] <= 0:
+        return "nuanced", ("the prefix moves the prediction in general, but the chapter's own example fails: "
+                           "P(mat | the cat sat on the) is not above P(mat | the dog sat on the)")
     return "reproduced", ("the prefix before the last word moves the prediction (interval above 0) and the RNN "
                           "beats a last-word-only model on held-out Brown text")
 
@@ -138,7 +142,8 @@ def next_word(quick: bool = True, out: Path | None = None, seed: int = 0):
     held = _held_out_gain(model, vocab, quick)
     gain = None if held is None else summary(np.array(held[1]) - np.array(held[0]))
     numbers = {"contrast": {"mean": contrast["mean"], "interval": contrast["interval"]},
-               "gain": None if gain is None else {"mean": gain["mean"], "interval": gain["interval"]}}
+               "gain": None if gain is None else {"mean": gain["mean"], "interval": gain["interval"]},
+               "mat_log_ratio": None if mat is None else float(np.log(mat["p_cat"] / mat["p_dog"]))}
 
     fig, (ax,) = new_figure(width=7.0, height=4.2)
     y = np.arange(len(rows))[::-1]
