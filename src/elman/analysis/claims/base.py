@@ -68,6 +68,12 @@ def summary(values) -> dict:
     return {"values": [float(x) for x in values], "mean": mean, "interval": [low, high]}
 
 
+def fmt_stats(st: dict, digits: int = 2) -> str:
+    """``mean [low, high]`` of a :func:`summary`."""
+    lo, hi = st["interval"]
+    return f"{st['mean']:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
 def steps_to_solve(losses, threshold: float, window: int = 20) -> int | None:
     """The first update after which the mean of the last ``window`` training losses is below ``threshold``."""
     c = np.cumsum(np.r_[0.0, losses])

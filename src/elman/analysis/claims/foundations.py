@@ -24,6 +24,7 @@ from elman.analysis.claims.base import (
     ClaimResult,
     claim_result,
     experiment,
+    fmt_stats,
     new_figure,
     save_figure,
     seeds_for,
@@ -415,8 +416,7 @@ def order(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     figure = save_figure(fig, out, "order")
 
     def fmt(key):
-        st = stats[key]
-        return f"{st['mean']:.2f} [{st['interval'][0]:.2f}, {st['interval'][1]:.2f}]"
+        return fmt_stats(stats[key])
 
     measured = (f"Linear built for 5 words (input {5 * V}) given 6 words (input {6 * V}) raises: "
                 f"{mlp_error or 'no error'}. Bag-of-words vectors of '{' '.join(s1)}' and '{' '.join(s2)}' identical: "

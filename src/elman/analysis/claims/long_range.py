@@ -18,6 +18,7 @@ from elman.analysis.claims.base import (
     band,
     claim_result,
     experiment,
+    fmt_stats,
     new_figure,
     save_figure,
     seeds_for,
@@ -189,8 +190,7 @@ def long_range(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     figure = save_figure(fig, out, "long_range")
 
     def fmt(key):
-        st = stats[key]
-        return f"{st['mean']:.2f} [{st['interval'][0]:.2f}, {st['interval'][1]:.2f}]"
+        return fmt_stats(stats[key])
 
     measured = (f"Number agreement (no-attractor control, {steps} Adam updates, H={hidden}, {len(seeds)} seeds): "
                 f"held-out accuracy, means " + ", ".join(f"d={d}: {a:.2f}" for d, a in zip(distances, acc.mean(0)))
@@ -293,8 +293,7 @@ def truncation(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     figure = save_figure(fig, out, "truncation")
 
     def fmt(key):
-        st = stats[key]
-        return f"{st['mean']:.2f} [{st['interval'][0]:.2f}, {st['interval'][1]:.2f}]"
+        return fmt_stats(stats[key])
 
     measured = (f"Delayed recall, {N_SYMBOLS} symbols (chance {chance:.3f}) with {N_NOISE} N(0, 1) distractor channels,"
                 f" "
