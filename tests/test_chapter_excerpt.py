@@ -47,7 +47,7 @@ def test_rnn_step_forward_is_its_equation_and_cache():
         "    if b_ih is not None:",
         "        z_t = z_t + b_ih + b_hh",
         "    h_t = activate(z_t, nonlinearity)",
-        "    cache = (x_t, h_prev, W_ih, W_hh, h_t, nonlinearity, b_ih is not None)",
+        "    cache = StepCache(x_t, h_prev, W_ih, W_hh, h_t, nonlinearity, b_ih is not None)",
         "    return h_t, cache",
     ]
 
