@@ -210,10 +210,12 @@ def test_bptt_draws_the_gradient_flowing_back_and_cuts_clear_of_the_row_titles(p
     expect(diagram.locator("g.dg-arrow:not(.backward)")).to_have_count(2)    # the loss enters at t = T, in each chain
     overlaps = page.evaluate("""() => {
       const titles = [...document.querySelectorAll('#bptt-diagram foreignObject')]
-        .filter((f) => /BPTT|truncated/.test(f.textContent)).map((f) => f.querySelector('.tex-label').getBoundingClientRect());
+        .filter((f) => /BPTT|truncated/.test(f.textContent))
+        .map((f) => f.querySelector('.tex-label').getBoundingClientRect());
       return [...document.querySelectorAll('#bptt-diagram [data-cut]')].flatMap((c) => {
         const r = c.getBoundingClientRect();
-        return titles.filter((t) => r.left < t.right && r.right > t.left && r.top < t.bottom && r.bottom > t.top).map(() => c.dataset.cut);
+        return titles.filter((t) => r.left < t.right && r.right > t.left && r.top < t.bottom && r.bottom > t.top)
+          .map(() => c.dataset.cut);
       });
     }""")
     assert overlaps == []
@@ -251,7 +253,8 @@ def test_bptt_on_a_phone_values_stay_beside_their_sliders_and_the_table_scrolls(
         assert slider["y"] <= middle <= slider["y"] + slider["height"]          # on the slider's line
         assert 0 <= value["x"] - (slider["x"] + slider["width"]) <= 24         # right beside it
     box = tab.locator("#bptt-out .figure-scroll")
-    sizes = box.evaluate("(b) => [b.scrollWidth, b.clientWidth, getComputedStyle(b).overflowX, b.getBoundingClientRect().right]")
+    sizes = box.evaluate("(b) => [b.scrollWidth, b.clientWidth, getComputedStyle(b).overflowX, "
+                         "b.getBoundingClientRect().right]")
     assert sizes[2] == "auto" and sizes[3] <= 390                             # it scrolls inside the panel
     if sizes[0] > sizes[1]:
         expect(box).to_have_attribute("tabindex", "0")                        # and the keyboard can scroll it

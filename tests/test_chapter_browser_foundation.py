@@ -19,13 +19,15 @@ AXE = (HERE / "vendor" / "axe-core" / "axe.min.js").read_text()
 ACTIVE = re.compile(r"\bterm-active\b")
 WIDTHS = {"desktop": (1400, 900), "phone": (390, 844)}
 
-# Every visible text (HTML or SVG; not KaTeX's zero-width struts) under a root, with its rendered size in px (SVG text scaled by its CTM).
+# Every visible text (HTML or SVG; not KaTeX's zero-width struts) under a root, with its rendered size in px
+# (SVG text scaled by its CTM).
 TEXT_SIZES = """(selector) => {
   const out = [];
   const walker = document.createTreeWalker(document.querySelector(selector), NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, el = node.parentElement;
-    if (!node.textContent.replace(/\u200b/g, '').trim() || el.closest('.visually-hidden, title, style, .katex-mathml')) continue;
+    if (!node.textContent.replace(/\u200b/g, '').trim()
+        || el.closest('.visually-hidden, title, style, .katex-mathml')) continue;
     if (!el.getClientRects().length) continue;
     let scale = 1;
     if (el instanceof SVGElement && el.getScreenCTM()) { const m = el.getScreenCTM(); scale = Math.hypot(m.a, m.b); }
@@ -83,7 +85,8 @@ def test_line_chart_keeps_its_log_domain_with_power_ticks(page, server_url):
         x: { domain: [1, 60] }, y: { type: 'log', domain: [1e-16, 1] } });
       document.querySelector('#g-line').append(f);
       return [...f.querySelectorAll('svg text')].map((t) => t.textContent); }""")
-    assert [t for t in again if t.startswith("10−") or t == "100"] == [t for t in ticks if t.startswith("10−") or t == "100"]
+    powers = lambda texts: [t for t in texts if t.startswith("10−") or t == "100"]  # noqa: E731
+    assert powers(again) == powers(ticks)
     # typeset axis titles and legend, a text alternative and a hidden table
     expect(page.locator("#g-line .axis-label.axis-y .katex")).to_have_count(1)
     expect(page.locator("#g-line .fig-legend .katex")).to_have_count(2)

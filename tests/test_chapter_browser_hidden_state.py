@@ -103,12 +103,14 @@ def test_hidden_state_map_keeps_12px_labels_a_colour_bar_and_outlines_the_chosen
     assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}     # were 30 px at 5 words
     bar = page.locator("#hs-map .colorbar")                                   # the diverging scale, fixed at ±1
     expect(bar.locator(".katex")).to_have_count(1)
-    assert [page.inner_text(n) for n in ("#hs-map .colorbar > .num >> nth=0", "#hs-map .colorbar > .num >> nth=1")] == ["−1.000", "1.000"]
+    ends = ("#hs-map .colorbar > .num >> nth=0", "#hs-map .colorbar > .num >> nth=1")
+    assert [page.inner_text(n) for n in ends] == ["−1.000", "1.000"]
 
     column = page.locator("#hs-map path.hs-column")                           # the chosen word's column
     for position, j in (("5", 4), ("2", 1)):
         page.fill("#hs-pos", position)
-        cell_x = page.evaluate("(j) => Number(document.querySelectorAll('#hs-map svg.fig rect')[j].getAttribute('x'))", j)
+        cell_x = page.evaluate(
+            "(j) => Number(document.querySelectorAll('#hs-map svg.fig rect')[j].getAttribute('x'))", j)
         expect(column).to_have_attribute("transform", re.compile(rf"translate\({cell_x - 0.5:g}(\.0+)?,0\)"))
         expect(page.locator("#hs-map svg text.hs-now")).to_have_count(1)     # its word, marked on the map
         expect(page.locator("#hs-map svg text.hs-now")).to_have_text(["the", "cat"][j == 1])
@@ -149,7 +151,7 @@ def test_hidden_state_map_groups_units_and_shows_the_change_on_request(page, ser
     expect(page.locator("#hs-map-key")).to_contain_text("grouped by the word")
     groups = len(set(default["peak"]))
     expect(page.locator("#hs-map path.hs-groups")).to_have_attribute(
-        "d", re.compile(r"^(M[^M]+){%d}$" % (groups - 1)))                    # one line between two groups
+        "d", re.compile(rf"^(M[^M]+){{{groups - 1}}}$"))                    # one line between two groups
     first_row = [page.get_attribute(f"#hs-map svg.fig rect >> nth={j}", "fill") for j in range(5)]
     page.select_option("#hs-show", "change")
     expect(page.locator("#hs-map figcaption")).to_contain_text("What each word writes")

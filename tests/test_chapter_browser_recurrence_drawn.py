@@ -23,7 +23,8 @@ def boxes(tab, selector):
 
 
 def overlaps(a, b):
-    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
 
 
 def test_the_chain_has_arrowheads_and_its_labels_sit_beside_the_lines(page, server_url):

@@ -18,7 +18,8 @@ ACTIVE = re.compile(r"\bterm-active\b")
 BOXES = """() => [...document.querySelectorAll('#timeline li')].map((li) => {
   const r = li.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
 MARKS = """() => [...document.querySelectorAll('.sum-tl-axis circle')].map((c) => {
-  const r = c.getBoundingClientRect(); return [Number(c.dataset.year), (r.left + r.right) / 2, (r.top + r.bottom) / 2]; })"""
+  const r = c.getBoundingClientRect();
+  return [Number(c.dataset.year), (r.left + r.right) / 2, (r.top + r.bottom) / 2]; })"""
 
 
 def overlapping(boxes):
@@ -52,7 +53,8 @@ def test_the_timeline_is_drawn_on_a_year_axis_without_overlaps(tab_at, server_ur
     assert min(tab.evaluate("""() => [...document.querySelectorAll('#timeline li, #timeline li *')].map((e) =>
       parseFloat(getComputedStyle(e).fontSize))""")) >= 12
     # nothing sticks out of the card
-    card = tab.evaluate("() => { const r = document.querySelector('.sum-tl').getBoundingClientRect(); return [r.left, r.right]; }")
+    card = tab.evaluate("() => { const r = document.querySelector('.sum-tl').getBoundingClientRect(); "
+                        "return [r.left, r.right]; }")
     assert all(card[0] - 1 <= b[0] and b[2] <= card[1] + 1 for b in boxes)
     screenshot(tab, f"step-8-summary-{direction}")
 
@@ -81,7 +83,8 @@ def test_play_brings_the_events_in_one_by_one(page, server_url):
     page.wait_for_selector('body[data-ready="8"]')
     page.click("#play")
     page.wait_for_function("() => getComputedStyle(document.querySelector('#timeline li:last-child')).opacity === '0'")
-    page.wait_for_function("() => [...document.querySelectorAll('#timeline li')].every((li) => getComputedStyle(li).opacity === '1')",
+    page.wait_for_function("() => [...document.querySelectorAll('#timeline li')]"
+                           ".every((li) => getComputedStyle(li).opacity === '1')",
                            timeout=15_000)
     page.click("#play")
 

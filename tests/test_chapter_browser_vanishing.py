@@ -11,7 +11,8 @@ from elman.chapter.steps.vanishing import CLIP_STEPS
 expect = pytest.importorskip("playwright.sync_api").expect
 
 TICKS = """(svg) => { const texts = [...svg.querySelectorAll("text")];     // 10ⁿ ticks have a raised exponent
-  return { x: texts.filter((t) => !t.querySelector("tspan.exponent") && /^\\d+$/.test(t.textContent)).map((t) => t.textContent),
+  return { x: texts.filter((t) => !t.querySelector("tspan.exponent") && /^\\d+$/.test(t.textContent))
+                .map((t) => t.textContent),
            y: texts.filter((t) => t.querySelector("tspan.exponent")).map((t) => t.textContent) }; }"""
 
 

@@ -127,7 +127,8 @@ def test_all_pairs_is_the_mean_of_the_pairs():
     mean = agreement("all", "near the old house")
     singles = [agreement(p, "near the old house") for p in PAIRS]
     assert mean["all"] and [q["pair"] for q in mean["pairs"]] == list(PAIRS)
-    assert mean["singular"]["share"] == pytest.approx(np.mean([r["singular"]["share"] for r in singles], axis=0), rel=1e-5)
+    singular = np.mean([r["singular"]["share"] for r in singles], axis=0)
+    assert mean["singular"]["share"] == pytest.approx(singular, rel=1e-5)
     assert mean["plural"]["was"] == pytest.approx(np.mean([r["plural"]["was"] for r in singles], axis=0), rel=1e-4)
     np.testing.assert_allclose([q["gap"] for q in mean["pairs"]], [r["gap"] for r in singles], atol=1e-5)
     assert mean["pair"] == [f"{len(PAIRS)} singular nouns", f"{len(PAIRS)} plural nouns"]

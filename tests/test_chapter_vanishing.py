@@ -10,7 +10,15 @@ pytest.importorskip("fastapi")
 
 from elman.analysis.gradient_flow import jacobian_norms, rho_bound, spectrum  # noqa: E402
 from elman.chapter.steps.vanishing import (  # noqa: E402
-    CLIP_STEPS, HIDDEN, PRESETS, TAIL, bounds, clipping, decay, network, train,
+    CLIP_STEPS,
+    HIDDEN,
+    PRESETS,
+    TAIL,
+    bounds,
+    clipping,
+    decay,
+    network,
+    train,
 )
 from elman.nn.rnn_step import activation_grad  # noqa: E402
 

@@ -8,8 +8,8 @@ torch = pytest.importorskip("torch")
 from elman import optim  # noqa: E402
 from elman.models.classifier import SequenceClassifier  # noqa: E402
 from elman.models.language_model import LanguageModel  # noqa: E402
-from elman.torch.runs import to_elman, twin_of  # noqa: E402
 from elman.torch.optim import load_optimizer_state, optimizer_state, torch_optimizer  # noqa: E402
+from elman.torch.runs import to_elman, twin_of  # noqa: E402
 
 
 def test_the_language_model_twin_reads_windows_as_elman_does_with_restarts_and_a_kept_state():

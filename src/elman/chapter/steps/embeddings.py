@@ -69,11 +69,13 @@ blurs.""",
     formula=r"""
 \text{one-hot: } \htmlData{term=onehot}{e_i \in \{0,1\}^V,\quad \cos(e_i, e_j) = 0 \text{ for } i \ne j}
 
-\text{embedding: } \htmlData{term=x}{x_t} = E^\top e_{w_t} = E_{w_t,:} \in \mathbb{R}^d,\quad E \in \mathbb{R}^{V \times d},\ d \ll V
+\text{embedding: } \htmlData{term=x}{x_t} = E^\top e_{w_t} = E_{w_t,:} \in \mathbb{R}^d,\quad
+ E \in \mathbb{R}^{V \times d},\ d \ll V
 
 \htmlData{term=cos}{\cos(u, v)} = \frac{u \cdot v}{\lVert u \rVert\,\lVert v \rVert}
 
-\htmlData{term=analogy}{a - b + c}:\quad \hat{x} = \arg\max_{x \notin \{a, b, c\}} \cos\!\left(x,\ \hat{a} - \hat{b} + \hat{c}\right)""",
+\htmlData{term=analogy}{a - b + c}:\quad
+ \hat{x} = \arg\max_{x \notin \{a, b, c\}} \cos\!\left(x,\ \hat{a} - \hat{b} + \hat{c}\right)""",
     torch_code="""
 import torch
 import torch.nn as nn

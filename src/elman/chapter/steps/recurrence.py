@@ -34,7 +34,8 @@ def _term(name: str, tex: str, role: str | None = None) -> str:
     return rf"\htmlData{{term={name}}}{{{body}}}"
 
 
-_X, _H, _HP, _Y = _term("x", "x_t", "x"), _term("h", "h_t", "h"), _term("h_prev", "h_{t-1}", "h"), _term("y", "y_t", "y")
+_X, _H = _term("x", "x_t", "x"), _term("h", "h_t", "h")
+_HP, _Y = _term("h_prev", "h_{t-1}", "h"), _term("y", "y_t", "y")
 _WXH, _WHH, _WHY = _term("W_xh", "W_{xh}", "w"), _term("W_hh", "W_{hh}", "w"), _term("W_hy", "W_{hy}", "w")
 _BH, _BY, _Z = _term("b_h", "b_h", "w"), _term("b_y", "b_y", "w"), _term("z", "z_t")
 FORMULA = (rf"{_Z} = {_WHH}\, {_HP} + {_WXH}\, {_X} + {_BH}, \qquad {_H} = \tanh({_Z}), \qquad h_0 = 0"

@@ -75,5 +75,6 @@ def measure(name: str, seed: int) -> dict:
         raise InvalidInput(f"The {name} experiment trains for too long to wait for here; run it with: {command(name)}")
     result = run_experiment(name, quick=True, seed=seed)
     return {"experiment": name, "id": result.id, "seed": seed, "quick": True, "claim": result.claim,
-            "measured": result.measured, "verdict": result.verdict, "sources": list(getattr(result, "sources", None) or []),
+            "measured": result.measured, "verdict": result.verdict,
+            "sources": list(getattr(result, "sources", None) or []),
             "command": f"{command(name)} --quick --seed {seed}"}

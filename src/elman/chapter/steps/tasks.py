@@ -85,7 +85,8 @@ and step receives.""",
 \text{translator here: } \bar c = \tfrac{1}{S}\textstyle\sum_{s} h^{\mathrm{enc}}_s,
 \quad s_t = \tanh\!\big(V\,[\,s_{t-1};\ y_{t-1};\ \bar c\,] + b\big)
 
-\htmlData{term=h}{h^{l}_t} = \tanh\!\big(W^{l}\,[\,h^{l}_{t-1};\ h^{l-1}_t\,] + b^{l}\big),\quad h^{0}_t = \htmlData{term=x}{x_t},\qquad
+\htmlData{term=h}{h^{l}_t} = \tanh\!\big(W^{l}\,[\,h^{l}_{t-1};\ h^{l-1}_t\,] + b^{l}\big),\quad
+ h^{0}_t = \htmlData{term=x}{x_t},\qquad
 \htmlData{term=y}{y_t} = \htmlData{term=W_hy}{W_y} h^{L}_t""",
     torch_code="""
 # many-to-one: classify from the final state
@@ -188,7 +189,8 @@ def names(language: str, count: int, temperature: float, seed: int) -> dict:
     ``count`` of the same seeded stream, so a larger count only adds names."""
     shipped = _model("names")
     if language not in shipped.languages:
-        raise InvalidInput(f"Expected a language from the list ({', '.join(shipped.languages)}); got {language[:40]!r}.")
+        raise InvalidInput(f"Expected a language from the list ({', '.join(shipped.languages)}); "
+                           f"got {language[:40]!r}.")
     if not 1 <= count <= MAX_NAMES:
         raise InvalidInput(f"Expected 1 to {MAX_NAMES} names; got {count}.")
     drawn = list(_drawn(language, float(temperature), seed)[:count])
