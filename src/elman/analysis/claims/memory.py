@@ -300,12 +300,13 @@ HS_1997 = ("Hochreiter & Schmidhuber 1997, 'Long short-term memory', Neural Comp
 def verdict_initialisation(m: dict) -> tuple[str, str]:
     """m["mse"][kind][T] = {"mean", "interval"} of test MSE / baseline over seeds; m["budget"]: updates.
 
-    Lengths where the default learns nothing (interval low > FAILED) are the long ones. An alternative that learns
-    there (interval high < SOLVED) refutes the claim; one that is clearly better (interval high below the
-    default's interval low, mean < HELPS x the default's) without learning makes it nuanced.
+    Lengths where the default learns nothing on average (mean above FAILED) are the long ones. There, an alternative that learns
+    (interval high < SOLVED) and is clearly better than the default (its interval high below the default's interval
+    low) refutes the claim; one that is clearly better without learning (and mean < HELPS x the default's) makes it
+    nuanced; overlapping intervals are no evidence either way.
     """
     default, budget = m["mse"]["default tanh"], m["budget"]
-    long = [T for T, s in default.items() if s["interval"][0] > FAILED]
+    long = [T for T, s in default.items() if s["mean"] > FAILED]
     if not long:
         return "nuanced", f"the default initialisation learns every length tried within {budget} updates: no long case"
     rescued, helped = [], []
@@ -314,22 +315,26 @@ def verdict_initialisation(m: dict) -> tuple[str, str]:
             continue
         for T in long:
             s, d = by_T[T], default[T]
+            if s["interval"][1] >= d["interval"][0]:
+                continue  # not clearly better than the default
             if s["interval"][1] < SOLVED:
                 rescued.append(f"{kind} at T={T}")
-            elif s["interval"][1] < d["interval"][0] and s["mean"] < HELPS * d["mean"]:
+            elif s["mean"] < HELPS * d["mean"]:
                 helped.append(f"{kind} at T={T}")
     if rescued:
-        return "not reproduced", f"learned where the default fails, within {budget} updates: {', '.join(rescued)}"
+        return "not reproduced", (f"learned where the default fails, within {budget} updates: {', '.join(rescued)} "
+                                  "(as Le et al. 2015 found for the IRNN)")
     if helped:
         return "nuanced", (f"clearly better than the default but not learned within {budget} updates: "
                            f"{', '.join(helped)}")
-    return "reproduced", (f"at T in {long} no initialisation beats the default within {budget} updates (a budget, "
-                          f"not a capability: Le et al. 2015 solve longer T with far longer training)")
+    return "reproduced", (f"at T = {', '.join(long)} no initialisation is clearly better than the default within "
+                          f"{budget} updates (a budget, not a capability: Le et al. 2015 solve longer T with far "
+                          "longer training)")
 
 
 @experiment("initialisation", 0)
 def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -> ClaimResult:
-    Ts, steps, H = ((20, 40), 1200, 16) if quick else ((20, 40, 80), 2500, 32)
+    Ts, steps, H = ((20, 40), 1200, 16) if quick else ((20, 50, 100), 4000, 32)
     lr, seeds, baseline = 3e-3, seeds_for(seed), 1 / 6
     norm = {k: {T: [] for T in Ts} for k in _INITS}  # test MSE / baseline, per seed
     solve = {k: {T: [] for T in Ts} for k in _INITS}  # updates to learn, None when not within the budget
