@@ -300,10 +300,10 @@ HS_1997 = ("Hochreiter & Schmidhuber 1997, 'Long short-term memory', Neural Comp
 def verdict_initialisation(m: dict) -> tuple[str, str]:
     """m["mse"][kind][T] = {"mean", "interval"} of test MSE / baseline over seeds; m["budget"]: updates.
 
-    Lengths where the default learns nothing on average (mean above FAILED) are the long ones. There, an alternative that learns
-    (interval high < SOLVED) and is clearly better than the default (its interval high below the default's interval
-    low) refutes the claim; one that is clearly better without learning (and mean < HELPS x the default's) makes it
-    nuanced; overlapping intervals are no evidence either way.
+    Lengths where the default learns nothing on average (mean above FAILED) are the long ones. There, an
+    alternative that learns (interval high < SOLVED) and is clearly better than the default (its interval high below
+    the default's interval low) refutes the claim; one that is clearly better without learning (and mean < HELPS x
+    the default's) makes it nuanced; overlapping intervals are no evidence either way.
     """
     default, budget = m["mse"]["default tanh"], m["budget"]
     long = [T for T, s in default.items() if s["mean"] > FAILED]
