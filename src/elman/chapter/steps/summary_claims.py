@@ -41,7 +41,8 @@ CLAIMS = (
     (14, "architectures", "tasks", "The shapes of sequence tasks (many-to-one, one-to-many, many-to-many aligned and "
                                    "unaligned, stacked) and what each is used for: cited, not measured."),
     (0, "initialisation", "vanishing", "No initialisation rescues a vanilla RNN from vanishing gradients on long "
-                                       "dependencies (orthogonal and identity + ReLU tried)."),
+                                       "dependencies within a small budget of updates (orthogonal and identity + "
+                                       "ReLU tried; with long training IRNN can, as Le et al. 2015 found)."),
 )
 
 # Quick enough to run while the learner waits (quick mode, at most a few seconds each on one core; the two cited
