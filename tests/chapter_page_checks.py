@@ -5,7 +5,9 @@ elements (empty when the page passes) so that a failure names what to fix.
 - ``small_text(tab)``: visible text (HTML or SVG, form controls included) drawn smaller than 12 px, the SVG
   size being its font-size times the scale of the SVG on screen;
 - ``axe_violations(tab, server_url)``: axe-core's serious and critical findings;
-- ``unreachable_controls(tab)``: visible controls that Tab never focuses.
+- ``unreachable_controls(tab)``: visible controls that Tab never focuses;
+- ``raw_notation(page)``: text in the widget, outside KaTeX, written as plain notation that must be typeset;
+- ``open_step(page, server_url, number)``: a step opened at seed 0 and waited for.
 
 axe is loaded from tests/vendor/axe-core through a route on the page's own origin, so the page's
 Content-Security-Policy stays on (an inline script, as ``add_script_tag(path=…)`` makes, would be refused).
@@ -13,6 +15,7 @@ Content-Security-Policy stays on (an inline script, as ``add_script_tag(path=…
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -128,3 +131,23 @@ def unreachable_controls(tab) -> list[str]:
       .filter((el) => !reached.includes(el.dataset.kbdCheck))
       .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} “${(el.getAttribute("aria-label")
         || el.textContent || el.value || "").trim().slice(0, 30)}”`)""", sorted(reached))
+
+
+# Plain-text notation that must be typeset instead (text outside KaTeX): h_{t−1}, W_hh, 1e-13, ρ^(T−k), ‖h_t‖.
+RAW = re.compile(r"[A-Za-z]_\{|[A-Za-z]_[A-Za-z]{1,2}\b|\d\s?e-?\d|\^\(|‖[a-z∂]")
+RAW_TEXT = """() => {
+  const out = [], walker = document.createTreeWalker(document.getElementById("widget"), NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.parentElement.closest(".katex, title, .visually-hidden, input, option")) out.push(n.nodeValue);
+  }
+  return out;
+}"""
+
+
+def raw_notation(page) -> list[str]:
+    return [text for text in page.evaluate(RAW_TEXT) if RAW.search(text)]
+
+
+def open_step(page, server_url, number, query=""):
+    page.goto(f"{server_url}/#step={number}&seed=0{query}")
+    page.wait_for_selector(f'body[data-ready="{number}"]')

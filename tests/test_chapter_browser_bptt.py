@@ -5,6 +5,7 @@ import re
 import pytest
 
 from chapter_browser import screenshot
+from chapter_page_checks import open_step, raw_notation
 from elman.chapter.steps.bptt import backward_pass
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -160,23 +161,6 @@ def test_influence_rows_show_the_library_numbers_and_the_cut(page, server_url):
 
 # ---- the visual language of Steps 3 and 4 (issue 15) ----
 
-RAW = re.compile(r"[A-Za-z]_\{|[A-Za-z]_[A-Za-z]{1,2}\b|\d\s?e-?\d|\^\(|‖[a-z∂]")
-RAW_TEXT = """() => {
-  const out = [], walker = document.createTreeWalker(document.getElementById("widget"), NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    if (!n.parentElement.closest(".katex, title, .visually-hidden, input, option")) out.push(n.nodeValue);
-  }
-  return out;
-}"""
-
-
-def raw_notation(page) -> list[str]:
-    return [text for text in page.evaluate(RAW_TEXT) if RAW.search(text)]
-
-
-def open_step(page, server_url, number, query=""):
-    page.goto(f"{server_url}/#step={number}&seed=0{query}")
-    page.wait_for_selector(f'body[data-ready="{number}"]')
 
 
 def log_ticks(page) -> list[str]:

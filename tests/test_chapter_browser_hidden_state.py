@@ -5,6 +5,7 @@ import re
 import pytest
 
 from chapter_browser import screenshot
+from chapter_page_checks import open_step, raw_notation
 from elman.chapter.models import WEIGHTS
 from elman.chapter.steps.hidden_state import agreement, reading
 
@@ -76,24 +77,6 @@ SVG_TEXT_PX = """(selector) => [...document.querySelectorAll(selector)].map((t) 
   return Math.round(parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c)) * 10) / 10;
 })"""
 
-# Plain-text notation that must be typeset instead (text outside KaTeX): h_{t−1}, W_hh, 1e-13, ρ^(T−k), ‖h_t‖.
-RAW = re.compile(r"[A-Za-z]_\{|[A-Za-z]_[A-Za-z]{1,2}\b|\d\s?e-?\d|\^\(|‖[a-z∂]")
-RAW_TEXT = """() => {
-  const out = [], walker = document.createTreeWalker(document.getElementById("widget"), NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    if (!n.parentElement.closest(".katex, title, .visually-hidden, input, option")) out.push(n.nodeValue);
-  }
-  return out;
-}"""
-
-
-def raw_notation(page) -> list[str]:
-    return [text for text in page.evaluate(RAW_TEXT) if RAW.search(text)]
-
-
-def open_step(page, server_url, number, query=""):
-    page.goto(f"{server_url}/#step={number}&seed=0{query}")
-    page.wait_for_selector(f'body[data-ready="{number}"]')
 
 
 @pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,6 +24,19 @@ def words_of(text: str, *, name: str = "text", max_words: int = MAX_WORDS) -> li
     if len(words) > max_words:
         raise InvalidInput(f"{name}: expected at most {max_words} words, got {len(words)}")
     return words
+
+
+def number_in(name: str, raw: str, low, high, kind=int):
+    """A query parameter read as ``kind`` (int or float) within [low, high]; one plain sentence otherwise (the
+    endpoints take parameters as text, so that FastAPI's own messages never reach the page)."""
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
+    if not (low <= value <= high) or (kind is float and not math.isfinite(value)):
+        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
+    return value
 
 
 def _describe(error: dict) -> str:

@@ -22,7 +22,7 @@ from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
 from elman.chapter.steps import bptt_influence
 from elman.chapter.steps.bptt_influence import input_gradient
-from elman.chapter.validation import MAX_SEED, MAX_TEXT
+from elman.chapter.validation import MAX_SEED, MAX_TEXT, number_in
 from elman.data.synthetic import latch_task
 from elman.embeddings.projection import cosine
 from elman.errors import InvalidInput
@@ -196,17 +196,6 @@ def backward_pass(T: int, K: int, L: int, rho: float, seed: int) -> dict:
     }
 
 
-def _number(name: str, raw: str, low, high, kind=int):
-    what = "a whole number" if kind is int else "a number"
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
-    if not (low <= value <= high):
-        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
-    return value
-
-
 # imported here: bptt_live uses this module's recall task and truncation
 from elman.chapter.steps import bptt_live  # noqa: E402
 
@@ -217,9 +206,9 @@ STEP.router.include_router(bptt_live.router)                 # /live: a small RN
 async def backward_endpoint(T: str = Query(str(DEFAULTS["T"])), K: str = Query(str(DEFAULTS["K"])),
                             L: str = Query(str(DEFAULTS["L"])), rho: str = Query(str(DEFAULTS["rho"])),
                             seed: str = Query("0")) -> dict:
-    T_ = _number("T", T, 2, MAX_T)
-    args = (T_, _number("K", K, 1, MAX_T), _number("L", L, 1, T_), _number("rho", rho, 0.1, 2.0, float),
-            _number("seed", seed, 0, MAX_SEED))
+    T_ = number_in("T", T, 2, MAX_T)
+    args = (T_, number_in("K", K, 1, MAX_T), number_in("L", L, 1, T_), number_in("rho", rho, 0.1, 2.0, float),
+            number_in("seed", seed, 0, MAX_SEED))
     return await LANES["compute"].run(backward_pass, *args)
 
 
@@ -228,6 +217,6 @@ async def influence_endpoint(text: str = Query(bptt_influence.DEFAULT_TEXT), pos
                              K: str = Query(str(bptt_influence.DEFAULT_K))) -> dict:
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"text: expected at most {MAX_TEXT} characters, got {len(text)}")
-    at = None if position == "" else _number("position", position, 1, bptt_influence.MAX_TOKENS)
-    window = _number("K", K, 1, bptt_influence.MAX_TOKENS)
+    at = None if position == "" else number_in("position", position, 1, bptt_influence.MAX_TOKENS)
+    window = number_in("K", K, 1, bptt_influence.MAX_TOKENS)
     return await LANES[bptt_influence.MODEL].run(bptt_influence.connectivity, text, at, window)

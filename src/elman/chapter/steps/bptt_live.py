@@ -31,7 +31,7 @@ from fastapi.responses import StreamingResponse
 from elman.analysis.gradient_flow import truncated_bptt
 from elman.chapter.admission import LANES, Busy, Lane
 from elman.chapter.steps.bptt import recall_batch, truncated_at_the_loss
-from elman.chapter.validation import MAX_SEED
+from elman.chapter.validation import MAX_SEED, number_in
 from elman.errors import InvalidInput
 from elman.nn.init import with_spectral_radius
 from elman.nn.layers import Linear
@@ -215,21 +215,10 @@ async def stream(run: Run, place: _Place, request: Request | None = None):
         place.release()
 
 
-def _number(name: str, raw: str, low, high, kind=int):
-    what = "a whole number" if kind is int else "a number"
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]!r}") from None
-    if not (low <= value <= high) or (kind is float and not math.isfinite(value)):
-        raise InvalidInput(f"{name}: expected {what} from {low} to {high}, got {raw[:20]}")
-    return value
-
-
 @router.get("/live")
 async def live_endpoint(request: Request, K: str = Query(str(DEFAULTS["K"])), tau: str = Query(str(DEFAULTS["tau"])),
                         updates: str = Query(str(DEFAULTS["updates"])), seed: str = Query("0")) -> StreamingResponse:
-    run = Run(_number("K", K, 1, T), _number("tau", tau, 0.01, 100, float),
-              _number("updates", updates, 1, MAX_UPDATES), _number("seed", seed, 0, MAX_SEED))
+    run = Run(number_in("K", K, 1, T), number_in("tau", tau, 0.01, 100, float),
+              number_in("updates", updates, 1, MAX_UPDATES), number_in("seed", seed, 0, MAX_SEED))
     return StreamingResponse(stream(run, _Place(run), request), media_type="application/x-ndjson",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
