@@ -79,3 +79,10 @@ def test_the_timeline_has_the_chapter_s_dates_and_bengio_1994():
     assert {(1986, "Rumelhart"), (1990, "Elman"), (1991, "Hochreiter"), (1994, "Bengio"),
             (1997, "Hochreiter"), (2013, "Mikolov"), (2014, "Cho"), (2014, "Sutskever"), (2015, "Bahdanau"),
             (2017, "Vaswani")} == years
+
+
+def test_without_the_lab_extra_the_claims_show_their_commands_and_run_nothing(client, monkeypatch):
+    monkeypatch.setattr(summary_claims, "lab_installed", lambda: False)   # a chapter installed without matplotlib
+    assert not any(c["runs_here"] for c in client.get("/api/summary/claims").json())
+    answer = client.get("/api/summary/claims/weight_sharing", params={"seed": 12345})
+    assert answer.status_code == 503 and "pip install 'elman[lab]'" in answer.json()["detail"]

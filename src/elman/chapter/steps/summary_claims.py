@@ -8,11 +8,12 @@ from ``run_experiment`` itself, run on request.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 
 from elman.analysis.claims import EXPERIMENTS, run_experiment
 from elman.chapter.admission import Lane
-from elman.errors import InvalidInput
+from elman.errors import InvalidInput, MissingFile
 
 # (claim number, experiment, the step that makes the claim, the claim in a line)
 CLAIMS = (
@@ -59,11 +60,18 @@ def command(name: str) -> str:
     return f"elman experiment {name} --out runs/experiments"
 
 
+def lab_installed() -> bool:
+    """Whether the lab's optional dependency (matplotlib, which every experiment draws with) is installed: a
+    chapter installed alone (``pip install 'elman[chapter]'``) shows the commands but runs nothing."""
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def listing(step_numbers: dict[str, int]) -> list[dict]:
     """Every claim with its step (key and number), its command and whether the page can run it."""
+    here = lab_installed()
     return [{"id": i, "experiment": name, "step": step, "step_number": step_numbers[step], "statement": statement,
              "command": command(name), "quick_command": f"{command(name)} --quick", "all": ALL, "docs": DOCS,
-             "runs_here": name in RUN_HERE}
+             "runs_here": here and name in RUN_HERE}
             for i, name, step, statement in CLAIMS]
 
 
@@ -74,6 +82,9 @@ def measure(name: str, seed: int) -> dict:
         raise InvalidInput(f"There is no experiment called {name!r}; expected one of {', '.join(sorted(EXPERIMENTS))}.")
     if name not in RUN_HERE:
         raise InvalidInput(f"The {name} experiment trains for too long to wait for here; run it with: {command(name)}")
+    if not lab_installed():
+        raise MissingFile("The lab's experiments need matplotlib, which this installation lacks: "
+                          "pip install 'elman[lab]', then run it again.")
     result = run_experiment(name, quick=True, seed=seed)
     return {"experiment": name, "id": result.id, "seed": seed, "quick": True, "claim": result.claim,
             "measured": result.measured, "verdict": result.verdict,
