@@ -13,7 +13,6 @@ times navigation start → step 1 ready (``body[data-ready="1"]``), and each ste
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import random
@@ -60,15 +59,15 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 def endpoints() -> list[tuple[str, set[str]]]:
-    """(path, query parameter names) of every GET endpoint of the steps."""
+    """(path, query parameter names) of every GET endpoint of the steps (those a step includes from its widget
+    modules too), read from the app's own schema."""
+    from elman.chapter.app import create_app
     from elman.chapter.steps import STEPS
 
-    found = []
-    for step in STEPS:
-        for route in step.router.routes:
-            if "{" not in route.path and "GET" in route.methods:
-                found.append((f"/api/{step.key}{route.path}", set(inspect.signature(route.endpoint).parameters)))
-    return found
+    prefixes = tuple(f"/api/{step.key}/" for step in STEPS)
+    return [(path, {p["name"] for p in operations["get"].get("parameters", [])})
+            for path, operations in create_app().openapi()["paths"].items()
+            if path.startswith(prefixes) and "{" not in path and "get" in operations]
 
 
 def free_port() -> int:
