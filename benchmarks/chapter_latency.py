@@ -87,7 +87,7 @@ def get(url: str) -> tuple[float, int]:
     return (time.perf_counter() - start) * 1000, status
 
 
-def hammer(base: str, routes, clients: int, rounds: int) -> dict[str, list[float]]:
+def hammer(base: str, routes, clients: int, rounds: int, inputs: dict) -> dict[str, list[float]]:
     jobs = [(path, params) for path, params in routes for _ in range(rounds)]
     random.Random(0).shuffle(jobs)
     times: dict[str, list[float]] = {path: [] for path, _ in routes}
@@ -98,7 +98,7 @@ def hammer(base: str, routes, clients: int, rounds: int) -> dict[str, list[float
         for path, params in share:
             with lock:
                 seed = next(seeds)
-            query, shuffled = HEAVIEST.get(path, ({}, None))
+            query, shuffled = inputs.get(path, ({}, None))
             query = dict(query)
             if "seed" in params:
                 query["seed"] = seed
@@ -158,6 +158,8 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=6, help="calls of each endpoint per client pool")
     parser.add_argument("--pages", type=int, default=10)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--defaults", action="store_true",
+                        help="call every endpoint with its defaults (what a widget asks when it opens), not HEAVIEST")
     args = parser.parse_args(argv)
 
     port = free_port()
@@ -177,7 +179,7 @@ def main(argv=None) -> int:
         routes = endpoints()
         for path, _ in routes:       # warm: the first call of each endpoint may load a shipped model
             get(base + path)
-        times = hammer(base, routes, args.clients, args.rounds)
+        times = hammer(base, routes, args.clients, args.rounds, {} if args.defaults else HEAVIEST)
         ready = page_ready(base, args.pages) if args.pages else None
     finally:
         server.terminate()
@@ -187,8 +189,8 @@ def main(argv=None) -> int:
         print(json.dumps({"endpoints": times, "page": ready}))
         return 0
     every = [ms for values in times.values() for ms in values]
-    print(f"{args.clients} concurrent clients, {args.rounds} calls per endpoint each round, heaviest inputs; "
-          "milliseconds")
+    inputs = "defaults" if args.defaults else "heaviest inputs"
+    print(f"{args.clients} concurrent clients, {args.rounds} calls per endpoint each round, {inputs}; milliseconds")
     print(f"{'endpoint':<34} {'calls':>5} {'p50':>8} {'p95':>8} {'max':>8}")
     for path, ms in sorted(times.items()):
         print(row(path, ms))
