@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from elman.analysis.claims.base import GREY, OKABE_ITO, claim_result, experiment, new_figure, save_figure, summary
+from elman.nn.softmax import log_softmax
 
 # (prefix A, word that fits A, prefix B, word that fits B): both prefixes end in the same word.
 CONTRASTS = (
@@ -104,9 +105,7 @@ def _held_out_gain(model, vocab, quick: bool):
                 ids[1:len(b) + 1, j] = b
                 mask[:len(b), j] = True
             logits, _ = model(ids[:-1])
-            z = logits.astype(np.float64)
-            z -= z.max(axis=-1, keepdims=True)
-            logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+            logp = log_softmax(logits)
             target = ids[1:]
             picked = np.take_along_axis(logp, target[..., None], axis=-1)[..., 0]
             nll_rnn -= float(picked[mask].sum())

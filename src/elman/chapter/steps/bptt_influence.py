@@ -22,6 +22,7 @@ import numpy as np
 from elman.data.text import char_tokenize
 from elman.errors import InvalidInput
 from elman.nn.losses import cross_entropy
+from elman.nn.softmax import softmax
 
 
 @contextmanager
@@ -75,8 +76,7 @@ def influence(model, ids: np.ndarray, t: int, K: int) -> dict:
         full = np.linalg.norm(input_gradient(model.rnn, x, d_output), axis=-1)[:, 0]
         start = max(0, t - K + 1)
         cut = np.linalg.norm(input_gradient(model.rnn, x, d_output, start), axis=-1)[:, 0]
-        probs = np.exp(logits[t, 0].astype(np.float64) - logits[t, 0].max())
-        probs /= probs.sum()
+        probs = softmax(logits[t, 0])
     finally:
         model.train(was_training)
     return {"full": full.astype(np.float64), "truncated": cut.astype(np.float64), "start": start,
