@@ -62,12 +62,13 @@ def test_typing_a_sentence_updates_the_numbers_from_the_library(page, server_url
 
 # (how the bad input is given, the plain sentence the page shows)
 BAD = [
-    ("empty A", lambda p: p.fill("#seq-a", ""), "Sentence A is empty; expected at least one word."),
-    ("blank B", lambda p: p.fill("#seq-b", "   "), "Sentence B is empty; expected at least one word."),
-    ("41 words in A", lambda p: p.fill("#seq-a", "w " * 41), "Sentence A has 41 words; expected at most 40 words."),
-    ("reversed empty A", lambda p: (p.fill("#seq-a", " "), p.click("#seq-swap")), "Sentence A is empty"),
+    ("empty A", lambda p: p.fill("#seq-a", ""), "Expected sentence A of at least one word, got none."),
+    ("blank B", lambda p: p.fill("#seq-b", "   "), "Expected sentence B of at least one word, got none."),
+    ("41 words in A", lambda p: p.fill("#seq-a", "w " * 41), "Expected sentence A of at most 40 words, got 41."),
+    ("reversed empty A", lambda p: (p.fill("#seq-a", " "), p.click("#seq-swap")),
+     "Expected sentence A of at least one word, got none."),
     ("one word more than 40", lambda p: (p.fill("#seq-a", "w " * 40), p.click("#seq-longer")),
-     "Sentence B has 41 words; expected at most 40 words."),
+     "Expected sentence B of at most 40 words, got 41."),
 ]
 
 
@@ -82,7 +83,7 @@ def test_every_control_answers_bad_input_in_one_plain_sentence(page, server_url,
 
 
 @pytest.mark.parametrize("extra, said", [
-    ("&a=" + "x" * 230, "Sentence A has 230 characters; expected at most 200 characters."),
+    ("&a=" + "x" * 230, "Expected sentence A of at most 200 characters, got 230."),
     ("&seed=99999999999", "The seed must be a whole number from 0 to 2147483647"),
 ])
 def test_a_bad_address_is_answered_in_words_too(page, server_url, extra, said):

@@ -66,10 +66,10 @@ def test_the_check_fails_on_order_blind_readers(monkeypatch):
 
 
 @pytest.mark.parametrize("a, b, said", [
-    ("", "the dog", "Sentence A is empty; expected at least one word."),
-    ("the dog", "   ", "Sentence B is empty; expected at least one word."),
-    ("x" * 201, "the dog", "Sentence A has 201 characters; expected at most 200 characters."),
-    ("the dog", "w " * 41, "Sentence B has 41 words; expected at most 40 words."),
+    ("", "the dog", "Expected sentence A of at least one word, got none."),
+    ("the dog", "   ", "Expected sentence B of at least one word, got none."),
+    ("x" * 201, "the dog", "Expected sentence A of at most 200 characters, got 201."),
+    ("the dog", "w " * 41, "Expected sentence B of at most 40 words, got 41."),
 ])
 def test_a_sentence_the_panel_cannot_read_is_one_plain_sentence(a, b, said):
     with pytest.raises(ValueError) as error:

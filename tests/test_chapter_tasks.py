@@ -85,11 +85,11 @@ def test_sentiment_bad_text_is_a_4xx_saying_what_was_expected(client):
     empty = client.get("/api/tasks/sentiment", params={"text": "   "})
     assert empty.status_code == 400 and "at least one word" in empty.json()["detail"]
     missing = client.get("/api/tasks/sentiment", params={"text": ""})
-    assert missing.status_code == 400 and "the box is empty" in missing.json()["detail"]
+    assert missing.status_code == 400 and "at least one word, got none" in missing.json()["detail"]
     long = client.get("/api/tasks/sentiment", params={"text": "good " * 60})
-    assert long.status_code == 400 and "at most 200 characters; this one has 300" in long.json()["detail"]
+    assert long.status_code == 400 and "at most 200 characters, got 300" in long.json()["detail"]
     many = client.get("/api/tasks/sentiment", params={"text": "a " * 45})
-    assert many.status_code == 400 and "at most 40 words; this one has 45" in many.json()["detail"]
+    assert many.status_code == 400 and "at most 40 words, got 45" in many.json()["detail"]
 
 
 # --- one-to-many: names ---------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_translation_bad_input_is_a_4xx(client):
         assert unknown.status_code == 200 and unknown.json()["unknown"] == ["xyzzyblub"]
         assert client.get("/api/tasks/translate", params={"text": "  "}).status_code == 400
         long = client.get("/api/tasks/translate", params={"text": "ein mann " * 11})
-        assert long.status_code == 400 and "at most 20 words; this one has 22" in long.json()["detail"]
+        assert long.status_code == 400 and "at most 20 words, got 22" in long.json()["detail"]
 
 
 # --- stacked: the layer × time gradient map -------------------------------------------------------------------

@@ -171,8 +171,9 @@ def test_bad_text_gets_one_plain_sentence(client, path, limit):
             translate_model.load()
         except FileNotFoundError:
             pytest.skip("the translation model is not shipped")
-    cases = {"": "the box is empty", "   ": "the box is empty", "x" * 201: "at most 200 characters; this one has 201",
-             "a " * (limit + 1): f"at most {limit} words; this one has {limit + 1}"}
+    cases = {"": "at least one word, got none", "   ": "at least one word, got none",
+             "x" * 201: "at most 200 characters, got 201",
+             "a " * (limit + 1): f"at most {limit} words, got {limit + 1}"}
     for text, words in cases.items():
         response = client.get(path, params={"text": text})
         detail = response.json()["detail"]

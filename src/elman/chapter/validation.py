@@ -16,13 +16,22 @@ MAX_WORDS = 40          # words of a typed sentence
 MAX_SEED = 2**31 - 1
 
 
-def words_of(text: str, *, name: str = "text", max_words: int = MAX_WORDS) -> list[str]:
-    """The whitespace-separated, lower-cased words of ``text``; an empty or over-long text is a ValueError."""
+def words_of(text: str, *, name: str = "a sentence", max_words: int = MAX_WORDS,
+             max_chars: int = MAX_TEXT) -> list[str]:
+    """The whitespace-separated, lower-cased words of typed ``text``.
+
+    Text too long, empty or of too many words is an ``InvalidInput`` in one plain sentence, what was expected and
+    what came ("Expected sentence A of at most 40 words, got 41."), which the page shows as it is. ``name`` is
+    what the reader calls the box: "a sentence", "sentence B", "a word list". The characters are counted first,
+    so that a pasted page is refused before it is split.
+    """
+    if len(text) > max_chars:
+        raise InvalidInput(f"Expected {name} of at most {max_chars} characters, got {len(text)}.")
     words = text.lower().split()
     if not words:
-        raise InvalidInput(f"{name}: expected at least one word, got an empty text")
+        raise InvalidInput(f"Expected {name} of at least one word, got none.")
     if len(words) > max_words:
-        raise InvalidInput(f"{name}: expected at most {max_words} words, got {len(words)}")
+        raise InvalidInput(f"Expected {name} of at most {max_words} words, got {len(words)}.")
     return words
 
 

@@ -23,7 +23,7 @@ from elman.chapter.admission import LANES
 from elman.chapter.models import glove as glove_model
 from elman.chapter.models import vectors as brown_model
 from elman.chapter.step import Callout, Step
-from elman.chapter.validation import MAX_TEXT, words_of
+from elman.chapter.validation import words_of
 from elman.embeddings.projection import cosine, pca_2d, similarity_matrices
 from elman.embeddings.vectors import UnknownWordError, WordVectors
 from elman.errors import InvalidInput
@@ -188,9 +188,7 @@ def pair(u: str, v: str, source: str = "glove") -> dict:
 
 def _chosen(text: str, vectors: WordVectors, info: dict) -> tuple[list[str], list[str]]:
     """(the distinct words of ``text`` these vectors know, the ones they do not); fewer than 2 known is an error."""
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"words: expected at most {MAX_TEXT} characters, got {len(text)}")
-    words = list(dict.fromkeys(_word(w, "words") for w in words_of(text, name="words", max_words=MAX_MAP_WORDS)))
+    words = list(dict.fromkeys(_word(w, "words") for w in words_of(text, name="a word list", max_words=MAX_MAP_WORDS)))
     known = [w for w in words if w in vectors]
     missing = [w for w in words if w not in vectors]
     if len(known) < 2:

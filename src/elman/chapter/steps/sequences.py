@@ -13,7 +13,7 @@ from fastapi import Query
 
 from elman.chapter.admission import LANES
 from elman.chapter.step import Callout, Step
-from elman.chapter.validation import MAX_SEED, MAX_TEXT, MAX_WORDS
+from elman.chapter.validation import MAX_SEED, words_of
 from elman.embeddings.projection import cosine
 from elman.errors import InvalidInput
 from elman.nn.layers import Embedding, Linear
@@ -81,18 +81,6 @@ rnn = nn.RNN(100, 16)           # any number of words, the same weights""",
 )
 
 
-def _sentence(text: str, name: str) -> list[str]:
-    """The lower-cased words of a typed sentence; anything the panel cannot read is one plain sentence."""
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"Sentence {name} has {len(text)} characters; expected at most {MAX_TEXT} characters.")
-    words = text.lower().split()
-    if not words:
-        raise InvalidInput(f"Sentence {name} is empty; expected at least one word.")
-    if len(words) > MAX_WORDS:
-        raise InvalidInput(f"Sentence {name} has {len(words)} words; expected at most {MAX_WORDS} words.")
-    return words
-
-
 def _bag_of_words(words: list[str], vocabulary: list[str]) -> np.ndarray:
     counts = np.zeros(len(vocabulary))
     for word in words:
@@ -118,7 +106,7 @@ def compare(a: str, b: str, seed: int) -> dict:
     """
     if not (isinstance(seed, int) and 0 <= seed <= MAX_SEED):
         raise InvalidInput(f"The seed must be a whole number from 0 to {MAX_SEED}; got {seed}.")
-    words_a, words_b = _sentence(a, "A"), _sentence(b, "B")
+    words_a, words_b = words_of(a, name="sentence A"), words_of(b, name="sentence B")
     vocabulary = sorted(set(words_a) | set(words_b))
     width = len(words_a)
     rng = np.random.default_rng(seed)

@@ -25,7 +25,7 @@ from elman.chapter.models import sentiment as sentiment_model
 from elman.chapter.models import translate as translate_model
 from elman.chapter.step import Callout, Step
 from elman.chapter.steps import tasks_probes
-from elman.chapter.validation import MAX_SEED, MAX_TEXT, MAX_WORDS
+from elman.chapter.validation import MAX_SEED, words_of
 from elman.errors import InvalidInput
 from elman.models.generator import ConditionedGenerator
 from elman.models.tagger import SequenceTagger
@@ -120,19 +120,6 @@ def _model(name: str):
     return SHIPPED[name].load()
 
 
-def _sentence(text: str, max_words: int = MAX_WORDS) -> list[str]:
-    """The lower-cased words of a typed sentence; an empty or over-long one is a ValueError in one plain sentence
-    (what was expected, what came), which is what the page shows."""
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"Expected a sentence of at most {MAX_TEXT} characters; this one has {len(text)}.")
-    words = text.lower().split()
-    if not words:
-        raise InvalidInput("Expected a sentence of at least one word; the box is empty.")
-    if len(words) > max_words:
-        raise InvalidInput(f"Expected a sentence of at most {max_words} words; this one has {len(words)}.")
-    return words
-
-
 def _unknown(words: list[str], vocab) -> list[str]:
     """The distinct words outside ``vocab``: the model reads each as ``<unk>`` and the answer lists them."""
     return list(dict.fromkeys(w for w in words if w not in vocab))
@@ -141,7 +128,7 @@ def _unknown(words: list[str], vocab) -> list[str]:
 def sentiment(text: str) -> dict:
     """P(positive) of ``text`` and of its words reversed, by the shipped RNN classifier and its bag of words."""
     shipped = _model("sentiment")
-    words = _sentence(text)
+    words = words_of(text)
     unknown = _unknown(words, shipped.vocab)
     order = [words, words[::-1]]
     seqs = sentiment_task.encode(shipped.vocab, order)
@@ -216,7 +203,7 @@ def _drawn(language: str, temperature: float, seed: int) -> tuple[str, ...]:
 def tag(text: str) -> dict:
     """A UPOS tag for every whitespace-separated word of ``text`` from the shipped tagger."""
     shipped = _model("pos")
-    _sentence(text)                                  # empty / too long → ValueError in plain words
+    words_of(text)                                   # empty / too long → ValueError in plain words
     words = text.split()                             # the tagger reads case through its word-shape features
     unknown = [w for w in dict.fromkeys(words) if pos_task.normalise(w, shipped.lower) not in shipped.vocab]
     data = pos_task.encode(shipped.vocab, [words], shipped.lower)
@@ -237,7 +224,7 @@ def translate(text: str, beam: int) -> dict:
     except FileNotFoundError as error:
         return {"shipped": False, "detail": "The translation model is not shipped yet.", "reason": str(error),
                 "command": "python -m elman.chapter.models translate"}
-    _sentence(text, MAX_SOURCE_WORDS)                # empty / too long → ValueError in plain words
+    words_of(text, max_words=MAX_SOURCE_WORDS)       # empty / too long → ValueError in plain words
     return _translated(text, beam)
 
 
@@ -285,7 +272,7 @@ async def probes_endpoint() -> dict:
     return await LANES["sentiment"].run(probes)
 
 
-# Typed text has no length bounds here: _sentence refuses an empty or over-long one in a plain sentence.
+# Typed text has no length bounds here: words_of refuses an empty or over-long one in a plain sentence.
 @STEP.router.get("/sentiment")
 async def sentiment_endpoint(text: str = Query("the movie was not bad")) -> dict:
     return await LANES["sentiment"].run(sentiment, text)
