@@ -8,7 +8,7 @@ import { api } from "./api.js";
 import { el, errorBox } from "./draw.js";
 import { renderDisplay, renderInline } from "./tex.js";
 import { renderSources, renderTorch } from "./code.js";
-import { keepScrollablesFocusable } from "./scrollables.js";
+import { keepScrollablesFocusable } from "./scroll.js";
 
 // How long play rests on a step after its animation: 5 s, or ?dwell=MS in the address (100 to 60000).
 const DWELL_MS = (() => {

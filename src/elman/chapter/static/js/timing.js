@@ -1,12 +1,11 @@
 // Time for animations: a sleep that a pause or a step change can cut short, and a widget's own play button.
 
 export function sleep(ms, signal) {
+  const stopped = () => signal.reason ?? new DOMException("aborted", "AbortError");
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(stopped()); return; }     // an abort that came first never fires its event again
     const id = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(id);
-      reject(signal.reason ?? new DOMException("aborted", "AbortError"));
-    }, { once: true });
+    signal?.addEventListener("abort", () => { clearTimeout(id); reject(stopped()); }, { once: true });
   });
 }
 

@@ -16,6 +16,7 @@ import { duration, flowAlong, tweenAttrs } from "../motion.js";
 import { formatNumber, label, numberNode } from "../tex.js";
 import { keyboardScroll } from "../scroll.js";
 import { linkTerms } from "../terms.js";
+import { debounce, latest } from "../requests.js";
 import { mountInfluence } from "./bptt_influence.js";
 import { mountLive } from "./bptt_live.js";
 
@@ -62,15 +63,15 @@ export async function mount(root, ctx) {
     verdictBox, chain, readout, out, chart),
   influenceBox, liveBox);
 
-  let data = null, pending = 0, highlighted = null, drawn = null, motion = new AbortController();
+  let data = null, highlighted = null, drawn = null, motion = new AbortController();
 
   function presetNow() {
     const now = { T: Number(T.value), K: Number(K.value), L: Number(L.value), rho: Number(rho.value) };
     return Object.keys(PRESETS).find((name) => ["T", "K", "L", "rho"].every((k) => PRESETS[name][k] === now[k])) ?? "custom";
   }
 
-  async function update() {
-    const ticket = ++pending;
+  const ask = latest(ctx);
+  function update() {
     L.max = T.value;
     K.max = T.value;
     if (Number(L.value) > Number(T.value)) L.value = T.value;
@@ -82,11 +83,10 @@ export async function mount(root, ctx) {
     const preset = presetNow();
     for (const b of presetButtons) b.setAttribute("aria-pressed", String(b.dataset.preset === preset));
     ctx.set({ T: T.value, L: L.value, K: K.value, rho: rho.value, preset });
-    try {
-      const r = await ctx.api("/api/bptt/backward", { T: T.value, K: K.value, L: L.value, rho: rho.value, seed: ctx.seed });
-      if (ticket !== pending || !ctx.alive()) return;
+    const params = { T: T.value, K: K.value, L: L.value, rho: rho.value, seed: ctx.seed };
+    return ask((signal) => ctx.api("/api/bptt/backward", params, signal), async (r, current) => {
       const figure = await normChart(r);
-      if (ticket !== pending || !ctx.alive()) return;
+      if (!current()) return;
       data = r;
       motion.abort();
       motion = new AbortController();
@@ -98,12 +98,10 @@ export async function mount(root, ctx) {
       verdictBox.replaceChildren(verdict);
       out.replaceChildren(cards);
       highlight(null);
-    } catch (error) {
-      if (ticket === pending && ctx.alive()) {
-        data = null; drawn = null;
-        chain.replaceChildren(); chart.replaceChildren(); verdictBox.replaceChildren(); out.replaceChildren(errorBox(error));
-      }
-    }
+    }, (error) => {
+      data = null; drawn = null;
+      chain.replaceChildren(); chart.replaceChildren(); verdictBox.replaceChildren(); out.replaceChildren(errorBox(error));
+    });
   }
 
   function highlight(t) {
@@ -140,8 +138,8 @@ export async function mount(root, ctx) {
     }
   }
 
-  let timer = null;
-  for (const input of [T, L, K, rho]) input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 80); });
+  const later = debounce(update, 80);
+  for (const input of [T, L, K, rho]) input.addEventListener("input", later);
   for (const b of presetButtons) {
     b.addEventListener("click", () => {
       const p = PRESETS[b.dataset.preset];
@@ -157,7 +155,7 @@ export async function mount(root, ctx) {
   await Promise.all([update(), influence.ready]);
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); stopOwn(); motion.abort(); influence.unmount(); live.unmount(); },
+    unmount() { later.cancel(); ask.cancel(); stopOwn(); motion.abort(); influence.unmount(); live.unmount(); },
     get highlighted() { return highlighted; },
   };
 }

@@ -9,6 +9,7 @@ import { el, errorBox } from "../draw.js";
 import { colorBar, lineChart } from "../charts.js";
 import { cssVar, rampColor, rgb, role } from "../palette.js";
 import { formatNumber, label, numberNode } from "../tex.js";
+import { debounce, latest } from "../requests.js";
 
 const DECADES = 3;               // the shade spans 10⁻³ … 1 of the largest influence
 
@@ -33,16 +34,14 @@ export function mountInfluence(root, ctx) {
       group("bptt-textK", "truncation $K$", K, outputs.K)),
     out, rows, chart));
 
-  let pending = 0, known = null;
+  const ask = latest(ctx);
+  let known = null;
   let positionSet = ctx.get("pos", "") !== "";
 
-  async function update() {
-    const ticket = ++pending;
+  function update() {
     outputs.K.textContent = K.value;
     const params = { K: K.value, ...(text.value ? { text: text.value } : {}), ...(positionSet ? { position: position.value } : {}) };
-    try {
-      const r = await ctx.api("/api/bptt/influence", params);
-      if (ticket !== pending || !ctx.alive()) return;
+    return ask((signal) => ctx.api("/api/bptt/influence", params, signal), async (r, current) => {
       known = r;
       if (!examples.options.length) {
         examples.append(el("option", { value: "" }, "(your own text)"),
@@ -57,13 +56,11 @@ export function mountInfluence(root, ctx) {
       outputs.pos.textContent = String(r.position);
       ctx.set({ line: whole, pos: r.position, textK: K.value });
       const figure = await reachChart(r);
-      if (ticket !== pending || !ctx.alive()) return;
+      if (!current()) return;
       rows.replaceChildren(tokenRows(r, choose), shadeBar());
       chart.replaceChildren(figure);
       out.replaceChildren(summary(r));
-    } catch (error) {
-      if (ticket === pending && ctx.alive()) { known = null; rows.replaceChildren(); chart.replaceChildren(); out.replaceChildren(errorBox(error)); }
-    }
+    }, (error) => { known = null; rows.replaceChildren(); chart.replaceChildren(); out.replaceChildren(errorBox(error)); });
   }
 
   function choose(t) {
@@ -73,8 +70,7 @@ export function mountInfluence(root, ctx) {
     update();
   }
 
-  let timer = null;
-  const soon = () => { clearTimeout(timer); timer = setTimeout(update, 80); };
+  const soon = debounce(update, 80);
   position.addEventListener("input", () => { positionSet = true; soon(); });
   K.addEventListener("input", soon);
   text.addEventListener("change", () => { positionSet = false; update(); });
@@ -86,7 +82,7 @@ export function mountInfluence(root, ctx) {
     update();
   });
 
-  return { ready: update(), unmount() { clearTimeout(timer); } };
+  return { ready: update(), unmount() { soon.cancel(); ask.cancel(); } };
 }
 
 // The size of an influence relative to the largest of this prediction, 0 (10⁻³ or below, or exactly 0) … 1.

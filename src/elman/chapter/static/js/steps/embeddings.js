@@ -4,11 +4,13 @@
 // subset answers by default; a switch puts the word2vec vectors trained here on Brown in its place, and a table
 // compares the two. Every number is the server's.
 
+import { sleep } from "../timing.js";
 import { el, errorBox } from "../draw.js";
 import { heatMap } from "../charts.js";
 import { formatNumber, label } from "../tex.js";
 import { linkTerms } from "../terms.js";
 import { tweenNumber } from "../motion.js";
+import { debounce, latest } from "../requests.js";
 import { wordMap } from "./embeddings_map.js";
 
 const DEFAULT_WORDS = "king queen man woman";
@@ -74,35 +76,32 @@ export async function mount(root, ctx) {
       el("h4", { id: "emb-compare-h" }, "Which vectors: GloVe against word2vec trained here"), compareOut));
   renderCompare(setup, compareOut, source);
 
-  const tickets = {};
-  const latest = { map: null, analogy: null };
-  async function load(name, out, path, params, render) {
-    const ticket = (tickets[name] = (tickets[name] ?? 0) + 1);
-    try {
-      const r = await ctx.api(path, { ...params, source });
-      if (ticket !== tickets[name] || !ctx.alive()) return;
+  const life = new AbortController();
+  const asks = {};            // one "latest wins" per card: a new word in one card does not cancel another's answer
+  const shown = { map: null, analogy: null };
+  function load(name, out, path, params, render) {
+    asks[name] ??= latest(ctx, life.signal);
+    return asks[name]((signal) => ctx.api(path, { ...params, source }, signal), async (r) => {
       await render(r, out);
       info.textContent = `Answered by ${r.vectors.description}, ${r.vectors.dim} dimensions.`;
-    } catch (error) {
-      if (ticket === tickets[name] && ctx.alive()) {
-        if (name === "map" || name === "analogy") latest[name] = null;
-        out.replaceChildren(errorBox(error));
-        if (name === "analogy") await drawMap();
-      }
-    }
+    }, async (error) => {
+      if (name === "map" || name === "analogy") shown[name] = null;
+      out.replaceChildren(errorBox(error));
+      if (name === "analogy") await drawMap();
+    });
   }
 
   // The map is drawn from the latest map and analogy answers: the arrows need both.
   const drawMap = async () => {
-    if (!latest.map) return;
-    mapOut.replaceChildren(await wordMap(latest.map, latest.analogy, { width: mapWidth(mapOut), previous: mapOut }));
+    if (!shown.map) return;
+    mapOut.replaceChildren(await wordMap(shown.map, shown.analogy, { width: mapWidth(mapOut), previous: mapOut }));
   };
   const analogy = () => {
     ctx.set({ a: a.value, b: b.value, c: c.value, exclude: exclude.checked ? "1" : "0" });
     return load("analogy", analogyOut, "/api/embeddings/analogy",
       { a: a.value, b: b.value, c: c.value, exclude: exclude.checked }, async (r, out) => {
         renderAnalogy(r, out);
-        latest.analogy = r;
+        shown.analogy = r;
         await drawMap();
       });
   };
@@ -113,7 +112,7 @@ export async function mount(root, ctx) {
   const chosen = () => {
     ctx.set({ words: words.value });
     return Promise.all([
-      load("map", mapOut, "/api/embeddings/map", { words: words.value }, async (r) => { latest.map = r; await drawMap(); }),
+      load("map", mapOut, "/api/embeddings/map", { words: words.value }, async (r) => { shown.map = r; await drawMap(); }),
       load("sim", simOut, "/api/embeddings/similarity", { words: words.value }, renderSimilarity)]);
   };
   const pairs = () => Promise.all(pairInputs.map(([u, v], k) => {
@@ -137,15 +136,12 @@ export async function mount(root, ctx) {
       chosen();
     }
   });
-  const timers = new Map();
-  const debounce = (node, fn) => node.addEventListener("input", () => {
-    clearTimeout(timers.get(node));
-    timers.set(node, setTimeout(fn, 200));
-  });
-  for (const node of [a, b, c]) debounce(node, analogy);
-  debounce(word, neighbours);
-  for (const node of pairInputs.flat()) debounce(node, pairs);
-  debounce(words, chosen);
+  // each field waits for its own pause in typing (200 ms), then asks again
+  const onTyping = (node, fn) => node.addEventListener("input", debounce(fn, 200, life.signal));
+  for (const node of [a, b, c]) onTyping(node, analogy);
+  onTyping(word, neighbours);
+  for (const node of pairInputs.flat()) onTyping(node, pairs);
+  onTyping(words, chosen);
   exclude.addEventListener("change", analogy);
   select.addEventListener("change", () => { source = select.value; ctx.set({ source }); renderCompare(setup, compareOut, source); all(); });
 
@@ -163,7 +159,7 @@ export async function mount(root, ctx) {
     // then the answer's neighbours.
     async play(signal) {
       const step = async (ms, change) => {
-        await wait(ms, signal);
+        await sleep(ms, signal);
         await change();
       };
       await step(300, () => { [a.value, b.value, c.value] = ["king", "man", "woman"]; exclude.checked = false; return analogy(); });
@@ -174,21 +170,13 @@ export async function mount(root, ctx) {
         return neighbours();
       });
     },
-    unmount() { timers.forEach((timer) => clearTimeout(timer)); resize?.disconnect(); },
+    unmount() { life.abort(); resize?.disconnect(); },
   };
 }
 
 // The map takes the card's width, between a phone's and a comfortable chart's.
 function mapWidth(out) {
   return Math.round(Math.max(300, Math.min(720, (out.clientWidth || 600) - 2)));
-}
-
-function wait(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) { reject(new DOMException("paused", "AbortError")); return; }
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); reject(new DOMException("paused", "AbortError")); }, { once: true });
-  });
 }
 
 // A word field; its typeset label is read as maths, so the field also gets a plain name.

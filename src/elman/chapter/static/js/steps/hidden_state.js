@@ -13,6 +13,7 @@ import { role, series as seriesColor } from "../palette.js";
 import { formatNumber, label, numberNode } from "../tex.js";
 import { lerp, tween, tweenNumber } from "../motion.js";
 import { linkTerms } from "../terms.js";
+import { debounce, latest } from "../requests.js";
 import { mountUnits } from "./hidden_units.js";
 
 const DEFAULT_TEXT = "the cat sat on the";
@@ -81,29 +82,25 @@ export async function mount(root, ctx) {
 
   let data = null;
   let wanted = Number(ctx.get("pos", "0"));  // 0: the last word
-  let pending = 0;
+  const ask = latest(ctx), askAgreement = latest(ctx);
   let column = null;        // the chosen word's column on the heat map: outline, veil, label
   let marker = null;        // the current word on the norm chart: {group, x (scale), y (scale)}
   let motion = new AbortController();
 
-  async function update() {
-    const ticket = ++pending;
+  function update() {
     unitsLabel.textContent = units.value;
-    ctx.set({ text: text.value, units: units.value, show: show.value, look: look.value });
-    try {
-      const r = await ctx.api("/api/hidden_state/read", { text: text.value, units: units.value, show: show.value, look: look.value });
-      if (ticket !== pending || !ctx.alive()) return;
+    const params = { text: text.value, units: units.value, show: show.value, look: look.value };
+    ctx.set(params);
+    return ask((signal) => ctx.api("/api/hidden_state/read", params, signal), async (r, current) => {
       const figures = await Promise.all([stateMap(r), normChart(r)]);
-      if (ticket !== pending || !ctx.alive()) return;
+      if (!current()) return;
       data = r;
       renderAll(r, ...figures);
-    } catch (error) {
-      if (ticket === pending && ctx.alive()) {
-        data = null;
-        head.replaceChildren(errorBox(error));
-        for (const node of [map, strip, predictions, lookOut, memory]) node.replaceChildren();
-      }
-    }
+    }, (error) => {
+      data = null;
+      head.replaceChildren(errorBox(error));
+      for (const node of [map, strip, predictions, lookOut, memory]) node.replaceChildren();
+    });
   }
 
   function current() {
@@ -312,23 +309,18 @@ export async function mount(root, ctx) {
   }
 
   // The agreement probe: two readings of the same clause, one per subject.
-  let agreeTicket = 0;
-  async function agree() {
-    const ticket = ++agreeTicket;
-    ctx.set({ pair: pair.value, filler: filler.value });
-    try {
-      const r = await ctx.api("/api/hidden_state/agreement", { pair: pair.value, filler: filler.value });
-      if (ticket !== agreeTicket || !ctx.alive()) return;
+  function agree() {
+    const params = { pair: pair.value, filler: filler.value };
+    ctx.set(params);
+    return askAgreement((signal) => ctx.api("/api/hidden_state/agreement", params, signal), async (r, current) => {
       const chart = await agreementChart(r);
-      if (ticket !== agreeTicket || !ctx.alive()) return;
+      if (!current()) return;
       renderAgreement(r, chart);
-    } catch (error) {
-      if (ticket === agreeTicket && ctx.alive()) {
-        agreeChart.replaceChildren(errorBox(error));
-        agreeWords.replaceChildren();
-        agreeOut.replaceChildren();
-      }
-    }
+    }, (error) => {
+      agreeChart.replaceChildren(errorBox(error));
+      agreeWords.replaceChildren();
+      agreeOut.replaceChildren();
+    });
   }
 
   // How the page names the two subjects: "“the cat …”", or "singular subjects (mean of 8)".
@@ -405,15 +397,18 @@ export async function mount(root, ctx) {
         + "so both lines drift towards “was” once the number is forgotten.")].filter(Boolean));
   }
 
-  let timer = null, agreeTimer = null;
-  text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { wanted = 0; ctx.set({ pos: "0" }); update(); }, 150); });
-  units.addEventListener("input", () => { unitsLabel.textContent = units.value; clearTimeout(timer); timer = setTimeout(update, 100); });
+  // New text starts again at its last word. Each control waits for its own pause: with one timer for all, a slider
+  // moved just after typing would drop the new text's return to its last word.
+  const reread = debounce(() => { wanted = 0; ctx.set({ pos: "0" }); update(); }, 150);
+  const later = { units: debounce(update, 100), look: debounce(update, 150), agree: debounce(agree, 150) };
+  text.addEventListener("input", reread);
+  units.addEventListener("input", () => { unitsLabel.textContent = units.value; later.units(); });
   show.addEventListener("change", update);
-  look.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
+  look.addEventListener("input", later.look);
   pos.addEventListener("input", () => { if (data) choose(Number(pos.value)); });
   reset.addEventListener("click", () => { text.value = DEFAULT_TEXT; wanted = 0; ctx.set({ pos: "0" }); update(); });
   pair.addEventListener("change", agree);
-  filler.addEventListener("input", () => { clearTimeout(agreeTimer); agreeTimer = setTimeout(agree, 150); });
+  filler.addEventListener("input", later.agree);
   fillerReset.addEventListener("click", () => { filler.value = DEFAULT_FILLER; pair.value = DEFAULT_PAIR; agree(); });
 
   async function animate(signal) {
@@ -430,7 +425,10 @@ export async function mount(root, ctx) {
   const [, , unitsWidget] = await Promise.all([update(), agree(), mountUnits(unitsSection, ctx)]);
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); clearTimeout(agreeTimer); stopOwn(); motion.abort(); unitsWidget?.unmount?.(); },
+    unmount() {
+      for (const job of [reread, ...Object.values(later), ask, askAgreement]) job.cancel();
+      stopOwn(); motion.abort(); unitsWidget?.unmount?.();
+    },
   };
 }
 

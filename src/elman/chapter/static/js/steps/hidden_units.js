@@ -8,6 +8,7 @@ import { el, errorBox } from "../draw.js";
 import { colorBar } from "../charts.js";
 import { ramp, rampColor, rgb } from "../palette.js";
 import { formatNumber, label, numberNode } from "../tex.js";
+import { debounce, latest } from "../requests.js";
 
 const ENDPOINT = "/api/hidden_state/units";
 const MAX_CHARS = 600;
@@ -62,29 +63,25 @@ export async function mountUnits(container, ctx) {
       text, el("div", { class: "row" }, reset)),
     table));
 
-  let data = null, pending = 0, timer = null, optionsFor = "";
+  const ask = latest(ctx);
+  let data = null, optionsFor = "";
   let defaultText = "";
   const stops = softRamp();
   const typed = ctx.get("hu_text", "");
 
-  async function update() {
-    const ticket = ++pending;
+  function update() {
     const params = { unit: chooser.value === ANY ? number.value : undefined };
     if (text.value && text.value !== defaultText) params.text = text.value;
-    try {
-      const r = await ctx.api(ENDPOINT, params);
-      if (ticket !== pending || !ctx.alive()) return;
+    return ask((signal) => ctx.api(ENDPOINT, params, signal), (r) => {
       data = r;
       if (r.is_default) defaultText = r.text;
       if (!text.value) text.value = r.text;
       render(r);
-    } catch (error) {
-      if (ticket === pending && ctx.alive()) {
-        data = null;
-        head.replaceChildren(errorBox(error));
-        for (const node of [passage, summary, table]) node.replaceChildren();
-      }
-    }
+    }, (error) => {
+      data = null;
+      head.replaceChildren(errorBox(error));
+      for (const node of [passage, summary, table]) node.replaceChildren();
+    });
   }
 
   function fillChooser(r) {
@@ -194,22 +191,17 @@ export async function mountUnits(container, ctx) {
   }
 
   chooser.addEventListener("change", chosen);
-  number.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => { ctx.set({ hu_n: number.value }); update(); }, 150);
-  });
-  text.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      ctx.set({ hu_text: text.value === defaultText ? "" : text.value });
-      update();
-    }, 200);
-  });
+  const later = {
+    unit: debounce(() => { ctx.set({ hu_n: number.value }); update(); }, 150),
+    text: debounce(() => { ctx.set({ hu_text: text.value === defaultText ? "" : text.value }); update(); }, 200),
+  };
+  number.addEventListener("input", later.unit);
+  text.addEventListener("input", later.text);
   reset.addEventListener("click", () => { text.value = defaultText; ctx.set({ hu_text: "" }); update(); });
 
   if (typed) text.value = typed;
   await update();
-  return { unmount() { clearTimeout(timer); pending += 1; } };
+  return { unmount() { later.unit.cancel(); later.text.cancel(); ask.cancel(); } };
 }
 
 function strongest(r) { return [...r.units].sort((a, b) => Math.abs(b.r) - Math.abs(a.r))[0]; }

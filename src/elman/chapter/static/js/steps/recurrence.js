@@ -11,6 +11,7 @@ import { ramp, rampColor, role } from "../palette.js";
 import { label, svgLabel } from "../tex.js";
 import { colorBar } from "../charts.js";
 import { linkTerms } from "../terms.js";
+import { debounce, latest } from "../requests.js";
 
 const DEFAULTS = { chars: "hello", numbers: "1, 0, 0, 0, 0, 0" };
 const REST_MS = 700;                      // how long play rests on each step after its values have flowed
@@ -53,7 +54,7 @@ export async function mount(root, ctx) {
 
   let data = null, view = null, card = null;
   let t = Math.max(1, Number.parseInt(ctx.get("t", "1"), 10) || 1);
-  let pending = 0;
+  const ask = latest(ctx);
   let flows = new AbortController();      // the values now travelling; a new step or a new input stops them
 
   // Show step t; `flow` sends the values of that step along its edges (a step forward, or play).
@@ -73,12 +74,9 @@ export async function mount(root, ctx) {
     return flow ? Promise.all([view.flow(t, flows.signal), rolledFig.flow(flows.signal)]) : Promise.resolve();
   }
 
-  async function update() {
-    const ticket = ++pending;
+  function update() {
     ctx.set({ mode: mode.value, text: text.value, t });
-    try {
-      const r = await ctx.api("/api/recurrence/unroll", { text: text.value, mode: mode.value, seed: ctx.seed });
-      if (ticket !== pending || !ctx.alive()) return;
+    return ask((signal) => ctx.api("/api/recurrence/unroll", { text: text.value, mode: mode.value, seed: ctx.seed }, signal), (r) => {
       data = r;
       flows.abort();
       status.replaceChildren();
@@ -88,9 +86,7 @@ export async function mount(root, ctx) {
       detail.replaceChildren(card.root);
       weights.replaceChildren(weightCards(r));
       show();
-    } catch (error) {
-      if (ticket === pending && ctx.alive()) status.replaceChildren(errorBox(error));
-    }
+    }, (error) => status.replaceChildren(errorBox(error)));
   }
 
   async function animate(signal) {
@@ -102,8 +98,8 @@ export async function mount(root, ctx) {
     }
   }
 
-  let timer = null;
-  text.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
+  const later = debounce(update, 150);
+  text.addEventListener("input", later);
   mode.addEventListener("change", () => { text.value = DEFAULTS[mode.value]; t = 1; update(); });
   slider.addEventListener("input", () => { const forward = Number(slider.value) === t + 1; t = Number(slider.value); show({ flow: forward }); });
   prev.addEventListener("click", () => { t -= 1; show(); });
@@ -113,7 +109,7 @@ export async function mount(root, ctx) {
   await update();
   return {
     play: (signal) => animate(signal),
-    unmount() { clearTimeout(timer); stopOwn(); flows.abort(); },
+    unmount() { later.cancel(); ask.cancel(); stopOwn(); flows.abort(); },
   };
 }
 

@@ -10,6 +10,7 @@ import { ramp, rampColor } from "../palette.js";
 import { label } from "../tex.js";
 import { colorBar } from "../charts.js";
 import { linkTerms } from "../terms.js";
+import { debounce, latest } from "../requests.js";
 import { taskList } from "./sequences_tasks.js";
 
 const SHOWN_WORDS = 10;     // slots drawn per sentence; more words are summed up in one box
@@ -33,28 +34,23 @@ export async function mount(root, ctx) {
     out,
     taskList({ onTry: set }));
 
-  let pending = 0;
+  const ask = latest(ctx);
   let shown = null;            // the cosines on the page, so a change counts to the new value
-  async function update() {
-    const ticket = ++pending;
+  function update() {
     ctx.set({ a: a.value, b: b.value });
-    try {
-      const r = await ctx.api("/api/sequences/compare", { a: a.value, b: b.value, seed: ctx.seed });
-      if (ticket !== pending || !ctx.alive()) return;
+    return ask((signal) => ctx.api("/api/sequences/compare", { a: a.value, b: b.value, seed: ctx.seed }, signal), (r) => {
       const before = shown;
       const oldFills = [...out.querySelectorAll(".seq-unit")].map((u) => u.getAttribute("fill"));
       out.replaceChildren(render(r));
       shown = { bow: r.bag_of_words.cosine, rnn: r.rnn.cosine, ff: r.feedforward.cosine };
       if (before) countFrom(out, before);
       recolourFrom(out, oldFills);
-    } catch (error) {
-      if (ticket === pending && ctx.alive()) { shown = null; out.replaceChildren(errorBox(error)); }
-    }
+    }, (error) => { shown = null; out.replaceChildren(errorBox(error)); });
   }
-  let timer = null;
-  for (const input of [a, b]) input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 150); });
+  const later = debounce(update, 150);
+  for (const input of [a, b]) input.addEventListener("input", later);
   await update();
-  return { unmount() { clearTimeout(timer); } };
+  return { unmount() { later.cancel(); ask.cancel(); } };
 }
 
 // The two cosines count from their old values to the new ones (data-value holds the new one at once).

@@ -1,5 +1,6 @@
 // Step 6: the four task shapes, each run by a small shipped model, and a stacked RNN's layer × time gradient map.
 
+import { sleep } from "../timing.js";
 import { el, errorBox } from "../draw.js";
 import { heatMap } from "../charts.js";
 import { arrow, box, diagram, note } from "../diagram.js";
@@ -8,6 +9,7 @@ import { ramp, role } from "../palette.js";
 import { prose } from "../prose.js";
 import { linkTerms } from "../terms.js";
 import { formatNumber, label, numberNode } from "../tex.js";
+import { debounce, latest } from "../requests.js";
 import { probesCard, tieCard } from "./tasks_probes.js";
 
 // A number tests read back exactly (data-key, data-value), shown with a raised exponent when tiny or huge.
@@ -35,31 +37,24 @@ export async function mount(root, ctx) {
   root.classList.add("tasks");
   root.append(tabs, panelBox, gradBox);
 
-  const timers = [], latest = {};
+  const answers = {};         // the latest answer of each shape's model, for its diagram's labels
   let flow = null;
-  const debounce = (fn) => { let t = null; timers.push(() => clearTimeout(t)); return () => { clearTimeout(t); t = setTimeout(fn, 150); }; };
-  // after(key, r): the shape's diagram shows the live model's words and answers beside its boxes.
+  const soon = (fn) => debounce(fn, 150, life.signal);
+  // A panel's update: ask, render into out; with a key, the shape's diagram also shows the live model's words and
+  // answers beside its boxes.
   const request = (out, path, params, render, key = null) => {
-    let ticket = 0;
-    return async () => {
-      const mine = ++ticket;
-      try {
-        const r = await ctx.api(path, params());
-        if (mine === ticket && ctx.alive()) {
-          out.replaceChildren(await render(r));
-          if (key) { latest[key] = r; if (key === shape) flow?.label(LIVE[key](r)); }
-        }
-      } catch (error) {
-        if (mine === ticket && ctx.alive()) { out.replaceChildren(errorBox(error)); render.failed?.(); }
-      }
-    };
+    const ask = latest(ctx, life.signal);
+    return () => ask((signal) => ctx.api(path, params(), signal), async (r) => {
+      out.replaceChildren(await render(r));
+      if (key) { answers[key] = r; if (key === shape) flow?.label(LIVE[key](r)); }
+    }, (error) => { out.replaceChildren(errorBox(error)); render.failed?.(); });
   };
 
   const panels = {
-    one: sentimentPanel(ctx, examples, request, debounce, probes),
-    gen: namesPanel(ctx, examples, request, debounce),
-    tag: posPanel(ctx, request, debounce),
-    mt: translatePanel(ctx, request, debounce),
+    one: sentimentPanel(ctx, examples, request, soon, probes),
+    gen: namesPanel(ctx, examples, request, soon),
+    tag: posPanel(ctx, request, soon),
+    mt: translatePanel(ctx, request, soon),
   };
   const buttons = SHAPES.map((s) => el("button", { type: "button", class: "action", id: `task-shape-${s.key}`, role: "tab",
     "aria-controls": "task-panel", onclick: () => { show(s.key).then(() => flow?.run(life.signal)); } }, s.label));
@@ -75,11 +70,11 @@ export async function mount(root, ctx) {
     panelBox.setAttribute("aria-labelledby", `task-shape-${key}`);
     panelBox.replaceChildren(el("div", { class: "card", "data-shape": key },
       el("h4", {}, info.title), flow.root, panel.node));
-    if (latest[key]) flow.label(LIVE[key](latest[key]));
+    if (answers[key]) flow.label(LIVE[key](answers[key]));
     await panel.update();
   }
 
-  const grad = gradientPanel(ctx, request, debounce);
+  const grad = gradientPanel(ctx, request, soon);
   gradBox.append(grad.node);
   await Promise.all([show(shape), grad.update()]);
   return {
@@ -89,19 +84,11 @@ export async function mount(root, ctx) {
         if (signal.aborted) throw new DOMException("paused", "AbortError");
         await show(s.key);
         await flow.run(AbortSignal.any([signal, life.signal]));
-        await wait(1500, signal);
+        await sleep(1500, signal);
       }
     },
-    unmount() { timers.forEach((stop) => stop()); life.abort(); },
+    unmount() { life.abort(); },
   };
-}
-
-function wait(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) { reject(new DOMException("paused", "AbortError")); return; }
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => { clearTimeout(timer); reject(new DOMException("paused", "AbortError")); }, { once: true });
-  });
 }
 
 // ---- the four shapes as box diagrams: inputs x (bottom), states h (middle), outputs ŷ (top) ----
@@ -251,14 +238,14 @@ function textInput(id, value) {
 }
 
 // The sentence box, the RNN beside its bag of words, then the probes (judged live) and the SST-2 tie.
-function sentimentPanel(ctx, examples, request, debounce, probes) {
+function sentimentPanel(ctx, examples, request, soon, probes) {
   const text = textInput("task-sent-text", ctx.get("sent", "it is funny and not boring"));
   const pick = el("select", { id: "task-sent-example", "aria-label": "example sentences" }, el("option", { value: "" }, "examples …"),
     ...examples.probes.flat().map((s) => el("option", { value: s }, s)));
   const out = el("div", { id: "task-sent-out" });
   const update = request(out, "/api/tasks/sentiment", () => { ctx.set({ sent: text.value }); return { text: text.value }; },
     renderSentiment, "one");
-  text.addEventListener("input", debounce(update));
+  text.addEventListener("input", soon(update));
   pick.addEventListener("change", () => { if (pick.value) { text.value = pick.value; update(); } });
   const reverse = el("button", { type: "button", class: "action", id: "task-sent-reverse",
     onclick: () => { text.value = text.value.trim().split(/\s+/).reverse().join(" "); update(); } }, "reverse the words");
@@ -302,7 +289,7 @@ function renderSentiment(r) {
         ". Reversing the words cannot change its answer; the RNN reads the order.")));
 }
 
-function namesPanel(ctx, examples, request, debounce) {
+function namesPanel(ctx, examples, request, soon) {
   const lang = el("select", { id: "task-names-lang" }, ...examples.languages.map((l) => el("option", { value: l }, l)));
   lang.value = examples.languages.includes(ctx.get("lang", "Italian")) ? ctx.get("lang", "Italian") : examples.languages[0];
   const count = el("input", { type: "range", id: "task-names-count", min: "1", max: "12", step: "1", value: ctx.get("count", "8") });
@@ -317,8 +304,8 @@ function namesPanel(ctx, examples, request, debounce) {
   };
   const update = request(out, "/api/tasks/names", params, renderNames, "gen");
   lang.addEventListener("change", update);
-  count.addEventListener("input", debounce(update));
-  temp.addEventListener("input", debounce(update));
+  count.addEventListener("input", soon(update));
+  temp.addEventListener("input", soon(update));
   const node = el("div", {},
     el("div", { class: "row" }, el("label", { for: "task-names-lang" }, "language"), lang),
     el("div", { class: "row" }, slider("task-names-count", "names", count, countLabel),
@@ -349,11 +336,11 @@ function slider(id, text, input, output) {
   return el("div", { class: "ctl" }, el("label", { for: id }, label(text)), el("span", { class: "ctl-slider" }, input, output));
 }
 
-function posPanel(ctx, request, debounce) {
+function posPanel(ctx, request, soon) {
   const text = textInput("task-pos-text", ctx.get("pos", "The old man saw a dog in the park ."));
   const out = el("div", { id: "task-pos-out" });
   const update = request(out, "/api/tasks/pos", () => { ctx.set({ pos: text.value }); return { text: text.value }; }, renderTags, "tag");
-  text.addEventListener("input", debounce(update));
+  text.addEventListener("input", soon(update));
   return { node: el("div", {}, el("div", { class: "row" }, el("label", { for: "task-pos-text" }, "sentence"), text), out), update };
 }
 
@@ -369,7 +356,7 @@ function renderTags(r) {
     unknownNote(r.unknown, "pos-unknown"));
 }
 
-function translatePanel(ctx, request, debounce) {
+function translatePanel(ctx, request, soon) {
   const text = textInput("task-mt-text", ctx.get("mt", "ein kleines mädchen spielt im wasser ."));
   const beam = el("input", { type: "range", id: "task-mt-beam", min: "1", max: "3", step: "1", value: ctx.get("beam", "1") });
   const beamLabel = el("output", { class: "num", for: "task-mt-beam" });
@@ -383,8 +370,8 @@ function translatePanel(ctx, request, debounce) {
   const render = (r) => renderTranslation(r, read);
   render.failed = () => read.replaceChildren();        // no stale marks under a sentence that was refused
   const update = request(out, "/api/tasks/translate", params, render, "mt");
-  text.addEventListener("input", debounce(update));
-  beam.addEventListener("input", debounce(update));
+  text.addEventListener("input", soon(update));
+  beam.addEventListener("input", soon(update));
   const node = el("div", {},
     el("div", { class: "row" }, el("label", { for: "task-mt-text" }, "German"), text), read,
     el("div", { class: "row" }, slider("task-mt-beam", "beam width", beam, beamLabel)), out);
@@ -417,7 +404,7 @@ function renderTranslation(r, readBox) {
       "Trained on captions of photos, it turns any sentence into one."));
 }
 
-function gradientPanel(ctx, request, debounce) {
+function gradientPanel(ctx, request, soon) {
   const layers = el("input", { type: "range", id: "task-grad-layers", min: "1", max: "6", step: "1", value: ctx.get("layers", "3") });
   const steps = el("input", { type: "range", id: "task-grad-steps", min: "2", max: "60", step: "1", value: ctx.get("steps", "30") });
   const layersLabel = el("output", { class: "num", for: "task-grad-layers" }), stepsLabel = el("output", { class: "num", for: "task-grad-steps" });
@@ -429,8 +416,8 @@ function gradientPanel(ctx, request, debounce) {
     return { layers: layers.value, steps: steps.value, seed: ctx.seed };
   };
   const update = request(out, "/api/tasks/gradients", params, renderGradients);
-  layers.addEventListener("input", debounce(update));
-  steps.addEventListener("input", debounce(update));
+  layers.addEventListener("input", soon(update));
+  steps.addEventListener("input", soon(update));
   const node = el("div", { class: "card" }, el("h4", {}, "Stacked RNN: where does the gradient reach?"),
     el("div", { class: "row" }, slider("task-grad-layers", "layers $L$", layers, layersLabel),
       slider("task-grad-steps", "steps $T$", steps, stepsLabel)),

@@ -12,6 +12,7 @@ import { cssVar, role } from "../palette.js";
 import { tween } from "../motion.js";
 import { prose } from "../prose.js";
 import { linkTerms, markTerm } from "../terms.js";
+import { debounce, latest } from "../requests.js";
 import { formatNumber, label, math, numberNode, renderInline } from "../tex.js";
 
 const SWEEP = [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2];
@@ -191,25 +192,14 @@ export async function mount(root, ctx) {
 
   const decayView = decayPanel(decayOut, life.signal);
   const clipView = clippingPanel(clipOut, life.signal);
-  let pendingDecay = 0, pendingClip = 0;
-  async function updateDecay() {
-    const ticket = ++pendingDecay;
-    try {
-      const r = await ctx.api("/api/vanishing/decay", { rho: rho.value, T: T.value, seed: ctx.seed });
-      if (ticket === pendingDecay && ctx.alive()) await decayView.show(r);
-    } catch (error) {
-      if (ticket === pendingDecay && ctx.alive()) decayView.fail(error);
-    }
+  const askDecay = latest(ctx, life.signal), askClip = latest(ctx, life.signal);
+  function updateDecay() {
+    const params = { rho: rho.value, T: T.value, seed: ctx.seed };
+    return askDecay((signal) => ctx.api("/api/vanishing/decay", params, signal), decayView.show, decayView.fail);
   }
-  async function updateClipping() {
-    const ticket = ++pendingClip;
-    try {
-      const r = await ctx.api("/api/vanishing/clipping", { rho: rho.value, T: T.value, nonlinearity: nl.value,
-        max_norm: tau(), seed: ctx.seed });
-      if (ticket === pendingClip && ctx.alive()) await clipView.show(r);
-    } catch (error) {
-      if (ticket === pendingClip && ctx.alive()) clipView.fail(error);
-    }
+  function updateClipping() {
+    const params = { rho: rho.value, T: T.value, nonlinearity: nl.value, max_norm: tau(), seed: ctx.seed };
+    return askClip((signal) => ctx.api("/api/vanishing/clipping", params, signal), clipView.show, clipView.fail);
   }
   function save() {
     const match = labels();
@@ -217,7 +207,8 @@ export async function mount(root, ctx) {
   }
   async function updateAll() { save(); await Promise.all([updateDecay(), updateClipping()]); }
   function choose(p) {
-    clearTimeout(timer);
+    later.all.cancel();
+    later.clipping.cancel();
     rho.value = String(p.rho);
     T.value = String(p.T);
     nl.value = p.nonlinearity;
@@ -225,11 +216,11 @@ export async function mount(root, ctx) {
     return updateAll();
   }
 
-  let timer = null;
-  const later = (fn) => () => { save(); clearTimeout(timer); timer = setTimeout(fn, 120); };
-  for (const input of [rho, T]) input.addEventListener("input", later(updateAll));
+  // the labels and the address follow a slider at once; the server is asked once it rests
+  const later = { all: debounce(updateAll, 120, life.signal), clipping: debounce(updateClipping, 120, life.signal) };
+  for (const input of [rho, T]) input.addEventListener("input", () => { save(); later.all(); });
   nl.addEventListener("change", () => { save(); updateClipping(); });
-  maxNorm.addEventListener("input", later(() => updateClipping()));
+  maxNorm.addEventListener("input", () => { save(); later.clipping(); });
 
   await updateAll();
   return {
@@ -241,7 +232,7 @@ export async function mount(root, ctx) {
         await sleep(SWEEP_MS, signal);
       }
     },
-    unmount() { clearTimeout(timer); life.abort(); },
+    unmount() { life.abort(); },
   };
 }
 
