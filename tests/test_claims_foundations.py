@@ -7,24 +7,19 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from claims_checks import assert_record  # noqa: E402
+from data_marks import missing_data  # noqa: E402
 from elman.analysis.claims import foundations  # noqa: E402
 from elman.analysis.claims.base import EXPERIMENTS  # noqa: E402
-from elman.data.sources import locate  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 VERDICT = {"vanishing": foundations.verdict_vanishing, "weight_sharing": foundations.verdict_weight_sharing,
            "unrolled": foundations.verdict_unrolled, "order": foundations.verdict_order,
            "analogy": foundations.verdict_analogy, "one_hot": foundations.verdict_one_hot}
 
 
 @pytest.fixture
-def glove_env(monkeypatch):
-    """Point ELMAN_DATA_DIR at the shared data when it is not set; True when GloVe is then local."""
-    import os
-
-    if not os.environ.get("ELMAN_DATA_DIR") and (SHARED / foundations.GLOVE).is_dir():
-        monkeypatch.setenv("ELMAN_DATA_DIR", str(SHARED))
-    return locate(foundations.GLOVE)[1] is not None
+def glove_env():
+    """True when GloVe is local (in ELMAN_DATA_DIR or the cache): the claims then read it, else they fall back."""
+    return not missing_data(foundations.GLOVE)
 
 
 @pytest.mark.parametrize("name", ["vanishing", "weight_sharing", "unrolled", "order"])

@@ -1,5 +1,6 @@
 """elman.io: the safetensors format (with the reference package), checkpoints, torch weights and Keras' SimpleRNN
-weight layout (Keras itself is not installed: those tests hold the conversion to SimpleRNN's documented equations)."""
+weight layout (Keras itself is not installed: those tests hold the conversion to SimpleRNN's documented equations,
+run by a plain loop and by torch.nn.RNN, not to Keras)."""
 
 import json
 import os
@@ -266,8 +267,10 @@ def test_torch_missing_gives_clear_error(monkeypatch):
 # Keras stores them (kernel (I, H), recurrent_kernel (H, H), one bias (H,)), converted, make elman compute what
 # SimpleRNN's documented step computes with them, written out below in Keras' row-vector form, independently of
 # elman's kernels: output_t = tanh(x_t · kernel + output_{t-1} · recurrent_kernel + bias), from a zero state,
-# every step returned (return_sequences=True), each layer feeding the next. A disagreement with real Keras
-# outside these equations (its defaults, its weight order) would not be caught.
+# every step returned (return_sequences=True), each layer feeding the next. The same converted weights are also
+# run by torch.nn.RNN, a second engine that shares none of elman's code, and both directions of the conversion
+# are held to it. A disagreement with real Keras outside these equations (its defaults, its weight order, an
+# activation other than tanh) would not be caught.
 
 def simple_rnn_equations(x, layers):
     """Stacked SimpleRNN(return_sequences=True) by its equations, in Keras' layout: x (B, T, I) -> (B, T, H)."""
@@ -296,6 +299,23 @@ def test_weights_in_keras_layout_give_the_simple_rnn_equations_outputs(use_bias)
     out, h_n = rnn(x)
     np.testing.assert_allclose(out, simple_rnn_equations(x, layers), rtol=0, atol=1e-12)
     np.testing.assert_allclose(h_n[0], simple_rnn_equations(x, layers[:1])[:, -1], rtol=0, atol=1e-12)
+
+
+def test_torch_runs_the_converted_keras_weights_as_the_simple_rnn_equations():
+    torch = pytest.importorskip("torch")
+    layers = keras_layers()
+    net = torch.nn.RNN(3, 5, num_layers=2, batch_first=True, dtype=torch.float64)
+    net.load_state_dict(to_torch_state_dict(from_keras_simple_rnn(layers)))
+    x = np.random.default_rng(9).standard_normal((4, 7, 3))
+    with torch.no_grad():
+        out = net(torch.from_numpy(x))[0].numpy()
+    np.testing.assert_allclose(out, simple_rnn_equations(x, layers), rtol=0, atol=1e-12)
+    # and the other way: a torch network's weights, in Keras' layout, give that network's outputs
+    net = torch.nn.RNN(3, 5, num_layers=2, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        out = net(torch.from_numpy(x))[0].numpy()
+    keras = to_keras_simple_rnn(from_torch_state_dict(net.state_dict()), 2)
+    np.testing.assert_allclose(simple_rnn_equations(x, keras), out, rtol=0, atol=1e-12)
 
 
 def test_keras_layout_round_trip():
