@@ -10,6 +10,7 @@ from elman.io.safetensors import load_file
 from elman.models import LanguageModel, generate
 from elman.train import LMTrainer, TrainConfig, TrainingStopped
 from elman.train.log import read_metrics
+from elman.train.loop import CHECKPOINT
 
 TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
         "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n") * 8
@@ -104,7 +105,9 @@ def run_steps(out, steps, *, resume=False):
     cfg = config(batch_size=3, bptt=6, bptt_backward=9, random_bptt=True, clip=0.5, lr=3e-3, max_steps=steps,
                  eval_every=4, checkpoint_every=3, schedule="plateau", log_every=1,
                  boundary_token=sorted(set(TEXT)).index("\n"))
-    trainer = LMTrainer(model, ids[:-120], ids[-120:], cfg, out, resume=resume)
+    trainer = LMTrainer(model, ids[:-120], ids[-120:], cfg, out)
+    if resume:
+        trainer.restore(out / CHECKPOINT)
     trainer.run()
     return model, read_metrics(out / "metrics.jsonl")
 

@@ -21,6 +21,7 @@ from elman.models import LanguageModel
 from elman.train import LMTrainer, TrainConfig, evaluate
 from elman.train import loop as loop_module
 from elman.train.log import read_metrics, truncate_metrics
+from elman.train.loop import CHECKPOINT
 from elman.train.state import load_training_state
 
 TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
@@ -39,7 +40,10 @@ def trainer(out, steps, *, resume=False, **kw):
     cfg = TrainConfig(**{"batch_size": 3, "bptt": 6, "random_bptt": True, "clip": 0.5, "lr": 3e-3, "max_steps": steps,
                          "eval_every": 4, "checkpoint_every": 10**6, "schedule": "plateau", "log_every": 1,
                          "progress": False, **kw})
-    return LMTrainer(model, ids[:-120], ids[-120:], cfg, out, resume=resume)
+    trainer = LMTrainer(model, ids[:-120], ids[-120:], cfg, out)
+    if resume:
+        trainer.restore(out / CHECKPOINT)
+    return trainer
 
 
 def assert_same_params(a: dict, b: dict):

@@ -90,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--lm", action="store_true", help="tokens/s of the character language model's training step")
     bench.set_defaults(run=_bench)
     data_commands.register(commands)
-    train_commands.register(commands)
+    train = commands.add_parser("train", help="train a model").add_subparsers(dest="task", metavar="TASK",
+                                                                               required=True)
+    task_commands.add_task_parsers(train)
+    train_commands.add_lm_parser(train)
+    train_commands.add_sample_parser(commands)
     embeddings_commands.register(commands)
     claims_commands.register(commands)
     task_commands.register(commands)

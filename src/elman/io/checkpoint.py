@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 
@@ -24,10 +23,6 @@ from elman.io.safetensors import load_file, read_metadata, save_file
 
 FORMAT = "elman.checkpoint"
 FORMAT_VERSION = 1
-# Constructor arguments that are not configuration: a random generator only decides the initial values.
-_NOT_CONFIG = {"rng"}
-
-
 def save_checkpoint(path, params: dict[str, np.ndarray], optimizer_state: dict[str, np.ndarray] | None = None,
                     config: dict | None = None) -> None:
     """Write ``params`` (name -> array), an optional flat optimiser state (name -> array) and a JSON-able config."""
@@ -79,23 +74,12 @@ def load_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] 
 
 
 def model_config(model) -> dict:
-    """``{"class": name, **constructor arguments}``, read from the attributes named like ``__init__``'s arguments.
+    """``{"class": name, **model.config()}``: the constructor's arguments (``Module.config``), checked to be JSON.
 
     For ``RNN``: input_size, hidden_size, num_layers, nonlinearity, bias, batch_first, dropout,
     bidirectional, dtype and learn_h0.
     """
-    config = {"class": type(model).__name__}
-    for name, p in inspect.signature(type(model).__init__).parameters.items():
-        if name == "self" or name in _NOT_CONFIG or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue
-        if not hasattr(model, name):
-            continue
-        value = getattr(model, name)
-        if isinstance(value, np.dtype):
-            value = str(value)
-        elif isinstance(value, np.generic):
-            value = value.item()
-        config[name] = value
+    config = {"class": type(model).__name__, **model.config()}
     try:  # JSON round trip: tuples become lists, as they will be when read back from a file
         return json.loads(json.dumps(config, allow_nan=False))
     except (TypeError, ValueError) as err:

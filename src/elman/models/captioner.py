@@ -48,11 +48,6 @@ class Captioner(Module):
         self.dtype = self.rnn.dtype
         self._h0 = None
 
-    def config(self) -> dict:
-        """The constructor's keyword arguments (to rebuild the model from a run's config.json)."""
-        keys = ("vocab_size", "image_size", "embed_dim", "hidden_size", "num_layers", "dropout", "padding_idx",
-                "bos_idx", "eos_idx")
-        return {k: getattr(self, k) for k in keys}
 
     def encode(self, images) -> np.ndarray:
         """images (B, P) → h_0 (L, B, H) = tanh(W_e v + b_e), one H-slice per layer."""

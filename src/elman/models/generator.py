@@ -55,13 +55,6 @@ class ConditionedGenerator(Module):
         self.head = self.add_module("head", Linear(hidden_size, vocab_size, dtype=dtype, rng=self.rng))
         self.dtype = self.rnn.dtype
 
-    def config(self) -> dict:
-        """The constructor's keyword arguments (to rebuild the model from a run's config.json)."""
-        keys = ("vocab_size", "n_classes", "embed_dim", "hidden_size", "num_layers", "condition", "cond_dim",
-                "dropout", "padding_idx", "bos_idx", "eos_idx")
-        cfg = {k: getattr(self, k) for k in keys}
-        cfg["cond_dim"] = cfg["cond_dim"] or 16
-        return cfg
 
     def _run(self, ids, classes, lengths=None, h=None):
         """(logits (T, B, V), h_n (L, B, H)); ``h`` (L, B, H) continues a sequence (the class input still applies)."""

@@ -43,6 +43,11 @@ class LanguageModel(Module):
         output, h_n = self.rnn(self.embed(ids), h0, resets=resets)
         return self.head(output), h_n
 
+    def states_at(self, t: int) -> np.ndarray:
+        """The state of every layer (L, B, H) after step ``t`` of the latest forward: where a window that overlaps
+        the next one hands its state on."""
+        return self.rnn.states_at(t)
+
     def backward(self, d_logits, d_h_n=None) -> None:
         """Backpropagate dL/dlogits (T, B, V) through the whole window; gradients land in ``self.grads``."""
         d_output = self.head.backward(d_logits)

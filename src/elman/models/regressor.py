@@ -36,10 +36,6 @@ class SeriesRegressor(Module):
         self.head = self.add_module("head", Linear(hidden_size, output_size, dtype=dtype, rng=self.rng))
         self.dtype = self.rnn.dtype
 
-    def config(self) -> dict:
-        """The constructor's keyword arguments (to rebuild the model from a run's config.json)."""
-        keys = ("input_size", "hidden_size", "num_layers", "output_size", "dropout")
-        return {k: getattr(self, k) for k in keys}
 
     def forward(self, x):
         """x (T, B, I) → ŷ (B, O)."""

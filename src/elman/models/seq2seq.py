@@ -107,11 +107,6 @@ class Seq2Seq(Module):
                         value[...] = init.orthogonal(value.shape, self.rng, dtype=value.dtype)
         self._cache = None
 
-    def config(self) -> dict:
-        """The constructor's keyword arguments (to rebuild the model from a run's config.json)."""
-        keys = ("source_vocab_size", "target_vocab_size", "embed_dim", "hidden_size", "num_layers", "bidirectional",
-                "reverse_source", "feed_context", "dropout", "padding_idx", "bos_idx", "eos_idx", "context")
-        return {k: getattr(self, k) for k in keys}
 
     # --- training: teacher forcing ------------------------------------------------------------------------------
     def encode(self, source, source_lengths=None) -> np.ndarray:

@@ -8,12 +8,18 @@ parent's dicts under ``"child.name"`` (the same arrays, not copies), so an optim
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from elman.errors import InvalidInput, InvalidState, InvalidType
 
 
 class Module:
+    # constructor arguments that only decide the starting weights (a random generator, pretrained vectors), so
+    # they are not part of the configuration that rebuilds the model
+    START_ONLY = ("rng", "embedding", "recurrent_init")
+
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
@@ -41,6 +47,20 @@ class Module:
         for key, value in module.frozen.items():  # a child frozen before it joins stays frozen in the parent
             self.frozen[f"{name}.{key}"] = value
         return module
+
+    def config(self) -> dict:
+        """The constructor's arguments, read from the attributes of the same names, as plain Python values:
+        ``type(model)(**model.config())`` builds a model of the same shape. Arguments in ``START_ONLY`` and those
+        the model does not keep are left out."""
+        config = {}
+        for name, p in inspect.signature(type(self).__init__).parameters.items():
+            if name == "self" or name in self.START_ONLY or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) \
+                    or not hasattr(self, name):
+                continue
+            value = getattr(self, name)
+            config[name] = str(value) if isinstance(value, np.dtype) else \
+                value.item() if isinstance(value, np.generic) else value
+        return config
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)

@@ -21,7 +21,7 @@ TRAINERS = {
 
 
 def add_task_parsers(train_subparsers) -> None:
-    """Add the tasks' ``train`` sub-commands (called from ``elman.train.commands.register``)."""
+    """Add the tasks' ``train`` sub-commands (``elman.cli`` calls it beside ``elman train lm``)."""
     for task, (module_name, help_) in TRAINERS.items():
         module = importlib.import_module(module_name)
         parser = train_subparsers.add_parser(task, help=help_)

@@ -32,9 +32,6 @@ from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
-MODEL_KEYS = ("vocab_size", "num_tags", "embed_dim", "hidden_size", "num_layers", "bidirectional", "dropout",
-              "padding_idx", "unk_idx", "word_dropout", "shape_dim", "freeze_embedding")
-
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, limit=200, max_minutes=None)
 KINDS = {"hidden": "count", "layers": "count", "shape_dim": "natural", "min_freq": "count", "word_dropout": "fraction",
@@ -186,7 +183,7 @@ def _train(out, options, *, hidden, layers, bidirectional, glove, freeze, lower,
                            bidirectional=bidirectional, dropout=dropout, padding_idx=vocab.pad_id,
                            unk_idx=vocab.unk_id, word_dropout=word_dropout, shape_dim=shape_dim,
                            freeze_embedding=freeze, rng=rng, embedding=embedding)
-    config = {"task": "pos", "model": {k: getattr(model, k) for k in MODEL_KEYS},
+    config = {"task": "pos", "model": model.config(),
               "train": dict(glove=glove, lower=lower, min_freq=min_freq, epochs=epochs, batch=batch, lr=lr, clip=clip,
                             patience=patience, seed=seed, limit=limit, max_minutes=max_minutes),
               "tags": list(UPOS_TAGS), "glove_coverage": coverage, "options": options}

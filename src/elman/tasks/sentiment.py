@@ -53,9 +53,6 @@ PROBES = [
     ("a great cast wasted on a dull script", "a dull cast wasted on a great script"),
 ]
 DATASETS = ("sst2", "sst5", "mr")
-MODEL_KEYS = ("vocab_size", "num_classes", "embed_dim", "hidden_size", "num_layers", "bidirectional", "pooling",
-              "dropout", "padding_idx", "freeze_embedding")
-
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, phrases=False, bow_epochs=1, limit=200)
 KINDS = {"dataset": one_of(DATASETS), "pooling": one_of(POOLINGS), "hidden": "count", "layers": "count",
@@ -199,7 +196,7 @@ def _train(out, options, *, dataset, hidden, layers, bidirectional, pooling, glo
     model = SequenceClassifier(len(vocab), num_classes, embed_dim=50, hidden_size=hidden, num_layers=layers,
                                bidirectional=bidirectional, pooling=pooling, dropout=dropout, padding_idx=vocab.pad_id,
                                freeze_embedding=freeze, rng=rng, embedding=embedding)
-    config = {"task": "sentiment", "model": {k: getattr(model, k) for k in MODEL_KEYS},
+    config = {"task": "sentiment", "model": model.config(),
               "train": dict(dataset=dataset, glove=glove, phrases=phrases, epochs=epochs, batch=batch, lr=lr, clip=clip,
                             patience=patience, seed=seed, bow_epochs=bow_epochs, limit=limit, fold=fold),
               "glove_coverage": coverage, "options": options}

@@ -23,14 +23,8 @@ from elman.models.language_model import LanguageModel
 from elman.tasks.runs import read_run, run_task
 from elman.torch.models import TorchLanguageModel, TorchSequenceClassifier
 
-# the run's task: (elman model, torch twin, the config keys they are built from)
-KINDS = {
-    "lm": (LanguageModel, TorchLanguageModel,
-           ("vocab_size", "embed_dim", "hidden_size", "num_layers", "dropout", "nonlinearity", "dtype")),
-    "sentiment": (SequenceClassifier, TorchSequenceClassifier,
-                  ("vocab_size", "num_classes", "embed_dim", "hidden_size", "num_layers", "bidirectional",
-                   "pooling", "dropout", "padding_idx", "freeze_embedding")),
-}
+# the run's task: (elman model, its torch twin); both are built from the model's config() (config.json's "model")
+KINDS = {"lm": (LanguageModel, TorchLanguageModel), "sentiment": (SequenceClassifier, TorchSequenceClassifier)}
 
 
 def _model_config(run_dir) -> tuple[Path, str, dict]:
@@ -38,8 +32,7 @@ def _model_config(run_dir) -> tuple[Path, str, dict]:
     task = run_task(config)
     if task not in KINDS:
         raise RunError(f"{run} is a {task or 'unknown'} run; the torch twins exist for {' and '.join(KINDS)} runs")
-    _, _, keys = KINDS[task]
-    return run, task, {k: config["model"][k] for k in keys if k in config["model"]}
+    return run, task, dict(config["model"])
 
 
 def elman_model(run_dir):
@@ -47,21 +40,19 @@ def elman_model(run_dir):
     run, task, config = _model_config(run_dir)
     if not (run / "model.safetensors").is_file():
         raise MissingFile(f"{run} has no model.safetensors yet (it is saved at the first evaluation)")
-    elman_class, _, _ = KINDS[task]
-    dtype = config.pop("dtype", "float32")
-    return load_model(run / "model.safetensors", elman_class(**config, dtype=dtype))
+    elman_class, _ = KINDS[task]
+    return load_model(run / "model.safetensors", elman_class(**config))
 
 
 def twin_of(model) -> torch.nn.Module:
     """The torch twin of an elman model, holding copies of its weights."""
-    for elman_class, torch_class, keys in KINDS.values():
+    for elman_class, torch_class in KINDS.values():
         if isinstance(model, elman_class):
-            config = {k: getattr(model, k) for k in keys if k != "dtype"}
-            twin = torch_class(**config, dtype=str(model.dtype))
+            twin = torch_class(**model.config())
             twin.load_state_dict(to_torch_state_dict(model))
             return twin
     raise TypeError(f"no torch twin for {type(model).__name__}: expected one of "
-                    f"{[c.__name__ for c, _, _ in KINDS.values()]}")
+                    f"{[c.__name__ for c, _ in KINDS.values()]}")
 
 
 def load_twin(run_dir) -> torch.nn.Module:
@@ -77,9 +68,8 @@ def to_elman(twin: torch.nn.Module, model) -> None:
 def save_twin(twin: torch.nn.Module, run_dir) -> Path:
     """Write a twin's weights to the run's model.safetensors in elman's format; returns the path."""
     run, task, config = _model_config(run_dir)
-    elman_class, _, _ = KINDS[task]
-    dtype = config.pop("dtype", "float32")
-    model = elman_class(**config, dtype=dtype)
+    elman_class, _ = KINDS[task]
+    model = elman_class(**config)
     try:
         to_elman(twin, model)
     except ValueError as err:

@@ -35,13 +35,15 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from elman.arguments import add_options
 from elman.errors import ElmanError, InvalidInput, MissingFile, RunError
 from elman.models.language_model import LanguageModel
 from elman.torch.models import TorchLanguageModel
 from elman.torch.optim import load_optimizer_state, optimizer_state, torch_optimizer
 from elman.torch.runs import to_elman
-from elman.train.commands import MODEL_KEYS, RESUME_OVERRIDES, open_lm_run
-from elman.train.loop import CHECKPOINT, LMTrainer, TrainConfig, boundary_resets
+from elman.train.commands import RESUMABLE, TRAIN_OPTIONS, open_lm_run, resume_overrides
+from elman.train.config import TrainConfig
+from elman.train.loop import CHECKPOINT, LMTrainer, boundary_resets
 from elman.train.rundir import remove_stale_temps
 
 
@@ -71,7 +73,7 @@ def plan(run_dir, world_size: int, overrides: dict) -> Plan:
     if not (run / CHECKPOINT).is_file():
         raise MissingFile(f"{run} holds no {CHECKPOINT} to continue from; start the run with "
                           f"`elman train lm --out {run} --force` (it writes one before its first update)")
-    model_config = {k: config["model"][k] for k in MODEL_KEYS}
+    model_config = config["model"]
     train = TrainConfig(**{**config["train"], **overrides, "progress": False})
     if train.batch_size % world_size:
         fits = [w for w in range(1, train.batch_size + 1) if train.batch_size % w == 0]
@@ -97,9 +99,9 @@ class DDPTrainer(LMTrainer):
 
     def __init__(self, plan: Plan, rank: int, world_size: int, device: torch.device):
         self.rank, self.world_size, self.device = rank, world_size, device
-        model = LanguageModel(**{k: plan.model_config[k] for k in MODEL_KEYS if k != "dtype"},
-                              dtype=plan.model_config["dtype"])
-        super().__init__(model, plan.train_ids, plan.val_ids, plan.config, plan.run, resume=True)
+        super().__init__(LanguageModel(**plan.model_config), plan.train_ids, plan.val_ids, plan.config, plan.run)
+        self.restore(plan.run / CHECKPOINT)
+        model = self.model
         self.twin = TorchLanguageModel(**plan.model_config).to(device)
         self.twin.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in model.params.items()})
         self.named = dict(self.twin.named_parameters())
@@ -262,10 +264,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="torchrun ... -m elman.torch.train_lm", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("run", metavar="RUN", help="the --out directory of `elman train lm` (it holds a checkpoint)")
-    parser.add_argument("--steps", type=int, default=None, help="the run's new total of updates")
-    parser.add_argument("--max-minutes", type=float, default=None, help="stop after this many minutes of training")
-    parser.add_argument("--epochs", type=int, default=None, help="the run's new total of passes over the text")
-    parser.add_argument("--patience", type=int, default=None, help="early stopping after this many worse evaluations")
+    add_options(parser, {name: TRAIN_OPTIONS[name] for name in RESUMABLE})  # what `elman train lm --resume` takes
     parser.add_argument("--backend", choices=("auto", "gloo", "nccl"), default="auto",
                         help="auto: NCCL with one GPU per process when CUDA is present, gloo on CPU otherwise")
     parser.add_argument("--progress", action="store_true", help="a progress bar on process 0")
@@ -283,7 +282,7 @@ def launch(args, argv: list[str]) -> int:
     n = args.nproc_per_node
     if n < 1:
         raise InvalidInput(f"--nproc-per-node must be at least 1, got {n}")
-    plan(args.run, n, _overrides(args))
+    plan(args.run, n, resume_overrides(args))
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # torchrun's own default, set here so it prints no banner
     passed = [a for i, a in enumerate(argv) if not (a.startswith("--nproc-per-node")
                                                     or (i and argv[i - 1] == "--nproc-per-node"))]
@@ -296,10 +295,6 @@ def launch(args, argv: list[str]) -> int:
     return 0
 
 
-def _overrides(args) -> dict:
-    return {k: getattr(args, name) for k, name in RESUME_OVERRIDES.items() if getattr(args, name) is not None}
-
-
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
@@ -307,7 +302,7 @@ def main(argv=None) -> int:
     try:
         if args.nproc_per_node is not None and "TORCHELASTIC_RUN_ID" not in os.environ:
             return launch(args, argv)
-        work = plan(args.run, world_size, _overrides(args))
+        work = plan(args.run, world_size, resume_overrides(args))
     except ElmanError as err:  # every process reads the same files: one of them says what is wrong
         if rank == 0:
             print(f"elman.torch.train_lm: {err}", file=sys.stderr)

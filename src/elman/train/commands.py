@@ -14,22 +14,42 @@ from pathlib import Path
 
 import numpy as np
 
+from elman.arguments import Option, add_options, dataclass_options, read_options, signature_options
 from elman.data.text import Vocab, char_tokenize
 from elman.errors import CheckpointError, Interrupted, InvalidInput, MissingFile, RunError
 from elman.io.checkpoint import load_model
 from elman.models.language_model import LanguageModel, generate
-from elman.tasks.runs import run_task
+from elman.nn.rnn_step import NONLINEARITIES
+from elman.train.config import TrainConfig
 from elman.train.log import write_text_atomically
-from elman.train.loop import CHECKPOINT, NONFINITE, OPTIMIZERS, LMTrainer, TrainConfig
-from elman.train.rundir import add_run_arguments, prepare_run_dir
-from elman.train.schedules import SCHEDULES
+from elman.train.loop import CHECKPOINT, LMTrainer
+from elman.train.rundir import LM, add_run_arguments, prepare_run_dir, run_task
 
-MODEL_KEYS = ("vocab_size", "embed_dim", "hidden_size", "num_layers", "dropout", "nonlinearity", "dtype")
+# the model's options: their defaults are LanguageModel's
+MODEL_OPTIONS = signature_options(LanguageModel, {
+    "embed_dim": Option("size of the character embeddings", flag="embed"),
+    "hidden_size": Option("hidden units per RNN layer", flag="hidden"),
+    "num_layers": Option("stacked RNN layers", flag="layers"),
+    "dropout": Option("dropout between RNN layers"),
+    "nonlinearity": Option("the RNN's activation", choices=NONLINEARITIES),
+    "dtype": Option("floating-point precision", choices=("float32", "float64")),
+})
+TRAIN_OPTIONS = dataclass_options(TrainConfig)  # every TrainConfig field that carries an option
+# what a resumed run may change (a new total, a new time budget, a new patience)
+RESUMABLE = ("max_steps", "max_minutes", "max_epochs", "patience")
 # --quick: a smoke run of seconds (a tiny model on the first 20,000 characters)
-QUICK = dict(embed=16, hidden=32, layers=1, batch=16, bptt=32, steps=60, epochs=None, max_minutes=None,
-             eval_every=30, checkpoint_every=30, limit=20_000)
-# what a resumed run may change, by TrainConfig field: its option
-RESUME_OVERRIDES = {"max_steps": "steps", "max_minutes": "max_minutes", "max_epochs": "epochs", "patience": "patience"}
+QUICK = dict(embed_dim=16, hidden_size=32, num_layers=1, batch_size=16, bptt=32, max_steps=60, max_epochs=None,
+             max_minutes=None, eval_every=30, checkpoint_every=30, limit=20_000)
+
+
+def resume_overrides(args) -> dict:
+    """The RESUMABLE options given on the command line (a None is one not given)."""
+    return {name: getattr(args, name) for name in RESUMABLE if getattr(args, name) is not None}
+
+
+def resume_again(overrides: dict) -> str:
+    """The options to repeat when continuing an interrupted run: `` --steps 500`` and the like."""
+    return "".join(f" {TRAIN_OPTIONS[name][1].name_of(name)} {value}" for name, value in overrides.items())
 
 
 def _load_text(data: dict) -> str:
@@ -85,7 +105,7 @@ def _lm_config(run: Path, other_task_hint: Callable[[str], str]) -> dict:
     task = run_task(config)  # "lm" also for the runs of `elman train lm` written before the field
     if task is None:
         raise RunError(f"{path} names no task elman knows: expected the config of a language-model run")
-    if task != "lm":
+    if task != LM:
         raise RunError(f"{run} holds a {task} run, not a language-model run: {other_task_hint(task)}")
     return config
 
@@ -134,8 +154,8 @@ def _train_lm(args) -> int:
     if args.resume:
         prepare_run_dir(out, resume=True)
         saved = _lm_config(out, lambda task: _resume_hint(task, out))
-        overrides = {k: getattr(args, name) for k, name in RESUME_OVERRIDES.items() if getattr(args, name) is not None}
-        train_config = TrainConfig(**{**saved["train"], **overrides, "progress": not args.no_progress})
+        overrides = resume_overrides(args)
+        train_config = TrainConfig(**{**saved["train"], **overrides, "progress": args.progress})
         model_config, data = saved["model"], saved["data"]
         vocab = _run_vocab(out, saved)
         text = _load_text(data)
@@ -148,41 +168,35 @@ def _train_lm(args) -> int:
                 "val_fraction": args.val_fraction, "limit": getattr(args, "limit", None)}
         text = _load_text(data)
         vocab = Vocab.build([char_tokenize(text)], specials=())
-        train_config = TrainConfig(
-            batch_size=args.batch, bptt=args.bptt, bptt_backward=args.bptt_backward, random_bptt=args.random_bptt,
-            optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay, schedule=args.schedule,
-            clip=args.clip if args.clip > 0 else None, clip_mode=args.clip_mode, max_steps=args.steps,
-            max_minutes=args.max_minutes, max_epochs=args.epochs, eval_every=args.eval_every,
-            checkpoint_every=args.checkpoint_every, patience=args.patience, nonfinite=args.nonfinite, seed=args.seed,
-            progress=not args.no_progress, boundary_token=_boundary_id(vocab, args.boundary))
-        model_config = dict(vocab_size=len(vocab), embed_dim=args.embed, hidden_size=args.hidden,
-                            num_layers=args.layers, dropout=args.dropout, nonlinearity=args.nonlinearity,
-                            dtype=args.dtype)
+        boundary = _boundary_id(vocab, args.boundary)
+        train_config = TrainConfig(**read_options(args, TRAIN_OPTIONS), boundary_token=boundary)
+        model_config = {"vocab_size": len(vocab), **read_options(args, MODEL_OPTIONS)}
     train_ids, val_ids = _split_ids(vocab, text, data, train_config.batch_size)
+    seed = np.random.SeedSequence(train_config.seed).spawn(1)[0]  # the model's own stream, apart from the trainer's
+    model = LanguageModel(**model_config, rng=np.random.default_rng(seed))
+    trainer = LMTrainer(model, train_ids, val_ids, train_config, out)
     if not args.resume:  # everything is checked: now the run directory may change
         prepare_run_dir(out, force=args.force)
         vocab.save(out / "vocab.json")
         write_text_atomically(out / "config.json", json.dumps(
-            {"task": "lm", "model": model_config, "train": dataclasses.asdict(train_config), "data": data}, indent=2))
-    resume = args.resume and (out / CHECKPOINT).is_file()
-    if args.resume and not resume:
+            {"task": LM, "model": model.config(), "train": dataclasses.asdict(train_config), "data": data}, indent=2))
+    elif (out / CHECKPOINT).is_file():
+        try:
+            trainer.restore(out / CHECKPOINT)
+        except CheckpointError as err:
+            raise CheckpointError(f"cannot resume: {err}; start the run again with `elman train lm --out {out} "
+                                  f"--force` (the damaged run is moved aside)") from None
+        if (reason := trainer.stop_reason()) is not None:
+            print(f"elman: {_nothing_left(trainer, reason, out)}", file=sys.stderr)
+            return 0
+    else:
         print(f"elman: {out} holds no checkpoint (the run stopped before writing its first): starting it again "
               f"from step 0", file=sys.stderr)
-    model = LanguageModel(**{k: model_config[k] for k in MODEL_KEYS if k != "dtype"}, dtype=model_config["dtype"],
-                          rng=np.random.default_rng(np.random.SeedSequence(train_config.seed).spawn(1)[0]))
-    try:
-        trainer = LMTrainer(model, train_ids, val_ids, train_config, out, resume=resume)
-    except CheckpointError as err:
-        raise CheckpointError(f"cannot resume: {err}; start the run again with `elman train lm --out {out} --force` "
-                              f"(the damaged run is moved aside)") from None
-    if resume and (reason := trainer.stop_reason()) is not None:
-        print(f"elman: {_nothing_left(trainer, reason, out)}", file=sys.stderr)
-        return 0
     try:
         summary = trainer.run()
     except Interrupted as err:
-        again = "".join(f" --{RESUME_OVERRIDES[k].replace('_', '-')} {v}" for k, v in overrides.items())
-        raise Interrupted(f"{err}; continue with `elman train lm --out {out} --resume{again}`") from None
+        raise Interrupted(f"{err}; continue with `elman train lm --out {out} --resume{resume_again(overrides)}`") \
+            from None
     print(json.dumps(summary))
     return 0
 
@@ -202,7 +216,7 @@ def load_run(run_dir) -> tuple[LanguageModel, Vocab]:
         todo = (f"train it further with `elman train lm --out {run} --resume` (the model is saved at the first "
                 f"evaluation)" if (run / CHECKPOINT).is_file() else "train one with `elman train lm --out RUN`")
         raise MissingFile(f"{run} is not a finished language-model run: missing {', '.join(missing)}; {todo}")
-    model = LanguageModel(**{k: config[k] for k in MODEL_KEYS if k != "dtype"}, dtype=config["dtype"])
+    model = LanguageModel(**config)
     return load_model(run / "model.safetensors", model), Vocab.load(run / "vocab.json")
 
 
@@ -218,57 +232,26 @@ def _sample(args) -> int:
     return 0
 
 
-def register(commands) -> None:
-    train = commands.add_parser("train", help="train a model").add_subparsers(dest="task", metavar="TASK",
-                                                                               required=True)
-    from elman.tasks.commands import add_task_parsers
-
-    add_task_parsers(train)
-    lm = train.add_parser("lm", help="a character language model with truncated BPTT")
+def add_lm_parser(train_commands) -> None:
+    """``elman train lm``: its model and training options come from LanguageModel and TrainConfig."""
+    lm = train_commands.add_parser("lm", help="a character language model with truncated BPTT")
     source = lm.add_mutually_exclusive_group()
     source.add_argument("--data", default="tinyshakespeare", help="a registered dataset (see `elman data list`)")
     source.add_argument("--text", help="train on a local UTF-8 text file instead")
     lm.add_argument("--val-fraction", type=float, default=0.1, help="the last part of the text kept for validation")
-    lm.add_argument("--embed", type=int, default=64, help="size of the character embeddings")
-    lm.add_argument("--hidden", type=int, default=512, help="hidden units per RNN layer")
-    lm.add_argument("--layers", type=int, default=2, help="stacked RNN layers")
-    lm.add_argument("--dropout", type=float, default=0.0, help="dropout between RNN layers")
-    lm.add_argument("--nonlinearity", choices=("tanh", "relu"), default="tanh", help="the RNN's activation")
-    lm.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="floating-point precision")
-    lm.add_argument("--bptt", type=int, default=100, help="k1: new tokens per update")
-    lm.add_argument("--bptt-backward", type=int, default=None, help="k2 >= k1: steps backpropagated (unset: k1)")
-    lm.add_argument("--random-bptt", action="store_true", help="draw the window length per update around --bptt")
+    add_options(lm, MODEL_OPTIONS)
+    add_options(lm, TRAIN_OPTIONS)
     lm.add_argument("--boundary", default=None,
                     help="a character that ends a sequence (e.g. a newline for a list of names): the state "
                          "restarts from zero after it")
-    lm.add_argument("--batch", type=int, default=64, help="parallel streams of text per update")
-    lm.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam", help="the update rule")
-    lm.add_argument("--lr", type=float, default=2e-3, help="learning rate")
-    lm.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty (decoupled for adamw)")
-    lm.add_argument("--schedule", choices=SCHEDULES, default="constant", help="how the learning rate changes")
-    lm.add_argument("--clip", type=float, default=5.0, help="gradient clipping threshold (0: none)")
-    lm.add_argument("--clip-mode", choices=("norm", "value"), default="norm",
-                    help="clip the global norm of the gradients, or each value")
-    lm.add_argument("--steps", type=int, default=None,
-                    help="stop after this many updates in all (with --resume: a new total)")
-    lm.add_argument("--max-minutes", type=float, default=None,
-                    help="stop after this many minutes of training in this invocation (a resumed run gets them "
-                         "afresh; the time spent before does not count)")
-    lm.add_argument("--epochs", type=int, default=None, help="stop after this many passes over the training text")
-    lm.add_argument("--eval-every", type=int, default=200, help="updates between validation evaluations")
-    lm.add_argument("--checkpoint-every", type=int, default=500,
-                    help="updates between checkpoints (there is one at step 0, one at the end, one on Ctrl-C)")
-    lm.add_argument("--patience", type=int, default=None, help="early stopping after this many worse evaluations")
-    lm.add_argument("--nonfinite", choices=NONFINITE, default="skip",
-                    help="on a non-finite loss or gradient: skip the update, stop, or shrink (Pascanu et al. 2013)")
-    lm.add_argument("--seed", type=int, default=0, help="seed of the initialisation, dropout and window lengths")
     add_run_arguments(lm, "runs/lm")
     lm.add_argument("--quick", action="store_true",
                     help="a smoke run of seconds: a tiny model on the first 20,000 characters (overrides sizes, "
                          "steps and the evaluation and checkpoint intervals)")
-    lm.add_argument("--no-progress", action="store_true", help="no progress bar")
     lm.set_defaults(run=_train_lm)
 
+
+def add_sample_parser(commands) -> None:
     sample = commands.add_parser("sample", help="generate text from a trained language model")
     sample.add_argument("run_dir", metavar="RUN", help="the --out directory of `elman train lm`")
     sample.add_argument("--prime", default="\n", help="text the model reads before generating")

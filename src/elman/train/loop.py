@@ -17,79 +17,29 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from elman import optim
 from elman.data.streams import LMStreams
-from elman.errors import ElmanError, Interrupted, InvalidInput
+from elman.errors import CheckpointError, ElmanError, Interrupted
 from elman.io.checkpoint import save_model
 from elman.nn.losses import cross_entropy
+from elman.train.config import NONFINITE, OPTIMIZERS, TrainConfig
 from elman.train.interrupt import DeferredInterrupt
 from elman.train.log import MetricsLog, Progress, truncate_metrics
 from elman.train.schedules import make_schedule
-from elman.train.state import load_training_state, rng_state, save_training_state, set_rng_state
+from elman.train.state import load_training_state, model_generators, rng_state, save_training_state, set_rng_state
 
-OPTIMIZERS = {"adam": optim.Adam, "adamw": optim.AdamW, "sgd": optim.SGD, "rmsprop": optim.RMSprop,
-              "adagrad": optim.Adagrad}
+__all__ = ["CHECKPOINT", "NONFINITE", "OPTIMIZERS", "LMTrainer", "TrainConfig", "TrainingStopped", "boundary_resets",
+           "evaluate"]
 
-
-NONFINITE = ("skip", "stop", "shrink")
 
 
 class TrainingStopped(ElmanError, RuntimeError):
     """Raised when the loss or the gradients stop being finite and the policy is to stop (an expected end,
     told in a sentence: where it stopped and what the checkpoint holds)."""
-
-
-@dataclass
-class TrainConfig:
-    batch_size: int = 64
-    bptt: int = 100  # k1: new tokens per update
-    bptt_backward: int | None = None  # k2 >= k1: steps backpropagated (None: k1)
-    random_bptt: bool = False  # draw k1 per update around ``bptt`` (Merity et al. 2018)
-    boundary_token: int | None = None  # a token that ends a sequence: the state restarts from zero after it
-    optimizer: str = "adam"
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    schedule: str = "constant"
-    step_size: int = 1000
-    gamma: float = 0.5
-    min_lr: float = 0.0
-    clip: float | None = 5.0
-    clip_mode: str = "norm"  # "norm" (global norm) or "value"
-    max_steps: int | None = None
-    max_minutes: float | None = None  # training time of one call to run(): a resumed run gets it afresh
-    max_epochs: int | None = None
-    eval_every: int = 200
-    eval_batch_size: int = 32
-    checkpoint_every: int = 500
-    patience: int | None = None  # early stopping: evaluations without a new best
-    nonfinite: str = "skip"  # "skip" the update, "stop" the run, or "shrink" (Pascanu et al. 2013: step along 0.1·θ)
-    seed: int = 0
-    log_every: int = 10
-    progress: bool = True
-
-    def __post_init__(self):
-        k2 = self.bptt if self.bptt_backward is None else self.bptt_backward
-        checks = [(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
-                  (self.bptt >= 1, f"bptt must be >= 1, got {self.bptt}"),
-                  (k2 >= self.bptt, f"bptt_backward (k2) must be >= bptt (k1): got k2={k2}, k1={self.bptt}"),
-                  (self.optimizer in OPTIMIZERS,
-                   f"optimizer must be one of {tuple(OPTIMIZERS)}, got {self.optimizer!r}"),
-                  (self.clip_mode in ("norm", "value"), f"clip_mode must be 'norm' or 'value', got {self.clip_mode!r}"),
-                  (self.clip is None or self.clip > 0, f"clip must be > 0 or None, got {self.clip}"),
-                  (self.nonfinite in NONFINITE, f"nonfinite must be one of {NONFINITE}, got {self.nonfinite!r}"),
-                  (self.eval_every >= 1 and self.checkpoint_every >= 1, "eval_every and checkpoint_every must be >= 1")]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidInput(message)
-
-    @property
-    def k2(self) -> int:
-        return self.bptt if self.bptt_backward is None else self.bptt_backward
 
 
 def boundary_resets(x: np.ndarray, prev_token: np.ndarray | None, boundary_token: int | None):
@@ -132,14 +82,14 @@ CHECKPOINT = "checkpoint.safetensors"
 class LMTrainer:
     """Owns one run: the streams, the optimiser, the schedule, the carried state, the logs and checkpoints.
 
-    ``best_val`` is the best periodic evaluation (it drives the schedule and early stopping); ``best_saved``
-    is the loss of the weights in model.safetensors, which the final evaluation may also improve.
+    Building one touches no file: ``restore(path)`` continues a run from its checkpoint, ``run()`` creates
+    ``out`` and writes there. ``best_val`` is the best periodic evaluation (it drives the schedule and early
+    stopping); ``best_saved`` is the loss of the weights in model.safetensors, which the final evaluation may
+    also improve.
     """
 
-    def __init__(self, model, train_ids: np.ndarray, val_ids: np.ndarray | None, config: TrainConfig, out: Path,
-                 *, resume: bool = False):
+    def __init__(self, model, train_ids: np.ndarray, val_ids: np.ndarray | None, config: TrainConfig, out: Path):
         self.model, self.val_ids, self.cfg, self.out = model, val_ids, config, Path(out)
-        self.out.mkdir(parents=True, exist_ok=True)
         self.streams = LMStreams(train_ids, config.batch_size)
         self.opt = OPTIMIZERS[config.optimizer](model.params, lr=config.lr, weight_decay=config.weight_decay)
         self.schedule = make_schedule(config.schedule, config.lr, total_steps=config.max_steps,
@@ -149,9 +99,7 @@ class LMTrainer:
         self.elapsed, self.best_val, self.best_saved, self.epoch_seen = 0.0, math.inf, math.inf, 0
         self.h, self.history = None, None  # carried state (L, B, H) and the (x, y) rows kept for the next window
         self.prev_token = None  # (B,) the token before the next window, for restarts at boundaries
-        self.resumed, self.saved_step, self._elapsed_at_start = resume, None, 0.0
-        if resume:
-            self.restore(self.out / CHECKPOINT)
+        self.saved_step, self._elapsed_at_start = None, 0.0
 
     # --- one update -------------------------------------------------------------------------------------------
     def _draw_bptt(self) -> int:
@@ -175,7 +123,7 @@ class LMTrainer:
         logits, h_n = model(x, self.h, boundary_resets(x, self.prev_token, cfg.boundary_token))
         loss, d_logits = cross_entropy(logits, y, mask=mask)
         loss = float(loss)
-        carried = h_n if keep == 0 else (model.rnn.states_at(T - keep - 1) if T > keep else self.h)
+        carried = h_n if keep == 0 else (model.states_at(T - keep - 1) if T > keep else self.h)
         record = {"step": self.step + 1, "epoch": self.streams.epoch, "loss": loss, "bptt": k}
         if not math.isfinite(loss):
             return self._nonfinite(record, f"the loss is {loss}")
@@ -247,6 +195,7 @@ class LMTrainer:
 
     def save_model(self) -> None:
         """The weights as they are now in model.safetensors (what `elman sample` reads)."""
+        self.out.mkdir(parents=True, exist_ok=True)
         save_model(self.out / "model.safetensors", self.model)
 
     def _info(self) -> dict:
@@ -255,7 +204,8 @@ class LMTrainer:
                 "best_val": self.best_val if math.isfinite(self.best_val) else None,
                 "best_saved": self.best_saved if math.isfinite(self.best_saved) else None,
                 "streams": self.streams.state_dict(), "rng": rng_state(self.rng),
-                "model_rng": rng_state(self.model.rnn.rng), "schedule": self.schedule.state_dict(),
+                "model_rngs": {name: rng_state(g) for name, g in model_generators(self.model).items()},
+                "schedule": self.schedule.state_dict(),
                 "config": dataclasses.asdict(self.cfg)}
 
     def checkpoint(self) -> None:
@@ -266,10 +216,12 @@ class LMTrainer:
             carry["history_x"], carry["history_y"] = self.history
         if self.prev_token is not None:
             carry["prev_token"] = self.prev_token
+        self.out.mkdir(parents=True, exist_ok=True)
         save_training_state(self.out / CHECKPOINT, self.model.params, self.opt.state_dict(), carry, self._info())
         self.saved_step = self.step
 
     def restore(self, path: Path) -> None:
+        """Continue the run saved in the checkpoint at ``path``: every number as the stopped run left it."""
         params, optim_state, carry, info = load_training_state(path)
         self.model.load_state_dict(params)
         self.opt.load_state_dict(optim_state)
@@ -281,7 +233,14 @@ class LMTrainer:
         self.saved_step, self._elapsed_at_start = self.step, self.elapsed  # --max-minutes counts from here
         self.streams.load_state_dict(info["streams"])
         set_rng_state(self.rng, info["rng"])
-        set_rng_state(self.model.rnn.rng, info["model_rng"])
+        generators = model_generators(self.model)
+        # checkpoints before "model_rngs" hold the one generator every layer of the language model shares
+        saved = info.get("model_rngs") or dict.fromkeys(generators, info.get("model_rng"))
+        if set(saved) != set(generators):
+            raise CheckpointError(f"{path}: the checkpoint holds the random generators {sorted(saved)}, the model "
+                                  f"{sorted(generators)}")
+        for name, generator in generators.items():
+            set_rng_state(generator, saved[name])
         self.schedule.load_state_dict(info["schedule"])
         self.h = carry.get("h")
         self.history = (carry["history_x"], carry["history_y"]) if "history_x" in carry else None

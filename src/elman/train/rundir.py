@@ -9,6 +9,7 @@ rename it into place; a process killed between the two leaves the temporary file
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -17,6 +18,44 @@ from pathlib import Path
 from elman.errors import MissingFile, RunError
 
 __all__ = ["add_run_arguments", "prepare_run_dir", "remove_stale_temps"]
+
+
+LM = "lm"  # the task of `elman train lm` runs
+
+
+def run_task(config) -> str | None:
+    """The task that wrote a run's config: its ``"task"``; for runs written before the field, the layout tells
+    (a language model's has "model", "train" and "data"; the sentiment task's a classifier's "num_classes")."""
+    if not isinstance(config, dict):
+        return None
+    if isinstance(config.get("task"), str):
+        return config["task"]
+    if {"model", "train", "data"} <= set(config):
+        return LM
+    if isinstance(config.get("model"), dict) and "num_classes" in config["model"] and "train" in config:
+        return "sentiment"
+    return None
+
+
+def read_run(run_dir, task: str | None = None) -> tuple[Path, dict]:
+    """(folder, config) of a run directory; MissingFile or RunError, with what to do, when it is not one."""
+    run = Path(run_dir)
+    start = f"train one with `elman train {task} --out {run}`" if task else "give the --out folder of `elman train`"
+    if not run.exists():
+        raise MissingFile(f"{run}: no such run directory; {start}")
+    if not run.is_dir():
+        raise RunError(f"{run} is a file, not a run directory; {start}")
+    path = run / "config.json"
+    if not path.is_file():
+        raise MissingFile(f"{run} holds no config.json, so it is not a run (or one stopped before it began); {start}")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise RunError(f"{path} is not valid JSON ({err}); start the run again with --force") from None
+    if not isinstance(config, dict):
+        raise RunError(f"{path} holds {type(config).__name__}, expected a JSON object; start the run again with "
+                       "--force")
+    return run, config
 
 
 def remove_stale_temps(run: Path) -> list[str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from elman.errors import InvalidInput
+
 SCHEDULES = ("constant", "step", "cosine", "plateau")
 
 
@@ -38,7 +40,7 @@ class StepLR(Schedule):
     def __init__(self, lr: float, step_size: int, gamma: float = 0.5):
         super().__init__(lr)
         if step_size <= 0:
-            raise ValueError(f"step_size must be a positive number of steps, got {step_size}")
+            raise InvalidInput(f"step_size must be a positive number of steps, got {step_size}")
         self.step_size, self.gamma = int(step_size), float(gamma)
 
     def lr(self, step: int) -> float:
@@ -51,7 +53,7 @@ class CosineLR(Schedule):
     def __init__(self, lr: float, total_steps: int, min_lr: float = 0.0):
         super().__init__(lr)
         if total_steps <= 0:
-            raise ValueError(f"total_steps must be positive for a cosine schedule, got {total_steps}")
+            raise InvalidInput(f"total_steps must be positive for a cosine schedule, got {total_steps}")
         self.total_steps, self.min_lr = int(total_steps), float(min_lr)
 
     def lr(self, step: int) -> float:
@@ -65,7 +67,7 @@ class ReduceOnPlateau(Schedule):
     def __init__(self, lr: float, factor: float = 0.5, patience: int = 2, min_lr: float = 0.0):
         super().__init__(lr)
         if not 0 < factor < 1:
-            raise ValueError(f"factor must lie in (0, 1), got {factor}")
+            raise InvalidInput(f"factor must lie in (0, 1), got {factor}")
         self.factor, self.patience, self.min_lr = float(factor), int(patience), float(min_lr)
         self.current, self.best, self.bad = float(lr), math.inf, 0
 
@@ -96,8 +98,8 @@ def make_schedule(name: str, lr: float, *, total_steps: int | None = None, step_
         return StepLR(lr, step_size, gamma)
     if name == "cosine":
         if total_steps is None:
-            raise ValueError("a cosine schedule needs the total number of steps (--steps)")
+            raise InvalidInput("a cosine schedule needs the total number of steps (--steps)")
         return CosineLR(lr, total_steps, min_lr)
     if name == "plateau":
         return ReduceOnPlateau(lr, factor, patience, min_lr)
-    raise ValueError(f"Unknown schedule '{name}'. Expected one of {SCHEDULES}")
+    raise InvalidInput(f"Unknown schedule '{name}'. Expected one of {SCHEDULES}")

@@ -20,6 +20,23 @@ FORMAT = "elman.training-state"
 GROUPS = ("param", "optim", "carry")
 
 
+def model_generators(model) -> dict[str, np.random.Generator]:
+    """Every ``numpy.random.Generator`` the model and its children hold (dropout masks, word dropout), each once,
+    by the attribute path where it is first met (``"rng"``, ``"drop.rng"``, …)."""
+    found, seen = {}, set()
+
+    def walk(module, path):
+        for name, value in vars(module).items():
+            if isinstance(value, np.random.Generator) and id(value) not in seen:
+                seen.add(id(value))
+                found[path + name] = value
+        for name, child in module._modules.items():
+            walk(child, f"{path}{name}.")
+
+    walk(model, "")
+    return found
+
+
 def rng_state(rng: np.random.Generator) -> dict:
     return rng.bit_generator.state
 

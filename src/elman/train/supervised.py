@@ -38,7 +38,7 @@ from elman.errors import CheckpointError, Interrupted, InvalidInput
 from elman.io.checkpoint import model_config, save_checkpoint
 from elman.optim import clip_grad_norm_
 from elman.train.log import MetricsLog, Progress, truncate_metrics
-from elman.train.state import load_training_state, rng_state, save_training_state, set_rng_state
+from elman.train.state import load_training_state, model_generators, rng_state, save_training_state, set_rng_state
 
 BEST = "best."  # prefix of the best weights among the state file's carried arrays
 
@@ -48,23 +48,6 @@ def _check_positive(name, value, allow_none=False):
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise InvalidInput(f"{name} must be a positive number{' or None' if allow_none else ''}, got {value!r}")
-
-
-def model_generators(model) -> dict[str, np.random.Generator]:
-    """Every ``numpy.random.Generator`` the model and its children hold (dropout masks, word dropout), each once,
-    by the attribute path where it is first met (``"rng"``, ``"drop.rng"``, …)."""
-    found, seen = {}, set()
-
-    def walk(module, path):
-        for name, value in vars(module).items():
-            if isinstance(value, np.random.Generator) and id(value) not in seen:
-                seen.add(id(value))
-                found[path + name] = value
-        for name, child in module._modules.items():
-            walk(child, f"{path}{name}.")
-
-    walk(model, "")
-    return found
 
 
 def train_epoch(model, batches, loss_fn, optimizer, *, clip=None, progress=None) -> dict:
