@@ -35,9 +35,11 @@ from elman.analysis.gradient_flow import jacobian_norms, rho_bound
 from elman.nn import init
 from elman.nn.layers import Linear
 from elman.nn.losses import cross_entropy
+from elman.nn.module import Module
 from elman.nn.rnn import RNN
 from elman.nn.rnn_step import rnn_step_backward, rnn_step_forward
 from elman.optim import Adam
+from elman.train.step import train_step
 
 GLOVE = "glove-6b-50d"
 
@@ -308,11 +310,26 @@ def verdict_order(m: dict) -> tuple[str, str]:
     return "nuanced", "the RNN beats the bag of words on held-out pairs, but not reliably (interval)"
 
 
-def _train_classifier(forward_backward, params: dict, grads, steps: int) -> None:
-    opt = Adam(params, lr=0.05)
+class _LastState(Module):
+    """Words (T, B, V) -> RNN -> the final state h_T -> Linear: one score per noun."""
+
+    def __init__(self, vocab_size: int, hidden: int, n_out: int, rng):
+        super().__init__()
+        self.rnn = self.add_module("rnn", RNN(vocab_size, hidden, dtype="float64", rng=rng))
+        self.head = self.add_module("head", Linear(hidden, n_out, dtype="float64", rng=rng))
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[1][0])
+
+    def backward(self, d_scores):
+        self.rnn.backward(None, self.head.backward(d_scores)[None])
+
+
+def _train_classifier(model, x, y, steps: int) -> None:
+    """Full-batch Adam (lr 0.05, no clipping) on cross-entropy."""
+    opt = Adam(model.params, lr=0.05)
     for _ in range(steps):
-        forward_backward()
-        opt.step(grads())
+        train_step(model, opt, cross_entropy, (x,), y)
 
 
 def _order_seed(s: int, steps: int, nouns: list[str], verbs: list[str], vocab: list[str], H: int):
@@ -333,32 +350,14 @@ def _order_seed(s: int, steps: int, nouns: list[str], verbs: list[str], vocab: l
 
     Xtr, ytr = tensors(train)
     Xte, yte = tensors(test)
-    rnn = RNN(len(vocab), H, dtype="float64", rng=rng)
-    head = Linear(H, len(nouns), dtype="float64", rng=rng)
-
-    def rnn_step():
-        rnn.zero_grad()
-        head.zero_grad()
-        _, h_n = rnn(Xtr)
-        _, d = cross_entropy(head(h_n[0]), ytr)
-        rnn.backward(None, head.backward(d)[None])
-
-    def both(m1, m2, attr):
-        return {f"a.{k}": v for k, v in getattr(m1, attr).items()} | {f"b.{k}": v for k, v in getattr(m2, attr).items()}
-
-    _train_classifier(rnn_step, both(rnn, head, "params"), lambda: both(rnn, head, "grads"), steps)
-    rnn.eval()
-    rnn_acc = float(np.mean(head(rnn(Xte)[1][0]).argmax(axis=1) == yte))
+    model = _LastState(len(vocab), H, len(nouns), rng)
+    _train_classifier(model, Xtr, ytr, steps)
+    model.eval()
+    rnn_acc = float(np.mean(model(Xte).argmax(axis=1) == yte))
     bow = Linear(len(vocab), len(nouns), dtype="float64", rng=rng)
-
-    def bow_step():
-        bow.zero_grad()
-        _, d = cross_entropy(bow(Xtr.sum(axis=0)), ytr)
-        bow.backward(d)
-
-    _train_classifier(bow_step, bow.params, lambda: bow.grads, steps)
+    _train_classifier(bow, Xtr.sum(axis=0), ytr, steps)
     bow_acc = float(np.mean(bow(Xte.sum(axis=0)).argmax(axis=1) == yte))
-    return rnn_acc, bow_acc, rnn, head, len(train), len(test)
+    return rnn_acc, bow_acc, model.rnn, model.head, len(train), len(test)
 
 
 @experiment("order", 4)

@@ -1,12 +1,13 @@
 """Claims 5-7: long-range dependencies, truncated BPTT and gradient clipping, measured on small many-to-one models.
 
 The model is ``(Embedding or raw inputs) -> RNN -> state at the last valid step -> Linear``, trained with the
-library's own pieces (``cross_entropy`` / ``mse``, ``Adam`` or ``SGD``, ``clip_grad_norm_``). Every verdict is a
+library's own pieces (``cross_entropy`` / ``mse``, ``Adam`` or ``SGD``, ``elman.train.step``). Every verdict is a
 check on the measured numbers, so it can come out "not reproduced".
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,8 @@ from elman.nn.layers import Embedding, Linear
 from elman.nn.losses import cross_entropy, mse
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
-from elman.optim import SGD, Adam, clip_grad_norm_
+from elman.optim import SGD, Adam
+from elman.train.step import compute_gradients, train_step
 
 ADDING_BASELINE = 1.0 / 6.0  # MSE of always predicting the mean 1.0
 
@@ -88,12 +90,7 @@ def _train(model, batch, kind: str, steps: int, lr: float, *, window: int | None
     losses = []
     for _ in range(steps):
         x, y, lengths = batch()
-        model.zero_grad()
-        loss, d = _loss(kind, model(x, lengths, window), y)
-        model.backward(d)
-        clip_grad_norm_(model.grads, 5.0)
-        opt.step(model.grads)
-        losses.append(float(loss))
+        losses.append(train_step(model, opt, partial(_loss, kind), (x, lengths, window), y, clip=5.0).loss)
     return losses
 
 
@@ -332,19 +329,15 @@ def _sgd_run(rho: float, nonlinearity: str, clip: float | None, seed: int, steps
                 norms = hidden_grad_norms(model.rnn, probe)[0, 0]
                 early_norms.append([float(v) for v in norms])
             x, y = adding_problem(data, T, 32)
-            model.zero_grad()
-            loss, d = _loss("mse", model(x), y)
-            model.backward(d)
-            norm = clip_grad_norm_(model.grads, clip) if clip is not None else \
-                float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in model.grads.values())))
-            clipped = clip is not None and norm > clip
-            events += int(clipped)
-            losses.append(float(loss))
+            grad = compute_gradients(model, partial(_loss, "mse"), (x,), y, clip=clip)
+            loss, norm = grad.loss, grad.grad_norm
+            events += int(grad.clipped)
+            losses.append(loss)
             before.append(norm)
-            after.append(min(norm, clip) if clip is not None and np.isfinite(norm) else norm)
+            after.append(grad.grad_norm_after)
             bad = not (np.isfinite(loss) and np.isfinite(norm)) or loss > 1e6 * max(losses[0], 1e-12) \
                 or norm > 1e6 * max(before[0], 1e-12)
-            if bad:
+            if bad:  # the update is held back: the run stops where it went wrong
                 diverged_at = step
                 break
             opt.step(model.grads)

@@ -1,8 +1,8 @@
 """Claims about what a recurrent state can hold and carry: stacking (8), the state as a bottleneck (9), next-word
 prediction (11), and, beyond the claims, how the initialisation of W_hh changes what plain BPTT can learn.
 
-Every experiment trains small models with the library itself (``elman.RNN``, ``Linear``, ``Adam``,
-``clip_grad_norm_``); the verdicts are read from the measured numbers.
+Every experiment trains small models with the library itself (``elman.RNN``, ``Linear``, ``Adam``, and
+``elman.train.step.train_step`` clipping at norm 1); the verdicts are read from the measured numbers.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from elman.nn.layers import Linear
 from elman.nn.losses import cross_entropy, mse
 from elman.nn.module import Module
 from elman.nn.rnn import RNN
-from elman.optim import Adam, clip_grad_norm_
+from elman.optim import Adam
+from elman.train.step import train_step
 
 
 class _SeqModel(Module):
@@ -49,18 +50,11 @@ class _SeqModel(Module):
         self.rnn.backward(self.head.backward(d_out))
 
 
-def _step(model, opt, loss_and_grad, clip: float = 1.0) -> float:
-    """One update: zero grads, forward/backward through ``loss_and_grad(model) -> (loss, d_out)``, clip, step."""
-    model.zero_grad()
-    loss, d_out = loss_and_grad(model)
-    model.backward(d_out)
-    clip_grad_norm_(model.grads, clip)
-    opt.step(model.grads)
-    return float(loss)
+CLIP = 1.0  # every experiment here clips the global gradient norm at 1
 
 
-def _last_step_mse(model, x, y):
-    out = model(x)
+def _last_step_mse(out, y):
+    """MSE of the last step's output against y; the gradient is 0 on every other step."""
     loss, d_last = mse(out[-1, :, 0], y)
     d_out = np.zeros_like(out)
     d_out[-1, :, 0] = d_last
@@ -120,7 +114,7 @@ def stacking(quick: bool = True, out: Path | None = None, seed: int = 0) -> Clai
             losses = []
             for _ in range(steps):
                 x, y = adding_problem(drng, T_train, 32)
-                losses.append(_step(model, opt, lambda m, x=x, y=y: _last_step_mse(m, x, y)))
+                losses.append(train_step(model, opt, _last_step_mse, (x,), y, clip=CLIP).loss)
             runs[layers].append(losses)
     area = {k: np.mean(v, axis=1) for k, v in runs.items()}  # per seed: mean training MSE over the run
     slower = summary(area[3] - area[1])
@@ -165,8 +159,8 @@ def stacking(quick: bool = True, out: Path | None = None, seed: int = 0) -> Clai
 
 
 # --- claim 9: the hidden state as a bottleneck ----------------------------------------------------------------
-def _copy_loss(model, x, y):
-    out = model(x)
+def _copy_loss(out, y):
+    """Cross-entropy on the last len(y) steps, where the items are recalled."""
     n = y.shape[0]
     loss, d = cross_entropy(out[-n:], y)
     d_out = np.zeros_like(out)
@@ -213,7 +207,7 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
                 k = i % (2 * len(n_list))
                 x, y = copy_task(drng, n_list[k], lag, 32, n_symbols) if k < len(n_list) else \
                     copy_task(drng, 1, delays[k - len(n_list)], 32, n_symbols)
-                _step(model, opt, lambda m, x=x, y=y: _copy_loss(m, x, y))
+                train_step(model, opt, _copy_loss, (x,), y, clip=CLIP)
             erng = np.random.default_rng([s, 92])
             f, c, allacc = [], [], []
             for n, d in zip(n_list, delays):
@@ -347,7 +341,7 @@ def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -
                 losses = []
                 for _ in range(steps):
                     x, y = adding_problem(drng, T, 32)
-                    losses.append(_step(model, opt, lambda m, x=x, y=y: _last_step_mse(m, x, y)))
+                    losses.append(train_step(model, opt, _last_step_mse, (x,), y, clip=CLIP).loss)
                 x, y = adding_problem(np.random.default_rng([s, 3, T]), T, 1000)
                 with np.errstate(all="ignore"):
                     v = float(mse(model(x)[-1, :, 0], y)[0]) / baseline

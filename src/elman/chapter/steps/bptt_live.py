@@ -36,8 +36,10 @@ from elman.errors import InvalidInput
 from elman.nn.init import with_spectral_radius
 from elman.nn.layers import Linear
 from elman.nn.losses import mse
+from elman.nn.module import Module
 from elman.nn.rnn import RNN
-from elman.optim import Adam, clip_grad_norm_
+from elman.optim import Adam
+from elman.train.step import train_step
 
 router = APIRouter()
 
@@ -55,45 +57,61 @@ _lock = threading.Lock()
 _active = 0
 
 
+class Latch(Module):
+    """x (T, B, 1) -> RNN -> output at the last step -> Linear -> (B, 1), trained by BPTT over windows of
+    ``window`` steps laid back from the loss (``window >= T``: full BPTT).
+
+    ``backward`` runs the step's truncated BPTT (``truncated_bptt`` / ``truncated_at_the_loss``, which leave the
+    RNN's gradients alone and return their own), puts its gradients in ``grads`` and returns ‖∂L/∂h_t‖ (1, 1, T).
+    """
+
+    def __init__(self, seed: int, window: int):
+        super().__init__()
+        rng = np.random.default_rng(seed)            # every copy starts from the same weights
+        self.rnn = self.add_module("rnn", RNN(1, HIDDEN, dtype="float64", rng=rng))
+        self.head = self.add_module("head", Linear(HIDDEN, 1, dtype="float64", rng=rng))
+        self.rnn.params["weight_hh_l0"][...] = with_spectral_radius(self.rnn.params["weight_hh_l0"], RHO)
+        self.window = window
+        self._x = self._output = None
+
+    def forward(self, x):
+        self._x, (self._output, _) = x, self.rnn(x)
+        return self.head(self._output[-1])
+
+    def backward(self, d_pred):
+        x = self._x
+        d_output = np.zeros_like(self._output)
+        d_output[-1] = self.head.backward(d_pred)
+        if self.window >= x.shape[0]:
+            grads, norms = truncated_bptt(self.rnn, x, d_output, x.shape[0])
+        else:
+            grads, norms = truncated_at_the_loss(self.rnn, x, d_output, self.window)
+        for name, g in grads.items():
+            np.copyto(self.rnn.grads[name], g)
+        return norms
+
+
 @dataclass
 class Learner:
-    """One of the four copies: its network, read-out, optimiser, and how it computes gradients."""
+    """One of the four copies: its model, optimiser and clipping threshold."""
 
-    rnn: RNN
-    head: Linear
+    model: Latch
     optimizer: Adam
-    window: int                    # K, or T for full BPTT
     tau: float | None              # the clipping threshold, None: no clipping
     losses: list = field(default_factory=list)
     clips: int = 0
 
     def update(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, np.ndarray]:
         """One Adam step on the batch; returns (loss, ‖g‖ before clipping, after, ‖∂L/∂h_t‖ over t)."""
-        output, _ = self.rnn(x)
-        loss, d_pred = mse(self.head(output[-1]), y[:, None])
-        self.head.zero_grad()
-        d_output = np.zeros_like(output)
-        d_output[-1] = self.head.backward(d_pred)
-        if self.window >= x.shape[0]:
-            grads, norms = truncated_bptt(self.rnn, x, d_output, x.shape[0])
-        else:
-            grads, norms = truncated_at_the_loss(self.rnn, x, d_output, self.window)
-        named = {**{f"rnn.{k}": g for k, g in grads.items()}, **{f"head.{k}": g for k, g in self.head.grads.items()}}
-        before = clip_grad_norm_(named, math.inf if self.tau is None else self.tau)
-        after = clip_grad_norm_(named, math.inf)          # measures only: nothing is above ∞
-        self.clips += int(self.tau is not None and before > self.tau)
-        self.optimizer.step(named)
-        self.losses.append(float(loss))
-        return float(loss), float(before), float(after), norms[0, 0]
+        step = train_step(self.model, self.optimizer, mse, (x,), y[:, None], clip=self.tau)
+        self.clips += int(step.clipped)
+        self.losses.append(step.loss)
+        return step.loss, step.grad_norm, step.grad_norm_after, step.backward[0, 0]
 
 
 def _learner(seed: int, window: int, tau: float | None) -> Learner:
-    rng = np.random.default_rng(seed)                # every copy starts from the same weights
-    rnn = RNN(1, HIDDEN, dtype="float64", rng=rng)
-    head = Linear(HIDDEN, 1, dtype="float64", rng=rng)
-    rnn.params["weight_hh_l0"][...] = with_spectral_radius(rnn.params["weight_hh_l0"], RHO)
-    params = {**{f"rnn.{k}": v for k, v in rnn.params.items()}, **{f"head.{k}": v for k, v in head.params.items()}}
-    return Learner(rnn, head, Adam(params, lr=LR), window, tau)
+    model = Latch(seed, window)
+    return Learner(model, Adam(model.params, lr=LR), tau)
 
 
 def check(K: int, tau: float, updates: int, seed: int) -> None:

@@ -8,7 +8,8 @@ Two live answers, for a chosen spectral radius ρ of W_hh:
   the spectral story where it holds. A tanh network with W_hh = ρ × an orthogonal matrix has the same
   ‖W_hhⁿ‖ = ρⁿ, and falls below it by the product of its tanh' = 1 − h² factors: measured, with the mean tanh'.
 - ``/clipping``: the same network trained twice on "output the first input at the last step", on the same
-  batches from the same start, without and with ``elman.optim.clip_grad_norm_``: the loss of both runs, the
+  batches from the same start, with the library's ``train_step``, without and with clipping
+  (``elman.optim.clip_grad_norm_``): the loss of both runs, the
   global gradient norm before and after clipping, the clip events, and ‖∂L/∂h₁‖ (the gradient reaching the first
   step) scaled as clipping scales every gradient.
 - ``/bounds``: the settings both accept and the four presets, from which the page builds its controls.
@@ -29,9 +30,11 @@ from elman.errors import InvalidInput
 from elman.nn import init
 from elman.nn.layers import Linear
 from elman.nn.losses import mse
+from elman.nn.module import Module
 from elman.nn.rnn import RNN
 from elman.nn.rnn_step import NONLINEARITIES, activation_grad
 from elman.optim import SGD, clip_grad_norm_
+from elman.train.step import train_step
 
 HIDDEN = 8
 RHO_MIN, RHO_MAX = 0.5, 1.5
@@ -212,12 +215,22 @@ def decay(rho: float, T: int, seed: int) -> dict:
     }
 
 
-def _training_pair(rho: float, nonlinearity: str, seed: int) -> tuple[RNN, Linear, dict, dict]:
-    rnn = network(rho, nonlinearity, seed)
-    head = Linear(HIDDEN, 1, dtype="float64", rng=np.random.default_rng([seed, 2]))
-    params = {**{f"rnn.{k}": v for k, v in rnn.params.items()}, **{f"head.{k}": v for k, v in head.params.items()}}
-    grads = {**{f"rnn.{k}": v for k, v in rnn.grads.items()}, **{f"head.{k}": v for k, v in head.grads.items()}}
-    return rnn, head, params, grads
+class Readout(Module):
+    """The seeded ``network`` read out at its last step: x (T, B, 1) -> h_T -> Linear -> (B, 1).
+
+    ``backward`` returns ‖∂L/∂h_t‖ (1, 1, T), the gradient reaching each step, which the page plots at t = 1.
+    """
+
+    def __init__(self, rho: float, nonlinearity: str, seed: int):
+        super().__init__()
+        self.rnn = self.add_module("rnn", network(rho, nonlinearity, seed))
+        self.head = self.add_module("head", Linear(HIDDEN, 1, dtype="float64", rng=np.random.default_rng([seed, 2])))
+
+    def forward(self, x):
+        return self.head(self.rnn(x)[1][0])
+
+    def backward(self, d_pred):
+        return self.rnn.backward(None, self.head.backward(d_pred)[None], return_dh_norms=True)[2]
 
 
 def _end(losses: list) -> float | None:
@@ -234,30 +247,22 @@ def train(rho: float, length: int, nonlinearity: str, max_norm: float | None, se
     Per step: the loss, ‖g‖ before and after clipping, whether it clipped, ‖∂L/∂h₁‖ as backpropagated and as
     clipping scales it (every gradient is multiplied by the same τ/‖g‖), and the mean of the target's square
     (the loss of always answering 0)."""
-    rnn, head, params, grads = _training_pair(rho, nonlinearity, seed)
-    optimizer = SGD(params, lr=CLIP_LR)
+    model = Readout(rho, nonlinearity, seed)
+    optimizer = SGD(model.params, lr=CLIP_LR)
     data = np.random.default_rng([seed, 3])
     loss_, before, after, clipped, first, first_after, baseline = [], [], [], [], [], [], []
     with np.errstate(all="ignore"):                 # an exploding run overflows: it shows as a gap (None)
         for _ in range(CLIP_STEPS):
             x = data.standard_normal((length, CLIP_BATCH, 1))
-            _, h_n = rnn(x)
-            loss, d_pred = mse(head(h_n[0]), x[0])
-            rnn.zero_grad()
-            head.zero_grad()
-            d_h = head.backward(d_pred)
-            *_, dh_norms = rnn.backward(None, d_h[None], return_dh_norms=True)
-            norm = clip_grad_norm_(grads, float("inf") if max_norm is None else max_norm)
-            did = max_norm is not None and norm > max_norm
-            norm_after = clip_grad_norm_(grads, float("inf"))   # measures only: nothing is above ∞
-            loss_.append(float(loss))
-            before.append(norm)
-            after.append(norm_after)
-            clipped.append(bool(did))
-            first.append(float(dh_norms[0, 0, 0]))
-            first_after.append(float(dh_norms[0, 0, 0]) * (max_norm / norm if did else 1.0))
+            step = train_step(model, optimizer, mse, (x,), x[0], clip=max_norm)
+            dh_first = float(step.backward[0, 0, 0])
+            loss_.append(step.loss)
+            before.append(step.grad_norm)
+            after.append(step.grad_norm_after)
+            clipped.append(step.clipped)
+            first.append(dh_first)
+            first_after.append(dh_first * (max_norm / step.grad_norm if step.clipped else 1.0))
             baseline.append(float(np.mean(x[0] ** 2)))
-            optimizer.step(grads)
     loss_ = _finite(loss_)
     overflow = next((i + 1 for i, (a, b) in enumerate(zip(loss_, _finite(before))) if a is None or b is None), None)
     return {"loss": loss_, "before": _finite(before), "after": _finite(after), "clipped": clipped,
