@@ -1,4 +1,5 @@
-"""A run directory's life: started fresh, never overwritten by accident, cleaned of what a crash left behind.
+"""A run directory's life: read (its config.json and the task that wrote it), started fresh, never overwritten by
+accident, cleaned of what a crash left behind.
 
 ``elman train`` writes one directory per run. Starting a run where one already is would overwrite finished
 work, so :func:`prepare_run_dir` refuses unless the user says ``--resume`` (continue it) or ``--force`` (start
