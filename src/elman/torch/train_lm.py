@@ -193,8 +193,10 @@ class DDPTrainer(LMTrainer):
         """elman's clipping on the averaged gradients (the same on every process): the global norm scaled to
         exactly ``clip`` when above it, or each value clamped."""
         grads = [p.grad for p in self.named.values()]
-        norm_of = lambda: float(torch.linalg.vector_norm(  # noqa: E731
-            torch.stack([torch.linalg.vector_norm(g.double()) for g in grads])))
+
+        def norm_of() -> float:
+            return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.double()) for g in grads])))
+
         norm = norm_of()
         if self.cfg.clip is None or not math.isfinite(norm):
             return norm, norm
