@@ -141,7 +141,8 @@ def test_resume_on_another_tasks_run_is_refused(sentiment_run, capsys):
     failure(capsys, "sentiment run", "elman train sentiment")
 
 
-@pytest.mark.parametrize("content,fragment", [("{not json", "is damaged"), ("[1, 2]", "names no task elman knows")])
+@pytest.mark.parametrize("content,fragment", [("{not json", "is damaged"), ("[1, 2]", "expected a JSON object"),
+                                              ('{"model": 1}', "names no task elman knows")])
 def test_a_damaged_or_foreign_config_is_one_line(tmp_path, capsys, content, fragment):
     (tmp_path / "config.json").write_text(content)
     assert main(["sample", str(tmp_path)]) == 2

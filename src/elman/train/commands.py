@@ -23,7 +23,7 @@ from elman.nn.rnn_step import NONLINEARITIES
 from elman.train.config import TrainConfig
 from elman.train.log import write_text_atomically
 from elman.train.loop import CHECKPOINT, LMTrainer
-from elman.train.rundir import LM, add_run_arguments, prepare_run_dir, run_task
+from elman.train.rundir import LM, add_run_arguments, prepare_run_dir, read_run, run_task
 
 # the model's options: their defaults are LanguageModel's
 MODEL_OPTIONS = signature_options(LanguageModel, {
@@ -96,15 +96,11 @@ def _boundary_id(vocab: Vocab, boundary: str | None) -> int | None:
 def _lm_config(run: Path, other_task_hint: Callable[[str], str]) -> dict:
     """config.json of the language-model run in ``run``; RunError if it is damaged or of another task, with
     ``other_task_hint(task)`` saying what to do then."""
-    path = run / "config.json"
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise RunError(f"{path} is damaged ({err}): start the run again with `elman train lm --out {run} --force`") \
-            from None
+    _, config = read_run(run, LM)
     task = run_task(config)  # "lm" also for the runs of `elman train lm` written before the field
     if task is None:
-        raise RunError(f"{path} names no task elman knows: expected the config of a language-model run")
+        raise RunError(f"{run / 'config.json'} names no task elman knows: expected the config of a language-model "
+                       f"run")
     if task != LM:
         raise RunError(f"{run} holds a {task} run, not a language-model run: {other_task_hint(task)}")
     return config

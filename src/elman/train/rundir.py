@@ -49,13 +49,14 @@ def read_run(run_dir, task: str | None = None) -> tuple[Path, dict]:
     path = run / "config.json"
     if not path.is_file():
         raise MissingFile(f"{run} holds no config.json, so it is not a run (or one stopped before it began); {start}")
+    again = f"`elman train {task} --out {run} --force`" if task else "--force"
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise RunError(f"{path} is not valid JSON ({err}); start the run again with --force") from None
+        raise RunError(f"{path} is damaged, not valid JSON ({err}): start the run again with {again}") from None
     if not isinstance(config, dict):
-        raise RunError(f"{path} holds {type(config).__name__}, expected a JSON object; start the run again with "
-                       "--force")
+        raise RunError(f"{path} is damaged: it holds a {type(config).__name__}, expected a JSON object; start the "
+                       f"run again with {again}")
     return run, config
 
 
