@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import importlib
 import inspect
 
 import pytest
@@ -79,3 +80,52 @@ def test_a_default_of_none_needs_a_type_and_a_missing_parameter_is_named():
     parser = argparse.ArgumentParser()
     add_options(parser, options)
     assert train(**read_options(parser.parse_args(["--hidden", "5"]), options)) == (None, 5)
+
+
+# the tasks' train commands: options from the train_<task> signatures; the parameters no option reaches
+TASKS = {"sentiment": {"source"}, "pos": {"lower", "source"}, "names": set(), "translate": set(), "caption": set(),
+         "series": set()}
+CONTROLS = {"resume", "force", "progress", "verbose"}  # set by --resume, --force, --progress, or by no one
+
+
+def task_api(task):
+    module = importlib.import_module(f"elman.tasks.{task}")
+    return module, getattr(module, f"train_{task}"), getattr(module, f"run_{task}")
+
+
+def keyword_defaults(train) -> dict:
+    return {name: p.default for name, p in inspect.signature(train).parameters.items() if p.kind is p.KEYWORD_ONLY}
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_a_task_s_defaults_are_its_train_function_s(task):
+    module, train, _ = task_api(task)
+    args = build_parser().parse_args(["train", task])
+    defaults = keyword_defaults(train)
+    assert read_options(args, module.OPTIONS) == {name: defaults[name] for name in module.OPTIONS}
+    assert set(defaults) - set(module.OPTIONS) == TASKS[task] | CONTROLS
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_a_task_s_clip_0_reaches_its_train_function_as_none(task, monkeypatch, tmp_path, capsys):
+    module, train, run = task_api(task)
+    calls = []
+
+    def fake_train(out_dir, **kwargs):
+        calls.append((out_dir, kwargs))
+        return {"probes": [], "examples": [], "test_confusions": {"per_tag": {}, "confusions": []}}
+
+    monkeypatch.setattr(module, f"train_{task}", fake_train)
+    assert run(build_parser().parse_args(["train", task, "--clip", "0", "--out", str(tmp_path), "--progress"])) == 0
+    (out, kwargs), = calls
+    expected = {name: value for name, value in keyword_defaults(train).items() if name in module.OPTIONS}
+    assert out == str(tmp_path)
+    assert kwargs == {**expected, "clip": None, "resume": False, "force": False, "progress": True}
+    assert expected["clip"] is not None  # the default clips: 0 is what turned it off
+
+
+def test_sentiment_s_no_bow_still_skips_the_bag_of_words():
+    from elman.tasks.sentiment import OPTIONS
+
+    assert read_options(build_parser().parse_args(["train", "sentiment", "--no-bow"]), OPTIONS)["bow"] is False
+    assert read_options(build_parser().parse_args(["train", "sentiment"]), OPTIONS)["bow"] is True

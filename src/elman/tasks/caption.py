@@ -22,6 +22,7 @@ import sys
 
 import numpy as np
 
+from elman.arguments import Option, add_options, read_options, signature_options
 from elman.data.batching import batches as index_batches
 from elman.data.batching import pad_sequences
 from elman.data.digits import DIGIT_NAMES, PIXELS, build_name_vocab, encode_captions, load_digits, split_digits
@@ -112,6 +113,23 @@ def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32
     return train_run("caption", train_caption, _train, locals(), lambda o: check_options(o, KINDS))
 
 
+# the command line's options, in the order --help lists them; their defaults are train_caption's
+OPTIONS = signature_options(train_caption, {
+    "embed": Option("character embedding size"),
+    "hidden": Option("hidden units of the RNN (its h_0 comes from the image)"),
+    "layers": Option("stacked RNN layers"),
+    "epochs": Option("passes over the training images"),
+    "batch": Option("images per update"),
+    "lr": Option("Adam's learning rate"),
+    "dropout": Option("dropout probability before the output layer (and between layers)"),
+    "clip": Option("gradient-norm clipping", off=0),
+    "patience": Option("stop after this many epochs without a better dev NLL"),
+    "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
+    "limit": Option("use N images of each split (every k-th, so every digit stays)", type=int),
+    "seed": Option("seed of the split, the initial weights and the batch order"),
+})
+
+
 def _train(out, options, *, embed, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed, limit,
            max_minutes, resume, progress, verbose) -> dict:
     data = _data(seed, limit)
@@ -166,28 +184,13 @@ def evaluate_caption(run_dir, split="test") -> dict:
 
 
 def add_caption_arguments(parser) -> None:
-    for flag, kind, default, help_ in (
-            ("--embed", int, 16, "character embedding size"),
-            ("--hidden", int, 64, "hidden units of the RNN (its h_0 comes from the image)"),
-            ("--layers", int, 1, "stacked RNN layers"),
-            ("--epochs", int, 40, "passes over the training images"),
-            ("--batch", int, 32, "images per update"),
-            ("--lr", float, 3e-3, "Adam's learning rate"),
-            ("--dropout", float, 0.1, "dropout probability before the output layer (and between layers)"),
-            ("--clip", float, 5.0, "gradient-norm clipping (0: none)"),
-            ("--patience", int, 8, "stop after this many epochs without a better dev NLL"),
-            ("--max-minutes", float, None, "stop after the epoch that passes this many minutes"),
-            ("--limit", int, None, "use N images of each split (every k-th, so every digit stays)"),
-            ("--seed", int, 0, "seed of the split, the initial weights and the batch order")):
-        parser.add_argument(flag, type=kind, default=default, help=help_)
+    add_options(parser, OPTIONS)
     add_common_arguments(parser, "runs/caption")
 
 
 def run_caption(args) -> int:
     apply_quick(args, QUICK)
-    result = train_caption(args.out, embed=args.embed, hidden=args.hidden, epochs=args.epochs, limit=args.limit,
-                           layers=args.layers, batch=args.batch, lr=args.lr, dropout=args.dropout,
-                           clip=args.clip or None, patience=args.patience, seed=args.seed,
-                           max_minutes=args.max_minutes, resume=args.resume, force=args.force, progress=args.progress)
+    result = train_caption(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
+                           progress=args.progress)
     print(json.dumps(result))
     return 0

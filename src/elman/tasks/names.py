@@ -23,13 +23,13 @@ builds the ensemble, refits the trigram baseline and scores both again: those la
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 import time
 
 import numpy as np
 
+from elman.arguments import Option, add_options, read_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
 from elman.data.text import Vocab
@@ -40,7 +40,7 @@ from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
 from elman.tasks.loading import require_rows
-from elman.tasks.options import CONTROLS, add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
 from elman.tasks.runs import in_processes, open_run, train_run, write_json
 from elman.train.schedules import CosineLR
 from elman.train.supervised import fit
@@ -172,6 +172,32 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond
     return train_run("names", train_names, _train, locals(), _check)
 
 
+# the command line's options, in the order --help lists them; their defaults are train_names's
+OPTIONS = signature_options(train_names, {
+    "condition": Option("the language as the initial hidden state, as an input at every step, or both",
+                        choices=CONDITIONS),
+    "embed": Option("character embedding size"),
+    "hidden": Option("hidden units of the RNN"),
+    "layers": Option("stacked RNN layers"),
+    "cond_dim": Option("size of the language vector fed at every step (condition input or both)"),
+    "epochs": Option("passes over the training names"),
+    "batch": Option("names per update"),
+    "lr": Option("the (initial) learning rate"),
+    "dropout": Option("dropout probability on the RNN's inputs and outputs"),
+    "clip": Option("gradient-norm clipping", off=0),
+    "patience": Option("stop after this many epochs without a lower dev NLL", type=int),
+    "weight_decay": Option("above 0: AdamW with this decoupled weight decay"),
+    "lr_decay": Option("with --no-cosine: the learning rate's factor after each epoch without a new best"),
+    "members": Option("generators trained from different seeds and averaged"),
+    "workers": Option("processes training members"),
+    "max_minutes": Option("stop the whole run after this many minutes (shared among the members)", type=float),
+    "limit": Option("use N names of each split (every k-th, so every language stays)", type=int),
+    "seed": Option("seed of the split, the initial weights and the batch order"),
+    "cosine": Option("a cosine learning rate from --lr down to 0 over --epochs; --no-cosine keeps --lr (times "
+                     "--lr-decay after each epoch without a new best)"),
+})
+
+
 def _check(options) -> None:
     check_options(options, KINDS)
     if options["cosine"] and options["lr_decay"] != 1:
@@ -227,10 +253,6 @@ def _train(out, options, *, condition, embed, hidden, layers, cond_dim, epochs, 
     result["relative_improvement"] = 1 - result["test_nll"] / result["trigram_test_nll"]
     write_json(out / "summary.json", result)
     return result
-
-
-DEFAULTS = {k: p.default for k, p in inspect.signature(train_names).parameters.items()  # the command's defaults
-            if p.kind is p.KEYWORD_ONLY and k not in CONTROLS}
 
 
 def _data(seed, limit):
@@ -321,42 +343,16 @@ def generate_names(run_dir, language, count=10, seed=0, temperature=1.0, max_len
             for _ in range(count)]
 
 
-OPTION_HELP = {
-    "embed": "character embedding size", "hidden": "hidden units of the RNN", "layers": "stacked RNN layers",
-    "cond_dim": "size of the language vector fed at every step (condition input or both)",
-    "epochs": "passes over the training names", "batch": "names per update", "lr": "the (initial) learning rate",
-    "dropout": "dropout probability on the RNN's inputs and outputs", "clip": "gradient-norm clipping (0: none)",
-    "patience": "stop after this many epochs without a lower dev NLL",
-    "weight_decay": "above 0: AdamW with this decoupled weight decay",
-    "lr_decay": "with --no-cosine: the learning rate's factor after each epoch without a new best",
-    "members": "generators trained from different seeds and averaged", "workers": "processes training members",
-    "max_minutes": "stop the whole run after this many minutes (shared among the members)",
-    "limit": "use N names of each split (every k-th, so every language stays)",
-    "seed": "seed of the split, the initial weights and the batch order"}
-
-
 def add_names_arguments(parser) -> None:
-    import argparse
-
-    parser.add_argument("--condition", choices=CONDITIONS, default=DEFAULTS["condition"],
-                        help="the language as the initial hidden state, as an input at every step, or both")
-    for flag, kind in (("--embed", int), ("--hidden", int), ("--layers", int), ("--cond-dim", int), ("--epochs", int),
-                       ("--batch", int), ("--lr", float), ("--dropout", float), ("--clip", float),
-                       ("--patience", int), ("--weight-decay", float), ("--lr-decay", float), ("--members", int),
-                       ("--workers", int), ("--max-minutes", float), ("--limit", int), ("--seed", int)):
-        key = flag[2:].replace("-", "_")
-        parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=OPTION_HELP[key])
-    parser.add_argument("--cosine", action=argparse.BooleanOptionalAction, default=DEFAULTS["cosine"],
-                        help="a cosine learning rate from --lr down to 0 over --epochs; --no-cosine keeps --lr "
-                             "(times --lr-decay after each epoch without a new best)")
+    add_options(parser, OPTIONS)
     add_common_arguments(parser, "runs/names")
 
 
 def run_names(args) -> int:
     apply_quick(args, QUICK)
-    kwargs = {k: getattr(args, k) for k in DEFAULTS}
-    kwargs["clip"] = kwargs["clip"] or None
-    print(json.dumps(train_names(args.out, resume=args.resume, force=args.force, progress=args.progress, **kwargs)))
+    result = train_names(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
+                         progress=args.progress)
+    print(json.dumps(result))
     return 0
 
 

@@ -13,12 +13,12 @@ frequent (gold → predicted) confusions.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 import numpy as np
 
+from elman.arguments import Option, add_options, read_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.conllu import UPOS_TAGS, load_ud
 from elman.data.text import Vocab
@@ -161,6 +161,28 @@ def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, 
     return train_run("pos", train_pos, _train, locals(), lambda o: check_options(o, KINDS))
 
 
+# the command line's options, in the order --help lists them; their defaults are train_pos's
+OPTIONS = signature_options(train_pos, {
+    "hidden": Option("hidden units of the RNN (per direction)"),
+    "layers": Option("stacked RNN layers"),
+    "bidirectional": Option("read each sentence both ways, so a tag sees the words after it too"),
+    "glove": Option("GloVe 50-d initialisation of the embedding"),
+    "freeze": Option("keep the pretrained embedding fixed"),
+    "shape_dim": Option("word-shape feature size (0: none)"),
+    "min_freq": Option("rarer training words (unknown to GloVe) -> <unk>"),
+    "word_dropout": Option("P(word -> <unk>) while training"),
+    "epochs": Option("passes over the training sentences"),
+    "batch": Option("sentences per update"),
+    "lr": Option("Adam's learning rate"),
+    "dropout": Option("dropout probability on the RNN's inputs and outputs"),
+    "clip": Option("gradient-norm clipping", off=0),
+    "patience": Option("stop after this many epochs without a better dev score"),
+    "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
+    "limit": Option("use the first N sentences of each split", type=int),
+    "seed": Option("seed of the initial weights, the batch order and dropout"),
+})
+
+
 def _train(out, options, *, hidden, layers, bidirectional, glove, freeze, lower, shape_dim, min_freq, word_dropout,
            epochs, batch, lr, dropout, clip, patience, seed, limit, source, max_minutes, resume, progress,
            verbose) -> dict:
@@ -230,38 +252,13 @@ def evaluate_pos(run_dir, split="test", *, source=None) -> dict:
 
 
 def add_pos_arguments(parser) -> None:
-    on_off = argparse.BooleanOptionalAction
-    parser.add_argument("--hidden", type=int, default=128, help="hidden units of the RNN (per direction)")
-    parser.add_argument("--layers", type=int, default=1, help="stacked RNN layers")
-    parser.add_argument("--bidirectional", action=on_off, default=True,
-                        help="read each sentence both ways, so a tag sees the words after it too")
-    parser.add_argument("--glove", action=on_off, default=True, help="GloVe 50-d initialisation of the embedding")
-    parser.add_argument("--freeze", action="store_true", help="keep the pretrained embedding fixed")
-    parser.add_argument("--shape-dim", type=int, default=16, help="word-shape feature size (0: none)")
-    parser.add_argument("--min-freq", type=int, default=2, help="rarer training words (unknown to GloVe) -> <unk>")
-    parser.add_argument("--word-dropout", type=float, default=0.05, help="P(word -> <unk>) while training")
-    parser.add_argument("--epochs", type=int, default=8, help="passes over the training sentences")
-    parser.add_argument("--batch", type=int, default=32, help="sentences per update")
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
-    parser.add_argument("--dropout", type=float, default=0.3,
-                        help="dropout probability on the RNN's inputs and outputs")
-    parser.add_argument("--clip", type=float, default=5.0, help="gradient-norm clipping (0: none)")
-    parser.add_argument("--patience", type=int, default=3,
-                        help="stop after this many epochs without a better dev score")
-    parser.add_argument("--max-minutes", type=float, default=None,
-                        help="stop after the epoch that passes this many minutes")
-    parser.add_argument("--limit", type=int, default=None, help="use the first N sentences of each split")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, the batch order and dropout")
+    add_options(parser, OPTIONS)
     add_common_arguments(parser, "runs/pos")
 
 
 def run_pos(args) -> int:
     apply_quick(args, QUICK)
-    result = train_pos(args.out, hidden=args.hidden, layers=args.layers, bidirectional=args.bidirectional,
-                       glove=args.glove, freeze=args.freeze, shape_dim=args.shape_dim, min_freq=args.min_freq,
-                       word_dropout=args.word_dropout, epochs=args.epochs, batch=args.batch, lr=args.lr,
-                       dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
-                       limit=args.limit, max_minutes=args.max_minutes, resume=args.resume, force=args.force,
+    result = train_pos(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
                        progress=args.progress)
     confusions = result.pop("test_confusions")
     print(json.dumps(result))

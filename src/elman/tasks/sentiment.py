@@ -19,12 +19,12 @@ P(positive) are reported for each. The bag of words gives identical predictions 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 import numpy as np
 
+from elman.arguments import Option, add_options, read_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.polarity import load_polarity
 from elman.data.sst import load_sst
@@ -163,6 +163,33 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
     return train_run("sentiment", train_sentiment, _train, locals(), lambda o: check_options(o, KINDS))
 
 
+# the command line's options, in the order --help lists them; their defaults are train_sentiment's
+OPTIONS = signature_options(train_sentiment, {
+    "dataset": Option("SST-2, SST-5, or MR sentence polarity (test fold --fold of a seeded 10-fold deal)",
+                      choices=DATASETS),
+    "fold": Option("MR only: the test fold; the next fold is dev, the other eight train", choices=range(10),
+                   metavar="0..9"),
+    "hidden": Option("hidden units of the RNN (per direction)"),
+    "layers": Option("stacked RNN layers"),
+    "bidirectional": Option("read each sentence both ways"),
+    "pooling": Option("how the RNN's states become one vector: the last one, their mean or their maximum",
+                      choices=POOLINGS),
+    "glove": Option("GloVe 50-d initialisation of the embedding"),
+    "phrases": Option("train on every labelled phrase of the training trees; dev/test: sentences"),
+    "freeze": Option("keep the pretrained embedding fixed"),
+    "epochs": Option("passes over the training data (the RNN)"),
+    "batch": Option("sentences per update"),
+    "lr": Option("Adam's learning rate (both models)"),
+    "dropout": Option("dropout probability on the pooled vector"),
+    "clip": Option("gradient-norm clipping", off=0),
+    "patience": Option("stop after this many epochs without a better dev score"),
+    "bow_epochs": Option("passes over the training data (the bag of words)"),
+    "bow": Option("train the bag-of-words baseline beside the RNN (--no-bow: skip it)"),
+    "limit": Option("use the first N sentences of each split", type=int),
+    "seed": Option("seed of the initial weights, the batch order and dropout"),
+})
+
+
 def _load_splits(dataset, phrases, fold, limit, source):
     name = "mr-polarity" if dataset == "mr" else "sst"
     splits = {s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
@@ -264,42 +291,14 @@ def evaluate_sentiment(run_dir, split="test", *, source=None) -> dict:
 
 
 def add_sentiment_arguments(parser) -> None:
-    parser.add_argument("--dataset", choices=DATASETS, default="sst2",
-                        help="SST-2, SST-5, or MR sentence polarity (test fold --fold of a seeded 10-fold deal)")
-    parser.add_argument("--fold", type=int, default=0, choices=range(10), metavar="0..9",
-                        help="MR only: the test fold; the next fold is dev, the other eight train")
-    parser.add_argument("--hidden", type=int, default=128, help="hidden units of the RNN (per direction)")
-    parser.add_argument("--layers", type=int, default=1, help="stacked RNN layers")
-    on_off = argparse.BooleanOptionalAction
-    parser.add_argument("--bidirectional", action=on_off, default=True, help="read each sentence both ways")
-    parser.add_argument("--pooling", choices=POOLINGS, default="max",
-                        help="how the RNN's states become one vector: the last one, their mean or their maximum")
-    parser.add_argument("--glove", action=on_off, default=True, help="GloVe 50-d initialisation of the embedding")
-    parser.add_argument("--phrases", action=on_off, default=True,
-                        help="train on every labelled phrase of the training trees; dev/test: sentences")
-    parser.add_argument("--freeze", action="store_true", help="keep the pretrained embedding fixed")
-    parser.add_argument("--epochs", type=int, default=6, help="passes over the training data (the RNN)")
-    parser.add_argument("--batch", type=int, default=64, help="sentences per update")
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate (both models)")
-    parser.add_argument("--dropout", type=float, default=0.3, help="dropout probability on the pooled vector")
-    parser.add_argument("--clip", type=float, default=5.0, help="gradient-norm clipping (0: none)")
-    parser.add_argument("--patience", type=int, default=3,
-                        help="stop after this many epochs without a better dev score")
-    parser.add_argument("--bow-epochs", type=int, default=10, help="passes over the training data (the bag of words)")
-    parser.add_argument("--no-bow", action="store_true", help="skip the bag-of-words baseline")
-    parser.add_argument("--limit", type=int, default=None, help="use the first N sentences of each split")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, the batch order and dropout")
+    add_options(parser, OPTIONS)
     add_common_arguments(parser, "runs/sentiment")
 
 
 def run_sentiment(args) -> int:
     apply_quick(args, QUICK)
-    result = train_sentiment(args.out, dataset=args.dataset, hidden=args.hidden, layers=args.layers,
-                             bidirectional=args.bidirectional, pooling=args.pooling, glove=args.glove,
-                             freeze=args.freeze, phrases=args.phrases, epochs=args.epochs, batch=args.batch, lr=args.lr,
-                             dropout=args.dropout, clip=args.clip or None, patience=args.patience, seed=args.seed,
-                             bow=not args.no_bow, bow_epochs=args.bow_epochs, limit=args.limit, fold=args.fold,
-                             resume=args.resume, force=args.force, progress=args.progress)
+    result = train_sentiment(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
+                             progress=args.progress)
     probes = result.pop("probes", None)
     print(json.dumps(result))
     if probes:

@@ -22,6 +22,7 @@ import sys
 
 import numpy as np
 
+from elman.arguments import Option, add_options, read_options, signature_options
 from elman.data.batching import batches as index_batches
 from elman.data.series import DATASETS, TICKERS, chronological_split, load_series, make_windows
 from elman.errors import InvalidInput
@@ -96,6 +97,24 @@ def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=3
     return train_run("series", train_series, _train, locals(), lambda o: check_options(o, KINDS))
 
 
+# the command line's options, in the order --help lists them; their defaults are train_series's
+OPTIONS = signature_options(train_series, {
+    "data": Option("yearly sunspot numbers, or a stock's daily log returns", choices=DATASETS),
+    "ticker": Option("the stock, with --data stocks", choices=TICKERS),
+    "window": Option("T: the values the RNN reads before predicting the next"),
+    "hidden": Option("hidden units of the RNN"),
+    "layers": Option("stacked RNN layers"),
+    "epochs": Option("passes over the training windows"),
+    "batch": Option("windows per update"),
+    "lr": Option("Adam's learning rate"),
+    "dropout": Option("dropout probability before the output layer (and between layers)"),
+    "clip": Option("gradient-norm clipping", off=0),
+    "patience": Option("stop after this many epochs without a lower dev MSE"),
+    "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
+    "seed": Option("seed of the initial weights and the batch order"),
+})
+
+
 def _train(out, options, *, data, ticker, window, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed,
            max_minutes, resume, progress, verbose) -> dict:
     series = load_series(data, ticker=ticker)
@@ -149,30 +168,13 @@ def evaluate_series(run_dir, split="test") -> dict:
 
 
 def add_series_arguments(parser) -> None:
-    parser.add_argument("--data", choices=DATASETS, default="sunspots",
-                        help="yearly sunspot numbers, or a stock's daily log returns")
-    parser.add_argument("--ticker", choices=TICKERS, default="AAPL", help="the stock, with --data stocks")
-    for flag, kind, default, help_ in (
-            ("--window", int, 20, "T: the values the RNN reads before predicting the next"),
-            ("--hidden", int, 32, "hidden units of the RNN"),
-            ("--layers", int, 1, "stacked RNN layers"),
-            ("--epochs", int, 100, "passes over the training windows"),
-            ("--batch", int, 32, "windows per update"),
-            ("--lr", float, 3e-3, "Adam's learning rate"),
-            ("--dropout", float, 0.0, "dropout probability before the output layer (and between layers)"),
-            ("--clip", float, 5.0, "gradient-norm clipping (0: none)"),
-            ("--patience", int, 15, "stop after this many epochs without a lower dev MSE"),
-            ("--max-minutes", float, None, "stop after the epoch that passes this many minutes"),
-            ("--seed", int, 0, "seed of the initial weights and the batch order")):
-        parser.add_argument(flag, type=kind, default=default, help=help_)
+    add_options(parser, OPTIONS)
     add_common_arguments(parser, "runs/series")
 
 
 def run_series(args) -> int:
     apply_quick(args, QUICK)
-    result = train_series(args.out, data=args.data, ticker=args.ticker, window=args.window, layers=args.layers,
-                          hidden=args.hidden, epochs=args.epochs, batch=args.batch, lr=args.lr, dropout=args.dropout,
-                          clip=args.clip or None, patience=args.patience, seed=args.seed,
-                          max_minutes=args.max_minutes, resume=args.resume, force=args.force, progress=args.progress)
+    result = train_series(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
+                          progress=args.progress)
     print(json.dumps(result))
     return 0

@@ -29,12 +29,13 @@ import sys
 
 import numpy as np
 
+from elman.arguments import Option, add_options, read_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.multi30k import Vocabs, build_vocabs, detokenize, encode_pairs, load_pairs, tokenize
 from elman.data.text import Vocab
 from elman.errors import ElmanError, InvalidInput, MissingFile
 from elman.io.checkpoint import load_model
-from elman.models.seq2seq import Seq2Seq
+from elman.models.seq2seq import CONTEXTS, RECURRENT_INITS, Seq2Seq
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
@@ -44,15 +45,11 @@ from elman.train.supervised import fit
 
 MAX_SOURCE_WORDS = 100
 SPLIT_NAMES = {"train": "train", "dev": "val", "val": "val", "test": "test"}
-DEFAULTS = dict(embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True, feed_context=True,
-                context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7, dropout=0.3,
-                label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0, recurrent_init="orthogonal",
-                max_minutes=26.0)
 QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2, max_minutes=None)
-KINDS = {"embed": "count", "hidden": "count", "layers": "count", "context": one_of(("final", "mean")),
+KINDS = {"embed": "count", "hidden": "count", "layers": "count", "context": one_of(CONTEXTS),
          "epochs": "count", "batch": "count", "lr": "positive", "lr_decay": "rate", "decay_from": "natural",
          "dropout": "fraction", "label_smoothing": "fraction", "clip": "positive?", "min_freq": "count",
-         "beam": "count", "alpha": "non-negative", "recurrent_init": one_of(("uniform", "orthogonal")),
+         "beam": "count", "alpha": "non-negative", "recurrent_init": one_of(RECURRENT_INITS),
          "patience": "count?", "seed": "natural", "limit": "count?", "max_minutes": "positive?"}
 
 
@@ -183,16 +180,48 @@ def _pairs(split, limit):
 def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True,
                     feed_context=True, context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7,
                     dropout=0.3, label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0,
-                    recurrent_init="orthogonal", patience=None, seed=0, limit=None, max_minutes=None, resume=False,
+                    recurrent_init="orthogonal", patience=None, seed=0, limit=None, max_minutes=26.0, resume=False,
                     force=False, progress=False, verbose=True) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (val/test perplexity, test BLEU greedy and beam).
 
     The learning rate is ``lr`` for the first ``decay_from`` epochs, then multiplied by ``lr_decay`` each epoch.
+    Training stops after the epoch that passes ``max_minutes`` (None: no limit); with the defaults the run then
+    ends within 30 minutes on a 2-core machine.
     ``limit`` keeps the first N pairs of every split (a smoke run). ``out_dir`` must be absent or empty unless
     ``force`` (the old run is moved aside) or ``resume`` (continue the run there with its own options; see the
     module).
     """
     return train_run("translate", train_translate, _train, locals(), lambda o: check_options(o, KINDS))
+
+
+# the command line's options, in the order --help lists them; their defaults are train_translate's
+OPTIONS = signature_options(train_translate, {
+    "embed": Option("word embedding size (both languages)"),
+    "hidden": Option("hidden units of each RNN (per direction)"),
+    "layers": Option("stacked layers of each RNN"),
+    "epochs": Option("passes over the training pairs"),
+    "batch": Option("sentence pairs per update"),
+    "lr": Option("Adam's learning rate for the first --decay-from epochs"),
+    "lr_decay": Option("the learning rate's factor per epoch after --decay-from"),
+    "decay_from": Option("epochs at the full rate"),
+    "dropout": Option("dropout probability on embeddings and outputs"),
+    "label_smoothing": Option("mass spread over all words"),
+    "clip": Option("gradient-norm clipping", off=0),
+    "min_freq": Option("rarer training words -> <unk>"),
+    "beam": Option("beam width of the final test decoding"),
+    "alpha": Option("beam search's length normalisation exponent"),
+    "bidirectional": Option("a bidirectional encoder, bridged to the decoder"),
+    "reverse_source": Option("read each German sentence backwards"),
+    "feed_context": Option("the encoder's summary as an input at every decoder step"),
+    "context": Option("what --feed-context feeds: the decoder's initial state (final) or the mean of the encoder's "
+                      "outputs over the sentence (mean)", choices=CONTEXTS),
+    "recurrent_init": Option("initial W_hh of both RNNs: orthogonal, or torch's uniform", choices=RECURRENT_INITS),
+    "patience": Option("stop after this many epochs without a better BLEU", type=int),
+    "max_minutes": Option("stop after the epoch that passes this many minutes of training (the default run then "
+                          "ends within 30 minutes on the 2-core machine)"),
+    "limit": Option("use the first N pairs of each split", type=int),
+    "seed": Option("seed of the initial weights, the batch order and dropout"),
+})
 
 
 def _train(out, options, *, embed, hidden, layers, bidirectional, reverse_source, feed_context, context, epochs,
@@ -287,52 +316,15 @@ def evaluate_translate(run_dir, split="test", *, beam=None, examples=5) -> dict:
                          zip(pairs[:examples], greedy["hypotheses"], beamed["hypotheses"])]}
 
 
-OPTION_HELP = {
-    "embed": "word embedding size (both languages)", "hidden": "hidden units of each RNN (per direction)",
-    "layers": "stacked layers of each RNN", "epochs": "passes over the training pairs",
-    "batch": "sentence pairs per update", "lr": "Adam's learning rate for the first --decay-from epochs",
-    "lr_decay": "the learning rate's factor per epoch after --decay-from", "decay_from": "epochs at the full rate",
-    "dropout": "dropout probability on embeddings and outputs", "label_smoothing": "mass spread over all words",
-    "clip": "gradient-norm clipping (0: none)", "min_freq": "rarer training words -> <unk>",
-    "beam": "beam width of the final test decoding", "alpha": "beam search's length normalisation exponent"}
-
-
 def add_translate_arguments(parser) -> None:
-    import argparse
-
-    on_off = argparse.BooleanOptionalAction
-    for flag, kind in (("--embed", int), ("--hidden", int), ("--layers", int), ("--epochs", int), ("--batch", int),
-                       ("--lr", float), ("--lr-decay", float), ("--decay-from", int), ("--dropout", float),
-                       ("--label-smoothing", float), ("--clip", float), ("--min-freq", int), ("--beam", int),
-                       ("--alpha", float)):
-        key = flag[2:].replace("-", "_")
-        parser.add_argument(flag, type=kind, default=DEFAULTS[key], help=OPTION_HELP[key])
-    for flag, help_ in (("--bidirectional", "a bidirectional encoder, bridged to the decoder"),
-                        ("--reverse-source", "read each German sentence backwards"),
-                        ("--feed-context", "the encoder's summary as an input at every decoder step")):
-        parser.add_argument(flag, action=on_off, default=True, help=help_)
-    parser.add_argument("--context", choices=("final", "mean"), default=DEFAULTS["context"],
-                        help="what --feed-context feeds: the decoder's initial state (final) or the mean of the "
-                             "encoder's outputs over the sentence (mean)")
-    parser.add_argument("--recurrent-init", choices=("uniform", "orthogonal"), default=DEFAULTS["recurrent_init"],
-                        help="initial W_hh of both RNNs: orthogonal, or torch's uniform")
-    parser.add_argument("--patience", type=int, default=None, help="stop after this many epochs without a better BLEU")
-    parser.add_argument("--max-minutes", type=float, default=DEFAULTS["max_minutes"],
-                        help="stop after the epoch that passes this many minutes of training (the default run then "
-                             "ends within 30 minutes on the 2-core machine)")
-    parser.add_argument("--limit", type=int, default=None, help="use the first N pairs of each split")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights, the batch order and dropout")
+    add_options(parser, OPTIONS)
     add_common_arguments(parser, "runs/translate")
 
 
 def run_translate(args) -> int:
-    keys = ("embed", "hidden", "layers", "bidirectional", "reverse_source", "feed_context", "context", "epochs",
-            "batch", "lr", "lr_decay", "decay_from", "dropout", "label_smoothing", "clip", "min_freq", "beam", "alpha",
-            "recurrent_init", "patience", "seed", "limit", "max_minutes", "resume", "force", "progress")
     apply_quick(args, {**QUICK, "limit": args.limit or QUICK["limit"]})   # a --limit given is the smoke slice
-    kwargs = {k: getattr(args, k) for k in keys}
-    kwargs["clip"] = kwargs["clip"] or None
-    result = train_translate(args.out, **kwargs)
+    result = train_translate(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
+                             progress=args.progress)
     examples = result.pop("examples")
     print(json.dumps(result, ensure_ascii=False))
     print(format_examples(examples))
