@@ -28,7 +28,6 @@ epoch is already on disk. ``max_minutes`` bounds the training time of one call (
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -36,9 +35,9 @@ import numpy as np
 
 from elman.errors import CheckpointError, Interrupted, InvalidInput
 from elman.io.checkpoint import model_config, save_checkpoint
-from elman.optim import clip_grad_norm_
 from elman.train.log import MetricsLog, Progress, truncate_metrics
 from elman.train.state import load_training_state, model_generators, rng_state, save_training_state, set_rng_state
+from elman.train.step import train_step
 
 BEST = "best."  # prefix of the best weights among the state file's carried arrays
 
@@ -51,28 +50,22 @@ def _check_positive(name, value, allow_none=False):
 
 
 def train_epoch(model, batches, loss_fn, optimizer, *, clip=None, progress=None) -> dict:
-    """One pass over ``batches``: forward, loss, backward, clip, step. Returns mean loss and the update count.
+    """One pass over ``batches``, one ``train_step`` each (forward, loss, backward, clip, step). Returns mean loss
+    and the update count.
 
     Batches with a non-finite loss or gradient norm are skipped (counted in ``skipped``).
     """
     model.train()
-    names = list(optimizer.params)
     total, count, skipped = 0.0, 0, 0
     for inputs, targets in batches:
-        model.zero_grad()
-        outputs = model(*inputs)
-        loss, d_outputs = loss_fn(outputs, targets)
-        model.backward(d_outputs)
-        grads = {n: model.grads[n] for n in names}
-        norm = clip_grad_norm_(grads, clip) if clip else math.sqrt(sum(float((g * g).sum()) for g in grads.values()))
-        if not (math.isfinite(float(loss)) and math.isfinite(norm)):
+        step = train_step(model, optimizer, loss_fn, inputs, targets, clip=clip or None, skip_nonfinite=True)
+        if not step.stepped:
             skipped += 1
             continue
-        optimizer.step(grads)
-        total += float(loss)
+        total += step.loss
         count += 1
         if progress is not None:
-            progress.update(loss=f"{float(loss):.4f}")
+            progress.update(loss=f"{step.loss:.4f}")
     return {"train_loss": total / count if count else float("nan"), "updates": count, "skipped": skipped}
 
 
