@@ -129,3 +129,9 @@ def test_sentiment_s_no_bow_still_skips_the_bag_of_words():
 
     assert read_options(build_parser().parse_args(["train", "sentiment", "--no-bow"]), OPTIONS)["bow"] is False
     assert read_options(build_parser().parse_args(["train", "sentiment"]), OPTIONS)["bow"] is True
+
+
+def test_a_metavar_stands_in_for_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "sentiment", "--help"])
+    assert "--fold 0..9" in capsys.readouterr().out

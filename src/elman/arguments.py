@@ -38,7 +38,12 @@ class Option:
     metavar: str | None = None
 
     def name_of(self, parameter: str) -> str:
-        return "--" + (self.flag or parameter).replace("_", "-")
+        return flag(self.flag or parameter)
+
+
+def flag(name: str) -> str:
+    """The command-line spelling of a parameter's name: ``max_minutes`` → ``--max-minutes``."""
+    return "--" + name.replace("_", "-")
 
 
 def option(help: str, **kwargs) -> dict:
@@ -82,7 +87,7 @@ def add_options(parser: argparse.ArgumentParser, options: Options) -> None:
             raise TypeError(f"option {opt.name_of(name)} has a default of None and no type")
         if opt.choices is not None:
             kwargs["choices"] = tuple(opt.choices)
-        else:
+        if opt.metavar is not None or opt.choices is None:  # argparse lists the choices when there is no metavar
             kwargs["metavar"] = opt.metavar or (opt.flag or name).upper()
         parser.add_argument(opt.name_of(name), type=kind, **kwargs)
 

@@ -18,6 +18,7 @@ import os
 
 import numpy as np
 
+from elman.arguments import flag
 from elman.errors import InvalidInput
 
 # arguments that steer a call (start or continue, what it prints), not what it trains: not saved with the run
@@ -46,10 +47,6 @@ def one_of(choices) -> tuple[str, object]:
     """The kind of an option that must be one of ``choices``."""
     choices = tuple(choices)
     return f"one of {', '.join(map(str, choices))}", lambda v: v in choices
-
-
-def flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def check_options(options: dict, kinds: dict) -> None:
