@@ -47,10 +47,12 @@ export function scrollBox(child, name) {
   return keyboardScroll(box, name);
 }
 
-// A box nobody named is named by its heading, else by what it holds.
+// A box nobody named is named by its heading, else by what it holds. A typeset heading is read as a screen reader
+// reads it: KaTeX's MathML, without the hidden drawing and the TeX source beside it.
 function nameOf(el) {
-  const heading = el.querySelector("h3, h4, figcaption, caption");
-  return heading?.textContent.trim() || (el.querySelector(".katex") ? "formula" : "content");
+  const heading = el.querySelector("h3, h4, figcaption, caption")?.cloneNode(true);
+  heading?.querySelectorAll('[aria-hidden="true"], annotation').forEach((part) => part.remove());
+  return heading?.textContent.replace(/\s+/g, " ").trim() || (el.querySelector(".katex") ? "formula" : "content");
 }
 
 // A found box becomes a tab stop only if nothing inside it already is one (its controls then scroll it into view).
