@@ -12,8 +12,16 @@ from elman.errors import InvalidInput, MissingFile  # noqa: E402
 
 def test_eight_steps_in_the_chapter_order(client):
     steps = client.get("/api/steps").json()
-    assert [s["label"] for s in steps] == ["Sequences", "Recurrence", "Hidden state", "BPTT", "Vanishing", "Tasks",
-                                           "Embeddings", "Summary"]
+    assert [s["label"] for s in steps] == [
+        "Sequences",
+        "Recurrence",
+        "Hidden state",
+        "BPTT",
+        "Vanishing",
+        "Tasks",
+        "Embeddings",
+        "Summary",
+    ]
     assert [s["number"] for s in steps] == list(range(1, 9))
     assert len({s["icon"] for s in steps}) == 8
 
@@ -59,13 +67,16 @@ def test_a_feedforward_network_refuses_a_second_length(client):
     assert "Expected 40, got 48" in b["error"]
 
 
-@pytest.mark.parametrize("params, fragment", [
-    ({"a": "x" * 201}, "at most 200 characters"),
-    ({"a": "   "}, "expected at least one word"),
-    ({"b": "w " * 41}, "at most 40 words"),
-    ({"seed": -1}, "seed"),
-    ({"seed": "abc"}, "seed"),
-])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"a": "x" * 201}, "at most 200 characters"),
+        ({"a": "   "}, "of at least one word, got none"),
+        ({"b": "w " * 41}, "at most 40 words"),
+        ({"seed": -1}, "seed"),
+        ({"seed": "abc"}, "seed"),
+    ],
+)
 def test_bad_input_is_a_4xx_that_says_what_was_expected(client, params, fragment):
     response = client.get("/api/sequences/compare", params=params)
     assert response.status_code in (400, 422)
@@ -77,8 +88,12 @@ def test_the_page_and_its_assets_come_from_the_package(client):
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert "http://" not in page.text and "https://" not in page.text
-    for asset in ("/static/js/player.js", "/static/chapter.css", "/static/vendor/katex/katex.min.js",
-                  "/static/icons/school.svg"):
+    for asset in (
+        "/static/js/player.js",
+        "/static/chapter.css",
+        "/static/vendor/katex/katex.min.js",
+        "/static/icons/school.svg",
+    ):
         assert client.get(asset).status_code == 200, asset
 
 
@@ -113,12 +128,15 @@ def test_every_answer_carries_the_security_headers(client):
         assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer", path
 
 
-@pytest.mark.parametrize("raised, status", [
-    (lambda: InvalidInput("a: expected a word"), 400),          # the request asked wrongly: its sentence
-    (lambda: MissingFile("the chapter's model 'x' is not shipped"), 503),   # something is not there
-    (lambda: ValueError("index 3 is out of bounds"), 500),       # the server's own bug: never passed off as 400
-    (lambda: KeyError("rnn.weight_hh_l0"), 500),
-])
+@pytest.mark.parametrize(
+    "raised, status",
+    [
+        (lambda: InvalidInput("a: expected a word"), 400),  # the request asked wrongly: its sentence
+        (lambda: MissingFile("the chapter's model 'x' is not shipped"), 503),  # something is not there
+        (lambda: ValueError("index 3 is out of bounds"), 500),  # the server's own bug: never passed off as 400
+        (lambda: KeyError("rnn.weight_hh_l0"), 500),
+    ],
+)
 def test_expected_errors_are_4xx_or_503_and_the_servers_own_bugs_are_500(monkeypatch, raised, status):
     from fastapi.testclient import TestClient
 
