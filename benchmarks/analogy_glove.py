@@ -42,16 +42,19 @@ def main() -> None:
     kv = KeyedVectors.load_word2vec_format(str(path("glove-6b-50d")), binary=False, no_header=True)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    score, gensim_sections = kv.evaluate_word_analogies(str(path("google-analogy")), restrict_vocab=RESTRICT,
-                                                        case_insensitive=True)
+    score, gensim_sections = kv.evaluate_word_analogies(
+        str(path("google-analogy")), restrict_vocab=RESTRICT, case_insensitive=True
+    )
     eval_s = time.perf_counter() - t
     print(f"\ngensim: loaded in {load_s:.2f} s, evaluated in {eval_s:.2f} s; accuracy in %, elman - gensim in points")
     theirs = {}
     for s in gensim_sections:
         c, i = len(s["correct"]), len(s["incorrect"])
         theirs[s["section"]] = (c, c + i)
-    groups = {"semantic": [n for n in ours["sections"] if not n.startswith("gram")],
-              "syntactic": [n for n in ours["sections"] if n.startswith("gram")]}
+    groups = {
+        "semantic": [n for n in ours["sections"] if not n.startswith("gram")],
+        "syntactic": [n for n in ours["sections"] if n.startswith("gram")],
+    }
     for g, names in groups.items():
         theirs[g] = tuple(sum(theirs[n][k] for n in names) for k in (0, 1))
     theirs["total"] = theirs.pop("Total accuracy")

@@ -29,33 +29,62 @@ import numpy as np
 
 # The heaviest request each endpoint accepts (its bounds at their maximum); the words of TEXT parameters are
 # shuffled on every call so that no per-input cache answers. Endpoints not named here get their defaults.
-FORTY = ("the old man saw a small dog near the river and the children ran to the park while the rain fell on "
-         "the town and a woman in a red coat read the news to her friend at the door of the house").split()
+FORTY = (
+    "the old man saw a small dog near the river and the children ran to the park while the rain fell on "
+    "the town and a woman in a red coat read the news to her friend at the door of the house"
+).split()
 HEAVIEST = {
     "/api/bptt/backward": ({"T": 64, "K": 1, "L": 64, "rho": 1.5}, None),
     "/api/bptt/live": ({"updates": 10, "K": 10, "tau": 1}, None),
-    "/api/bptt/influence": ({"text": "Thou liest, malignant thing! Hast thou forgot The foul witch Sycorax, who with "
-                                     "age and envy Was grown into a hoop? hast thou forgot her? No, sir. Thou hast. "
-                                     "Where was she born? speak; tell me.", "K": 1}, "text"),
+    "/api/bptt/influence": (
+        {
+            "text": "Thou liest, malignant thing! Hast thou forgot The foul witch Sycorax, who with "
+            "age and envy Was grown into a hoop? hast thou forgot her? No, sir. Thou hast. "
+            "Where was she born? speak; tell me.",
+            "K": 1,
+        },
+        "text",
+    ),
     "/api/hidden_state/read": ({"text": " ".join(FORTY[:40]), "units": 128, "top": 20}, "text"),
     "/api/recurrence/unroll": ({"text": "hello world!"}, None),
     "/api/sequences/compare": ({"a": " ".join(FORTY[:20]), "b": " ".join(FORTY[20:40])}, "a"),
     "/api/tasks/sentiment": ({"text": " ".join(FORTY[:40])}, "text"),
     "/api/tasks/pos": ({"text": " ".join(FORTY[:40])}, "text"),
     "/api/tasks/names": ({"count": 12, "temperature": 1.5}, None),
-    "/api/tasks/translate": ({"text": "ein mann in einem roten hemd steht mit einer frau und zwei kindern vor "
-                                      "einem großen haus am see .", "beam": 3}, "text"),
+    "/api/tasks/translate": (
+        {
+            "text": "ein mann in einem roten hemd steht mit einer frau und zwei kindern vor einem großen haus am see .",
+            "beam": 3,
+        },
+        "text",
+    ),
     "/api/tasks/gradients": ({"layers": 6, "steps": 60}, None),
     "/api/vanishing/decay": ({"rho": 1.5, "T": 200}, None),
     "/api/vanishing/clipping": ({"rho": 1.5, "T": 200, "nonlinearity": "relu", "max_norm": 1.0}, None),
-    "/api/embeddings/map": ({"words": "king queen man woman paris france london england berlin germany rome italy "
-                                      "cat dog horse cow red green blue yellow"}, "words"),
-    "/api/embeddings/similarity": ({"words": "king queen man woman paris france london england berlin germany "
-                                             "rome italy cat dog horse cow red green blue yellow"}, "words"),
+    "/api/embeddings/map": (
+        {
+            "words": "king queen man woman paris france london england berlin germany rome italy "
+            "cat dog horse cow red green blue yellow"
+        },
+        "words",
+    ),
+    "/api/embeddings/similarity": (
+        {
+            "words": "king queen man woman paris france london england berlin germany "
+            "rome italy cat dog horse cow red green blue yellow"
+        },
+        "words",
+    ),
 }
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def endpoints() -> list[tuple[str, set[str]]]:
@@ -65,9 +94,11 @@ def endpoints() -> list[tuple[str, set[str]]]:
     from elman.chapter.steps import STEPS
 
     prefixes = tuple(f"/api/{step.key}/" for step in STEPS)
-    return [(path, {p["name"] for p in operations["get"].get("parameters", [])})
-            for path, operations in create_app().openapi()["paths"].items()
-            if path.startswith(prefixes) and "{" not in path and "get" in operations]
+    return [
+        (path, {p["name"] for p in operations["get"].get("parameters", [])})
+        for path, operations in create_app().openapi()["paths"].items()
+        if path.startswith(prefixes) and "{" not in path and "get" in operations
+    ]
 
 
 def free_port() -> int:
@@ -128,8 +159,9 @@ def page_ready(base: str, pages: int) -> dict:
 
     first, steps = [], {n: [] for n in range(2, 9)}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("ELMAN_CHROMIUM", "/usr/bin/chromium"),
-                                             args=ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("ELMAN_CHROMIUM", "/usr/bin/chromium"), args=ARGS
+        )
         for _ in range(pages):
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
@@ -158,14 +190,18 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=6, help="calls of each endpoint per client pool")
     parser.add_argument("--pages", type=int, default=10)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--defaults", action="store_true",
-                        help="call every endpoint with its defaults (what a widget asks when it opens), not HEAVIEST")
+    parser.add_argument(
+        "--defaults",
+        action="store_true",
+        help="call every endpoint with its defaults (what a widget asks when it opens), not HEAVIEST",
+    )
     args = parser.parse_args(argv)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "elman", "chapter", "--no-browser", "--port", str(port)],
-                              stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "elman", "chapter", "--no-browser", "--port", str(port)], stdout=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -177,7 +213,7 @@ def main(argv=None) -> int:
                     raise SystemExit("the chapter server did not start in 60 s") from None
                 time.sleep(0.1)
         routes = endpoints()
-        for path, _ in routes:       # warm: the first call of each endpoint may load a shipped model
+        for path, _ in routes:  # warm: the first call of each endpoint may load a shipped model
             get(base + path)
         times = hammer(base, routes, args.clients, args.rounds, {} if args.defaults else HEAVIEST)
         ready = page_ready(base, args.pages) if args.pages else None
@@ -196,8 +232,10 @@ def main(argv=None) -> int:
         print(row(path, ms))
     print(row("all endpoints", every))
     if ready:
-        print(f"\npage ready (navigation -> step 1 drawn), {args.pages} cold loads: "
-              f"median {np.median(ready['first']):.0f} ms, max {max(ready['first']):.0f} ms")
+        print(
+            f"\npage ready (navigation -> step 1 drawn), {args.pages} cold loads: "
+            f"median {np.median(ready['first']):.0f} ms, max {max(ready['first']):.0f} ms"
+        )
         for n, ms in ready["steps"].items():
             print(row(f"step {n} ready after →", ms))
     return 0

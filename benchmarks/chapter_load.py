@@ -58,7 +58,7 @@ async def get(port: int, path: str) -> tuple[float, int, float]:
             try:
                 writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
                 await writer.drain()
-                answer = await reader.read()          # the server closes after the answer (Connection: close)
+                answer = await reader.read()  # the server closes after the answer (Connection: close)
             finally:
                 writer.close()
     except (OSError, TimeoutError):
@@ -70,7 +70,7 @@ async def get(port: int, path: str) -> tuple[float, int, float]:
 
 
 async def load(port: int, args) -> dict:
-    results = {"slow": [], "cheap": []}             # (ms, status)
+    results = {"slow": [], "cheap": []}  # (ms, status)
     left = [args.slow_requests]
     done = asyncio.Event()
 
@@ -128,8 +128,14 @@ def rss_mb(root: int) -> float:
 
 def summary(name: str, rows: list) -> dict:
     ms = np.array([m for m, _ in rows]) if rows else np.zeros(1)
-    return {"class": name, "count": len(rows), "p50": float(np.median(ms)), "p95": float(np.percentile(ms, 95)),
-            "max": float(ms.max()), "status": dict(sorted(Counter(s for _, s in rows).items()))}
+    return {
+        "class": name,
+        "count": len(rows),
+        "p50": float(np.median(ms)),
+        "p95": float(np.percentile(ms, 95)),
+        "max": float(ms.max()),
+        "status": dict(sorted(Counter(s for _, s in rows).items())),
+    }
 
 
 def main(argv=None) -> int:
@@ -145,8 +151,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "elman", "chapter", "--no-browser", "--port", str(port),
-                               "--workers", str(args.workers)], stdout=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "elman", "chapter", "--no-browser", "--port", str(port), "--workers", str(args.workers)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while asyncio.run(get(port, "/api/steps"))[1] != 200:
@@ -155,7 +164,7 @@ def main(argv=None) -> int:
             if time.monotonic() > deadline:
                 raise SystemExit("the chapter server did not answer within 60 s of its start")
             time.sleep(0.2)
-        for _ in range(2 * args.workers):             # each worker loads the translator on its first request
+        for _ in range(2 * args.workers):  # each worker loads the translator on its first request
             asyncio.run(get(port, slow_path(random.Random(-1), args.beam)))
         rss_before = rss_mb(server.pid)
         measured = asyncio.run(load(port, args))
@@ -166,18 +175,30 @@ def main(argv=None) -> int:
             server.wait(timeout=20)
 
     rows = [summary("slow", measured["slow"]), summary("cheap", measured["cheap"])]
-    report = {"slow_clients": args.slow, "slow_requests": args.slow_requests, "cheap_clients": args.cheap,
-              "workers": args.workers, "beam": args.beam, "seconds": measured["seconds"], "rows": rows,
-              "rss_mb_before": rss_before, "rss_mb_after": rss_after}
+    report = {
+        "slow_clients": args.slow,
+        "slow_requests": args.slow_requests,
+        "cheap_clients": args.cheap,
+        "workers": args.workers,
+        "beam": args.beam,
+        "seconds": measured["seconds"],
+        "rows": rows,
+        "rss_mb_before": rss_before,
+        "rss_mb_after": rss_after,
+    }
     if args.json:
         print(json.dumps(report))
         return 0
-    print(f"{args.slow} slow clients ({args.slow_requests} translations, beam {args.beam}) and {args.cheap} cheap "
-          f"clients, {args.workers} server process(es), {measured['seconds']:.1f} s; milliseconds")
+    print(
+        f"{args.slow} slow clients ({args.slow_requests} translations, beam {args.beam}) and {args.cheap} cheap "
+        f"clients, {args.workers} server process(es), {measured['seconds']:.1f} s; milliseconds"
+    )
     print(f"{'class':<6} {'count':>6} {'p50':>8} {'p95':>8} {'max':>8}  answers by status")
     for row in rows:
-        print(f"{row['class']:<6} {row['count']:>6} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['max']:>8.1f}  "
-              f"{row['status']}")
+        print(
+            f"{row['class']:<6} {row['count']:>6} {row['p50']:>8.1f} {row['p95']:>8.1f} {row['max']:>8.1f}  "
+            f"{row['status']}"
+        )
     print(f"server RSS (all processes): {rss_before:.0f} MB after warm-up, {rss_after:.0f} MB after the load")
     verdict = "met" if rows[1]["p95"] <= 100 and set(rows[1]["status"]) == {200} else "MISSED"
     print(f"cheap endpoints p95 <= 100 ms, all 200: {verdict}")

@@ -23,12 +23,39 @@ import tempfile
 from pathlib import Path
 
 ENGINES = {
-    "elman": lambda run, steps: [sys.executable, "-m", "elman", "train", "lm", "--out", run, "--resume",
-                                 "--steps", str(steps), "--no-progress"],
-    "ddp x1": lambda run, steps: [sys.executable, "-m", "elman.torch.train_lm", run, "--nproc-per-node", "1",
-                                  "--steps", str(steps)],
-    "ddp x2": lambda run, steps: [sys.executable, "-m", "elman.torch.train_lm", run, "--nproc-per-node", "2",
-                                  "--steps", str(steps)],
+    "elman": lambda run, steps: [
+        sys.executable,
+        "-m",
+        "elman",
+        "train",
+        "lm",
+        "--out",
+        run,
+        "--resume",
+        "--steps",
+        str(steps),
+        "--no-progress",
+    ],
+    "ddp x1": lambda run, steps: [
+        sys.executable,
+        "-m",
+        "elman.torch.train_lm",
+        run,
+        "--nproc-per-node",
+        "1",
+        "--steps",
+        str(steps),
+    ],
+    "ddp x2": lambda run, steps: [
+        sys.executable,
+        "-m",
+        "elman.torch.train_lm",
+        run,
+        "--nproc-per-node",
+        "2",
+        "--steps",
+        str(steps),
+    ],
 }
 
 
@@ -52,10 +79,32 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
-        subprocess.run([sys.executable, "-m", "elman", "train", "lm", "--out", str(base), "--hidden", str(args.hidden),
-                        "--layers", str(args.layers), "--batch", str(args.batch), "--bptt", str(args.bptt),
-                        "--steps", "0", "--eval-every", str(10 * args.steps), "--no-progress"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "elman",
+                "train",
+                "lm",
+                "--out",
+                str(base),
+                "--hidden",
+                str(args.hidden),
+                "--layers",
+                str(args.layers),
+                "--batch",
+                str(args.batch),
+                "--bptt",
+                str(args.bptt),
+                "--steps",
+                "0",
+                "--eval-every",
+                str(10 * args.steps),
+                "--no-progress",
+            ],
+            check=True,
+            capture_output=True,
+        )
         rates = {name: [] for name in ENGINES}
         for repeat in range(args.repeats):
             for name, command in ENGINES.items():
@@ -63,8 +112,10 @@ def main() -> int:
                 shutil.copytree(base, run)
                 rates[name].append(tokens_per_second(command(str(run), args.steps)))
                 shutil.rmtree(run)
-    print(f"char LM, {args.layers}×{args.hidden} tanh, batch {args.batch}, bptt {args.bptt}, {args.steps} updates, "
-          f"median of {args.repeats}, {os.cpu_count()} CPUs")
+    print(
+        f"char LM, {args.layers}×{args.hidden} tanh, batch {args.batch}, bptt {args.bptt}, {args.steps} updates, "
+        f"median of {args.repeats}, {os.cpu_count()} CPUs"
+    )
     reference = statistics.median(rates["elman"])
     print(f"{'engine':8} {'tokens/s':>10} {'vs elman':>9}   runs")
     for name, values in rates.items():

@@ -27,8 +27,10 @@ def main() -> None:
     data = {s: encode_names(vocab, d) for s, d in splits.items()}
     tri, _ = baseline(vocab, data)
     trigram = {s: tri.nll(data[s]) for s in ("dev", "test")}
-    print(f"{'members':>7}  {'dev NLL':>8}  {'test NLL':>8}  {'test gain':>9}    (trigram: dev {trigram['dev']:.4f}, "
-          f"test {trigram['test']:.4f})")
+    print(
+        f"{'members':>7}  {'dev NLL':>8}  {'test NLL':>8}  {'test gain':>9}    (trigram: dev {trigram['dev']:.4f}, "
+        f"test {trigram['test']:.4f})"
+    )
     for k in range(1, len(members) + 1):
         ensemble = GeneratorEnsemble(members[:k])
         dev, test = rnn_nll(ensemble, data["dev"]), rnn_nll(ensemble, data["test"])

@@ -66,25 +66,57 @@ def run_series(layers, seed, out, hidden=32, window=20, epochs=100, batch=32, lr
         for idx in index_batches(len(pos), batch, rng):
             yield (x[:, idx],), y[idx]
 
-    summary = fit(model, train_batches, mse, lambda m: {"dev_mse": float(np.mean((m.predict(dev_x) - dev_y) ** 2))},
-                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_mse",
-                  higher_is_better=False, clip=5.0, patience=patience, seed=seed)
+    summary = fit(
+        model,
+        train_batches,
+        mse,
+        lambda m: {"dev_mse": float(np.mean((m.predict(dev_x) - dev_y) ** 2))},
+        optimizer=Adam(model.params, lr=lr),
+        epochs=epochs,
+        out_dir=out,
+        metric="dev_mse",
+        higher_is_better=False,
+        clip=5.0,
+        patience=patience,
+        seed=seed,
+    )
     return prep.scores(model, "test")["rnn"]["mse"], summary, np.array(model.norms)
 
 
 def run_caption(layers, seed, out, hidden=64, embed=16, epochs=40, batch=32, lr=3e-3, patience=8):
     data, vocab = caption_data(seed, None), build_name_vocab()
     images, labels = data["train"]
-    model = recording(Captioner)(len(vocab), PIXELS, embed, hidden, layers, 0.1, vocab.pad_id, vocab.bos_id,
-                                 vocab.eos_id, rng=np.random.default_rng(seed))
+    model = recording(Captioner)(
+        len(vocab),
+        PIXELS,
+        embed,
+        hidden,
+        layers,
+        0.1,
+        vocab.pad_id,
+        vocab.bos_id,
+        vocab.eos_id,
+        rng=np.random.default_rng(seed),
+    )
 
     def train_batches(epoch, rng):
         for idx in index_batches(len(labels), batch, rng):
             yield batch_of(images, labels, idx, vocab)
 
-    summary = fit(model, train_batches, lambda z, t: cross_entropy(z, t), lambda m: {
-        "dev_nll": caption_nll(m, *data["dev"], vocab)}, optimizer=Adam(model.params, lr=lr), epochs=epochs,
-        out_dir=out, metric="dev_nll", higher_is_better=False, clip=5.0, patience=patience, seed=seed)
+    summary = fit(
+        model,
+        train_batches,
+        lambda z, t: cross_entropy(z, t),
+        lambda m: {"dev_nll": caption_nll(m, *data["dev"], vocab)},
+        optimizer=Adam(model.params, lr=lr),
+        epochs=epochs,
+        out_dir=out,
+        metric="dev_nll",
+        higher_is_better=False,
+        clip=5.0,
+        patience=patience,
+        seed=seed,
+    )
     return caption_scores(model, *data["test"], vocab)["exact_match"], summary, np.array(model.norms)
 
 
@@ -105,16 +137,26 @@ def main() -> None:
             t0 = time.perf_counter()
             value, summary, norms = run(layers, seed, out / f"{args.task}-l{layers}-s{seed}")
             seconds = time.perf_counter() - t0
-            row = {"layers": layers, "seed": seed, "metric": float(value), "seconds": seconds,
-                   "epochs": summary["epochs_run"], "best_epoch": summary["best_epoch"],
-                   "grad_first": float(norms[:, 0].mean()), "grad_last": float(norms[:, -1].mean()),
-                   "grad_first_at_start": float(norms[0, 0]), "grad_last_at_start": float(norms[0, -1])}
+            row = {
+                "layers": layers,
+                "seed": seed,
+                "metric": float(value),
+                "seconds": seconds,
+                "epochs": summary["epochs_run"],
+                "best_epoch": summary["best_epoch"],
+                "grad_first": float(norms[:, 0].mean()),
+                "grad_last": float(norms[:, -1].mean()),
+                "grad_first_at_start": float(norms[0, 0]),
+                "grad_last_at_start": float(norms[0, -1]),
+            }
             rows.append(row)
             if args.json:
                 print(json.dumps(row), flush=True)
     print(f"task: {args.task}, seeds {args.seeds}: mean ± sd over seeds; ‖∂L/∂h_t‖ averaged over steps and updates")
-    print(f"{'layers':>6}  {metric:>17}  {'train s':>13}  {'epochs':>6}  {'ms/epoch':>8}  "
-          f"{'grad layer 1':>12}  {'grad layer L':>12}  {'1/L':>6}  {'1/L at update 1':>15}")
+    print(
+        f"{'layers':>6}  {metric:>17}  {'train s':>13}  {'epochs':>6}  {'ms/epoch':>8}  "
+        f"{'grad layer 1':>12}  {'grad layer L':>12}  {'1/L':>6}  {'1/L at update 1':>15}"
+    )
     for layers in args.layers:
         r = [x for x in rows if x["layers"] == layers]
 
@@ -126,8 +168,10 @@ def main() -> None:
         g1, gl = ms("grad_first")[0], ms("grad_last")[0]
         start = np.mean([x["grad_first_at_start"] / x["grad_last_at_start"] for x in r])
         per_epoch = 1000 * np.mean([x["seconds"] / x["epochs"] for x in r])
-        print(f"{layers:>6}  {m:>9.4g} ± {sd:<5.3g}  {s:>6.2f} ± {ssd:<4.2f}  {e:>6.1f}  {per_epoch:>8.1f}  "
-              f"{g1:>12.4g}  {gl:>12.4g}  {g1 / gl:>6.3f}  {start:>15.3f}")
+        print(
+            f"{layers:>6}  {m:>9.4g} ± {sd:<5.3g}  {s:>6.2f} ± {ssd:<4.2f}  {e:>6.1f}  {per_epoch:>8.1f}  "
+            f"{g1:>12.4g}  {gl:>12.4g}  {g1 / gl:>6.3f}  {start:>15.3f}"
+        )
 
 
 if __name__ == "__main__":

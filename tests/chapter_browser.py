@@ -21,8 +21,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("ELMAN_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = Path(os.environ.get("ELMAN_SCREENSHOTS", ".pytest_cache/chapter-screenshots"))
 
 
@@ -116,6 +122,6 @@ def tab_at(browser, server_url):
 def screenshot(tab, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    tab.evaluate("() => window.scrollTo(0, 0)")   # the sticky header then sits at the top of the picture
+    tab.evaluate("() => window.scrollTo(0, 0)")  # the sticky header then sits at the top of the picture
     tab.screenshot(path=str(path), full_page=True)
     return path

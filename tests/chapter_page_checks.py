@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-AXE_PATH = "/__tests__/axe.min.js"        # answered by the test's route, never by the chapter's server
+AXE_PATH = "/__tests__/axe.min.js"  # answered by the test's route, never by the chapter's server
 MIN_PX = 12
 
 
@@ -92,12 +92,15 @@ def axe_violations(tab, server_url: str, impacts=("serious", "critical"), contex
     tab.route(f"**{AXE_PATH}", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
     if not tab.evaluate("() => typeof window.axe === 'object'"):
         tab.add_script_tag(url=server_url + AXE_PATH)
-    found = tab.evaluate("""async (context) => {
+    found = tab.evaluate(
+        """async (context) => {
       const results = await window.axe.run(context ? document.querySelector(context) : document,
                                            { resultTypes: ["violations"] });
       return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
         targets: v.nodes.slice(0, 6).map((n) => n.target.join(" "))  }));
-    }""", context)
+    }""",
+        context,
+    )
     return [v for v in found if v["impact"] in impacts]
 
 
@@ -127,10 +130,13 @@ def unreachable_controls(tab) -> list[str]:
             break
         first = first or mark
         reached.add(mark)
-    return tab.evaluate("""(reached) => [...document.querySelectorAll("[data-kbd-check]")]
+    return tab.evaluate(
+        """(reached) => [...document.querySelectorAll("[data-kbd-check]")]
       .filter((el) => !reached.includes(el.dataset.kbdCheck))
       .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} “${(el.getAttribute("aria-label")
-        || el.textContent || el.value || "").trim().slice(0, 30)}”`)""", sorted(reached))
+        || el.textContent || el.value || "").trim().slice(0, 30)}”`)""",
+        sorted(reached),
+    )
 
 
 # Plain-text notation that must be typeset instead (text outside KaTeX): h_{t−1}, W_hh, 1e-13, ρ^(T−k), ‖h_t‖.

@@ -17,9 +17,19 @@ from elman.errors import ElmanError
 
 def fuzz(max_examples: int):
     """Settings for one fuzz test: ``max_examples`` cases, the same ones on every run, no time limit per case."""
-    return settings(max_examples=max_examples, derandomize=True, deadline=None, database=None, print_blob=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much, HealthCheck.large_base_example])
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.large_base_example,
+        ],
+    )
 
 
 def outcome(call):
@@ -55,10 +65,15 @@ FLOATS = (np.float32, np.float64)
 FILLS = ("normal", "normal", "normal", "zeros", "nan", "inf", "mixed", "huge", "tiny")
 # Python values where a number, a flag or a name is expected: the usual, the edge and the absurd.
 SCALARS = st.one_of(
-    st.integers(-3, 5), st.sampled_from([0, -1, 2**31, 2**63, 2**70, -(2**70)]),
-    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 0.5, 1.0, 1e-320, 1e308]),
-    st.booleans(), st.none(), st.sampled_from(["nan", "1", "", "mean", "tanh", "é", "\x00"]),
-    st.builds(np.int64, st.integers(-3, 5)), st.builds(np.float32, st.floats(width=32)),
+    st.integers(-3, 5),
+    st.sampled_from([0, -1, 2**31, 2**63, 2**70, -(2**70)]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 0.5, 1.0, 1e-320, 1e308]),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["nan", "1", "", "mean", "tanh", "é", "\x00"]),
+    st.builds(np.int64, st.integers(-3, 5)),
+    st.builds(np.float32, st.floats(width=32)),
     st.sampled_from([1 + 2j, [1], (), {}]),
 )
 _SEED = st.integers(0, 2**16)
@@ -108,8 +123,11 @@ class Draw:
         return self.data.draw(strategy, label)
 
     def note(self, label: str, value):
-        note(f"{label} = {value!r}" if not isinstance(value, np.ndarray) else
-             f"{label} = {value.dtype} array of shape {value.shape}: {np.array2string(value, threshold=20)}")
+        note(
+            f"{label} = {value!r}"
+            if not isinstance(value, np.ndarray)
+            else f"{label} = {value.dtype} array of shape {value.shape}: {np.array2string(value, threshold=20)}"
+        )
         return value
 
     def array(self, dtype, shape, label: str = "array") -> np.ndarray:

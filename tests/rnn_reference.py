@@ -17,12 +17,12 @@ def reference_rnn(weights, x, h0, lengths, d_output, d_h_n, nonlinearity="tanh")
     norms_sq = np.zeros((L, D, T))
     for b in range(B):
         Tb = int(lengths[b])
-        inp, caches = x[:Tb, b:b + 1], []
+        inp, caches = x[:Tb, b : b + 1], []
         for l in range(L):
             outs, layer_caches = [], []
             for d in range(D):
-                h, hs, cs = h0[l * D + d, b:b + 1], [None] * Tb, [None] * Tb
-                for t in (range(Tb) if d == 0 else reversed(range(Tb))):
+                h, hs, cs = h0[l * D + d, b : b + 1], [None] * Tb, [None] * Tb
+                for t in range(Tb) if d == 0 else reversed(range(Tb)):
                     h, cs[t] = rnn_step_forward(inp[t], h, *weights[l][d], nonlinearity)
                     hs[t] = h
                 h_n[l * D + d, b] = h[0]
@@ -31,13 +31,13 @@ def reference_rnn(weights, x, h0, lengths, d_output, d_h_n, nonlinearity="tanh")
             inp = np.concatenate(outs, axis=-1)
             caches.append(layer_caches)
         output[:Tb, b] = inp[:, 0]
-        d_out = d_output[:Tb, b:b + 1]
+        d_out = d_output[:Tb, b : b + 1]
         for l in reversed(range(L)):
             d_inp = None
             for d in range(D):
-                dh = d_h_n[l * D + d, b:b + 1]
-                for t in (reversed(range(Tb)) if d == 0 else range(Tb)):
-                    dh = dh + d_out[t, :, d * H:(d + 1) * H]
+                dh = d_h_n[l * D + d, b : b + 1]
+                for t in reversed(range(Tb)) if d == 0 else range(Tb):
+                    dh = dh + d_out[t, :, d * H : (d + 1) * H]
                     norms_sq[l, d, t] += np.sum(dh * dh)
                     dx_t, dh, *dW = rnn_step_backward(dh, caches[l][d][t])
                     for acc, g in zip(grads[l][d], dW):

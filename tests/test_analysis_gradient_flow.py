@@ -72,9 +72,10 @@ def test_jacobian_product_matches_torch_autograd(nonlinearity):
     theirs.load_state_dict({n: torch.from_numpy(v) for n, v in rnn.state_dict().items()})
     hs = rnn(x, h0)[0]
     for k in (0, 3):
-        tail = torch.from_numpy(x[k + 1:])
-        J = torch.autograd.functional.jacobian(lambda h, tail=tail: theirs(tail, h)[1],
-                                               torch.from_numpy(hs[k][None].copy())).numpy()
+        tail = torch.from_numpy(x[k + 1 :])
+        J = torch.autograd.functional.jacobian(
+            lambda h, tail=tail: theirs(tail, h)[1], torch.from_numpy(hs[k][None].copy())
+        ).numpy()
         J = J[0, :, :, 0]  # (B, H, B, H): no cross-batch terms
         diag = np.stack([J[b, :, b] for b in range(x.shape[1])])
         np.testing.assert_allclose(jacobian_product(rnn, x, h0, k=k), diag, rtol=1e-10, atol=1e-12)
@@ -106,8 +107,9 @@ def test_jacobian_norms_match_products_and_singular_values():
         P = jacobian_product(rnn, x, h0, k=k)
         assert norms[k] == pytest.approx(np.linalg.norm(P, 2, axis=(1, 2)).mean(), rel=1e-12)
         if k < x.shape[0] - 1:
-            np.testing.assert_allclose(product_singular_values(Js[k + 1:]), np.linalg.svd(P, compute_uv=False),
-                                       rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(
+                product_singular_values(Js[k + 1 :]), np.linalg.svd(P, compute_uv=False), rtol=1e-10, atol=1e-14
+            )
     fro = jacobian_norms(rnn, x, h0, ord="fro")
     assert fro[-1] == pytest.approx(2.0)  # ‖I_4‖_F
     assert np.all(fro >= norms - 1e-12)
@@ -161,7 +163,7 @@ def test_spectrum_of_a_scaled_orthogonal_matrix():
     s = spectrum(Q)
     np.testing.assert_allclose(s["singular_values"], 0.9)
     assert s["spectral_radius"] == pytest.approx(0.9) and s["spectral_norm"] == pytest.approx(0.9)
-    np.testing.assert_allclose(product_singular_values([Q] * 10), 0.9 ** 10)
+    np.testing.assert_allclose(product_singular_values([Q] * 10), 0.9**10)
 
 
 def _torch_dh_norms(torch, rnn, x, h0, d_output):
@@ -176,7 +178,7 @@ def _torch_dh_norms(torch, rnn, x, h0, d_output):
         for d in range(D):
             s = f"_l{l}" + ("_reverse" if d else "")
             h, hs = torch.from_numpy(h0[l * D + d]), [None] * T
-            for t in (range(T) if d == 0 else reversed(range(T))):
+            for t in range(T) if d == 0 else reversed(range(T)):
                 h = act(inp[t] @ p["weight_ih" + s].T + p["bias_ih" + s] + h @ p["weight_hh" + s].T + p["bias_hh" + s])
                 h.retain_grad()
                 hs[t] = states[l, d, t] = h
@@ -186,8 +188,9 @@ def _torch_dh_norms(torch, rnn, x, h0, d_output):
     return np.array([[[states[l, d, t].grad.norm().item() for t in range(T)] for d in range(D)] for l in range(L)])
 
 
-@pytest.mark.parametrize("num_layers,bidirectional,nonlinearity", [(1, False, "tanh"), (3, False, "relu"),
-                                                                  (2, True, "tanh")])
+@pytest.mark.parametrize(
+    "num_layers,bidirectional,nonlinearity", [(1, False, "tanh"), (3, False, "relu"), (2, True, "tanh")]
+)
 def test_hidden_grad_norms_match_torch(num_layers, bidirectional, nonlinearity):
     torch = pytest.importorskip("torch")
     rnn = _rnn(num_layers=num_layers, bidirectional=bidirectional, nonlinearity=nonlinearity)
@@ -204,8 +207,7 @@ def test_hidden_grad_norms_match_torch(num_layers, bidirectional, nonlinearity):
         np.testing.assert_allclose(norms, _torch_dh_norms(torch, rnn, x, h0, dy), rtol=1e-10)
     grid = layer_time_map(rnn, x, h0, d_output=custom)
     assert grid.shape == (num_layers, 6)
-    np.testing.assert_allclose(grid, np.sqrt((_torch_dh_norms(torch, rnn, x, h0, custom) ** 2).sum(axis=1)),
-                               rtol=1e-10)
+    np.testing.assert_allclose(grid, np.sqrt((_torch_dh_norms(torch, rnn, x, h0, custom) ** 2).sum(axis=1)), rtol=1e-10)
 
 
 def test_hidden_grad_norms_is_the_engines_own_and_leaves_the_rnn_untouched():

@@ -30,8 +30,7 @@ def _torch_truncated(rnn, x, d_output, window):
         states.append(h)
         loss = loss + (h * ds[t]).sum()
     loss.backward()
-    return ({k: v.grad.numpy() for k, v in p.items()},
-            np.array([float(torch.linalg.norm(s.grad)) for s in states]))
+    return ({k: v.grad.numpy() for k, v in p.items()}, np.array([float(torch.linalg.norm(s.grad)) for s in states]))
 
 
 @pytest.mark.parametrize("window", [1, 3, 4, 11, 50])
@@ -59,9 +58,9 @@ def test_a_window_as_long_as_the_sequence_is_full_bptt():
 def test_truncation_changes_the_recurrent_gradient_and_cuts_the_flow_at_window_starts():
     rnn, x, _ = _setup(T=12)
     d_output = np.zeros((12, 3, 5))
-    d_output[-1] = 1.0                                       # loss at the last step only
+    d_output[-1] = 1.0  # loss at the last step only
     full, full_norms = truncated_bptt(rnn, x, d_output, 12)
-    cut, cut_norms = truncated_bptt(rnn, x, d_output, 4)     # windows [0,4) [4,8) [8,12)
+    cut, cut_norms = truncated_bptt(rnn, x, d_output, 4)  # windows [0,4) [4,8) [8,12)
     assert not np.allclose(full["weight_hh_l0"], cut["weight_hh_l0"])
     assert np.all(cut_norms[0, 0, :8] == 0) and np.all(full_norms[0, 0, :8] > 0)
     np.testing.assert_allclose(cut_norms[0, 0, 8:], full_norms[0, 0, 8:], rtol=1e-12)
@@ -78,8 +77,9 @@ def test_the_rnn_is_left_as_it_was_and_batch_first_works():
         np.testing.assert_allclose(bf_grads[name], g, rtol=1e-12, err_msg=name)
 
 
-@pytest.mark.parametrize("window, fragment", [(0, "window must be an integer >= 1"),
-                                              (2.5, "window must be an integer >= 1")])
+@pytest.mark.parametrize(
+    "window, fragment", [(0, "window must be an integer >= 1"), (2.5, "window must be an integer >= 1")]
+)
 def test_bad_windows_are_refused(window, fragment):
     rnn, x, d_output = _setup()
     with pytest.raises(ValueError, match=fragment):

@@ -21,8 +21,9 @@ def parse(*argv):
 def test_train_lm_defaults_are_train_configs_and_the_models():
     args = parse()
     assert TrainConfig(**read_options(args, TRAIN_OPTIONS)) == TrainConfig()
-    model_defaults = {name: p.default for name, p in inspect.signature(LanguageModel).parameters.items()
-                      if name in MODEL_OPTIONS}
+    model_defaults = {
+        name: p.default for name, p in inspect.signature(LanguageModel).parameters.items() if name in MODEL_OPTIONS
+    }
     assert read_options(args, MODEL_OPTIONS) == model_defaults
 
 
@@ -33,14 +34,39 @@ def test_every_train_config_field_but_the_boundary_token_is_an_option():
 
 
 def test_options_reach_their_fields_under_their_flags():
-    args = parse("--batch", "7", "--steps", "30", "--epochs", "2", "--hidden", "16", "--embed", "4", "--layers", "1",
-                 "--clip", "0", "--no-progress", "--schedule", "cosine", "--bptt-backward", "140")
+    args = parse(
+        "--batch",
+        "7",
+        "--steps",
+        "30",
+        "--epochs",
+        "2",
+        "--hidden",
+        "16",
+        "--embed",
+        "4",
+        "--layers",
+        "1",
+        "--clip",
+        "0",
+        "--no-progress",
+        "--schedule",
+        "cosine",
+        "--bptt-backward",
+        "140",
+    )
     config = TrainConfig(**read_options(args, TRAIN_OPTIONS))
-    assert (config.batch_size, config.max_steps, config.max_epochs, config.clip, config.progress) == (7, 30, 2, None,
-                                                                                                       False)
+    assert (config.batch_size, config.max_steps, config.max_epochs, config.clip, config.progress) == (
+        7,
+        30,
+        2,
+        None,
+        False,
+    )
     assert config.schedule == "cosine" and config.bptt_backward == 140
     assert read_options(args, MODEL_OPTIONS) | {"vocab_size": 5} == LanguageModel(
-        5, **read_options(args, MODEL_OPTIONS)).config() | {"vocab_size": 5}
+        5, **read_options(args, MODEL_OPTIONS)
+    ).config() | {"vocab_size": 5}
 
 
 def test_a_choice_outside_the_library_s_list_is_refused(capsys):
@@ -62,8 +88,12 @@ def test_booleans_none_defaults_and_off_values():
     options = dataclass_options(Config)
     add_options(parser, options)
     assert read_options(parser.parse_args([]), options) == {"on": True, "off": False, "limit": None, "clip": 1.0}
-    assert read_options(parser.parse_args(["--no-on", "--off", "--limit", "4", "--clip", "0"]), options) == \
-        {"on": False, "off": True, "limit": 4, "clip": None}
+    assert read_options(parser.parse_args(["--no-on", "--off", "--limit", "4", "--clip", "0"]), options) == {
+        "on": False,
+        "off": True,
+        "limit": 4,
+        "clip": None,
+    }
     with pytest.raises(SystemExit):
         parser.parse_args(["--hidden", "4"])
 
@@ -83,8 +113,14 @@ def test_a_default_of_none_needs_a_type_and_a_missing_parameter_is_named():
 
 
 # the tasks' train commands: options from the train_<task> signatures; the parameters no option reaches
-TASKS = {"sentiment": {"source"}, "pos": {"lower", "source"}, "names": set(), "translate": set(), "caption": set(),
-         "series": set()}
+TASKS = {
+    "sentiment": {"source"},
+    "pos": {"lower", "source"},
+    "names": set(),
+    "translate": set(),
+    "caption": set(),
+    "series": set(),
+}
 CONTROLS = {"resume", "force", "progress", "verbose"}  # set by --resume, --force, --progress, or by no one
 
 
@@ -117,7 +153,7 @@ def test_a_task_s_clip_0_reaches_its_train_function_as_none(task, monkeypatch, t
 
     monkeypatch.setattr(module, f"train_{task}", fake_train)
     assert run(build_parser().parse_args(["train", task, "--clip", "0", "--out", str(tmp_path), "--progress"])) == 0
-    (out, kwargs), = calls
+    ((out, kwargs),) = calls
     expected = {name: value for name, value in keyword_defaults(train).items() if name in module.OPTIONS}
     assert out == str(tmp_path)
     assert kwargs == {**expected, "clip": None, "resume": False, "force": False, "progress": True}

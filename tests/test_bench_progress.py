@@ -9,8 +9,17 @@ import threading
 from elman import bench
 from elman.cli import main
 
-MET = {"config": [128, 128, 1, 64, 50], "mode": "train", "reps": 20, "elman_ms": 7.0, "torch_ms": 10.0,
-       "ratio": 0.7, "elman_spread": 0.02, "torch_spread": 0.03, "round_drift": 1.05}
+MET = {
+    "config": [128, 128, 1, 64, 50],
+    "mode": "train",
+    "reps": 20,
+    "elman_ms": 7.0,
+    "torch_ms": 10.0,
+    "ratio": 0.7,
+    "elman_spread": 0.02,
+    "torch_spread": 0.03,
+    "round_drift": 1.05,
+}
 NOISY = {**MET, "mode": "infer", "torch_spread": 0.9}
 
 # A child `elman bench` whose second row is measured only once the parent has read the first from the pipe:
@@ -29,8 +38,9 @@ sys.exit(cli.main(["bench", "--quick"]))
 
 def test_each_row_reaches_the_pipe_before_the_next_is_measured():
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe buffers, as for users
-    child = subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                             env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
     guard = threading.Timer(120, child.kill)  # a hang guard, not a timing: a buffered row would block forever
     guard.start()
     try:

@@ -73,8 +73,9 @@ def test_shapes_and_bad_images():
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_captioner_gradients(layers):
-    model = Captioner(9, image_size=5, embed_dim=4, hidden_size=5, num_layers=layers, dtype="float64",
-                      rng=np.random.default_rng(0))
+    model = Captioner(
+        9, image_size=5, embed_dim=4, hidden_size=5, num_layers=layers, dtype="float64", rng=np.random.default_rng(0)
+    )
     noise = np.random.default_rng(1)
     for name, value in model.params.items():
         if name != "embed.weight":  # keep the padding row at zero (it is not trained)
@@ -87,8 +88,11 @@ def test_captioner_gradients(layers):
     _, d = cross_entropy(model(images, ids, lengths), targets)
     norms = model.backward(d, return_dh_norms=True)
     assert norms.shape == (layers, 1, 5)
-    errors = gradcheck(lambda: cross_entropy(model(images, ids, lengths), targets)[0], dict(model.params),
-                       {k: model.grads[k].copy() for k in model.params})
+    errors = gradcheck(
+        lambda: cross_entropy(model(images, ids, lengths), targets)[0],
+        dict(model.params),
+        {k: model.grads[k].copy() for k in model.params},
+    )
     assert max(errors.values()) < 1e-5
 
 
@@ -102,8 +106,17 @@ def test_learns_toy_names_greedy_and_round_trip(tmp_path):
         for idx in np.array_split(rng.permutation(len(labels)), 3):
             yield batch_of(images, labels, idx, vocab)
 
-    fit(model, batches, lambda z, t: cross_entropy(z, t), lambda m: {"nll": caption_nll(m, images, labels, vocab)},
-        optimizer=Adam(model.params, lr=0.02), epochs=60, out_dir=tmp_path, metric="nll", higher_is_better=False)
+    fit(
+        model,
+        batches,
+        lambda z, t: cross_entropy(z, t),
+        lambda m: {"nll": caption_nll(m, images, labels, vocab)},
+        optimizer=Adam(model.params, lr=0.02),
+        epochs=60,
+        out_dir=tmp_path,
+        metric="nll",
+        higher_is_better=False,
+    )
     assert caption_nll(model, images, labels, vocab) < 0.1 < before
     scores = caption_scores(model, images, labels, vocab)
     assert scores["exact_match"] == 1.0 and scores["char_accuracy"] == 1.0 and scores["not_a_name"] == 0.0

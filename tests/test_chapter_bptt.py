@@ -31,8 +31,8 @@ def test_defaults_and_shape(client):
 def test_the_marked_input_is_the_pulse_l_steps_back():
     x, y = recall_batch(np.random.default_rng(0), 30, 15)
     assert x.shape == (30, 512, 1)
-    np.testing.assert_array_equal(x[15, :, 0], y)                 # step 16 of 30: L = 15 steps before the end
-    assert np.abs(np.delete(x[:, :, 0], 15, axis=0)).max() < 1    # the rest is noise of size 0.1
+    np.testing.assert_array_equal(x[15, :, 0], y)  # step 16 of 30: L = 15 steps before the end
+    assert np.abs(np.delete(x[:, :, 0], 15, axis=0)).max() < 1  # the rest is noise of size 0.1
 
 
 def test_a_loss_at_the_last_step_reaches_only_the_last_window_when_truncated():
@@ -52,9 +52,9 @@ def test_windows_are_laid_back_from_the_loss_so_its_window_holds_k_steps():
 
 
 def test_the_gradient_reaches_the_marked_input_exactly_when_it_lies_in_the_window():
-    cut_off = backward_pass(30, 10, 11, 0.9, 2)["marked_gradient"]           # one step beyond the window
+    cut_off = backward_pass(30, 10, 11, 0.9, 2)["marked_gradient"]  # one step beyond the window
     assert cut_off["full"] > 0 and cut_off["truncated"] == 0
-    inside = backward_pass(30, 10, 10, 0.9, 2)["marked_gradient"]            # the window's first step
+    inside = backward_pass(30, 10, 10, 0.9, 2)["marked_gradient"]  # the window's first step
     assert inside["truncated"] == pytest.approx(inside["full"], rel=1e-12) and inside["full"] > 0
 
 
@@ -85,19 +85,30 @@ def test_the_comparison_is_the_library_truncated_bptt_on_the_same_batch():
     grads, norms = truncated_bptt(rnn, x, head.backward(d_pred), 4)
     r = backward_pass(16, 4, 6, 0.8, 9)
     np.testing.assert_allclose(r["truncated_norms"], norms[0, 0], rtol=1e-12)
-    assert r["gradients"]["weight_ih_l0"]["truncated_norm"] == pytest.approx(np.linalg.norm(grads["weight_ih_l0"]),
-                                                                              rel=1e-12)
+    assert r["gradients"]["weight_ih_l0"]["truncated_norm"] == pytest.approx(
+        np.linalg.norm(grads["weight_ih_l0"]), rel=1e-12
+    )
 
 
-@pytest.mark.parametrize("params, fragment", [
-    ({"T": 1}, "T: expected a whole number from 2 to 64, got 1"), ({"T": 65}, "T: expected a whole number"),
-    ({"T": "long"}, "T: expected a whole number from 2 to 64, got 'long'"),
-    ({"K": 0}, "K: expected"), ({"K": 65}, "K: expected"), ({"K": 2.5}, "K: expected a whole number"),
-    ({"L": 0}, "L: expected a whole number from 1 to 30"),
-    ({"T": 10, "L": 11}, "L: expected a whole number from 1 to 10"),
-    ({"rho": 0}, "rho: expected a number from 0.1 to 2"), ({"rho": 2.5}, "rho: expected"), ({"rho": "x"}, "rho"),
-    ({"rho": "nan"}, "rho: expected"), ({"seed": -1}, "seed"), ({"seed": 2**31}, "seed"),
-])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"T": 1}, "T: expected a whole number from 2 to 64, got 1"),
+        ({"T": 65}, "T: expected a whole number"),
+        ({"T": "long"}, "T: expected a whole number from 2 to 64, got 'long'"),
+        ({"K": 0}, "K: expected"),
+        ({"K": 65}, "K: expected"),
+        ({"K": 2.5}, "K: expected a whole number"),
+        ({"L": 0}, "L: expected a whole number from 1 to 30"),
+        ({"T": 10, "L": 11}, "L: expected a whole number from 1 to 10"),
+        ({"rho": 0}, "rho: expected a number from 0.1 to 2"),
+        ({"rho": 2.5}, "rho: expected"),
+        ({"rho": "x"}, "rho"),
+        ({"rho": "nan"}, "rho: expected"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 2**31}, "seed"),
+    ],
+)
 def test_bad_input_is_one_plain_sentence_that_says_what_was_expected(client, params, fragment):
     response = client.get("/api/bptt/backward", params=params)
     assert response.status_code == 400
@@ -119,4 +130,4 @@ def test_answers_are_fast(client):
         start = time.perf_counter()
         assert client.get("/api/bptt/backward", params={"T": T, "K": K, "L": L, "seed": 11}).status_code == 200
         times.append(time.perf_counter() - start)
-    assert max(times) < 1.0, times   # generous: CI machines are shared; the report measures p95 separately
+    assert max(times) < 1.0, times  # generous: CI machines are shared; the report measures p95 separately

@@ -41,8 +41,9 @@ def finite_differences(model, x, target, start=0, eps=1e-6):
             up, down = x.copy(), x.copy()
             up[k, 0, e] += eps
             down[k, 0, e] -= eps
-            grad[k, 0, e] = (loss_from(model, up, target, start, carried)
-                             - loss_from(model, down, target, start, carried)) / (2 * eps)
+            grad[k, 0, e] = (
+                loss_from(model, up, target, start, carried) - loss_from(model, down, target, start, carried)
+            ) / (2 * eps)
     return np.linalg.norm(grad, axis=-1)[:, 0]
 
 
@@ -52,7 +53,7 @@ def test_influence_is_the_gradient_with_respect_to_each_input_embedding(layers):
     ids = np.random.default_rng(3).integers(0, 9, 12)
     t, K = 9, 4
     r = influence(model, ids, t, K)
-    x = model.embed(ids[:t + 1, None])
+    x = model.embed(ids[: t + 1, None])
     np.testing.assert_allclose(r["full"], finite_differences(model, x, ids[t + 1]), rtol=1e-6, atol=1e-10)
     start = t - K + 1
     expected = finite_differences(model, x, ids[t + 1], start)
@@ -75,14 +76,14 @@ def test_on_the_shipped_model_truncation_is_exactly_zero_beyond_k_and_full_insid
     t, start = r["position"], r["window_start"]
     assert (t, start) == (DEFAULT_POSITION, DEFAULT_POSITION - DEFAULT_K + 1)
     full, cut = np.array(r["full"]), np.array(r["truncated"])
-    assert full.shape == (t,) and np.all(cut[:start - 1] == 0) and np.all(full[:start - 1] > 0)
-    np.testing.assert_allclose(cut[start - 1:], full[start - 1:], rtol=1e-5)
+    assert full.shape == (t,) and np.all(cut[: start - 1] == 0) and np.all(full[: start - 1] > 0)
+    np.testing.assert_allclose(cut[start - 1 :], full[start - 1 :], rtol=1e-5)
 
 
 def test_the_default_prediction_reaches_back_beyond_k():
     r = connectivity(DEFAULT_TEXT, None, DEFAULT_K)
-    assert r["target"] == "\n" and r["p_target"] > 0.9                  # a line break after "PROSPERO:"
-    assert r["beyond_share"] > 0.3                                        # measured 0.54
+    assert r["target"] == "\n" and r["p_target"] > 0.9  # a line break after "PROSPERO:"
+    assert r["beyond_share"] > 0.3  # measured 0.54
     assert r["farthest"]["back"] > DEFAULT_K
     for example in EXAMPLES:
         assert connectivity(example["text"], None, DEFAULT_K)["beyond_share"] > 0.2
@@ -106,15 +107,19 @@ def test_the_endpoint_answers_the_library_numbers(client):
     assert r == connectivity("To be, or not to be", 12, 3) and r["target"] == "t" and r["window_start"] == 10
 
 
-@pytest.mark.parametrize("params, fragment", [
-    ({"text": ""}, "text: expected a line of text, got an empty one"),
-    ({"text": "a"}, "text: expected at least two characters"),
-    ({"text": "caf\u00e9 \u00fcber"}, "text: expected the characters of the model's plays"),
-    ({"text": "x" * 201}, "text: expected at most 200 characters, got 201"),
-    ({"text": "To be", "position": 5}, "position: expected a character from 1 to 4"),
-    ({"position": "first"}, "position: expected a whole number"),
-    ({"K": 0}, "K: expected a whole number from 1 to 200, got 0"), ({"K": "a"}, "K: expected a whole number"),
-])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"text": ""}, "text: expected a line of text, got an empty one"),
+        ({"text": "a"}, "text: expected at least two characters"),
+        ({"text": "caf\u00e9 \u00fcber"}, "text: expected the characters of the model's plays"),
+        ({"text": "x" * 201}, "text: expected at most 200 characters, got 201"),
+        ({"text": "To be", "position": 5}, "position: expected a character from 1 to 4"),
+        ({"position": "first"}, "position: expected a whole number"),
+        ({"K": 0}, "K: expected a whole number from 1 to 200, got 0"),
+        ({"K": "a"}, "K: expected a whole number"),
+    ],
+)
 def test_bad_input_is_one_plain_sentence(client, params, fragment):
     response = client.get("/api/bptt/influence", params=params)
     assert response.status_code == 400
@@ -126,11 +131,13 @@ def test_answers_are_fast(client):
     connectivity.cache_clear()
     char_lm.load()
     times = []
-    long_text = ("Thou liest, malignant thing! Hast thou forgot\nThe foul witch Sycorax, who with age and envy\n"
-                 "Was grown into a hoop? hast thou forgot her?\n")
+    long_text = (
+        "Thou liest, malignant thing! Hast thou forgot\nThe foul witch Sycorax, who with age and envy\n"
+        "Was grown into a hoop? hast thou forgot her?\n"
+    )
     for position, K in ((len(long_text) - 1, 1), (60, 40), (20, 5), (len(long_text) - 1, 100)):
         start = time.perf_counter()
         params = {"text": long_text, "position": position, "K": K}
         assert client.get("/api/bptt/influence", params=params).status_code == 200
         times.append(time.perf_counter() - start)
-    assert max(times) < 1.0, times   # generous: CI machines are shared; the report measures p95 separately
+    assert max(times) < 1.0, times  # generous: CI machines are shared; the report measures p95 separately

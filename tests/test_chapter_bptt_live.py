@@ -55,10 +55,14 @@ def test_the_stream_sends_one_record_per_update_between_a_start_and_an_end(clien
     assert lines[-1]["end"] == pytest.approx(expected["end"]) and not lines[-1]["stopped"]
 
 
-@pytest.mark.parametrize("params,detail", [
-    ({"updates": MAX_UPDATES + 1}, "updates: expected a whole number from 1 to 300"),
-    ({"K": "ten"}, "K: expected a whole number from 1 to 30, got 'ten'"),
-    ({"tau": "nan"}, "tau: expected a number from 0.01 to 100")])
+@pytest.mark.parametrize(
+    "params,detail",
+    [
+        ({"updates": MAX_UPDATES + 1}, "updates: expected a whole number from 1 to 300"),
+        ({"K": "ten"}, "K: expected a whole number from 1 to 30, got 'ten'"),
+        ({"tau": "nan"}, "tau: expected a number from 0.01 to 100"),
+    ],
+)
 def test_bad_settings_get_one_plain_sentence(client, params, detail):
     response = client.get("/api/bptt/live", params=params)
     assert response.status_code == 400 and response.json()["detail"].startswith(detail)
@@ -76,7 +80,7 @@ def test_the_server_stops_computing_when_the_client_leaves(monkeypatch):
 
     runs, slow = [], bptt_live.Run.advance
 
-    def advance(self, n):                          # a slice takes 50 ms: a whole run would take 1.5 s
+    def advance(self, n):  # a slice takes 50 ms: a whole run would take 1.5 s
         runs.append(self)
         time.sleep(0.05)
         return slow(self, n)
@@ -88,7 +92,7 @@ def test_the_server_stops_computing_when_the_client_leaves(monkeypatch):
         connection.request("GET", "/api/bptt/live?updates=300")
         response = connection.getresponse()
         assert response.status == 200
-        got = [json.loads(response.readline()) for _ in range(3)]     # the start and two updates: then leave
+        got = [json.loads(response.readline()) for _ in range(3)]  # the start and two updates: then leave
         connection.sock.shutdown(2)
         connection.close()
         time.sleep(0.6)

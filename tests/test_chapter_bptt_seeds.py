@@ -30,12 +30,12 @@ def test_the_default_view_is_the_longer_dependency():
 
 def test_longer_than_k_loses_the_input_weights_gradient_on_every_seed():
     errors = [error("longer", seed) for seed in SEEDS]
-    assert min(errors) >= 0.3, errors                  # measured 0.94-1.42
+    assert min(errors) >= 0.3, errors  # measured 0.94-1.42
 
 
 def test_shorter_than_k_keeps_it_on_every_seed():
     errors = [error("shorter", seed) for seed in SEEDS]
-    assert max(errors) <= 0.05, errors                 # measured 0.001-0.007
+    assert max(errors) <= 0.05, errors  # measured 0.001-0.007
 
 
 def test_the_gradient_at_the_marked_input_is_exactly_cut_or_exactly_kept():

@@ -22,7 +22,7 @@ def count(page, series, chart="loss"):
 def test_start_draws_the_updates_as_they_arrive_and_stop_ends_the_run(page, server_url, monkeypatch):
     runs, fast = [], bptt_live.Run.advance
 
-    def advance(self, n):                               # 80 ms a slice: the run lasts seconds, not one
+    def advance(self, n):  # 80 ms a slice: the run lasts seconds, not one
         runs.append(self)
         time.sleep(0.08)
         return fast(self, n)
@@ -32,16 +32,17 @@ def test_start_draws_the_updates_as_they_arrive_and_stop_ends_the_run(page, serv
     page.wait_for_selector('body[data-ready="4"]', state="attached")
     expect(page.locator("#bptt-live-status")).to_contain_text("Not started")
     page.focus("#bptt-live-start")
-    page.keyboard.press("Enter")                        # keyboard reachable
+    page.keyboard.press("Enter")  # keyboard reachable
     expect(page.locator("#bptt-live-status")).to_have_attribute("data-state", "running")
     # drawn while the server is still training: the chunks arrive one slice at a time, not buffered to the end
-    page.wait_for_function("(s) => Number(document.querySelector(s)?.dataset.count ?? 0) >= 20",
-                           arg=line("loss", "full"))
+    page.wait_for_function(
+        "(s) => Number(document.querySelector(s)?.dataset.count ?? 0) >= 20", arg=line("loss", "full")
+    )
     assert page.get_attribute("#bptt-live-status", "data-state") == "running"
     drawn = count(page, "full")
     assert 20 <= drawn < bptt_live.DEFAULTS["updates"]
     assert page.get_attribute(line("loss", "full"), "points").count(",") == drawn
-    page.click("#bptt-live-start")                      # now "stop"
+    page.click("#bptt-live-start")  # now "stop"
     expect(page.locator("#bptt-live-status")).to_have_attribute("data-state", "stopped")
     expect(page.locator("#bptt-live-status")).to_contain_text(f"of {bptt_live.DEFAULTS['updates']} updates")
     time.sleep(0.5)

@@ -54,11 +54,13 @@ def check_words(page, text, source):
         dot = page.locator(f'#emb-map circle[data-key="map-{i}"]')
         assert dot.get_attribute("data-word") == word
         assert [float(dot.get_attribute("data-x")), float(dot.get_attribute("data-y"))] == pytest.approx(
-            points[i].tolist(), rel=1e-9, abs=1e-12)
+            points[i].tolist(), rel=1e-9, abs=1e-12
+        )
     expected = embeddings.similarity(text, source)
     expect(page.locator("#emb-sim-out")).to_contain_text(f"cos({chosen[0]}, {chosen[1]})")
-    assert float(page.get_attribute('[data-key="dense-01"]', "data-value")) == pytest.approx(expected["dense"][0][1],
-                                                                                            rel=1e-9)
+    assert float(page.get_attribute('[data-key="dense-01"]', "data-value")) == pytest.approx(
+        expected["dense"][0][1], rel=1e-9
+    )
     assert float(page.get_attribute('[data-key="onehot-01"]', "data-value")) == 0.0
 
 
@@ -86,8 +88,15 @@ def test_every_control_shows_the_library_numbers(page, server_url):
     check_pair(page, 1, "king", "car", "glove")
     page.fill("#emb-words", "cat dog horse car truck boat")
     check_words(page, "cat dog horse car truck boat", "glove")
-    for key in ("a=paris", "b=france", "c=japan", "exclude=0", "word=water", "p1v=car",
-                "words=cat+dog+horse+car+truck+boat"):
+    for key in (
+        "a=paris",
+        "b=france",
+        "c=japan",
+        "exclude=0",
+        "word=water",
+        "p1v=car",
+        "words=cat+dog+horse+car+truck+boat",
+    ):
         assert key in page.url
 
     # the word2vec vectors trained here answer the same questions, and the comparison marks them as answering
@@ -162,8 +171,10 @@ LABELS = """() => [...document.querySelectorAll('#emb-map text.emb-label')].map(
   const r = t.getBoundingClientRect(); return { word: t.textContent, size: parseFloat(getComputedStyle(t).fontSize),
   box: [r.left, r.top, r.right, r.bottom] }; })"""
 # twenty words in tight clusters (royals, family, food): the hardest case for the labels
-CROWD = ("king queen prince princess man woman boy girl father mother son daughter brother sister uncle aunt "
-         "husband wife pizza pasta")
+CROWD = (
+    "king queen prince princess man woman boy girl father mother son daughter brother sister uncle aunt "
+    "husband wife pizza pasta"
+)
 
 
 def opened(tab_at, server_url, width, height, extra=""):
@@ -184,15 +195,19 @@ def angle(u, v):
 
 
 def overlapping(labels):
-    return [(labels[i]["word"], labels[j]["word"]) for i in range(len(labels)) for j in range(i)
-            if min(labels[i]["box"][2], labels[j]["box"][2]) - max(labels[i]["box"][0], labels[j]["box"][0]) > 0
-            and min(labels[i]["box"][3], labels[j]["box"][3]) - max(labels[i]["box"][1], labels[j]["box"][1]) > 0]
+    return [
+        (labels[i]["word"], labels[j]["word"])
+        for i in range(len(labels))
+        for j in range(i)
+        if min(labels[i]["box"][2], labels[j]["box"][2]) - max(labels[i]["box"][0], labels[j]["box"][0]) > 0
+        and min(labels[i]["box"][3], labels[j]["box"][3]) - max(labels[i]["box"][1], labels[j]["box"][1]) > 0
+    ]
 
 
 @pytest.mark.parametrize("width, height", [(1400, 900), (390, 844)])
 def test_the_default_map_draws_man_woman_and_king_queen_as_parallel_arrows(tab_at, server_url, width, height):
     tab = opened(tab_at, server_url, width, height)
-    expect(tab.locator("#emb-map line.emb-arrow")).to_have_count(3, timeout=10_000)   # nothing to click first
+    expect(tab.locator("#emb-map line.emb-arrow")).to_have_count(3, timeout=10_000)  # nothing to click first
     arrows = {a["role"]: a for a in tab.evaluate(ARROWS)}
     dot = {w: tab.evaluate(DOT, w) for w in ("king", "man", "woman", "queen")}
     # b → c in the input's colour, a → answer in the output's, each from near its tail dot to near its head dot
@@ -207,7 +222,7 @@ def test_the_default_map_draws_man_woman_and_king_queen_as_parallel_arrows(tab_a
     assert angle(vec["moved"], vec["x"]) <= 1
     assert all(a["head"] and a["head"].startswith("url(#") for a in arrows.values())
     shown = float(tab.get_attribute('[data-key="map-angle"]', "data-value"))
-    assert shown == pytest.approx(angle(vec["x"], vec["y"]), abs=1.0)   # the note measures what is drawn
+    assert shown == pytest.approx(angle(vec["x"], vec["y"]), abs=1.0)  # the note measures what is drawn
     full = embeddings.analogy("king", "man", "woman")["offset_cosine"]
     assert float(tab.get_attribute('[data-key="offset-cosine"]', "data-value")) == pytest.approx(full, rel=1e-9)
     label = tab.get_attribute("#emb-map svg", "aria-label")
@@ -273,8 +288,8 @@ def test_the_formula_and_the_widget_light_up_together(page, server_url):
     page.goto(f"{server_url}/#step=7&seed=0")
     page.wait_for_selector('body[data-ready="7"]')
     page.hover('#tab-formula [data-term="analogy"]')
-    expect(page.locator('#emb-analogy-h')).to_have_class(ACTIVE)
+    expect(page.locator("#emb-analogy-h")).to_have_class(ACTIVE)
     expect(page.locator("#emb-map g.emb-arrows")).to_have_class(ACTIVE)
-    page.hover('#emb-sim-onehot svg')
+    page.hover("#emb-sim-onehot svg")
     expect(page.locator('#tab-formula [data-term="onehot"]').first).to_have_class(ACTIVE)
-    expect(page.locator('#emb-analogy-h')).not_to_have_class(ACTIVE)
+    expect(page.locator("#emb-analogy-h")).not_to_have_class(ACTIVE)

@@ -62,7 +62,7 @@ def test_gallery_text_never_shrinks_and_wide_figures_scroll(page, server_url, wi
       return [b.scrollWidth, b.clientWidth, b.getAttribute('tabindex')]; }""")
     page_overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     if width == "phone":
-        assert heat[0] > heat[1] and heat[2] == "0", heat      # scrolls, and is reachable by keyboard
+        assert heat[0] > heat[1] and heat[2] == "0", heat  # scrolls, and is reachable by keyboard
     assert page_overflow <= 0
     assert result["numbers"] == ["1.00 × 10⁻¹³", "0.250", "−3.50 × 10⁶", "1.00 × 10¹²⁴", "1.0 × 10⁻¹³", "−2.50 × 10−7"]
     expect(page.locator("#g-numbers sup.exponent")).to_have_text("−7")
@@ -72,7 +72,7 @@ def test_gallery_text_never_shrinks_and_wide_figures_scroll(page, server_url, wi
 def test_line_chart_keeps_its_log_domain_with_power_ticks(page, server_url):
     open_gallery(page, server_url, WIDTHS["desktop"])
     ticks = page.locator("#g-line svg text").all_text_contents()
-    for power in ["100", "10−2", "10−8", "10−16"]:   # 17 powers thinned to every second one
+    for power in ["100", "10−2", "10−8", "10−16"]:  # 17 powers thinned to every second one
         assert power in ticks
     assert not [t for t in ticks if "e-" in t or "e+" in t]
     # 10 and a raised exponent in ordinary digits, both at 12 px or more
@@ -131,14 +131,14 @@ def test_terms_light_up_together_both_ways(page, server_url):
     formula_h = page.locator('#g-formula [data-term="h"]')
     chip = page.locator("#g-chip-h")
     chip.hover()
-    expect(formula_h).to_have_class(ACTIVE)          # widget → formula
+    expect(formula_h).to_have_class(ACTIVE)  # widget → formula
     expect(page.locator('#g-diagram [data-term="h"]')).to_have_class(ACTIVE)
     page.mouse.move(0, 0)
     expect(chip).not_to_have_class(ACTIVE)
     page.locator('#g-formula [data-term="W_hh"]').hover()
-    expect(page.locator('#g-diagram g[data-term="W_hh"]')).to_have_class(ACTIVE)   # formula → widget
+    expect(page.locator('#g-diagram g[data-term="W_hh"]')).to_have_class(ACTIVE)  # formula → widget
     expect(chip).not_to_have_class(ACTIVE)
-    chip.focus()                                            # keyboard too
+    chip.focus()  # keyboard too
     expect(formula_h).to_have_class(ACTIVE)
 
 

@@ -26,7 +26,7 @@ def test_hidden_state_text_units_position_and_play(page, server_url):
         assert page.inner_text(f'[data-key="hs-word-{i}"]') == p["word"]
         assert value(page, f"hs-p-{i}") == pytest.approx(p["p"], rel=1e-9)
     assert value(page, "hs-hidden") == 128
-    shown = [page.inner_text(f'[data-key="hs-word-{i}"]') for i in range(10)]   # real words only, and said so
+    shown = [page.inner_text(f'[data-key="hs-word-{i}"]') for i in range(10)]  # real words only, and said so
     assert "<unk>" not in shown and all(re.search(r"[a-z0-9]", w) for w in shown)
     removed = default["removed"][-1]
     assert value(page, "hs-removed") == pytest.approx(removed["total"], rel=1e-9)
@@ -34,7 +34,7 @@ def test_hidden_state_text_units_position_and_play(page, server_url):
     assert value(page, "hs-kept") == pytest.approx(1 - removed["total"], rel=1e-9)
     assert value(page, "hs-shown") == pytest.approx(sum(p["p"] for p in default["predictions"][-1]), rel=1e-9)
     expect(page.locator('[data-key="hs-removed"]')).to_contain_text("Real words only")
-    assert value(page, "hs-look-rank") == default["look"]["after"][-1]["rank"]          # where "mat" ranks
+    assert value(page, "hs-look-rank") == default["look"]["after"][-1]["rank"]  # where "mat" ranks
 
     text = "the old man walked to the river and sat on the"
     page.fill("#hs-text", text)
@@ -45,23 +45,23 @@ def test_hidden_state_text_units_position_and_play(page, server_url):
     assert value(page, "hs-norm") == pytest.approx(expected["state_norms"][-1], rel=1e-9)
     assert value(page, "hs-change") == pytest.approx(expected["changes"][-1], rel=1e-9)
 
-    page.fill("#hs-units", "8")                                  # 8 rows of 11 cells in the heat map
+    page.fill("#hs-units", "8")  # 8 rows of 11 cells in the heat map
     expect(page.locator("#hs-map rect")).to_have_count(8 * 11)
     assert "units=8" in page.url
 
-    page.fill("#hs-pos", "3")                                    # the predictions after "the old man"
+    page.fill("#hs-pos", "3")  # the predictions after "the old man"
     after3 = reading(text, 8, 10)["predictions"][2]
     expect(page.locator('[data-key="hs-word-0"]')).to_have_text(after3[0]["word"])
     assert value(page, "hs-p-1") == pytest.approx(after3[1]["p"], rel=1e-9)
     assert value(page, "hs-norm") == pytest.approx(expected["state_norms"][2], rel=1e-9)
     assert "pos=3" in page.url
 
-    page.reload()                                                # the hash restores text, units and position
+    page.reload()  # the hash restores text, units and position
     page.wait_for_selector('body[data-ready="3"]')
     assert page.input_value("#hs-text") == text and page.input_value("#hs-units") == "8"
     expect(page.locator("#hs-pos-label")).to_have_text("3 of 11")
 
-    page.click("#hs-play")                                       # walks the position from 1 to T
+    page.click("#hs-play")  # walks the position from 1 to T
     expect(page.locator("#hs-pos-label")).to_have_text("11 of 11", timeout=20_000)
     screenshot(page, "step-3-hidden-state")
 
@@ -78,32 +78,32 @@ SVG_TEXT_PX = """(selector) => [...document.querySelectorAll(selector)].map((t) 
 })"""
 
 
-
 @pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
 def test_hidden_state_map_keeps_12px_labels_a_colour_bar_and_outlines_the_chosen_word(page, server_url):
     open_step(page, server_url, 3)
     expect(page.locator("#hs-map svg.fig")).to_have_count(1)
-    assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}     # were 30 px at 5 words
-    bar = page.locator("#hs-map .colorbar")                                   # the diverging scale, fixed at ±1
+    assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}  # were 30 px at 5 words
+    bar = page.locator("#hs-map .colorbar")  # the diverging scale, fixed at ±1
     expect(bar.locator(".katex")).to_have_count(1)
     ends = ("#hs-map .colorbar > .num >> nth=0", "#hs-map .colorbar > .num >> nth=1")
     assert [page.inner_text(n) for n in ends] == ["−1.000", "1.000"]
 
-    column = page.locator("#hs-map path.hs-column")                           # the chosen word's column
+    column = page.locator("#hs-map path.hs-column")  # the chosen word's column
     for position, j in (("5", 4), ("2", 1)):
         page.fill("#hs-pos", position)
         cell_x = page.evaluate(
-            "(j) => Number(document.querySelectorAll('#hs-map svg.fig rect')[j].getAttribute('x'))", j)
+            "(j) => Number(document.querySelectorAll('#hs-map svg.fig rect')[j].getAttribute('x'))", j
+        )
         expect(column).to_have_attribute("transform", re.compile(rf"translate\({cell_x - 0.5:g}(\.0+)?,0\)"))
-        expect(page.locator("#hs-map svg text.hs-now")).to_have_count(1)     # its word, marked on the map
+        expect(page.locator("#hs-map svg text.hs-now")).to_have_count(1)  # its word, marked on the map
         expect(page.locator("#hs-map svg text.hs-now")).to_have_text(["the", "cat"][j == 1])
     expect(page.locator('[data-key="hs-token-2"]')).to_have_class(re.compile(r"\bis-now\b"))
-    veil = page.locator("#hs-map path.hs-veil")                              # the words not read yet, veiled
+    veil = page.locator("#hs-map path.hs-veil")  # the words not read yet, veiled
     expect(veil).to_have_attribute("d", re.compile(r"^M"))
     page.fill("#hs-pos", "5")
     expect(veil).to_have_attribute("d", "")
 
-    page.fill("#hs-text", " ".join(["the cat sat on the mat and"] * 4))        # 28 words: same size, it scrolls
+    page.fill("#hs-text", " ".join(["the cat sat on the mat and"] * 4))  # 28 words: same size, it scrolls
     page.wait_for_selector('[data-key="hs-token-28"]')
     assert set(page.evaluate(SVG_TEXT_PX, "#hs-map svg text")) == {12.0}
     assert page.inner_text("#hs-map .colorbar > .num >> nth=1") == "1.000"
@@ -113,18 +113,16 @@ def test_hidden_state_map_keeps_12px_labels_a_colour_bar_and_outlines_the_chosen
 def test_hidden_state_symbols_are_typeset_and_the_formula_links_to_the_widget(page, server_url):
     open_step(page, server_url, 3)
     expect(page.locator("#hs-memory svg.fig")).to_have_count(1)
-    assert raw_notation(page) == []                                           # no raw h_{t−1} in the legend
+    assert raw_notation(page) == []  # no raw h_{t−1} in the legend
     items = page.locator("#hs-memory .fig-legend-item")
     expect(items).to_have_count(2)
     for k in range(2):
         expect(items.nth(k).locator(".katex").first).to_be_attached()
-    expect(page.locator("#hs-memory .axis-label.axis-x .katex")).to_have_count(1)   # "word t"
-    page.hover('#tab-formula [data-term="y"]')                                # formula → widget
+    expect(page.locator("#hs-memory .axis-label.axis-x .katex")).to_have_count(1)  # "word t"
+    page.hover('#tab-formula [data-term="y"]')  # formula → widget
     expect(page.locator("#hs-predictions")).to_have_class(re.compile(r"\bterm-active\b"))
-    page.hover("#hs-tokens")                                                  # widget → formula
+    page.hover("#hs-tokens")  # widget → formula
     expect(page.locator('#tab-formula [data-term="x"]')).to_have_class(re.compile(r"\bterm-active\b"))
-
-
 
 
 @pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
@@ -134,7 +132,8 @@ def test_hidden_state_map_groups_units_and_shows_the_change_on_request(page, ser
     expect(page.locator("#hs-map-key")).to_contain_text("grouped by the word")
     groups = len(set(default["peak"]))
     expect(page.locator("#hs-map path.hs-groups")).to_have_attribute(
-        "d", re.compile(rf"^(M[^M]+){{{groups - 1}}}$"))                    # one line between two groups
+        "d", re.compile(rf"^(M[^M]+){{{groups - 1}}}$")
+    )  # one line between two groups
     first_row = [page.get_attribute(f"#hs-map svg.fig rect >> nth={j}", "fill") for j in range(5)]
     page.select_option("#hs-show", "change")
     expect(page.locator("#hs-map figcaption")).to_contain_text("What each word writes")
@@ -149,19 +148,24 @@ def test_hidden_state_map_groups_units_and_shows_the_change_on_request(page, ser
 def test_hidden_state_agreement_probe_plots_the_library_numbers(page, server_url):
     open_step(page, server_url, 3)
     expect(page.locator("#hs-agree-chart svg.fig")).to_have_count(1)
-    expect(page.locator("#hs-units-widget .hu-widget")).to_have_count(1)      # the character model's units, mounted
+    expect(page.locator("#hs-units-widget .hu-widget")).to_have_count(1)  # the character model's units, mounted
     expect(page.locator("#hs-units-widget #hu-passage span").first).to_be_attached()
     r = agreement()
     n = len(r["distance"]) - 1
-    for key, v in (("hs-agree-s0", r["singular"]["share"][0]), ("hs-agree-p0", r["plural"]["share"][0]),
-                   ("hs-agree-sN", r["singular"]["share"][n]), ("hs-agree-pN", r["plural"]["share"][n]),
-                   ("hs-agree-g0", r["gap"][0]), ("hs-agree-gN", r["gap"][n])):
+    for key, v in (
+        ("hs-agree-s0", r["singular"]["share"][0]),
+        ("hs-agree-p0", r["plural"]["share"][0]),
+        ("hs-agree-sN", r["singular"]["share"][n]),
+        ("hs-agree-pN", r["plural"]["share"][n]),
+        ("hs-agree-g0", r["gap"][0]),
+        ("hs-agree-gN", r["gap"][n]),
+    ):
         assert value(page, key) == pytest.approx(v, rel=1e-9), key
-    expect(page.locator("#hs-agree-verdict")).to_have_attribute("data-kind", "lost")   # the headline, at the defaults
+    expect(page.locator("#hs-agree-verdict")).to_have_attribute("data-kind", "lost")  # the headline, at the defaults
     expect(page.locator("#hs-agree-verdict")).to_contain_text("forgotten")
     expect(page.locator("#hs-agree-chart .fig-legend-item")).to_have_count(2)
-    expect(page.locator("#hs-agree-words .hs-token")).to_have_count(n + 2)      # the subject, each token, the verb
-    assert page.input_value("#hs-pair") == "all"                                # the mean over the pairs, each listed
+    expect(page.locator("#hs-agree-words .hs-token")).to_have_count(n + 2)  # the subject, each token, the verb
+    assert page.input_value("#hs-pair") == "all"  # the mean over the pairs, each listed
     expect(page.locator("#hs-agree-pairs tr")).to_have_count(len(r["pairs"]) + 1)
     assert value(page, "hs-pair-g0-0") == pytest.approx(r["pairs"][0]["gap"][0], rel=1e-9)
 
@@ -170,15 +174,15 @@ def test_hidden_state_agreement_probe_plots_the_library_numbers(page, server_url
     expect(page.locator('[data-key="hs-agree-p0"]')).to_have_attribute("data-value", str(men["plural"]["share"][0]))
     assert "pair=man%2Fmen" in page.url or "pair=man/men" in page.url
 
-    page.fill("#hs-filler", "")                                               # nothing in between: no verdict yet
+    page.fill("#hs-filler", "")  # nothing in between: no verdict yet
     expect(page.locator("#hs-agree-verdict")).to_have_attribute("data-kind", "none")
     page.fill("#hs-filler", "near the old house")
     near = agreement("man/men", "near the old house")
     expect(page.locator('[data-key="hs-agree-gN"]')).to_have_attribute("data-value", str(near["gap"][-1]))
-    page.fill("#hs-filler", "w " * 39)                                         # too long: one plain sentence
+    page.fill("#hs-filler", "w " * 39)  # too long: one plain sentence
     expect(page.locator("#hs-agree-chart .error")).to_contain_text("expected at most 38 words")
     page.click("#hs-filler-reset")
     expect(page.locator('[data-key="hs-agree-g0"]')).to_have_attribute("data-value", str(r["gap"][0]))
-    answered = [m for m in page.console if "status of 400" in m[1]]             # Chromium logs the refused request
+    answered = [m for m in page.console if "status of 400" in m[1]]  # Chromium logs the refused request
     assert len(answered) == 1
     page.console[:] = [m for m in page.console if m not in answered]

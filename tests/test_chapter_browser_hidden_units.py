@@ -23,8 +23,10 @@ pytestmark = pytest.mark.skipif(not (WEIGHTS / "char_lm.json").is_file(), reason
 
 STEPS = Path(hidden_units.__file__).parent
 STATIC = STEPS.parent / "static"
-MOUNTED = ("mountUnits" in (STATIC / "js/steps/hidden_state.js").read_text()
-           and "hidden_units" in (STEPS / "hidden_state.py").read_text())
+MOUNTED = (
+    "mountUnits" in (STATIC / "js/steps/hidden_state.js").read_text()
+    and "hidden_units" in (STEPS / "hidden_state.py").read_text()
+)
 
 WRAPPED_STEP = """import { mount as mountStep } from "./hidden_state.js?step";
 import { mountUnits } from "./hidden_units.js";
@@ -56,10 +58,14 @@ def units_url(server_url):
 def open_step(tab, url):
     if not MOUNTED:
         css = '@import url("hidden_units.css");\n' + (STATIC / "css/steps/hidden_state.css").read_text()
-        tab.route(lambda u: u.endswith("/static/js/steps/hidden_state.js"),
-                  lambda route: route.fulfill(body=WRAPPED_STEP, content_type="text/javascript"))
-        tab.route(lambda u: u.endswith("/static/css/steps/hidden_state.css"),
-                  lambda route: route.fulfill(body=css, content_type="text/css"))
+        tab.route(
+            lambda u: u.endswith("/static/js/steps/hidden_state.js"),
+            lambda route: route.fulfill(body=WRAPPED_STEP, content_type="text/javascript"),
+        )
+        tab.route(
+            lambda u: u.endswith("/static/css/steps/hidden_state.css"),
+            lambda route: route.fulfill(body=css, content_type="text/css"),
+        )
     tab.goto(f"{url}/#step=3&seed=0")
     tab.wait_for_selector('body[data-ready="3"]', state="attached")
     tab.wait_for_selector("#hu-passage .hu-c")
@@ -73,14 +79,15 @@ def test_the_passage_is_coloured_by_the_measured_unit_and_follows_the_controls(p
     open_step(page, units_url)
     expected = hidden_units.units()
     top = max(expected["units"], key=lambda u: abs(u["r"]))
-    assert page.get_attribute("#hu-passage", "data-unit") == str(top["unit"])       # the strongest, at once
+    assert page.get_attribute("#hu-passage", "data-unit") == str(top["unit"])  # the strongest, at once
     assert values(page) == pytest.approx(top["values"], abs=1e-9)
     assert float(page.get_attribute('[data-key="hu-r"]', "data-value")) == pytest.approx(top["r"])
     assert float(page.get_attribute('[data-key="hu-r-text"]', "data-value")) == pytest.approx(top["r_text"])
     assert page.input_value("#hu-text") == expected["text"]
     # a unit's colour follows its sign: orange above zero, blue below
-    colours = page.eval_on_selector_all("#hu-passage .hu-c",
-                                        "els => els.map((e) => getComputedStyle(e).backgroundColor)")
+    colours = page.eval_on_selector_all(
+        "#hu-passage .hu-c", "els => els.map((e) => getComputedStyle(e).backgroundColor)"
+    )
     high, low = int(np.argmax(top["values"])), int(np.argmin(top["values"]))
     r_hi, _, b_hi = map(int, colours[high][4:-1].split(","))
     r_lo, _, b_lo = map(int, colours[low][4:-1].split(","))
@@ -90,12 +97,12 @@ def test_the_passage_is_coloured_by_the_measured_unit_and_follows_the_controls(p
     rows = page.locator("#hu-table tr")
     expect(rows).to_have_count(1 + len(expected["units"]))
 
-    other = next(u for u in expected["units"] if u["feature"] == "vowel")          # the table's buttons choose
+    other = next(u for u in expected["units"] if u["feature"] == "vowel")  # the table's buttons choose
     page.click('.hu-pick[data-feature="vowel"]')
     expect(page.locator("#hu-passage")).to_have_attribute("data-unit", str(other["unit"]))
     assert values(page) == pytest.approx(other["values"], abs=1e-9)
 
-    page.select_option("#hu-unit", "any")                                           # any unit by number
+    page.select_option("#hu-unit", "any")  # any unit by number
     page.fill("#hu-number", "42")
     expect(page.locator("#hu-passage")).to_have_attribute("data-unit", "42")
     assert values(page) == pytest.approx(hidden_units.units(unit=42)["unit"]["values"], abs=1e-9)
@@ -106,9 +113,9 @@ def test_the_passage_is_coloured_by_the_measured_unit_and_follows_the_controls(p
     assert values(page) == pytest.approx(hidden_units.units(text, 42)["unit"]["values"], abs=1e-9)
     assert "hu_unit=any" in page.url and "hu_n=42" in page.url
 
-    page.fill("#hu-text", "caf\u00e9")                                              # a plain sentence, no crash
+    page.fill("#hu-text", "caf\u00e9")  # a plain sentence, no crash
     expect(page.locator("#hu-head .error")).to_contain_text("the model has never seen")
-    refused = [m for m in page.console if "status of 400" in m[1]]         # Chromium logs the refused request
+    refused = [m for m in page.console if "status of 400" in m[1]]  # Chromium logs the refused request
     assert len(refused) == 1
     page.console.remove(refused[0])
     page.click("#hu-reset")
@@ -124,13 +131,16 @@ def test_the_widget_fits_reads_and_is_reachable(tab_at, units_url, width, height
     assert axe_violations(tab, units_url, context=".hu-widget") == []
     unreachable = [c for c in unreachable_controls(tab) if "hu-" in c]
     assert unreachable == [], unreachable
-    if width < 860:                                   # a finger's size, as the shell test asks of every step
+    if width < 860:  # a finger's size, as the shell test asks of every step
         tab.select_option("#hu-unit", "any")
         expect(tab.locator("#hu-number")).to_be_visible()
-        too_small = tab.eval_on_selector_all(".hu-widget :is(button, input, select, textarea)", """els => els
+        too_small = tab.eval_on_selector_all(
+            ".hu-widget :is(button, input, select, textarea)",
+            """els => els
           .filter((el) => el.checkVisibility()).map((el) => [el, el.getBoundingClientRect()])
           .filter(([el, r]) => r.height < 43.5 || (el.tagName === "BUTTON" && r.width < 43.5))
-          .map(([el, r]) => `${el.tagName} ${el.id} ${Math.round(r.width)}x${Math.round(r.height)}`)""")
+          .map(([el, r]) => `${el.tagName} ${el.id} ${Math.round(r.width)}x${Math.round(r.height)}`)""",
+        )
         assert too_small == []
         tab.select_option("#hu-unit", "speaker")
     tab.locator(".hu-widget").scroll_into_view_if_needed()

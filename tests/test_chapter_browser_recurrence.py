@@ -15,8 +15,16 @@ def value(page, key):
 
 def check_step(page, expected, t):
     step = expected["steps"][t - 1]
-    for key, field in (("rec-x", "x"), ("rec-hprev", "h_prev"), ("rec-wx", "Wx"), ("rec-wh", "Wh"), ("rec-b", "b"),
-                       ("rec-z", "z"), ("rec-h", "h"), ("rec-y", "y")):
+    for key, field in (
+        ("rec-x", "x"),
+        ("rec-hprev", "h_prev"),
+        ("rec-wx", "Wx"),
+        ("rec-wh", "Wh"),
+        ("rec-b", "b"),
+        ("rec-z", "z"),
+        ("rec-h", "h"),
+        ("rec-y", "y"),
+    ):
         got = [value(page, f"{key}-{i}") for i in range(len(step[field]))]
         assert got == pytest.approx(step[field], rel=1e-9), key
     rnn = [value(page, f"rec-rnn-h-{i}") for i in range(4)]
@@ -77,5 +85,3 @@ def test_a_shared_recurrence_view_comes_back_from_the_hash(page, server_url):
     page.wait_for_selector('body[data-ready="2"]')
     expect(page.locator("#rec-t-label")).to_have_text("t = 2 of 3")
     check_step(page, unroll("dog", "chars", 1), 2)
-
-

@@ -18,13 +18,17 @@ def open_step(tab, server_url, number, extra=""):
 
 
 def boxes(tab, selector):
-    return tab.evaluate("""(sel) => [...document.querySelectorAll(sel)].map((n) => {
-      const r = n.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; })""", selector)
+    return tab.evaluate(
+        """(sel) => [...document.querySelectorAll(sel)].map((n) => {
+      const r = n.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; })""",
+        selector,
+    )
 
 
 def overlaps(a, b):
-    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
-            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+    return (
+        a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    )
 
 
 def test_the_chain_has_arrowheads_and_its_labels_sit_beside_the_lines(page, server_url):
@@ -34,19 +38,19 @@ def test_the_chain_has_arrowheads_and_its_labels_sit_beside_the_lines(page, serv
     for k in range(1, 6):
         copy = page.locator(f'#rec-unrolled g[data-step="{k}"]')
         edges = copy.locator(":scope > .dg-arrow > path")
-        assert edges.count() == 3                                        # h in, x in, y out
+        assert edges.count() == 3  # h in, x in, y out
         for i in range(3):
             assert (edges.nth(i).get_attribute("marker-end") or "").startswith("url(#")
         cell = boxes(page, f'#rec-unrolled g[data-step="{k}"] .rec-cell > rect')[0]
         labels = boxes(page, f'#rec-unrolled g[data-step="{k}"] .dg-arrow foreignObject .tex-label')
         assert labels and not any(overlaps(cell, lab) for lab in labels)  # W_xh, W_hh, W_hy outside the cell
         lines = boxes(page, f'#rec-unrolled g[data-step="{k}"] .dg-arrow > path')
-        if k > 1:                                                         # h_{k-1} beside its edge, not on it
+        if k > 1:  # h_{k-1} beside its edge, not on it
             name = boxes(page, f'#rec-unrolled g[data-step="{k}"] > foreignObject[data-term="h"] .tex-label')[0]
             assert not any(overlaps(name, line) for line in lines)
     y_label = page.locator('#rec-unrolled g[data-step="1"] .dg-arrow[data-term="W_hy"]')
-    expect(y_label).to_contain_text("b")                                  # b_y rides on the y edge …
-    by = page.locator('[data-matrix="rec-by"]')                           # … and has its own card, not a row of W_hy
+    expect(y_label).to_contain_text("b")  # b_y rides on the y edge …
+    by = page.locator('[data-matrix="rec-by"]')  # … and has its own card, not a row of W_hy
     assert by.locator("xpath=ancestor::*[contains(@class,'rec-weight')][1]").get_attribute("data-term") == "b_y"
     assert page.locator('.rec-weight[data-term="W_hy"] [data-matrix]').count() == 1
     loop = page.locator('#rec-rolled .dg-arrow[data-term="W_hh"] > path')  # the rolled cell's loop, with its head
@@ -63,18 +67,18 @@ def test_a_twelve_step_input_keeps_the_text_size_and_scrolls_in_its_box(tab_at, 
     assert overflow(tab) <= 0
     scroller = tab.locator("#rec-diagram .figure-scroll")
     widths = scroller.evaluate("(b) => [b.scrollWidth, b.clientWidth]")
-    assert widths[0] > widths[1]                                          # wider than its column: it scrolls
+    assert widths[0] > widths[1]  # wider than its column: it scrolls
     expect(scroller).to_have_attribute("tabindex", "0")
-    assert tab.locator("#rec-unrolled").get_attribute("width") == str(int(widths[0]))   # its own pixel size
+    assert tab.locator("#rec-unrolled").get_attribute("width") == str(int(widths[0]))  # its own pixel size
 
 
 def test_stepping_sends_the_values_along_the_edges(page, server_url):
     open_step(page, server_url, 2, "&text=cat")
     page.click("#rec-next")
     dots = page.locator('#rec-unrolled g[data-step="2"] circle.flow-dot')
-    expect(dots.first).to_be_attached()                                   # x_2 and h_1 on their way into the cell
+    expect(dots.first).to_be_attached()  # x_2 and h_1 on their way into the cell
     expect(page.locator("#rec-rolled circle.flow-dot").first).to_be_attached()
-    expect(page.locator("#rec-unrolled circle.flow-dot")).to_have_count(0, timeout=5_000)   # and gone when arrived
+    expect(page.locator("#rec-unrolled circle.flow-dot")).to_have_count(0, timeout=5_000)  # and gone when arrived
     expected = unroll("cat", "chars", 0)["steps"][1]
     got = [float(page.get_attribute(f'[data-key="rec-h-{i}"]', "data-value")) for i in range(4)]
     assert got == pytest.approx(expected["h"], rel=1e-12)
@@ -103,7 +107,7 @@ def test_the_formula_and_the_drawing_light_each_other_up(page, server_url):
     expect(lit.first).to_be_attached()
     terms = set(lit.evaluate_all("(ns) => ns.map((n) => n.dataset.term)"))
     assert terms == {"W_hh"}
-    assert page.locator('#rec-unrolled .dg-arrow.term-active[data-term="W_hh"]').count() == 5   # every copy's edge
+    assert page.locator('#rec-unrolled .dg-arrow.term-active[data-term="W_hh"]').count() == 5  # every copy's edge
     expect(page.locator('.rec-weight[data-term="W_hh"]')).to_have_class("card rec-weight term-active")
     page.mouse.move(0, 0)
     page.hover('.rec-weight[data-term="W_xh"] h4')
@@ -117,15 +121,15 @@ def test_step_one_draws_the_fixed_input_and_the_two_final_states(page, server_ur
     page.wait_for_selector('[data-key="ff-b"].bad')
     expected = compare("the dog bit the man", "the dog bit the man today", 0)
     ff = page.locator("#seq-slots")
-    expect(ff.locator(".seq-misfit")).to_have_count(1)                   # "today" has no slot
+    expect(ff.locator(".seq-misfit")).to_have_count(1)  # "today" has no slot
     expect(ff.locator(".seq-misfit")).to_contain_text("today")
-    expect(ff.locator('.dg-box[data-term="x"]')).to_have_count(10)        # five slots filled, twice
+    expect(ff.locator('.dg-box[data-term="x"]')).to_have_count(10)  # five slots filled, twice
     expect(ff).to_contain_text(f"= {expected['feedforward']['input_size']}")
     strips = page.locator(".seq-rnn .seq-strip")
     expect(strips).to_have_count(2)
     assert strips.first.locator("rect").count() == expected["rnn"]["hidden_size"]
-    expect(page.locator(".seq-ff .seq-strip")).to_have_count(1)         # only A has an output: B does not fit
-    expect(page.locator(".seq-panel .colorbar")).to_have_count(2)       # the outputs' and the states' ramps
-    assert page.locator('.seq-panel .katex').count() >= 4               # v, h_T and the two cosines typeset
+    expect(page.locator(".seq-ff .seq-strip")).to_have_count(1)  # only A has an output: B does not fit
+    expect(page.locator(".seq-panel .colorbar")).to_have_count(2)  # the outputs' and the states' ramps
+    assert page.locator(".seq-panel .katex").count() >= 4  # v, h_T and the two cosines typeset
     page.hover('#tab-formula [data-term="x"] >> nth=0')
     expect(ff.locator('.dg-box[data-term="x"].term-active')).to_have_count(10)

@@ -38,7 +38,7 @@ def release(routes):
     for route in routes:
         try:
             route.continue_()
-        except Exception:   # noqa: BLE001 - Playwright's error for a request the page already cancelled
+        except Exception:  # noqa: BLE001 - Playwright's error for a request the page already cancelled
             pass
 
 
@@ -53,15 +53,15 @@ def test_an_older_answer_arriving_last_never_replaces_the_newer_one(page, server
     held = hold_first(page, "slow")
     with page.expect_request(lambda r: "a=slow" in r.url):
         page.fill("#seq-a", "slow dog bit the man")
-    page.fill("#seq-a", "fast dog bit the man")             # asked after the first, answered before it
+    page.fill("#seq-a", "fast dog bit the man")  # asked after the first, answered before it
     newer = compare("fast dog bit the man", "the man bit the dog", 4)["rnn"]["cosine"]
     expect(page.locator('[data-key="rnn-cosine"]')).to_have_attribute("data-value", repr(newer))
     release(held)
-    time.sleep(0.5)                                          # room for the older answer to land, were it awaited
+    time.sleep(0.5)  # room for the older answer to land, were it awaited
     assert cosine(page) == repr(newer)
     assert page.locator("#seq-out [role=alert]").count() == 0
     assert "a=fast+dog" in page.url
-    assert any("a=slow" in url for url in failed), failed   # the superseded fetch was aborted, not left running
+    assert any("a=slow" in url for url in failed), failed  # the superseded fetch was aborted, not left running
 
 
 def test_leaving_the_step_aborts_its_request_in_flight(page, server_url):
@@ -73,7 +73,7 @@ def test_leaving_the_step_aborts_its_request_in_flight(page, server_url):
         page.fill("#seq-a", "late dog bit the man")
     page.goto(f"{server_url}/#step=2&seed=4")
     page.wait_for_selector('body[data-ready="2"]')
-    assert any("a=late" in url for url in failed), failed    # unmount cancelled it: the server's answer is not awaited
+    assert any("a=late" in url for url in failed), failed  # unmount cancelled it: the server's answer is not awaited
     release(held)
 
 
@@ -110,6 +110,6 @@ HELPERS = """async () => {
 def test_the_helpers_keep_only_the_newest_answer_and_one_call_per_pause(page, server_url):
     open_step_1(page, server_url)
     got = page.evaluate(HELPERS)
-    assert got["shown"] == ["new"]            # "old" answered last but was superseded; cancelled and gone: nothing
-    assert got["failed"] == ["refused"]       # a real error of the newest request is handed on, an abort is not
+    assert got["shown"] == ["new"]  # "old" answered last but was superseded; cancelled and gone: nothing
+    assert got["failed"] == ["refused"]  # a real error of the newest request is handed on, an abort is not
     assert got["once"] == 1 and got["afterCancel"] == 1

@@ -11,8 +11,11 @@ from elman.chapter.steps.sequences import compare
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-RAW = re.compile(r"String should|Input should|input\.size|must be equal|in_features|Expected \d+, got|"
-                 r"Field required|value_error|\bquery\b|\bloc\b|Traceback", re.IGNORECASE)
+RAW = re.compile(
+    r"String should|Input should|input\.size|must be equal|in_features|Expected \d+, got|"
+    r"Field required|value_error|\bquery\b|\bloc\b|Traceback",
+    re.IGNORECASE,
+)
 
 
 def open_step(page, server_url, extra=""):
@@ -39,7 +42,7 @@ def test_at_the_defaults_only_the_bag_of_words_reads_the_reordering_as_the_same(
     ff = page.locator('[data-key="ff-cosine"]')
     expect(ff).to_have_attribute("data-value", repr(expected["feedforward"]["cosine"]))
     expect(page.locator('[data-key="ff-verdict"]')).to_contain_text("sees the order, at this one length")
-    expect(page.locator(".seq-ff .seq-strip")).to_have_count(2)             # both outputs, as strips
+    expect(page.locator(".seq-ff .seq-strip")).to_have_count(2)  # both outputs, as strips
     assert page.locator(".seq-ff .seq-unit").count() == 2 * expected["feedforward"]["output_size"]
 
 
@@ -53,7 +56,8 @@ def test_typing_a_sentence_updates_the_numbers_from_the_library(page, server_url
     assert "b=good+not+at+all" in page.url
     page.click("#seq-longer")
     expect(page.locator('[data-key="ff-b"]')).to_have_text(
-        compare("not good at all", "good not at all today", 4)["feedforward"]["sentences"][1]["message"])
+        compare("not good at all", "good not at all today", 4)["feedforward"]["sentences"][1]["message"]
+    )
     assert outcomes(page) == ["different", "different", "refused"]
     expect(page.locator("#seq-summary")).to_contain_text("cannot read B")
     assert not RAW.search(page.inner_text("#seq-out"))
@@ -65,10 +69,16 @@ BAD = [
     ("empty A", lambda p: p.fill("#seq-a", ""), "Expected sentence A of at least one word, got none."),
     ("blank B", lambda p: p.fill("#seq-b", "   "), "Expected sentence B of at least one word, got none."),
     ("41 words in A", lambda p: p.fill("#seq-a", "w " * 41), "Expected sentence A of at most 40 words, got 41."),
-    ("reversed empty A", lambda p: (p.fill("#seq-a", " "), p.click("#seq-swap")),
-     "Expected sentence A of at least one word, got none."),
-    ("one word more than 40", lambda p: (p.fill("#seq-a", "w " * 40), p.click("#seq-longer")),
-     "Expected sentence B of at most 40 words, got 41."),
+    (
+        "reversed empty A",
+        lambda p: (p.fill("#seq-a", " "), p.click("#seq-swap")),
+        "Expected sentence A of at least one word, got none.",
+    ),
+    (
+        "one word more than 40",
+        lambda p: (p.fill("#seq-a", "w " * 40), p.click("#seq-longer")),
+        "Expected sentence B of at most 40 words, got 41.",
+    ),
 ]
 
 
@@ -82,10 +92,13 @@ def test_every_control_answers_bad_input_in_one_plain_sentence(page, server_url,
     forget_refusals(page)
 
 
-@pytest.mark.parametrize("extra, said", [
-    ("&a=" + "x" * 230, "Expected sentence A of at most 200 characters, got 230."),
-    ("&seed=99999999999", "The seed must be a whole number from 0 to 2147483647"),
-])
+@pytest.mark.parametrize(
+    "extra, said",
+    [
+        ("&a=" + "x" * 230, "Expected sentence A of at most 200 characters, got 230."),
+        ("&seed=99999999999", "The seed must be a whole number from 0 to 2147483647"),
+    ],
+)
 def test_a_bad_address_is_answered_in_words_too(page, server_url, extra, said):
     page.goto(f"{server_url}/#step=1{extra}")
     page.wait_for_selector('body[data-ready="1"]')
@@ -99,8 +112,12 @@ def test_the_task_list_shows_the_four_shapes_and_tries_not_good(page, server_url
     tasks = page.locator("#seq-tasks > li")
     expect(tasks).to_have_count(4)
     names = tasks.locator(".seq-task-name").all_inner_texts()
-    for shape, example in [("one-to-many", "image → caption"), ("many-to-one", "sentence → sentiment"),
-                           ("many-to-many", "English → French"), ("many-to-many", "video → frame labels")]:
+    for shape, example in [
+        ("one-to-many", "image → caption"),
+        ("many-to-one", "sentence → sentiment"),
+        ("many-to-many", "English → French"),
+        ("many-to-many", "video → frame labels"),
+    ]:
         assert any(shape in n and example in n for n in names), names
     asks = page.inner_text("#seq-asks")
     assert "Any length" in asks and "“not good” is not “good not”" in asks and "far back" in asks

@@ -20,15 +20,20 @@ SIZES = {"wide": (1400, 900), "phone": (390, 844)}
 STEP_NUMBERS = range(1, len(STEPS) + 1)
 
 # (check, step, size) → what fails there, for the helper who restyles that step. Found by this file's own run.
-KNOWN = {
-}
+KNOWN = {}
 
 
 def cases(check: str):
-    return [pytest.param(n, size, id=f"step{n}-{size}",
-                         marks=[pytest.mark.xfail(strict=True, reason=KNOWN[check, n, size])]
-                         if (check, n, size) in KNOWN else [])
-            for n in STEP_NUMBERS for size in SIZES]
+    return [
+        pytest.param(
+            n,
+            size,
+            id=f"step{n}-{size}",
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN[check, n, size])] if (check, n, size) in KNOWN else [],
+        )
+        for n in STEP_NUMBERS
+        for size in SIZES
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +48,15 @@ def measured(browser, server_url):
                 tab.goto(f"{server_url}/#step={number}&seed=0")
                 tab.wait_for_selector(f'body[data-ready="{number}"]')
                 tab.evaluate("() => document.fonts.ready.then(() => true)")
-                tab.wait_for_timeout(800)          # the widget's first transition settles
+                tab.wait_for_timeout(800)  # the widget's first transition settles
                 screenshot(tab, f"shell-step-{number}-{size}")
                 results[number, size] = {
-                    "overflow": overflow(tab), "small_text": small_text(tab),
-                    "axe": axe_violations(tab, server_url), "unreachable": unreachable_controls(tab),
-                    "console": console_problems(tab)}
+                    "overflow": overflow(tab),
+                    "small_text": small_text(tab),
+                    "axe": axe_violations(tab, server_url),
+                    "unreachable": unreachable_controls(tab),
+                    "console": console_problems(tab),
+                }
             finally:
                 tab.context.close()
         return results[number, size]
@@ -87,12 +95,13 @@ def test_the_dark_theme_follows_the_system_and_stays_axe_clean(tab_at, server_ur
     tab.goto(f"{server_url}/#step=1&seed=0")
     ready(tab, 1)
     paper = tab.evaluate("() => getComputedStyle(document.body).backgroundColor")
-    light = [int(v) for v in paper[paper.index("(") + 1:-1].split(",")[:3]]
-    assert sum(light) < 3 * 60                                   # a dark page
+    light = [int(v) for v in paper[paper.index("(") + 1 : -1].split(",")[:3]]
+    assert sum(light) < 3 * 60  # a dark page
     assert axe_violations(tab, server_url) == []
 
 
 # ---- the checks themselves: each finds what it looks for ----
+
 
 def test_the_checks_catch_small_text_overflow_and_a_control_tab_skips(tab_at, server_url):
     tab = tab_at(390, 844)
@@ -112,7 +121,7 @@ def test_the_checks_catch_small_text_overflow_and_a_control_tab_skips(tab_at, se
       document.body.append(wide);
     }""")
     found = {(item["text"], round(item["px"])) for item in small_text(tab)}
-    assert found == {("tiny words", 10), ("shrunk", 4)}            # 14 px × 300/1000
+    assert found == {("tiny words", 10), ("shrunk", 4)}  # 14 px × 300/1000
     assert overflow(tab) > 0
     assert unreachable_controls(tab) == ["button “skipped”"]
 
@@ -127,6 +136,7 @@ def test_axe_reports_a_control_without_a_name(tab_at, server_url):
 
 
 # ---- history: each step is an entry; settings and the seed rewrite the entry they belong to ----
+
 
 def ready(tab, number: int) -> None:
     tab.wait_for_selector(f'body[data-ready="{number}"]')
@@ -144,7 +154,7 @@ def test_back_and_forward_move_between_steps_with_their_settings(tab_at, server_
     ready(tab, 1)
     start = history_length(tab)
     tab.fill("#seq-a", "good not at all")
-    tab.locator("#seq-a").press("Tab")                        # a setting rewrites the entry: no new one
+    tab.locator("#seq-a").press("Tab")  # a setting rewrites the entry: no new one
     tab.wait_for_url("**a=good+not+at+all**")
     assert history_length(tab) == start
     tab.click("#next")
@@ -154,7 +164,7 @@ def test_back_and_forward_move_between_steps_with_their_settings(tab_at, server_
     tab.click('#flow button[data-step="5"]')
     ready(tab, 5)
     assert history_length(tab) == start + 3
-    tab.fill("#seed", "9")                                    # the seed rewrites the entry too
+    tab.fill("#seed", "9")  # the seed rewrites the entry too
     tab.locator("#seed").press("Enter")
     tab.wait_for_url("**seed=9**")
     ready(tab, 5)
@@ -164,7 +174,7 @@ def test_back_and_forward_move_between_steps_with_their_settings(tab_at, server_
         ready(tab, number)
     assert "step=1" in tab.url and "seed=4" in tab.url
     expect(tab.locator("#seed")).to_have_value("4")
-    expect(tab.locator("#seq-a")).to_have_value("good not at all")    # the step's settings came back
+    expect(tab.locator("#seq-a")).to_have_value("good not at all")  # the step's settings came back
     expect(tab.locator("#seq-b")).to_have_value("not good")
     for number in (2, 3, 5):
         tab.go_forward()
@@ -191,6 +201,7 @@ def test_an_old_address_still_opens_its_step_and_settings(page, server_url):
 
 
 # ---- the masthead, the layout, the code tab ----
+
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_masthead_names_the_chapter_and_its_level(tab_at, server_url, size):
@@ -237,8 +248,8 @@ def test_on_a_phone_the_player_stays_in_view_and_wide_formulas_scroll_in_their_b
     assert 844 - 70 < box["y"] < 844
     block = tab.locator("#tab-formula .katex-display").first
     sizes = block.evaluate("(b) => [b.scrollWidth, b.clientWidth, getComputedStyle(b).overflowX]")
-    assert sizes[0] > sizes[1] and sizes[2] == "auto"          # the formula is wider than the box: it scrolls
-    expect(block).to_have_attribute("tabindex", "0")           # and the keyboard can scroll it
+    assert sizes[0] > sizes[1] and sizes[2] == "auto"  # the formula is wider than the box: it scrolls
+    expect(block).to_have_attribute("tabindex", "0")  # and the keyboard can scroll it
     assert overflow(tab) <= 0
 
 
@@ -250,22 +261,22 @@ def test_the_code_tab_wraps_highlighted_core_lines_beside_pytorch(tab_at, server
     tab.click('.tabs button[data-tab="code"]')
     code = tab.locator("#tab-code")
     expect(code).to_be_visible()
-    expect(code.locator("pre.code .token.keyword").first).to_be_visible()        # highlighted
+    expect(code.locator("pre.code .token.keyword").first).to_be_visible()  # highlighted
     excerpt = code.locator(".source > pre.code").first
     expect(excerpt).to_contain_text("def ")
-    assert '"""' not in excerpt.inner_text()                                        # no docstring
+    assert '"""' not in excerpt.inner_text()  # no docstring
     wrapped = tab.evaluate("""() => [...document.querySelectorAll("#tab-code pre.code")]
       .filter((p) => p.checkVisibility()).every((p) => p.scrollWidth <= p.clientWidth + 1)""")
     assert wrapped
     torch_top = code.locator("#code-torch").bounding_box()
     elman_top = excerpt.bounding_box()
     if size == "wide":
-        assert abs(torch_top["y"] - elman_top["y"]) < 40 and torch_top["x"] > elman_top["x"]   # beside
+        assert abs(torch_top["y"] - elman_top["y"]) < 40 and torch_top["x"] > elman_top["x"]  # beside
     else:
-        assert torch_top["y"] > elman_top["y"] + elman_top["height"]                    # under
+        assert torch_top["y"] > elman_top["y"] + elman_top["height"]  # under
     full = code.locator(".source details").first
     full.locator("summary").click()
-    expect(full.locator("pre.code")).to_be_visible()                                  # the whole source
+    expect(full.locator("pre.code")).to_be_visible()  # the whole source
     assert full.locator("pre.code .line").count() > excerpt.locator(".line").count()
     assert overflow(tab) <= 0 and small_text(tab, within="#tab-code") == []
     if number == 2:

@@ -23,9 +23,13 @@ MARKS = """() => [...document.querySelectorAll('.sum-tl-axis circle')].map((c) =
 
 
 def overlapping(boxes):
-    return [(i, j) for i in range(len(boxes)) for j in range(i)
-            if min(boxes[i][2], boxes[j][2]) - max(boxes[i][0], boxes[j][0]) > 0
-            and min(boxes[i][3], boxes[j][3]) - max(boxes[i][1], boxes[j][1]) > 0]
+    return [
+        (i, j)
+        for i in range(len(boxes))
+        for j in range(i)
+        if min(boxes[i][2], boxes[j][2]) - max(boxes[i][0], boxes[j][0]) > 0
+        and min(boxes[i][3], boxes[j][3]) - max(boxes[i][1], boxes[j][1]) > 0
+    ]
 
 
 @pytest.mark.parametrize("width,height,direction", [(1400, 900, "across"), (390, 844, "down")])
@@ -50,11 +54,17 @@ def test_the_timeline_is_drawn_on_a_year_axis_without_overlaps(tab_at, server_ur
     ticks = tab.evaluate("""() => [...document.querySelectorAll('.sum-tl-axis text')].map((t) => [t.textContent,
       parseFloat(getComputedStyle(t).fontSize)])""")
     assert {"1995", "2000", "2005"} <= {t for t, _ in ticks} and all(px >= 12 for _, px in ticks)
-    assert min(tab.evaluate("""() => [...document.querySelectorAll('#timeline li, #timeline li *')].map((e) =>
-      parseFloat(getComputedStyle(e).fontSize))""")) >= 12
+    assert (
+        min(
+            tab.evaluate("""() => [...document.querySelectorAll('#timeline li, #timeline li *')].map((e) =>
+      parseFloat(getComputedStyle(e).fontSize))""")
+        )
+        >= 12
+    )
     # nothing sticks out of the card
-    card = tab.evaluate("() => { const r = document.querySelector('.sum-tl').getBoundingClientRect(); "
-                        "return [r.left, r.right]; }")
+    card = tab.evaluate(
+        "() => { const r = document.querySelector('.sum-tl').getBoundingClientRect(); return [r.left, r.right]; }"
+    )
     assert all(card[0] - 1 <= b[0] and b[2] <= card[1] + 1 for b in boxes)
     screenshot(tab, f"step-8-summary-{direction}")
 
@@ -83,19 +93,20 @@ def test_play_brings_the_events_in_one_by_one(page, server_url):
     page.wait_for_selector('body[data-ready="8"]')
     page.click("#play")
     page.wait_for_function("() => getComputedStyle(document.querySelector('#timeline li:last-child')).opacity === '0'")
-    page.wait_for_function("() => [...document.querySelectorAll('#timeline li')]"
-                           ".every((li) => getComputedStyle(li).opacity === '1')",
-                           timeout=15_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#timeline li')].every((li) => getComputedStyle(li).opacity === '1')",
+        timeout=15_000,
+    )
     page.click("#play")
 
 
 def test_the_thumbnails_load_as_they_scroll_in_and_draw_the_steps_numbers(tab_at, server_url):
-    tab = tab_at(390, 844)                                                # a phone: the cards run far below the fold
+    tab = tab_at(390, 844)  # a phone: the cards run far below the fold
     tab.goto(f"{server_url}/#step=8&seed=5")
     tab.wait_for_selector('body[data-ready="8"]')
     cards = tab.locator("#recap > li")
     expect(cards).to_have_count(len(STEPS) - 1)
-    assert cards.last.get_attribute("data-state") == "waiting"            # below the fold: not asked for yet
+    assert cards.last.get_attribute("data-state") == "waiting"  # below the fold: not asked for yet
     for k in range(len(STEPS) - 1):
         cards.nth(k).scroll_into_view_if_needed()
         expect(cards.nth(k)).to_have_attribute("data-state", "ready", timeout=20_000)
@@ -104,9 +115,15 @@ def test_the_thumbnails_load_as_they_scroll_in_and_draw_the_steps_numbers(tab_at
     r = compare(DEFAULT_A, DEFAULT_B, 5)
     bars = tab.locator('#recap li[data-step="sequences"] svg.sum-thumb rect')
     assert [float(v) for v in bars.evaluate_all("(ns) => ns.map((n) => n.dataset.value)")] == [
-        r["bag_of_words"]["cosine"], r["feedforward"]["cosine"], r["rnn"]["cosine"]]
-    assert tab.evaluate("""() => Math.min(...[...document.querySelectorAll('#recap svg.sum-thumb text')].map((t) =>
-      parseFloat(getComputedStyle(t).fontSize)))""") >= 12
+        r["bag_of_words"]["cosine"],
+        r["feedforward"]["cosine"],
+        r["rnn"]["cosine"],
+    ]
+    assert (
+        tab.evaluate("""() => Math.min(...[...document.querySelectorAll('#recap svg.sum-thumb text')].map((t) =>
+      parseFloat(getComputedStyle(t).fontSize)))""")
+        >= 12
+    )
 
 
 def test_each_claim_shows_its_command_and_the_quick_ones_run_here(page, server_url):
@@ -119,7 +136,7 @@ def test_each_claim_shows_its_command_and_the_quick_ones_run_here(page, server_u
         assert row.get_attribute("data-experiment") == name and row.get_attribute("data-claim") == str(number)
         assert row.locator("code.sum-cmd").inner_text() == command(name)
         assert row.locator("button.sum-run").count() == (name in RUN_HERE)
-    assert page.locator("#claims [data-verdict]").count() == 0            # no verdict before a run
+    assert page.locator("#claims [data-verdict]").count() == 0  # no verdict before a run
     page.click("#sum-run-clipping")
     verdict = page.locator('#claims li[data-experiment="clipping"] [data-verdict]')
     expect(verdict).to_be_attached(timeout=20_000)

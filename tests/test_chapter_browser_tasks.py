@@ -120,8 +120,12 @@ def test_play_walks_through_the_four_shapes(page, server_url):
 
 # ---- the drawn shapes, their flow, and the gradient map's legend ----
 
-SHAPE_BOXES = {"one": {"x": 4, "h": 4, "y": 1}, "gen": {"x": 1, "h": 4, "y": 4},
-               "tag": {"x": 4, "h": 4, "y": 4}, "mt": {"x": 3, "h": 7, "y": 3}}   # mt: 3 encoder, c, 3 decoder states
+SHAPE_BOXES = {
+    "one": {"x": 4, "h": 4, "y": 1},
+    "gen": {"x": 1, "h": 4, "y": 4},
+    "tag": {"x": 4, "h": 4, "y": 4},
+    "mt": {"x": 3, "h": 7, "y": 3},
+}  # mt: 3 encoder, c, 3 decoder states
 
 BOXES = """(svg) => {
   const roleColour = (name) => {          // the theme's colour for a role, as the browser computes it
@@ -153,9 +157,9 @@ def test_each_shape_is_a_box_diagram_in_the_palette_roles(page, server_url, key)
     drawn = svg.evaluate(BOXES)
     assert isinstance(drawn, dict), drawn
     assert drawn["count"] == SHAPE_BOXES[key]
-    assert drawn["arrows"] >= sum(SHAPE_BOXES[key].values()) - 1          # every box is joined to the next
-    assert drawn["labels"] == sum(SHAPE_BOXES[key].values())              # every box has a typeset label
-    assert svg.get_attribute("width") and svg.get_attribute("viewBox") is None   # fixed pixel size
+    assert drawn["arrows"] >= sum(SHAPE_BOXES[key].values()) - 1  # every box is joined to the next
+    assert drawn["labels"] == sum(SHAPE_BOXES[key].values())  # every box has a typeset label
+    assert svg.get_attribute("width") and svg.get_attribute("viewBox") is None  # fixed pixel size
 
 
 FLOW_DOTS = """() => { window.__dots = 0;
@@ -184,16 +188,18 @@ def test_the_gradient_map_has_a_fixed_colour_legend_with_12px_labels(page, serve
     ticks = legend.locator(".task-ramp-ticks > span")
     first = ticks.all_inner_texts()
     assert first == ["10−12", "10−8", "10−4", "100"]
-    sizes = ticks.evaluate_all("(spans) => spans.flatMap((s) => [s, ...s.querySelectorAll('sup')])"
-                               ".map((e) => parseFloat(getComputedStyle(e).fontSize))")
+    sizes = ticks.evaluate_all(
+        "(spans) => spans.flatMap((s) => [s, ...s.querySelectorAll('sup')])"
+        ".map((e) => parseFloat(getComputedStyle(e).fontSize))"
+    )
     assert min(sizes) >= 12
-    expect(legend.locator(".katex")).to_have_count(1)                     # the legend's label is typeset
+    expect(legend.locator(".katex")).to_have_count(1)  # the legend's label is typeset
     tip = page.locator("#task-grad-out svg rect title").first.text_content()
-    assert tip.startswith("layer 3, t = 0: ")                             # the norm itself, not its log
+    assert tip.startswith("layer 3, t = 0: ")  # the norm itself, not its log
     page.fill("#task-grad-layers", "6")
     page.fill("#task-grad-steps", "60")
     expect(page.locator("#task-grad-out svg rect")).to_have_count(6 * 60)
-    assert page.locator("#task-grad-out .task-ramp-ticks > span").all_inner_texts() == first   # same scale
+    assert page.locator("#task-grad-out .task-ramp-ticks > span").all_inner_texts() == first  # same scale
 
 
 def test_a_formula_term_lights_its_boxes_and_back(page, server_url):
@@ -210,8 +216,9 @@ def test_a_formula_term_lights_its_boxes_and_back(page, server_url):
 
 EMPTY = "Expected a sentence of at least one word, got none."
 
+
 def test_the_probes_and_the_tie_are_shown_at_the_defaults_with_live_labels(page, server_url):
-    open_step(page, server_url)                                           # no control touched
+    open_step(page, server_url)  # no control touched
     r = tasks.probes()
     expect(page.locator("#task-probes .task-verdict")).to_have_count(2 * r["total"])
     for i, row in enumerate(r["probes"]):
@@ -221,7 +228,7 @@ def test_the_probes_and_the_tie_are_shown_at_the_defaults_with_live_labels(page,
             expect(badge).to_have_text("✓ passed" if row[model]["passed"] else "✗ failed")
         assert value(page, f"probe-{i}-rnn-b") == pytest.approx(row["rnn"]["p_b"], rel=1e-9)
     assert value(page, "probes-rnn-passed") == r["rnn_passed"] and value(page, "probes-bow-passed") == r["bow_passed"]
-    expect(page.locator("#task-probes")).to_contain_text("should read positive but gets 0.17")   # a failure, shown
+    expect(page.locator("#task-probes")).to_contain_text("should read positive but gets 0.17")  # a failure, shown
     assert value(page, "tie-rnn") == r["sst2"]["rnn_accuracy"] and value(page, "tie-bow") == r["sst2"]["bow_accuracy"]
     expect(page.locator("#task-tie")).to_contain_text("a tie")
     assert value(page, "tie-contrast-rnn") == pytest.approx(r["split"]["contrast"]["rnn_accuracy"], rel=1e-12)
@@ -230,7 +237,8 @@ def test_the_probes_and_the_tie_are_shown_at_the_defaults_with_live_labels(page,
     page.get_by_role("button", name="the movie was not bad", exact=True).click()
     expect(page.locator("#task-sent-text")).to_have_value("the movie was not bad")
     expect(page.locator('[data-key="sent-rnn"]')).to_have_attribute(
-        "data-value", repr(tasks.sentiment("the movie was not bad")["rnn"]["p_positive"]))
+        "data-value", repr(tasks.sentiment("the movie was not bad")["rnn"]["p_positive"])
+    )
 
 
 def test_the_diagram_carries_the_live_words_and_answer(page, server_url):
@@ -241,7 +249,7 @@ def test_the_diagram_carries_the_live_words_and_answer(page, server_url):
     expect(svg.locator('[data-live="x3"]')).to_have_text("film")
     expect(svg.locator('[data-live="x0"]')).to_have_text("a")
     expect(svg.locator('[data-live="x2"]')).to_have_text("and")
-    expect(svg.locator('[data-live="y0"]')).to_have_text(f"P(+) {r['rnn']['p_positive']:.2f}")   # 0.00, not 9.9 × 10⁻⁵
+    expect(svg.locator('[data-live="y0"]')).to_have_text(f"P(+) {r['rnn']['p_positive']:.2f}")  # 0.00, not 9.9 × 10⁻⁵
 
 
 def test_unknown_german_words_are_marked_in_the_input_and_the_translation_flagged(page, server_url):
@@ -261,7 +269,7 @@ def test_unknown_german_words_are_marked_in_the_input_and_the_translation_flagge
     expect(page.locator("#task-mt-input .task-unk")).to_have_count(0)
     expect(page.locator("#task-mt-warning")).to_have_count(0)
     expect(page.locator('[data-key="mt-translation"]')).to_have_attribute("data-trusted", "true")
-    page.fill("#task-mt-text", "")                                        # refused: no stale marks
+    page.fill("#task-mt-text", "")  # refused: no stale marks
     expect(page.locator("#task-panel .error")).to_have_text(EMPTY)
     expect(page.locator("#task-mt-input .task-chip")).to_have_count(0)
     forget_refusals(page, 1)
@@ -280,8 +288,9 @@ def test_temperature_zero_is_named_greedy_and_the_identical_names_collapse(page,
     expect(page.locator("#task-names-list li")).to_have_count(len(tasks.names("Italian", 8, 0.8, 3)["distinct"]))
 
 
-@pytest.mark.parametrize("box, shape, limit", [("#task-sent-text", "one", 40), ("#task-pos-text", "tag", 40),
-                                               ("#task-mt-text", "mt", 20)])
+@pytest.mark.parametrize(
+    "box, shape, limit", [("#task-sent-text", "one", 40), ("#task-pos-text", "tag", 40), ("#task-mt-text", "mt", 20)]
+)
 def test_an_empty_or_overlong_sentence_gets_one_plain_sentence(page, server_url, box, shape, limit):
     open_step(page, server_url, f"&shape={shape}")
     error = page.locator("#task-panel .error")

@@ -22,10 +22,10 @@ def test_vanishing_sliders_select_and_threshold(page, server_url):
     page.goto(f"{server_url}/#step=5&seed=3")
     page.wait_for_selector('body[data-ready="5"]')
     first = decay(0.9, 100, 3)
-    assert value(page, "van-ref") == pytest.approx(0.9 ** 100, rel=1e-9)
+    assert value(page, "van-ref") == pytest.approx(0.9**100, rel=1e-9)
     assert value(page, "van-relu-first") == pytest.approx(first["first"]["relu"], rel=1e-9)
     assert value(page, "van-tanh-first") == pytest.approx(first["first"]["tanh"], rel=1e-9)
-    assert value(page, "van-rho-first") == pytest.approx(0.9 ** 99, rel=1e-9)
+    assert value(page, "van-rho-first") == pytest.approx(0.9**99, rel=1e-9)
     assert value(page, "van-tanh-slope") == pytest.approx(first["tanh_gap"]["mean_slope"], rel=1e-9)
 
     # the sliders reach exactly what the server accepts
@@ -40,7 +40,7 @@ def test_vanishing_sliders_select_and_threshold(page, server_url):
     shows("van-decay-rho", "0.95")
     shows("van-decay-T", "100")
     expect(page.locator("#van-rho-label .num")).to_have_text("0.95")
-    expect(page.locator('.van-preset[aria-pressed="true"]')).to_have_count(0)      # no preset matches any more
+    expect(page.locator('.van-preset[aria-pressed="true"]')).to_have_count(0)  # no preset matches any more
     page.focus("#van-T")
     page.keyboard.press("Home")
     T_low = limits["T"][0]
@@ -48,7 +48,7 @@ def test_vanishing_sliders_select_and_threshold(page, server_url):
     expected = decay(0.95, T_low, 3)
     assert value(page, "van-relu-first") == pytest.approx(expected["first"]["relu"], rel=1e-9)
     assert value(page, "van-rho-first") == pytest.approx(0.95 ** (T_low - 1), rel=1e-9)
-    for term in ("grad", "rho", "fprime"):                     # ReLU, ρ^(T−k), tanh
+    for term in ("grad", "rho", "fprime"):  # ReLU, ρ^(T−k), tanh
         assert page.locator(f'#van-decay svg g[data-term="{term}"] path').count() == 1, term
 
     page.select_option("#van-nl", "relu")
@@ -61,7 +61,7 @@ def test_vanishing_sliders_select_and_threshold(page, server_url):
     assert value(page, "van-clip-events") == run["clip_events"]
 
     page.focus("#van-max")
-    page.keyboard.press("Home")                            # the server's lowest threshold
+    page.keyboard.press("Home")  # the server's lowest threshold
     tau_low = limits["max_norm"][0]
     shows("van-clip-tau", f"{tau_low:g}")
     on = clipping(0.95, T_low, "relu", tau_low, 3)
@@ -93,7 +93,7 @@ def test_the_page_play_button_sweeps_rho_and_pauses(page, server_url):
     page.click("#play")
     expect(page.locator("#van-rho-label .num")).to_have_text("0.85", timeout=10_000)
     expect(page.locator('[data-key="van-decay-rho"]')).to_have_attribute("data-value", "0.85")
-    page.click("#play")                                    # pause: the sweep stops where it is
+    page.click("#play")  # pause: the sweep stops where it is
     expect(page.locator("body")).to_have_attribute("data-playing", "false")
     assert value(page, "van-relu-first") is not None
     assert "rho=0.8" in page.url or "rho=0.9" in page.url  # 0.85, or 0.9 if a step slipped in before the pause

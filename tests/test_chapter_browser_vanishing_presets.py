@@ -26,7 +26,7 @@ def test_the_defaults_show_the_vanishing_gradient_and_clip_events_before_any_tou
     d, p = decay(0.9, 100, 0), PRESETS["vanishes"]
     run = clipping(p["rho"], p["T"], p["nonlinearity"], p["max_norm"], 0)
     expect(page.locator('[data-key="van-relu-first"] + span')).to_have_text("vanished")
-    assert value(page, "van-relu-first") == pytest.approx(0.9 ** 99, rel=1e-9) and 0.9 ** 99 < 1e-3
+    assert value(page, "van-relu-first") == pytest.approx(0.9**99, rel=1e-9) and 0.9**99 < 1e-3
     # why tanh lies lower, in numbers: the measured factor below ρ⁹⁹ and the mean tanh'
     why = page.locator("#van-why")
     expect(why).to_contain_text("Why tanh lies lower")
@@ -35,14 +35,14 @@ def test_the_defaults_show_the_vanishing_gradient_and_clip_events_before_any_tou
     assert value(page, "van-tanh-slope") == pytest.approx(d["tanh_gap"]["mean_slope"], rel=1e-9)
     # the clipping run: events at the defaults, both losses drawn, the ends shown
     assert value(page, "van-clip-events") == run["clip_events"] >= 1
-    expect(page.locator("#van-loss svg g[data-series]")).to_have_count(3)   # without, with, answering 0
+    expect(page.locator("#van-loss svg g[data-series]")).to_have_count(3)  # without, with, answering 0
     legend = page.locator("#van-loss .fig-legend").inner_text()
     assert "without clipping" in legend and "with clipping" in legend
     assert value(page, "van-end-with") == pytest.approx(run["with"]["end"], rel=1e-9)
     assert value(page, "van-end-without") == pytest.approx(run["without"]["end"], rel=1e-9)
     expect(page.locator("#van-clip-verdict")).to_contain_text("changed almost nothing")
     expect(page.locator("#van-norms svg g[data-series]")).to_have_count(4)  # before, after, τ, ‖∂L/∂h₁‖
-    expect(page.locator("#van-norms svg circle")).to_have_count(run["clip_events"])   # a dot on every clip event
+    expect(page.locator("#van-norms svg circle")).to_have_count(run["clip_events"])  # a dot on every clip event
 
 
 def test_each_preset_button_sets_the_controls_the_address_and_shows_its_point(page, server_url):
@@ -50,7 +50,7 @@ def test_each_preset_button_sets_the_controls_the_address_and_shows_its_point(pa
     page.wait_for_selector('body[data-ready="5"]')
     shows = lambda key, text: expect(page.locator(f'[data-key="{key}"]')).to_have_attribute("data-value", text)  # noqa: E731
 
-    page.locator('.van-preset[data-preset="vanishes"]').focus()          # by keyboard: Tab order, then Enter
+    page.locator('.van-preset[data-preset="vanishes"]').focus()  # by keyboard: Tab order, then Enter
     page.keyboard.press("Tab")
     expect(page.locator('.van-preset[data-preset="explodes"]')).to_be_focused()
     page.keyboard.press("Enter")
@@ -102,6 +102,6 @@ def test_on_a_phone_the_slider_values_stay_beside_their_sliders(tab_at, server_u
     tab.wait_for_selector('body[data-ready="5"]')
     for slider in ("van-rho", "van-T", "van-max"):
         s, v = tab.locator(f"#{slider}").bounding_box(), tab.locator(f"#{slider}-label").bounding_box()
-        assert v["x"] >= s["x"] + s["width"] - 1, slider                   # to the right of the slider …
-        assert abs((v["y"] + v["height"] / 2) - (s["y"] + s["height"] / 2)) < 12, slider   # … on its line
+        assert v["x"] >= s["x"] + s["width"] - 1, slider  # to the right of the slider …
+        assert abs((v["y"] + v["height"] / 2) - (s["y"] + s["height"] / 2)) < 12, slider  # … on its line
         assert v["x"] + v["width"] <= 390, slider

@@ -25,9 +25,9 @@ def test_walk_all_steps_with_the_keyboard_and_screenshot_each(page, server_url):
         page.keyboard.press("ArrowRight")
         ready(page, number)
         assert f"step={number}" in page.url
-        page.wait_for_timeout(300)          # let the widget's first drawing settle before the picture
+        page.wait_for_timeout(300)  # let the widget's first drawing settle before the picture
         screenshot(page, f"step-{number}")
-    page.keyboard.press("ArrowRight")       # past the end: stays on the last step
+    page.keyboard.press("ArrowRight")  # past the end: stays on the last step
     ready(page, 8)
     for number in range(7, 0, -1):
         page.keyboard.press("ArrowLeft")
@@ -63,8 +63,8 @@ def test_play_advances_and_space_pauses(page, server_url):
     ready(page, 7)
     page.keyboard.press("Space")
     expect(page.locator("body")).to_have_attribute("data-playing", "true")
-    ready(page, 8)                            # played through step 7's animation and moved on
-    expect(page.locator("body")).to_have_attribute("data-playing", "false", timeout=30_000)   # stops at the end
+    ready(page, 8)  # played through step 7's animation and moved on
+    expect(page.locator("body")).to_have_attribute("data-playing", "false", timeout=30_000)  # stops at the end
     page.click("#play")
     expect(page.locator("body")).to_have_attribute("data-playing", "true")
     page.keyboard.press("Space")
@@ -146,7 +146,7 @@ def test_play_runs_every_steps_animation_through_to_the_end(page, server_url):
     page.goto(f"{server_url}/?dwell=100#step=1&seed=0")
     ready(page, 1)
     page.keyboard.press("Space")
-    for number in range(2, 9):       # each step's own animation runs first: allow it time on a slow machine
+    for number in range(2, 9):  # each step's own animation runs first: allow it time on a slow machine
         page.wait_for_selector(f'body[data-ready="{number}"]', timeout=60_000)
     expect(page.locator("body")).to_have_attribute("data-playing", "false", timeout=60_000)
     assert "step=8" in page.url

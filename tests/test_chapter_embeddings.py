@@ -19,9 +19,13 @@ from elman.embeddings.projection import cosine, pca_2d, similarity_matrices  # n
 
 # a : b :: c : d as the page asks it, a − b + c ≈ d, and how far down the answers d may rank (measured on the shipped
 # GloVe subset: 1, 1, 1, 2, 1; sister is 10th after brother − man + woman, so that one is not asked for here).
-STANDARD = [("king", "man", "woman", "queen", 1), ("paris", "france", "italy", "rome", 1),
-            ("tokyo", "japan", "france", "paris", 1), ("bigger", "big", "small", "smaller", 3),
-            ("walking", "walk", "swim", "swimming", 3)]
+STANDARD = [
+    ("king", "man", "woman", "queen", 1),
+    ("paris", "france", "italy", "rome", 1),
+    ("tokyo", "japan", "france", "paris", 1),
+    ("bigger", "big", "small", "smaller", 3),
+    ("walking", "walk", "swim", "swimming", 3),
+]
 
 
 def test_sources_are_both_shipped_and_glove_is_the_default(client):
@@ -50,13 +54,15 @@ def test_king_minus_man_plus_woman_is_queen_with_no_data_and_no_network(tmp_path
     empty = tmp_path / "data"
     empty.mkdir()
     env = {**os.environ, "ELMAN_DATA_DIR": str(empty), "ELMAN_CACHE_DIR": str(tmp_path / "cache"), "ELMAN_OFFLINE": "1"}
-    code = ("import json; from elman.chapter.steps import embeddings as e; "
-            "r = e.analogy('king', 'man', 'woman'); print(json.dumps([r['answers'][:2], r['vectors']['source']]))")
+    code = (
+        "import json; from elman.chapter.steps import embeddings as e; "
+        "r = e.analogy('king', 'man', 'woman'); print(json.dumps([r['answers'][:2], r['vectors']['source']]))"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     (first, second), source = json.loads(out.stdout)
     assert source == "glove" and first["word"] == "queen"
-    assert first["cosine"] - second["cosine"] >= 0.05, (first, second)     # measured 0.852 against 0.766
-    assert not any((tmp_path / "cache").rglob("*"))                         # nothing was fetched or cached
+    assert first["cosine"] - second["cosine"] >= 0.05, (first, second)  # measured 0.852 against 0.766
+    assert not any((tmp_path / "cache").rglob("*"))  # nothing was fetched or cached
 
 
 @pytest.mark.parametrize("source", ["glove", "brown"])
@@ -66,12 +72,13 @@ def test_analogy_is_the_library_answer(client, source):
     r = r.json()
     vectors, info = embeddings.vectors_for(source)
     assert r["vectors"] == info and info["source"] == source
-    expected = vectors.analogy("man", "king", "woman", topn=10)           # king − man + woman
+    expected = vectors.analogy("man", "king", "woman", topn=10)  # king − man + woman
     assert [(x["word"], x["cosine"]) for x in r["answers"]] == expected
     assert r == embeddings.analogy("king", "man", "woman", True, source)
     top = expected[0][0]
-    assert r["offset_cosine"] == pytest.approx(cosine(vectors.vector("woman") - vectors.vector("man"),
-                                                      vectors.vector(top) - vectors.vector("king")))
+    assert r["offset_cosine"] == pytest.approx(
+        cosine(vectors.vector("woman") - vectors.vector("man"), vectors.vector(top) - vectors.vector("king"))
+    )
 
 
 def test_with_the_query_words_allowed_king_itself_wins_and_there_is_no_offset(client):
@@ -99,13 +106,13 @@ def test_king_is_near_queen_and_far_from_pizza(client):
         assert r["distance"] == pytest.approx(distance, rel=1e-6)
         ranked = [w for w, _ in vectors.most_similar("king", topn=len(vectors))]
         assert r["rank"] == ranked.index(v) + 1 and r["of"] == len(vectors) - 1
-    assert near["cosine"] - far["cosine"] >= 0.4             # measured 0.784 against 0.220
-    assert near["rank"] <= 3 and far["rank"] >= 1000         # measured 2nd against 8,760th
+    assert near["cosine"] - far["cosine"] >= 0.4  # measured 0.784 against 0.220
+    assert near["rank"] <= 3 and far["rank"] >= 1000  # measured 2nd against 8,760th
     assert far["distance"] > 1.5 * near["distance"]
 
 
 def test_map_is_pca_of_the_chosen_words(client):
-    words = "man woman king queen man"                                     # a repeated word counts once
+    words = "man woman king queen man"  # a repeated word counts once
     r = client.get("/api/embeddings/map", params={"words": words}).json()
     vectors, _ = embeddings.vectors_for("glove")
     assert r["words"] == ["man", "woman", "king", "queen"] and r["missing"] == []
@@ -142,24 +149,31 @@ def test_an_unknown_word_names_itself_and_the_vectors_searched(client, source):
     assert r.status_code == 400
     detail = r.json()["detail"]
     assert "qzxqzxq" in detail and ("GloVe" if source == "glove" else "word2vec") in detail
-    for path, params in [("neighbours", {"word": "qzxqzxq"}), ("map", {"words": "king qzxqzxq"}),
-                         ("similarity", {"words": "king qzxqzxq"}), ("pair", {"u": "king", "v": "qzxqzxq"})]:
+    for path, params in [
+        ("neighbours", {"word": "qzxqzxq"}),
+        ("map", {"words": "king qzxqzxq"}),
+        ("similarity", {"words": "king qzxqzxq"}),
+        ("pair", {"u": "king", "v": "qzxqzxq"}),
+    ]:
         r = client.get(f"/api/embeddings/{path}", params={**params, "source": source})
         assert r.status_code == 400 and "qzxqzxq" in r.json()["detail"], (path, r.text)
 
 
-@pytest.mark.parametrize("path, params, words", [
-    ("analogy", {"a": "k" * 41}, ["a", "at most 40 characters", "got 41"]),
-    ("neighbours", {"word": ""}, ["word: expected a word, got an empty field"]),
-    ("neighbours", {"word": "   "}, ["expected a word"]),
-    ("pair", {"u": "king", "v": "King"}, ["v: expected a word other than u"]),
-    ("analogy", {"source": "word2vec"}, ["source: expected one of glove, brown", "word2vec"]),
-    ("map", {"words": "a " * 101}, ["Expected a word list of at most 200 characters, got 202."]),
-    ("map", {"words": " ".join(["king"] * 21)}, ["Expected a word list of at most 20 words, got 21."]),
-    ("map", {"words": "king"}, ["at least 2 different known words", "got 1"]),
-    ("similarity", {"words": "king king"}, ["at least 2 different known words"]),
-    ("similarity", {"words": "king " + "q" * 41}, ["at most 40 characters", "got 41"]),
-])
+@pytest.mark.parametrize(
+    "path, params, words",
+    [
+        ("analogy", {"a": "k" * 41}, ["a", "at most 40 characters", "got 41"]),
+        ("neighbours", {"word": ""}, ["word: expected a word, got an empty field"]),
+        ("neighbours", {"word": "   "}, ["expected a word"]),
+        ("pair", {"u": "king", "v": "King"}, ["v: expected a word other than u"]),
+        ("analogy", {"source": "word2vec"}, ["source: expected one of glove, brown", "word2vec"]),
+        ("map", {"words": "a " * 101}, ["Expected a word list of at most 200 characters, got 202."]),
+        ("map", {"words": " ".join(["king"] * 21)}, ["Expected a word list of at most 20 words, got 21."]),
+        ("map", {"words": "king"}, ["at least 2 different known words", "got 1"]),
+        ("similarity", {"words": "king king"}, ["at least 2 different known words"]),
+        ("similarity", {"words": "king " + "q" * 41}, ["at most 40 characters", "got 41"]),
+    ],
+)
 def test_bad_input_is_a_400_saying_what_was_expected(client, path, params, words):
     r = client.get(f"/api/embeddings/{path}", params=params)
     assert r.status_code == 400, r.text

@@ -26,11 +26,11 @@ def _is_subsequence(part: list[str], whole: list[str]) -> bool:
 def test_every_shown_function_keeps_its_core_lines_as_written(function):
     source = source_of(function)
     excerpt = source["excerpt"]
-    body = _body(excerpt)                                    # it parses: no block was left empty
+    body = _body(excerpt)  # it parses: no block was left empty
     full = textwrap.dedent(source["code"]).splitlines()
-    assert _is_subsequence(excerpt.splitlines(), full)       # cut from the real text, never rewritten
-    assert excerpt.splitlines()[0] == full[0]                # the signature first
-    assert not (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant))   # no docstring
+    assert _is_subsequence(excerpt.splitlines(), full)  # cut from the real text, never rewritten
+    assert excerpt.splitlines()[0] == full[0]  # the signature first
+    assert not (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant))  # no docstring
     for node in ast.walk(ast.parse(excerpt)):
         assert not isinstance(node, (ast.Raise, ast.Assert)), f"a check is left in:\n{excerpt}"
         if isinstance(node, ast.Call):
@@ -86,7 +86,7 @@ METHOD = '''
 
 
 def test_each_part_of_the_rule_on_a_method():
-    assert core_lines(METHOD) == textwrap.dedent('''\
+    assert core_lines(METHOD) == textwrap.dedent("""\
         def run(self, x, mode="a"):
             # why the product is transposed
             y = x @ self.w.T
@@ -97,7 +97,7 @@ def test_each_part_of_the_rule_on_a_method():
             if mode == "a":
                 z = y
             return z
-        ''')
+        """)
 
 
 def test_a_block_of_checks_only_is_kept_whole_so_the_excerpt_parses():

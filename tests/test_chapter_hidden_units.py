@@ -8,12 +8,13 @@ import pytest
 from elman.chapter.models import WEIGHTS, char_lm
 from elman.chapter.steps import hidden_units
 
-pytestmark = pytest.mark.skipif(not (WEIGHTS / "char_lm.json").is_file(),
-                                reason="char_lm is not built: python -m elman.chapter.models char_lm")
+pytestmark = pytest.mark.skipif(
+    not (WEIGHTS / "char_lm.json").is_file(), reason="char_lm is not built: python -m elman.chapter.models char_lm"
+)
 
-HEADLINE = 0.5       # the unit shown first (largest measured |r|) tracks its property at least this strongly
-EVERY_UNIT = 0.2     # every unit offered as "tracking" a property does at least this
-WINDOW = 2000        # characters of held-out text per seed
+HEADLINE = 0.5  # the unit shown first (largest measured |r|) tracks its property at least this strongly
+EVERY_UNIT = 0.2  # every unit offered as "tracking" a property does at least this
+WINDOW = 2000  # characters of held-out text per seed
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def test_the_stored_correlations_are_what_the_model_gives_on_the_held_out_passag
         r = char_lm.correlations(states[:, [u["unit"]]], table[u["feature"]])[0]
         assert r == pytest.approx(u["r"], abs=2e-3), u
         assert abs(r) >= EVERY_UNIT, u
-        assert np.sign(r) == np.sign(u["r_select"]), u            # the same direction where it was chosen
+        assert np.sign(r) == np.sign(u["r_select"]), u  # the same direction where it was chosen
     assert abs(headline(meta)["r"]) >= HEADLINE
 
 
@@ -51,7 +52,7 @@ def test_the_headline_unit_tracks_its_property_in_any_held_out_window(shipped, s
     """Seeds 0-9: a random 2,000-character window of the held-out passage, read from a zero state."""
     meta, text, _, _ = shipped
     start = int(np.random.default_rng(seed).integers(0, len(text) - WINDOW))
-    window = text[start:start + WINDOW]
+    window = text[start : start + WINDOW]
     u = headline(meta)
     model, vocab, _ = char_lm.load()
     states = char_lm.states_of(model, vocab, window)
@@ -82,14 +83,17 @@ def test_the_values_are_the_model_state():
     np.testing.assert_allclose(first["values"], states[:, first["unit"]], atol=5e-4)
 
 
-@pytest.mark.parametrize("params, sentence", [
-    ({"text": ""}, "expected at least one character"),
-    ({"text": "x" * 601}, "expected at most 600 characters, got 601"),
-    ({"text": "caf\u00e9 \u263a"}, "the model has never seen '\u00e9' '\u263a'"),
-    ({"unit": "-1"}, "expected a unit number from 0 to 255, got -1"),
-    ({"unit": "256"}, "expected a unit number from 0 to 255, got 256"),
-    ({"unit": "seven"}, "expected a unit number (a whole number such as 17), got 'seven'"),
-])
+@pytest.mark.parametrize(
+    "params, sentence",
+    [
+        ({"text": ""}, "expected at least one character"),
+        ({"text": "x" * 601}, "expected at most 600 characters, got 601"),
+        ({"text": "caf\u00e9 \u263a"}, "the model has never seen '\u00e9' '\u263a'"),
+        ({"unit": "-1"}, "expected a unit number from 0 to 255, got -1"),
+        ({"unit": "256"}, "expected a unit number from 0 to 255, got 256"),
+        ({"unit": "seven"}, "expected a unit number (a whole number such as 17), got 'seven'"),
+    ],
+)
 def test_bad_input_is_one_plain_sentence(client, params, sentence):
     response = client.get("/api/hidden_state/units", params=params)
     assert response.status_code == 400

@@ -18,13 +18,13 @@ def test_a_quick_build_loads_back_from_its_directory(tmp_path):
     assert (tmp_path / "char_lm.safetensors").is_file() and (tmp_path / "char_lm.json").is_file()
     model, vocab, loaded = char_lm.load(tmp_path)
     assert len(vocab) == meta["vocab_size"] == model.vocab_size and "vocab" not in loaded and loaded["quick"]
-    assert 0 < loaded["quality"]["validation_bpc"] < np.log2(len(vocab)) + 0.5   # about uniform after 30 steps
+    assert 0 < loaded["quality"]["validation_bpc"] < np.log2(len(vocab)) + 0.5  # about uniform after 30 steps
     assert [u["feature"] for u in loaded["units"]] == list(char_lm.FEATURES)
-    assert len({u["unit"] for u in loaded["units"]}) == len(char_lm.FEATURES)       # no unit twice
+    assert len({u["unit"] for u in loaded["units"]}) == len(char_lm.FEATURES)  # no unit twice
     states = char_lm.states_of(model, vocab, loaded["default_text"])
     assert states.shape == (len(loaded["default_text"]), meta["hidden_size"])
     ids = vocab.encode(list(loaded["default_text"]))
-    np.testing.assert_array_equal(states, read(model, ids)[0])          # the library's reading, without the head
+    np.testing.assert_array_equal(states, read(model, ids)[0])  # the library's reading, without the head
     tensors = load_file(tmp_path / "char_lm.safetensors")
     assert all(t.dtype == np.float16 for t in tensors.values())
     np.testing.assert_array_equal(model.params["rnn.weight_hh_l0"], tensors["rnn.weight_hh_l0"].astype(np.float32))
@@ -35,12 +35,12 @@ def test_the_features_mark_what_their_names_say():
     f = char_lm.features(text)
     assert f["line_position"][text.index("G")] == 0 and f["line_position"][text.index("s")] == 7
     speaker = "".join(c for c, s in zip(text, f["speaker"]) if s)
-    assert speaker == "ROMEO:JULIET:"                       # the names and their colons, nothing else
+    assert speaker == "ROMEO:JULIET:"  # the names and their colons, nothing else
     assert f["word_position"][text.index("i")] == 2 and f["word_position"][text.index(",")] == 0
     assert f["boundary"][text.index(" ")] == 1 and f["boundary"][text.index("G")] == 0
     assert f["vowel"][text.index("o")] == 1 and f["vowel"][text.index("G")] == 0
     ends = [c for c, s in zip(text, f["sentence_end"]) if s]
-    assert ends == [".", "\n", "\n", "!"]                   # from "." to the next letter, and the final "!"
+    assert ends == [".", "\n", "\n", "!"]  # from "." to the next letter, and the final "!"
     # a line ending in ":" inside a speech is not a speaker's name
     inside = char_lm.features("ROMEO:\nHear me:\nspeak")["speaker"]
     assert inside.sum() == len("ROMEO:")

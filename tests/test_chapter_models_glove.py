@@ -42,7 +42,7 @@ def test_the_build_records_the_analogies_it_was_checked_on():
     assert analogies["king - man + woman"]["rank"] == 1
     assert analogies["king - man + woman"]["top"][0][0] == "queen"
     accuracy = model.info()["quality"]["google_analogy_3cosadd"]["total"]["accuracy"]
-    assert 0.4 <= accuracy <= 0.6       # measured 0.485 over 16,820 questions (47–50 % is GloVe 50d's usual)
+    assert 0.4 <= accuracy <= 0.6  # measured 0.485 over 16,820 questions (47–50 % is GloVe 50d's usual)
 
 
 @needs_data("glove-6b-50d")
@@ -53,4 +53,4 @@ def test_a_quick_build_loads_back_from_its_folder(tmp_path):
     assert json.loads((tmp_path / "glove.json").read_text())["quick"]
     assert (tmp_path / model.LICENSE).read_text() == (WEIGHTS / model.LICENSE).read_text()
     shipped = model.load()
-    np.testing.assert_array_equal(vectors.vectors, shipped.vectors[:model.QUICK_KEEP])   # the same rows, same rule
+    np.testing.assert_array_equal(vectors.vectors, shipped.vectors[: model.QUICK_KEEP])  # the same rows, same rule

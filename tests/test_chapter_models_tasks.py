@@ -58,8 +58,9 @@ def test_translate_quick_build_loads_back_and_translates(tmp_path):
     assert "test_bleu_greedy" in meta["quality"] and meta["quality"]["test_pairs"] == 20
 
 
-@pytest.mark.parametrize("name, limit", [("sentiment", 1_000_000), ("names", 1_000_000), ("pos", 1_000_000),
-                                         ("translate", 1_500_000)])
+@pytest.mark.parametrize(
+    "name, limit", [("sentiment", 1_000_000), ("names", 1_000_000), ("pos", 1_000_000), ("translate", 1_500_000)]
+)
 def test_shipped_files_are_small_documented_and_float16(name, limit):
     tensors = WEIGHTS / f"{name}.safetensors"
     if name == "translate" and not tensors.exists():

@@ -33,5 +33,11 @@ def test_the_shipped_vectors_are_small_documented_and_useful():
     total = meta["quality"]["google_analogy_3cosadd"]["total"]
     assert total["total"] > 100 and total["accuracy"] > 0
     assert {"king", "man", "woman", "water"} <= set(vectors.words)
-    assert vectors.most_similar("monday", topn=5)[0][0] in {"tuesday", "wednesday", "thursday", "friday",
-                                                             "saturday", "sunday"}
+    assert vectors.most_similar("monday", topn=5)[0][0] in {
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    }

@@ -30,8 +30,10 @@ def test_the_stored_weights_are_what_the_model_computes_with(tmp_path):
 
     tensors = load_file(tmp_path / "word_lm.safetensors")
     assert tensors["embed.weight.q"].dtype == np.int8 and tensors["rnn.weight_hh_l0"].dtype == np.float16
-    np.testing.assert_array_equal(model.params["embed.weight"],
-                                  tensors["embed.weight.q"].astype(np.float32) * tensors["embed.weight.scale"][:, None])
+    np.testing.assert_array_equal(
+        model.params["embed.weight"],
+        tensors["embed.weight.q"].astype(np.float32) * tensors["embed.weight.scale"][:, None],
+    )
     np.testing.assert_array_equal(model.params["rnn.weight_hh_l0"], tensors["rnn.weight_hh_l0"].astype(np.float32))
 
 
@@ -45,7 +47,7 @@ def test_the_shipped_model_is_small_documented_and_loads():
     assert meta["quality"]["validation_perplexity"] < 400
     model, vocab, _ = word_lm.load()
     assert model.hidden_size == 128 and "the" in vocab
-    assert {"cat", "cats", "was", "were", "mat", "overlooking"} <= set(vocab.itos)   # the chapter's examples
+    assert {"cat", "cats", "was", "were", "mat", "overlooking"} <= set(vocab.itos)  # the chapter's examples
 
 
 def test_the_chapter_s_words_join_the_vocabulary_only_when_the_text_has_them():

@@ -16,8 +16,10 @@ def test_the_endpoint_answers_the_library_numbers(client):
     assert r.json() != unroll("cat", "chars", 8)
 
 
-@pytest.mark.parametrize("text, mode, seed", [("hello", "chars", 0), ("the cat sat.", "chars", 3),
-                                              ("1, 0, 0, 0", "numbers", 5), ("0.5 -2 3.25", "numbers", 0)])
+@pytest.mark.parametrize(
+    "text, mode, seed",
+    [("hello", "chars", 0), ("the cat sat.", "chars", 3), ("1, 0, 0, 0", "numbers", 5), ("0.5 -2 3.25", "numbers", 0)],
+)
 def test_every_step_equals_rnn_step_forward_and_elman_rnn(client, text, mode, seed):
     r = client.get("/api/recurrence/unroll", params={"text": text, "mode": mode, "seed": seed}).json()
     embed, rnn, head = network(mode, seed)
@@ -33,7 +35,7 @@ def test_every_step_equals_rnn_step_forward_and_elman_rnn(client, text, mode, se
     for t, step in enumerate(r["steps"]):
         assert step["x"] == x[t].tolist() and step["h_prev"] == h[0].tolist()
         h, _ = rnn_step_forward(x[t][None], h, W_ih, W_hh, b_ih, b_hh)
-        assert step["h"] == h[0].tolist()                                   # exactly the reference kernel
+        assert step["h"] == h[0].tolist()  # exactly the reference kernel
         assert step["h"] == pytest.approx(output[t].tolist(), rel=1e-12, abs=1e-15)  # and elman.RNN
         assert step["Wx"] == pytest.approx((W_ih @ x[t]).tolist(), rel=1e-12, abs=1e-15)
         assert step["Wh"] == pytest.approx((W_hh @ step["h_prev"]).tolist(), rel=1e-12, abs=1e-15)
@@ -57,20 +59,23 @@ def test_a_longer_prefix_leaves_the_earlier_steps_unchanged():
     assert b["steps"][:3] == a["steps"]
 
 
-@pytest.mark.parametrize("params, fragment", [
-    ({"text": "abcdefghijklm"}, "at most 12 characters"),
-    ({"text": "1 2 3 4 5 6 7 8 9 10 11 12 13", "mode": "numbers"}, "at most 12 numbers"),
-    ({"text": "x" * 81}, "at most 80 characters"),
-    ({"text": ""}, "text"),
-    ({"text": "héllo"}, "expected letters, spaces"),
-    ({"text": "1, two", "mode": "numbers"}, "expected numbers separated by commas"),
-    ({"text": "1, 11", "mode": "numbers"}, "between -10 and 10"),
-    ({"text": "1, nan", "mode": "numbers"}, "between -10 and 10"),
-    ({"text": " , ", "mode": "numbers"}, "expected at least one number"),
-    ({"mode": "words"}, "mode"),
-    ({"seed": -1}, "seed"),
-    ({"seed": "abc"}, "seed"),
-])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"text": "abcdefghijklm"}, "at most 12 characters"),
+        ({"text": "1 2 3 4 5 6 7 8 9 10 11 12 13", "mode": "numbers"}, "at most 12 numbers"),
+        ({"text": "x" * 81}, "at most 80 characters"),
+        ({"text": ""}, "text"),
+        ({"text": "héllo"}, "expected letters, spaces"),
+        ({"text": "1, two", "mode": "numbers"}, "expected numbers separated by commas"),
+        ({"text": "1, 11", "mode": "numbers"}, "between -10 and 10"),
+        ({"text": "1, nan", "mode": "numbers"}, "between -10 and 10"),
+        ({"text": " , ", "mode": "numbers"}, "expected at least one number"),
+        ({"mode": "words"}, "mode"),
+        ({"seed": -1}, "seed"),
+        ({"seed": "abc"}, "seed"),
+    ],
+)
 def test_bad_input_is_a_4xx_that_says_what_was_expected(client, params, fragment):
     response = client.get("/api/recurrence/unroll", params=params)
     assert response.status_code in (400, 422)

@@ -10,7 +10,7 @@ from elman.chapter.steps import sequences
 from elman.chapter.steps.sequences import DEFAULT_A, DEFAULT_B, compare
 
 SEEDS = range(10)
-MARGIN = 0.95        # cos(A, B) at most this: "tells the reordering apart"; 1.0 is "the same"
+MARGIN = 0.95  # cos(A, B) at most this: "tells the reordering apart"; 1.0 is "the same"
 
 
 def tells_apart(reader: dict) -> bool:
@@ -31,7 +31,7 @@ def test_the_fixed_width_network_cannot_read_another_length_and_says_so(seed):
     a, b = r["feedforward"]["sentences"]
     assert a["accepted"] and not b["accepted"] and r["feedforward"]["cosine"] is None
     assert b["message"].startswith("Sentence B has 6 words, and this network takes exactly 5")
-    assert tells_apart(r["rnn"])                         # the RNN reads any length
+    assert tells_apart(r["rnn"])  # the RNN reads any length
 
 
 class _SummingRNN:
@@ -65,12 +65,15 @@ def test_the_check_fails_on_order_blind_readers(monkeypatch):
         assert not tells_apart(r["rnn"]) and not tells_apart(r["feedforward"])
 
 
-@pytest.mark.parametrize("a, b, said", [
-    ("", "the dog", "Expected sentence A of at least one word, got none."),
-    ("the dog", "   ", "Expected sentence B of at least one word, got none."),
-    ("x" * 201, "the dog", "Expected sentence A of at most 200 characters, got 201."),
-    ("the dog", "w " * 41, "Expected sentence B of at most 40 words, got 41."),
-])
+@pytest.mark.parametrize(
+    "a, b, said",
+    [
+        ("", "the dog", "Expected sentence A of at least one word, got none."),
+        ("the dog", "   ", "Expected sentence B of at least one word, got none."),
+        ("x" * 201, "the dog", "Expected sentence A of at most 200 characters, got 201."),
+        ("the dog", "w " * 41, "Expected sentence B of at most 40 words, got 41."),
+    ],
+)
 def test_a_sentence_the_panel_cannot_read_is_one_plain_sentence(a, b, said):
     with pytest.raises(ValueError) as error:
         compare(a, b, 0)

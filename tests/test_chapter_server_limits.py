@@ -24,7 +24,7 @@ from elman.chapter.app import create_app  # noqa: E402
 from elman.chapter.server import BoundedH11Protocol, uvicorn_options  # noqa: E402
 from elman.chapter.steps import tasks  # noqa: E402
 
-WAIT = 20.0          # seconds a test waits for what must happen before it calls it a failure
+WAIT = 20.0  # seconds a test waits for what must happen before it calls it a failure
 GERMAN = "ein mann in einem roten hemd steht mit einer frau vor einem großen haus".split()
 
 
@@ -63,7 +63,7 @@ def parse(answer: bytes) -> tuple[int, dict, bytes]:
 
 
 def translate_path(n: int, beam: int = 3) -> str:
-    words = GERMAN[n % len(GERMAN):] + GERMAN[:n % len(GERMAN)] + [str(n)]     # a different text each time
+    words = GERMAN[n % len(GERMAN) :] + GERMAN[: n % len(GERMAN)] + [str(n)]  # a different text each time
     return "/api/tasks/translate?" + urllib.parse.urlencode({"text": " ".join(words), "beam": beam})
 
 
@@ -71,7 +71,7 @@ def translate_path(n: int, beam: int = 3) -> str:
 def test_cheap_endpoints_answer_while_a_hundred_translations_wait(port, monkeypatch):
     gate, entered = threading.Event(), threading.Event()
 
-    def held(text, beam):                      # the translation model, stuck until the test lets it go
+    def held(text, beam):  # the translation model, stuck until the test lets it go
         entered.set()
         assert gate.wait(WAIT)
         return {"text": text, "beam": beam}
@@ -138,8 +138,9 @@ def test_the_loopback_names_are_answered_on_any_port(port, host):
     assert request(port, "/api/steps", host=host)[0] == 200
 
 
-@pytest.mark.parametrize("host", ["attacker.example:8000", "127.0.0.1.attacker.example", "192.168.1.5", "[::1",
-                                  "localhost@attacker.example"])
+@pytest.mark.parametrize(
+    "host", ["attacker.example:8000", "127.0.0.1.attacker.example", "192.168.1.5", "[::1", "localhost@attacker.example"]
+)
 def test_other_names_and_malformed_hosts_are_refused(port, host):
     assert request(port, "/api/steps", host=host)[0] == 400
 
@@ -178,8 +179,10 @@ def test_elman_chapter_hands_its_names_and_bounds_to_uvicorn(monkeypatch, capsys
     assert main(["chapter", "--no-browser", "--host", "0.0.0.0", "--allow-host", "Lab.Example."]) == 0
     allowed = hosts.from_env()
     assert os.environ[hosts.ENV] and "lab.example" in allowed and hosts.ANY_ADDRESS in allowed
-    assert started["http"] is BoundedH11Protocol and started["timeout_keep_alive"] == uvicorn_options()[
-        "timeout_keep_alive"]
+    assert (
+        started["http"] is BoundedH11Protocol
+        and started["timeout_keep_alive"] == uvicorn_options()["timeout_keep_alive"]
+    )
     assert started["factory"] and started["host"] == "0.0.0.0"
     assert "serving on http://0.0.0.0:8000/" in capsys.readouterr().out
 
@@ -187,13 +190,13 @@ def test_elman_chapter_hands_its_names_and_bounds_to_uvicorn(monkeypatch, capsys
 # --- idle, slow and oversized requests ---------------------------------------------------------------------------
 def test_a_connection_that_never_sends_a_byte_is_closed(port):
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as s:
-        assert s.recv(1024) == b""                # closed by the server, not by our timeout (which raises)
+        assert s.recv(1024) == b""  # closed by the server, not by our timeout (which raises)
 
 
 def test_an_idle_keep_alive_connection_is_closed_after_its_answer(port):
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as s:
         s.sendall(f"GET /api/steps HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-        status, _, _ = parse(read_all(s))          # read_all returns only once the server closes
+        status, _, _ = parse(read_all(s))  # read_all returns only once the server closes
     assert status == 200
 
 
@@ -208,7 +211,7 @@ def test_a_half_sent_request_head_gets_408_and_is_closed(port):
 def test_a_trickled_request_head_is_cut_at_the_deadline_however_busy(port):
     head = f"GET /api/steps HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Slow: {'a' * 200}\r\n\r\n".encode()
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as s:
-        for byte in head:                          # one byte every 20 ms (5 s for the whole head) until answered
+        for byte in head:  # one byte every 20 ms (5 s for the whole head) until answered
             try:
                 s.sendall(bytes([byte]))
             except OSError:
@@ -231,10 +234,13 @@ def _send_in_background(s: socket.socket, data: bytes) -> threading.Thread:
     return thread
 
 
-@pytest.mark.parametrize("kind, status, fragment", [
-    ("header", 431, "headers are larger than 64 KB"),
-    ("url", 414, "request line is longer than 8192 bytes"),
-])
+@pytest.mark.parametrize(
+    "kind, status, fragment",
+    [
+        ("header", 431, "headers are larger than 64 KB"),
+        ("url", 414, "request line is longer than 8192 bytes"),
+    ],
+)
 def test_a_megabyte_header_or_url_gets_its_status_not_a_reset(port, kind, status, fragment):
     big = "a" * 1_000_000
     path, extra = ("/api/steps", f"X-Big: {big}\r\n") if kind == "header" else (f"/api/steps?q={big}", "")
@@ -257,12 +263,13 @@ def test_a_large_head_sent_in_one_piece_is_refused_too(port):
 
 
 def test_heads_within_the_bounds_are_answered(port):
-    cookies = "; ".join(f"c{n}={'v' * 3000}" for n in range(15))          # 45 KB of cookies
-    text = " ".join(["mädchen"] * 20)                                       # 20 words, each percent-encoded
+    cookies = "; ".join(f"c{n}={'v' * 3000}" for n in range(15))  # 45 KB of cookies
+    text = " ".join(["mädchen"] * 20)  # 20 words, each percent-encoded
     path = "/api/tasks/translate?" + urllib.parse.urlencode({"text": text, "beam": 3})
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookies}\r\n"
-                  "Connection: close\r\n\r\n".encode())
+        s.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookies}\r\nConnection: close\r\n\r\n".encode()
+        )
         assert parse(read_all(s))[0] == 200
 
 

@@ -22,8 +22,11 @@ def test_every_step_but_the_last_has_a_thumbnail():
 def test_the_compute_thumbnails_are_their_steps_answers(client):
     seq = client.get("/api/summary/recap/sequences", params={"seed": 3}).json()
     r = sequences.compare(sequences.DEFAULT_A, sequences.DEFAULT_B, 3)
-    assert [c["cosine"] for c in seq["cosines"]] == [r["bag_of_words"]["cosine"], r["feedforward"]["cosine"],
-                                                     r["rnn"]["cosine"]]
+    assert [c["cosine"] for c in seq["cosines"]] == [
+        r["bag_of_words"]["cosine"],
+        r["feedforward"]["cosine"],
+        r["rnn"]["cosine"],
+    ]
     rec = client.get("/api/summary/recap/recurrence", params={"seed": 3}).json()
     assert rec["states"] == [s["h"] for s in recurrence.unroll(summary_recap.WORD, "chars", 3)["steps"]]
     bp = client.get("/api/summary/recap/bptt", params={"seed": 3}).json()
@@ -41,7 +44,7 @@ def test_the_claims_table_names_every_experiment_of_the_lab_once(client):
     for c in listed:
         assert c["command"] == f"elman experiment {c['experiment']} --out runs/experiments"
         assert c["step_number"] == numbers[c["step"]]
-        assert "verdict" not in c                              # no verdict unless one was run
+        assert "verdict" not in c  # no verdict unless one was run
     assert {c["experiment"] for c in listed if c["runs_here"]} == set(summary_claims.RUN_HERE)
 
 
@@ -61,13 +64,16 @@ def test_a_claim_run_here_is_the_lab_s_own_verdict(client):
     assert (got["verdict"], got["measured"], got["claim"], got["id"]) == (lab.verdict, lab.measured, lab.claim, lab.id)
 
 
-@pytest.mark.parametrize("path, said", [
-    ("/api/summary/claims/long_range", "too long to wait for here; run it with: elman experiment long_range"),
-    ("/api/summary/claims/nothing", "There is no experiment called 'nothing'"),
-    ("/api/summary/recap/nothing", "There is no step called 'nothing'"),
-    ("/api/summary/recap/sequences?seed=-1", "The seed must be a whole number from 0 to"),
-    ("/api/summary/claims/order?seed=-1", "The seed must be a whole number from 0 to"),
-])
+@pytest.mark.parametrize(
+    "path, said",
+    [
+        ("/api/summary/claims/long_range", "too long to wait for here; run it with: elman experiment long_range"),
+        ("/api/summary/claims/nothing", "There is no experiment called 'nothing'"),
+        ("/api/summary/recap/nothing", "There is no step called 'nothing'"),
+        ("/api/summary/recap/sequences?seed=-1", "The seed must be a whole number from 0 to"),
+        ("/api/summary/claims/order?seed=-1", "The seed must be a whole number from 0 to"),
+    ],
+)
 def test_refusals_are_plain_sentences(client, path, said):
     response = client.get(path)
     assert response.status_code == 400
@@ -76,13 +82,22 @@ def test_refusals_are_plain_sentences(client, path, said):
 
 def test_the_timeline_has_the_chapter_s_dates_and_bengio_1994():
     years = {(y, who.split()[0].rstrip(",")) for y, who, _ in TIMELINE}
-    assert {(1986, "Rumelhart"), (1990, "Elman"), (1991, "Hochreiter"), (1994, "Bengio"),
-            (1997, "Hochreiter"), (2013, "Mikolov"), (2014, "Cho"), (2014, "Sutskever"), (2015, "Bahdanau"),
-            (2017, "Vaswani")} == years
+    assert {
+        (1986, "Rumelhart"),
+        (1990, "Elman"),
+        (1991, "Hochreiter"),
+        (1994, "Bengio"),
+        (1997, "Hochreiter"),
+        (2013, "Mikolov"),
+        (2014, "Cho"),
+        (2014, "Sutskever"),
+        (2015, "Bahdanau"),
+        (2017, "Vaswani"),
+    } == years
 
 
 def test_without_the_lab_extra_the_claims_show_their_commands_and_run_nothing(client, monkeypatch):
-    monkeypatch.setattr(summary_claims, "lab_installed", lambda: False)   # a chapter installed without matplotlib
+    monkeypatch.setattr(summary_claims, "lab_installed", lambda: False)  # a chapter installed without matplotlib
     assert not any(c["runs_here"] for c in client.get("/api/summary/claims").json())
     answer = client.get("/api/summary/claims/weight_sharing", params={"seed": 12345})
     assert answer.status_code == 503 and "pip install 'elman[lab]'" in answer.json()["detail"]

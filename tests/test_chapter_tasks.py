@@ -64,8 +64,10 @@ def test_sentiment_is_the_shipped_classifier_on_the_sentence_and_its_reverse(cli
 
 
 def test_the_shipped_sentiment_model_reads_negation():
-    good, not_good = tasks.sentiment("the movie was good")["rnn"]["p_positive"], \
-        tasks.sentiment("the movie was not good")["rnn"]["p_positive"]
+    good, not_good = (
+        tasks.sentiment("the movie was good")["rnn"]["p_positive"],
+        tasks.sentiment("the movie was not good")["rnn"]["p_positive"],
+    )
     assert good > 0.5 > not_good
 
 
@@ -76,7 +78,7 @@ def test_sentiment_reads_unknown_words_as_unk_and_names_them(client, text, unkno
     r = response.json()
     assert r["unknown"] == unknown
     shipped = sentiment_model.load()
-    seqs = sentiment_task.encode(shipped.vocab, [text.split(), text.split()[::-1]])   # as the server batches it
+    seqs = sentiment_task.encode(shipped.vocab, [text.split(), text.split()[::-1]])  # as the server batches it
     expected = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.model, seqs))[0]
     assert r["rnn"]["p_positive"] == pytest.approx(float(expected), rel=1e-9)
 
@@ -94,20 +96,25 @@ def test_sentiment_bad_text_is_a_4xx_saying_what_was_expected(client):
 
 # --- one-to-many: names ---------------------------------------------------------------------------------------
 def test_names_are_the_generators_samples_for_the_seed(client):
-    r = client.get("/api/tasks/names", params={"language": "Russian", "count": 5, "temperature": 0.7,
-                                               "seed": 11}).json()
+    r = client.get(
+        "/api/tasks/names", params={"language": "Russian", "count": 5, "temperature": 0.7, "seed": 11}
+    ).json()
     shipped = names_model.load()
     rng = np.random.default_rng(11)
     lang = shipped.languages.index("Russian")
-    expected = ["".join(shipped.vocab.decode(shipped.model.sample(lang, rng, 0.7, 20, banned=(shipped.vocab.unk_id,))))
-                for _ in range(5)]
+    expected = [
+        "".join(shipped.vocab.decode(shipped.model.sample(lang, rng, 0.7, 20, banned=(shipped.vocab.unk_id,))))
+        for _ in range(5)
+    ]
     assert r["names"] == expected and len(expected) == 5
-    other = client.get("/api/tasks/names", params={"language": "Russian", "count": 5, "temperature": 0.7,
-                                                   "seed": 12}).json()
+    other = client.get(
+        "/api/tasks/names", params={"language": "Russian", "count": 5, "temperature": 0.7, "seed": 12}
+    ).json()
     assert other["names"] != expected
     assert r["model"]["hidden_size"] == shipped.model.hidden_size
-    fewer = client.get("/api/tasks/names", params={"language": "Russian", "count": 2, "temperature": 0.7,
-                                                   "seed": 11}).json()
+    fewer = client.get(
+        "/api/tasks/names", params={"language": "Russian", "count": 2, "temperature": 0.7, "seed": 11}
+    ).json()
     assert fewer["names"] == expected[:2]
 
 
@@ -120,9 +127,13 @@ def test_names_bad_parameters_are_4xx(client):
     unknown = client.get("/api/tasks/names", params={"language": "Klingon"})
     assert unknown.status_code == 400
     assert "from the list (Arabic" in unknown.json()["detail"] and "'Klingon'" in unknown.json()["detail"]
-    for params, words in (({"count": 0}, "count"), ({"count": 13}, "less than or equal to 12"),
-                          ({"temperature": 2.5}, "temperature"), ({"temperature": "hot"}, "valid number"),
-                          ({"seed": -1}, "seed")):
+    for params, words in (
+        ({"count": 0}, "count"),
+        ({"count": 13}, "less than or equal to 12"),
+        ({"temperature": 2.5}, "temperature"),
+        ({"temperature": "hot"}, "valid number"),
+        ({"seed": -1}, "seed"),
+    ):
         response = client.get("/api/tasks/names", params=params)
         assert response.status_code == 422 and words in response.json()["detail"], params
 
@@ -142,7 +153,7 @@ def test_pos_tags_one_per_word_from_the_tagger(client):
 def test_pos_bad_text_is_a_4xx(client):
     unknown = client.get("/api/tasks/pos", params={"text": "the dog saw a blorptastic cat"})
     assert unknown.status_code == 200 and unknown.json()["unknown"] == ["blorptastic"]
-    assert len(unknown.json()["tags"]) == 6          # the unknown word is still tagged, from <unk> and its shape
+    assert len(unknown.json()["tags"]) == 6  # the unknown word is still tagged, from <unk> and its shape
     assert client.get("/api/tasks/pos", params={"text": " "}).status_code == 400
     assert client.get("/api/tasks/pos", params={"text": "x" * 201}).status_code == 400
 
@@ -187,9 +198,16 @@ def test_gradient_map_is_the_librarys_for_the_seed(client):
     assert client.get("/api/tasks/gradients", params={"seed": 6}).json()["norms"] != r["norms"]
 
 
-@pytest.mark.parametrize("params, words", [({"layers": 0}, "layers"), ({"layers": 7}, "less than or equal to 6"),
-                                           ({"steps": 61}, "steps"), ({"steps": "many"}, "valid integer"),
-                                           ({"seed": 2**31}, "seed")])
+@pytest.mark.parametrize(
+    "params, words",
+    [
+        ({"layers": 0}, "layers"),
+        ({"layers": 7}, "less than or equal to 6"),
+        ({"steps": 61}, "steps"),
+        ({"steps": "many"}, "valid integer"),
+        ({"seed": 2**31}, "seed"),
+    ],
+)
 def test_gradient_map_bounds(client, params, words):
     response = client.get("/api/tasks/gradients", params=params)
     assert response.status_code == 422 and words in response.json()["detail"]

@@ -14,7 +14,7 @@ from elman.chapter.steps import tasks, tasks_probes  # noqa: E402
 from elman.tasks import sentiment as sentiment_task  # noqa: E402
 
 SEEDS = range(10)
-DEFAULT_TEMPERATURE = tasks.names_endpoint.__defaults__[2].default       # the page's default too (tasks.js)
+DEFAULT_TEMPERATURE = tasks.names_endpoint.__defaults__[2].default  # the page's default too (tasks.js)
 
 
 def live_p(model, sentences):
@@ -59,6 +59,7 @@ def flipped_where(sentence_p: dict):
             if text in sentence_p:
                 probs[row] = [1 - sentence_p[text], sentence_p[text]]
         return probs
+
     return fake
 
 
@@ -66,23 +67,28 @@ def test_a_counterfactual_answer_flips_the_label(monkeypatch):
     before = {row["b"]: row["rnn"]["passed"] for row in tasks.probes.__wrapped__()["probes"]}
     assert before["the movie was not bad"] is False and before["the movie was not good"] is True
     # the model now reads "not bad" as positive and "not good" as positive too: the labels follow
-    monkeypatch.setattr(tasks.sentiment_task, "predict_proba",
-                        flipped_where({"the movie was not bad": 0.9, "the movie was not good": 0.8}))
-    after = tasks.probes.__wrapped__()          # the served answer is kept: this runs the model afresh
+    monkeypatch.setattr(
+        tasks.sentiment_task,
+        "predict_proba",
+        flipped_where({"the movie was not bad": 0.9, "the movie was not good": 0.8}),
+    )
+    after = tasks.probes.__wrapped__()  # the served answer is kept: this runs the model afresh
     rows = {row["b"]: row for row in after["probes"]}
     assert rows["the movie was not bad"]["rnn"]["passed"] is True
     assert rows["the movie was not good"]["rnn"]["passed"] is False
     assert "should read negative but gets 0.80" in rows["the movie was not good"]["rnn"]["why"]
-    assert after["rnn_passed"] == sum(before.values())      # one gained, one lost
+    assert after["rnn_passed"] == sum(before.values())  # one gained, one lost
 
 
 def test_every_probe_passes_for_a_model_that_answers_as_expected_and_none_for_the_opposite(monkeypatch):
     want = {s: float(lab) for p in tasks_probes.PROBES for s, lab in ((p.a, p.label_a), (p.b, p.label_b))}
-    monkeypatch.setattr(tasks.sentiment_task, "predict_proba",
-                        flipped_where({s: 0.1 + 0.8 * v for s, v in want.items()}))
+    monkeypatch.setattr(
+        tasks.sentiment_task, "predict_proba", flipped_where({s: 0.1 + 0.8 * v for s, v in want.items()})
+    )
     assert tasks.probes.__wrapped__()["rnn_passed"] == len(tasks_probes.PROBES)
-    monkeypatch.setattr(tasks.sentiment_task, "predict_proba",
-                        flipped_where({s: 0.9 - 0.8 * v for s, v in want.items()}))
+    monkeypatch.setattr(
+        tasks.sentiment_task, "predict_proba", flipped_where({s: 0.9 - 0.8 * v for s, v in want.items()})
+    )
     r = tasks.probes.__wrapped__()
     assert r["rnn_passed"] == 0 and all(row["rnn"]["why"].startswith("Both read the wrong way") for row in r["probes"])
 
@@ -99,12 +105,13 @@ def test_the_tie_is_the_shipped_models_numbers_and_the_split_is_current():
     assert r["sst2"]["rnn_accuracy"] == quality["test_accuracy"]
     assert r["sst2"]["bow_accuracy"] == quality["bow_test_accuracy"]
     split = r["split"]
-    assert split is not None, ("tasks_probes.json was measured on other weights: "
-                               "rerun python -m elman.chapter.steps.tasks_probes")
+    assert split is not None, (
+        "tasks_probes.json was measured on other weights: rerun python -m elman.chapter.steps.tasks_probes"
+    )
     assert split["rnn_accuracy"] == pytest.approx(quality["test_accuracy"], abs=1e-12)
     assert sum(split[g]["sentences"] for g in ("contrast", "negation", "neither")) == quality["test_sentences"]
-    assert split["contrast"]["rnn_accuracy"] > split["contrast"]["bow_accuracy"]     # where order pays
-    assert split["neither"]["rnn_accuracy"] < split["neither"]["bow_accuracy"]       # and where it does not
+    assert split["contrast"]["rnn_accuracy"] > split["contrast"]["bow_accuracy"]  # where order pays
+    assert split["neither"]["rnn_accuracy"] < split["neither"]["bow_accuracy"]  # and where it does not
 
 
 def test_a_split_measured_on_other_weights_is_not_served(tmp_path):
@@ -118,9 +125,10 @@ def test_a_split_measured_on_other_weights_is_not_served(tmp_path):
 def test_the_stored_split_is_what_the_shipped_model_measures_now():
     x, y = sentiment_task.load_split("sst2", "test")
     stored = tasks_probes.split()
-    assert tasks_probes.measure(sentiment_model.load(), x, y) == {k: stored[k] for k in
-                                                                   ("sentences", "rnn_accuracy", "bow_accuracy",
-                                                                    "contrast", "negation", "neither", "disagree")}
+    assert tasks_probes.measure(sentiment_model.load(), x, y) == {
+        k: stored[k]
+        for k in ("sentences", "rnn_accuracy", "bow_accuracy", "contrast", "negation", "neither", "disagree")
+    }
 
 
 # --- translation: unknown words flagged, the output marked untrusted --------------------------------------------
@@ -145,7 +153,7 @@ def test_greedy_at_temperature_zero_and_varied_names_at_the_default(seed):
     assert greedy["greedy"] is True and len(greedy["distinct"]) == 1 and greedy["distinct"][0][1] == 8
     default = tasks.names("Italian", 8, DEFAULT_TEMPERATURE, seed)
     assert default["greedy"] is False
-    assert len(default["distinct"]) >= 6, default["names"]                  # measured: 8 of 8 on seeds 0–9
+    assert len(default["distinct"]) >= 6, default["names"]  # measured: 8 of 8 on seeds 0–9
     assert sum(k for _, k in default["distinct"]) == 8
 
 
@@ -154,8 +162,8 @@ def test_greedy_at_temperature_zero_and_varied_names_at_the_default(seed):
 def test_the_stacked_map_fades_back_in_time_and_down_the_layers_on_every_seed(seed):
     layers, steps = (d.default for d in tasks.gradients_endpoint.__defaults__[:2])
     g = tasks.gradients(layers, steps, seed)
-    assert g["time_ratio"] < 1e-3           # measured 3e-9 … 3e-5 on seeds 0–9
-    assert g["depth_ratio"] < 0.5           # measured 0.19 … 0.39
+    assert g["time_ratio"] < 1e-3  # measured 3e-9 … 3e-5 on seeds 0–9
+    assert g["depth_ratio"] < 0.5  # measured 0.19 … 0.39
     assert g["bottom_first"] < 1e-3 * g["top_last"]
 
 
@@ -163,17 +171,21 @@ def test_the_stacked_map_fades_back_in_time_and_down_the_layers_on_every_seed(se
 RAW = ("String should", "Input should", "field required", "value_error", "Field required")
 
 
-@pytest.mark.parametrize("path, limit", [("/api/tasks/sentiment", 40), ("/api/tasks/pos", 40),
-                                         ("/api/tasks/translate", 20)])
+@pytest.mark.parametrize(
+    "path, limit", [("/api/tasks/sentiment", 40), ("/api/tasks/pos", 40), ("/api/tasks/translate", 20)]
+)
 def test_bad_text_gets_one_plain_sentence(client, path, limit):
     if path.endswith("translate"):
         try:
             translate_model.load()
         except FileNotFoundError:
             pytest.skip("the translation model is not shipped")
-    cases = {"": "at least one word, got none", "   ": "at least one word, got none",
-             "x" * 201: "at most 200 characters, got 201",
-             "a " * (limit + 1): f"at most {limit} words, got {limit + 1}"}
+    cases = {
+        "": "at least one word, got none",
+        "   ": "at least one word, got none",
+        "x" * 201: "at most 200 characters, got 201",
+        "a " * (limit + 1): f"at most {limit} words, got {limit + 1}",
+    }
     for text, words in cases.items():
         response = client.get(path, params={"text": text})
         detail = response.json()["detail"]

@@ -53,7 +53,7 @@ def test_the_relu_network_keeps_every_unit_active_and_the_tanh_network_does_not_
     assert r["relu"] == pytest.approx(r["rho_power"], rel=1e-9) and r["first"]["relu_verdict"] == "exploded"
     rnn = network(1.5, "relu", 0)
     assert np.array_equal(rnn.params["weight_hh_l0"], 1.5 * np.eye(HIDDEN)) and np.all(rnn.params["bias_ih_l0"] == 1)
-    saturated = decay(1.5, 100, 0)["tanh"]          # tanh saturates: tanh' ≈ 0 pulls it far below ρⁿ
+    saturated = decay(1.5, 100, 0)["tanh"]  # tanh saturates: tanh' ≈ 0 pulls it far below ρⁿ
     assert max(saturated) < 10 < r["rho_power"][-1]
 
 
@@ -61,12 +61,12 @@ def test_the_tanh_gap_is_measured_from_the_tanh_derivatives():
     r = decay(0.9, 100, 0)
     gap, n = r["tanh_gap"], 99
     assert gap["steps"] == n
-    assert gap["factor"] == pytest.approx(r["first"]["tanh"] / 0.9 ** n, rel=1e-12)
+    assert gap["factor"] == pytest.approx(r["first"]["tanh"] / 0.9**n, rel=1e-12)
     assert gap["per_step"] == pytest.approx(gap["factor"] ** (1 / n), rel=1e-12)
     rnn = network(0.9, "tanh", 0)
     rnn.eval()
     h, _ = rnn(inputs(0, 100))
-    slopes = activation_grad(h[1:, 0], "tanh")                            # the factors in ∂h_T/∂h_1
+    slopes = activation_grad(h[1:, 0], "tanh")  # the factors in ∂h_T/∂h_1
     assert gap["mean_slope"] == pytest.approx(float(np.mean(1 - h[1:, 0] ** 2)), rel=1e-12)
     assert gap["mean_slope"] == pytest.approx(float(slopes.mean()), rel=1e-12)
     assert gap["slope_power"] == pytest.approx(gap["mean_slope"] ** n, rel=1e-9)
@@ -77,7 +77,7 @@ def test_the_tanh_gap_is_measured_from_the_tanh_derivatives():
 
 def test_the_reference_constant_is_computed():
     ref = decay(0.7, 10, 0)["reference"]
-    assert ref["value"] == pytest.approx(0.9 ** 100, rel=1e-12)
+    assert ref["value"] == pytest.approx(0.9**100, rel=1e-12)
     assert f"{ref['value']:.3g}" == "2.66e-05"
 
 
@@ -91,8 +91,9 @@ def test_the_clipping_endpoint_answers_the_library_numbers(client):
 def test_clipping_caps_every_step_at_the_threshold_and_counts_the_clips():
     r = clipping(0.9, 60, "tanh", 0.5, 0)["with"]
     assert r["clip_events"] == sum(b > 0.5 for b in r["before"]) > 0
-    for before, after, clipped, first, first_after in zip(r["before"], r["after"], r["clipped"], r["first"],
-                                                          r["first_after"]):
+    for before, after, clipped, first, first_after in zip(
+        r["before"], r["after"], r["clipped"], r["first"], r["first_after"]
+    ):
         assert clipped == (before > 0.5)
         assert after == (pytest.approx(0.5, rel=1e-12) if clipped else pytest.approx(before, rel=1e-12))
         # ‖∂L/∂h₁‖ is scaled as every gradient is: by τ/‖g‖ when the step clipped
@@ -104,17 +105,17 @@ def test_both_runs_start_alike_on_the_same_batches_and_part_once_a_clip_is_taken
     w, wo = r["with"], r["without"]
     assert wo["after"] == wo["before"] and wo["clip_events"] == 0 and not any(wo["clipped"])
     assert wo["first_after"] == wo["first"]
-    assert w["loss"][0] == wo["loss"][0] and w["before"][0] == wo["before"][0]     # same start, same first batch
-    assert w["baseline"] == wo["baseline"]                                            # same batches throughout
+    assert w["loss"][0] == wo["loss"][0] and w["before"][0] == wo["before"][0]  # same start, same first batch
+    assert w["baseline"] == wo["baseline"]  # same batches throughout
     assert w["loss"][5] != wo["loss"][5]
-    assert wo is train(0.9, 60, "tanh", None, 0)            # one unclipped run serves every threshold
+    assert wo is train(0.9, 60, "tanh", None, 0)  # one unclipped run serves every threshold
 
 
 def test_the_end_of_a_run_is_the_geometric_mean_of_its_last_losses_or_none_after_an_overflow():
     r = clipping(1.5, 30, "relu", 10.0, 0)
     assert r["with"]["end"] == pytest.approx(math.exp(np.mean(np.log(r["with"]["loss"][-TAIL:]))), rel=1e-12)
     assert r["without"]["end"] is None and r["without"]["loss"][r["without"]["overflow_step"] - 1] is None
-    assert all(v is None for v in r["without"]["loss"][r["without"]["overflow_step"] - 1:])
+    assert all(v is None for v in r["without"]["loss"][r["without"]["overflow_step"] - 1 :])
 
 
 def test_the_training_run_reads_a_bounded_length():
@@ -123,21 +124,24 @@ def test_the_training_run_reads_a_bounded_length():
     assert r["T"] == 200 and HIDDEN == 8
 
 
-@pytest.mark.parametrize("path, params, fragment", [
-    ("decay", {"rho": 1.6}, "rho: Input should be less than or equal to 1.5"),
-    ("decay", {"rho": 0.4}, "rho: Input should be greater than or equal to 0.5"),
-    ("decay", {"rho": "nan"}, "rho"),
-    ("decay", {"rho": "big"}, "rho: Input should be a valid number"),
-    ("decay", {"T": 201}, "T: Input should be less than or equal to 200"),
-    ("decay", {"T": 1}, "T: Input should be greater than or equal to 2"),
-    ("decay", {"T": 2.5}, "T: Input should be a valid integer"),
-    ("decay", {"seed": -1}, "seed"),
-    ("clipping", {"nonlinearity": "sigmoid"}, "nonlinearity"),
-    ("clipping", {"max_norm": 0}, "max_norm: Input should be greater than or equal to 0.01"),
-    ("clipping", {"max_norm": 1000}, "max_norm"),
-    ("clipping", {"rho": 2}, "rho"),
-    ("clipping", {"T": "ten"}, "T"),
-])
+@pytest.mark.parametrize(
+    "path, params, fragment",
+    [
+        ("decay", {"rho": 1.6}, "rho: Input should be less than or equal to 1.5"),
+        ("decay", {"rho": 0.4}, "rho: Input should be greater than or equal to 0.5"),
+        ("decay", {"rho": "nan"}, "rho"),
+        ("decay", {"rho": "big"}, "rho: Input should be a valid number"),
+        ("decay", {"T": 201}, "T: Input should be less than or equal to 200"),
+        ("decay", {"T": 1}, "T: Input should be greater than or equal to 2"),
+        ("decay", {"T": 2.5}, "T: Input should be a valid integer"),
+        ("decay", {"seed": -1}, "seed"),
+        ("clipping", {"nonlinearity": "sigmoid"}, "nonlinearity"),
+        ("clipping", {"max_norm": 0}, "max_norm: Input should be greater than or equal to 0.01"),
+        ("clipping", {"max_norm": 1000}, "max_norm"),
+        ("clipping", {"rho": 2}, "rho"),
+        ("clipping", {"T": "ten"}, "T"),
+    ],
+)
 def test_bad_input_is_a_4xx_that_says_what_was_expected(client, path, params, fragment):
     response = client.get(f"/api/vanishing/{path}", params=params)
     assert response.status_code in (400, 422)
@@ -158,12 +162,19 @@ def test_the_step_text_carries_the_chapters_facts(client):
     assert step["key"] == "vanishing" and step["icon"] == "warning"
     assert step["callout"]["kind"] == "Critical in AI" and "was sleeping" in step["callout"]["text"]
     text = " ".join(step["paragraphs"])
-    for fact in ("1991", "0.9^{100} \\approx 2.7 \\times 10^{-5}", "keeping its direction",
-                 "clipping rescues an explosion", "clipping cannot rescue vanishing"):
+    for fact in (
+        "1991",
+        "0.9^{100} \\approx 2.7 \\times 10^{-5}",
+        "keeping its direction",
+        "clipping rescues an explosion",
+        "clipping cannot rescue vanishing",
+    ):
         assert fact in text, fact
     assert {p["label"] for p in PRESETS.values()} >= {"vanishes", "explodes"}
-    assert {s["name"] for s in step["sources"]} >= {"elman.analysis.gradient_flow.suffix_product_norms",
-                                                     "elman.optim.clip_grad_norm_"}
+    assert {s["name"] for s in step["sources"]} >= {
+        "elman.analysis.gradient_flow.suffix_product_norms",
+        "elman.optim.clip_grad_norm_",
+    }
 
 
 def test_the_bounds_the_page_reads_are_the_endpoints_query_bounds(client):
@@ -179,13 +190,13 @@ def test_the_bounds_the_page_reads_are_the_endpoints_query_bounds(client):
     assert clip_params["nonlinearity"]["pattern"] == f"^({'|'.join(limits['nonlinearity'])})$"
     assert limits["clip_steps"] == len(clipping(0.9, 10, "tanh", 1.0, 0)["steps"])
     low = {"rho": limits["rho"][0], "T": limits["T"][0], "nonlinearity": "tanh", "max_norm": limits["max_norm"][0]}
-    assert client.get("/api/vanishing/clipping", params=low).status_code == 200         # the ends are accepted
+    assert client.get("/api/vanishing/clipping", params=low).status_code == 200  # the ends are accepted
     assert client.get("/api/vanishing/clipping", params={**low, "T": limits["T"][0] - 1}).status_code == 422
 
 
 def test_every_preset_is_a_setting_the_page_can_reach():
     limits = bounds()
-    ladder = {round(m * 10.0 ** n, 10) for n in range(-2, 3) for m in (1, 2, 5)}      # the page's τ slider
+    ladder = {round(m * 10.0**n, 10) for n in range(-2, 3) for m in (1, 2, 5)}  # the page's τ slider
     assert [p["key"] for p in limits["presets"]] == list(PRESETS) and len(PRESETS) == 4
     for p in limits["presets"]:
         assert limits["rho"][0] <= p["rho"] <= limits["rho"][1] and round(p["rho"], 2) == p["rho"]

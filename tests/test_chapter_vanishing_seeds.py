@@ -36,13 +36,13 @@ def test_the_default_is_the_vanishing_preset():
 def test_the_exploding_preset_grows_by_far_more_than_a_thousand_on_every_seed():
     p = PRESETS["explodes"]
     assert (p["rho"], p["T"]) == (1.5, 100)
-    assert min(firsts("explodes", "relu")) >= 1e6          # the bar is 10³; a margin of 10³ on it
+    assert min(firsts("explodes", "relu")) >= 1e6  # the bar is 10³; a margin of 10³ on it
 
 
 def test_the_vanishing_preset_vanishes_on_every_seed():
     relu, tanh = firsts("vanishes", "relu"), firsts("vanishes", "tanh")
-    assert max(relu) <= 1e-4                                 # the bar is 10⁻³; ρ⁹⁹ = 2.95e-5
-    assert all(t < r for t, r in zip(tanh, relu))           # tanh's own factors pull it further down
+    assert max(relu) <= 1e-4  # the bar is 10⁻³; ρ⁹⁹ = 2.95e-5
+    assert all(t < r for t, r in zip(tanh, relu))  # tanh's own factors pull it further down
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
@@ -50,7 +50,7 @@ def test_the_relu_network_is_the_spectral_story_exactly_on_every_seed(preset):
     p = PRESETS[preset]
     for seed in SEEDS:
         r = decay(p["rho"], p["T"], seed)
-        assert r["relu_active"] == 1.0                       # every unit on at every step of the product
+        assert r["relu_active"] == 1.0  # every unit on at every step of the product
         np.testing.assert_allclose(r["relu"], r["rho_power"], rtol=1e-9)
 
 
@@ -59,22 +59,22 @@ def test_tanh_lies_below_rho_power_by_its_measured_factor_on_every_seed(preset):
     p = PRESETS[preset]
     for seed in SEEDS:
         gap = decay(p["rho"], p["T"], seed)["tanh_gap"]
-        assert gap["factor"] <= 1e-2                        # clearly below ρ⁹⁹ (worst seed: 4.7e-3 and 2.2e-14)
+        assert gap["factor"] <= 1e-2  # clearly below ρ⁹⁹ (worst seed: 4.7e-3 and 2.2e-14)
         assert gap["mean_slope"] < 0.95 and gap["per_step"] < 0.95
 
 
 def test_at_the_defaults_clipping_fires_on_every_seed_and_costs_nothing():
     for r in runs("vanishes"):
-        assert r["clip_events"] >= 5                         # the bar is one event; the fewest is 16
+        assert r["clip_events"] >= 5  # the bar is one event; the fewest is 16
         assert r["with"]["end"] <= 1.03 * r["without"]["end"]
 
 
 def test_clipping_rescues_the_explosion_on_every_seed():
     for r in runs("rescue"):
         w, wo = r["with"], r["without"]
-        assert wo["end"] is None and wo["overflow_step"] <= 3          # unclipped: the weights overflow at once
+        assert wo["end"] is None and wo["overflow_step"] <= 3  # unclipped: the weights overflow at once
         assert w["overflow_step"] is None and w["end"] <= 2 * w["baseline"]
-        assert w["end"] <= 1e-6 * w["loss"][0]                          # from ~10¹⁰ back to the target's scale
+        assert w["end"] <= 1e-6 * w["loss"][0]  # from ~10¹⁰ back to the target's scale
 
 
 def test_the_exploding_preset_overflows_without_clipping_on_every_seed():
@@ -86,6 +86,6 @@ def test_clipping_cannot_rescue_vanishing_on_every_seed():
     for r in runs("no_rescue"):
         w = r["with"]
         assert r["clip_events"] >= 20
-        assert max(w["first_after"]) <= 1e-9 * float(np.median(w["after"]))   # the first step gets nothing
-        assert w["end"] >= 0.8 * w["baseline"]                             # so the first input is never learned
+        assert max(w["first_after"]) <= 1e-9 * float(np.median(w["after"]))  # the first step gets nothing
+        assert w["end"] >= 0.8 * w["baseline"]  # so the first input is never learned
         assert w["end"] <= 1.03 * r["without"]["end"]

@@ -11,9 +11,14 @@ from data_marks import missing_data  # noqa: E402
 from elman.analysis.claims import foundations  # noqa: E402
 from elman.analysis.claims.base import EXPERIMENTS  # noqa: E402
 
-VERDICT = {"vanishing": foundations.verdict_vanishing, "weight_sharing": foundations.verdict_weight_sharing,
-           "unrolled": foundations.verdict_unrolled, "order": foundations.verdict_order,
-           "analogy": foundations.verdict_analogy, "one_hot": foundations.verdict_one_hot}
+VERDICT = {
+    "vanishing": foundations.verdict_vanishing,
+    "weight_sharing": foundations.verdict_weight_sharing,
+    "unrolled": foundations.verdict_unrolled,
+    "order": foundations.verdict_order,
+    "analogy": foundations.verdict_analogy,
+    "one_hot": foundations.verdict_one_hot,
+}
 
 
 @pytest.fixture

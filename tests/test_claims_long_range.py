@@ -8,11 +8,15 @@ from claims_checks import assert_record
 from elman.analysis.claims import long_range
 
 
-@pytest.mark.parametrize("run, decide, claim_id, verdict", [
-    (long_range.long_range, long_range.verdict_long_range, 5, "reproduced"),
-    # without the distractor channels truncated BPTT learns lags beyond its window: the verdict says so
-    (long_range.truncation, long_range.verdict_truncation, 6, "nuanced"),
-    (long_range.clipping, long_range.verdict_clipping, 7, "reproduced")])
+@pytest.mark.parametrize(
+    "run, decide, claim_id, verdict",
+    [
+        (long_range.long_range, long_range.verdict_long_range, 5, "reproduced"),
+        # without the distractor channels truncated BPTT learns lags beyond its window: the verdict says so
+        (long_range.truncation, long_range.verdict_truncation, 6, "nuanced"),
+        (long_range.clipping, long_range.verdict_clipping, 7, "reproduced"),
+    ],
+)
 def test_quick_verdicts(run, decide, claim_id, verdict, tmp_path):
     result = run(True, tmp_path, 0)
     assert result.id == claim_id

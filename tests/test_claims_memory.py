@@ -15,9 +15,11 @@ from claims_checks import assert_record
 from data_marks import missing_data
 from elman.analysis.claims import memory, next_word
 
-RUNS = {"stacking": (memory.stacking, memory.verdict_stacking, 8),
-        "bottleneck": (memory.bottleneck, memory.verdict_bottleneck, 9),
-        "initialisation": (memory.initialisation, memory.verdict_initialisation, 0)}
+RUNS = {
+    "stacking": (memory.stacking, memory.verdict_stacking, 8),
+    "bottleneck": (memory.bottleneck, memory.verdict_bottleneck, 9),
+    "initialisation": (memory.initialisation, memory.verdict_initialisation, 0),
+}
 
 
 def _measured_as_expected(name: str, m: dict) -> None:

@@ -31,9 +31,19 @@ def registry(monkeypatch):
         stats = summary([1.0, 2.0, 3.0])
         fig, (ax,) = base.new_figure()
         ax.plot([0, 1], [0, 1])
-        return claim_result(2, "two", f"quick={quick} seed={seed}", _decide, {"low": stats["interval"][0]},
-                            headline="x", stats=stats, seeds=seeds_for(seed), quick=quick, data={"x": [1, 2]},
-                            figure=base.save_figure(fig, out, "second"))
+        return claim_result(
+            2,
+            "two",
+            f"quick={quick} seed={seed}",
+            _decide,
+            {"low": stats["interval"][0]},
+            headline="x",
+            stats=stats,
+            seeds=seeds_for(seed),
+            quick=quick,
+            data={"x": [1, 2]},
+            figure=base.save_figure(fig, out, "second"),
+        )
 
     @base.experiment("extra", 0)
     def extra(quick, out, seed):
@@ -62,8 +72,9 @@ def test_t_interval_matches_the_t_formula():
 
 def test_claims_run_in_claim_order_and_stream_jsonl(registry, tmp_path):
     seen = []
-    results = runner.run_claims(quick=True, out=tmp_path, seed=3, on_result=lambda r: seen.append(
-        len(runner.read_jsonl(tmp_path))))
+    results = runner.run_claims(
+        quick=True, out=tmp_path, seed=3, on_result=lambda r: seen.append(len(runner.read_jsonl(tmp_path)))
+    )
     assert [r.id for r in results] == [1, 2, 0]
     assert seen == [1, 2, 3]  # each record is on disk before the next claim starts
     records = runner.read_jsonl(tmp_path)

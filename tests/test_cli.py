@@ -53,17 +53,26 @@ def test_language_model_bench_counts_tokens_per_second_in_both_engines():
 
 def test_language_model_bench_prints_the_speedup_against_its_target(monkeypatch, capsys):
     pytest.importorskip("torch", reason="torch is not installed")
-    row = {"config": {}, "reps": 3, "elman_ms": 10.0, "torch_ms": 12.0, "elman_tokens_per_s": 2.0,
-           "torch_tokens_per_s": 1.0, "speedup": 1.2}
+    row = {
+        "config": {},
+        "reps": 3,
+        "elman_ms": 10.0,
+        "torch_ms": 12.0,
+        "elman_tokens_per_s": 2.0,
+        "torch_tokens_per_s": 1.0,
+        "speedup": 1.2,
+    }
     monkeypatch.setattr(bench, "run_lm", lambda **kw: row)
     assert main(["bench", "--lm"]) == 0
     assert "1.20x (target ≥ 1.3: missed)" in capsys.readouterr().out
 
 
 def test_bench_table_says_whether_each_ratio_meets_its_target():
-    rows = [{"config": [8, 16, 1, 4, 10], "mode": "train", "elman_ms": 7.0, "torch_ms": 10.0, "ratio": 0.7},
-            {"config": [8, 16, 1, 1, 10], "mode": "train", "elman_ms": 4.0, "torch_ms": 10.0, "ratio": 0.4},
-            {"config": [8, 16, 1, 4, 10], "mode": "infer", "elman_ms": 10.0, "torch_ms": 10.0, "ratio": 1.0}]
+    rows = [
+        {"config": [8, 16, 1, 4, 10], "mode": "train", "elman_ms": 7.0, "torch_ms": 10.0, "ratio": 0.7},
+        {"config": [8, 16, 1, 1, 10], "mode": "train", "elman_ms": 4.0, "torch_ms": 10.0, "ratio": 0.4},
+        {"config": [8, 16, 1, 4, 10], "mode": "infer", "elman_ms": 10.0, "torch_ms": 10.0, "ratio": 1.0},
+    ]
     lines = bench.format_table(rows).splitlines()[2:]
     assert lines[0].endswith("≤ 0.8 met")
     assert lines[1].endswith("≤ 0.3 missed")
@@ -109,11 +118,37 @@ def test_train_and_sample_from_the_command_line(tmp_path, capsys):
     text = tmp_path / "tiny.txt"
     text.write_text("to be or not to be, that is the question.\n" * 30)
     out = tmp_path / "run"
-    args = ["train", "lm", "--text", str(text), "--hidden", "12", "--embed", "6", "--layers", "1", "--bptt", "8",
-            "--batch", "4", "--steps", "12", "--eval-every", "6", "--out", str(out), "--no-progress"]
+    args = [
+        "train",
+        "lm",
+        "--text",
+        str(text),
+        "--hidden",
+        "12",
+        "--embed",
+        "6",
+        "--layers",
+        "1",
+        "--bptt",
+        "8",
+        "--batch",
+        "4",
+        "--steps",
+        "12",
+        "--eval-every",
+        "6",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
     assert main(args) == 0
-    assert {p.name for p in out.iterdir()} >= {"config.json", "vocab.json", "model.safetensors", "metrics.jsonl",
-                                               "checkpoint.safetensors"}
+    assert {p.name for p in out.iterdir()} >= {
+        "config.json",
+        "vocab.json",
+        "model.safetensors",
+        "metrics.jsonl",
+        "checkpoint.safetensors",
+    }
     assert main(["train", "lm", "--out", str(out), "--resume", "--steps", "15", "--no-progress"]) == 0
     capsys.readouterr()
     samples = []

@@ -61,12 +61,14 @@ def test_every_error_of_the_family_keeps_its_builtin_kind():
 
 def test_a_closed_pipe_ends_quietly():
     """``elman … | head -1``: the reader leaves early; no BrokenPipeError traceback, exit 0."""
-    command = ("import sys, elman.cli as c; b = c.build_parser; "
-               "c.build_parser = lambda: (lambda p: (p.set_defaults(), p)[1])(b()); "
-               "p = c.build_parser(); a = p.parse_args(['data', 'list']); "
-               "a.run = lambda args: [print('x' * 100) for _ in range(100000)] and 0; "
-               "c.build_parser = lambda: type('P', (), {'parse_args': lambda self, v: a})(); "
-               "sys.exit(c.main(['data', 'list']))")
+    command = (
+        "import sys, elman.cli as c; b = c.build_parser; "
+        "c.build_parser = lambda: (lambda p: (p.set_defaults(), p)[1])(b()); "
+        "p = c.build_parser(); a = p.parse_args(['data', 'list']); "
+        "a.run = lambda args: [print('x' * 100) for _ in range(100000)] and 0; "
+        "c.build_parser = lambda: type('P', (), {'parse_args': lambda self, v: a})(); "
+        "sys.exit(c.main(['data', 'list']))"
+    )
     writer = subprocess.Popen([sys.executable, "-c", command], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     writer.stdout.read(10)
     writer.stdout.close()
@@ -96,8 +98,9 @@ def test_out_never_names_the_current_folder(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "mine.txt").read_text() == "keep" and not list(tmp_path.parent.glob(f"{tmp_path.name}.old-*"))
 
 
-@pytest.mark.parametrize("argv", [["sample", "{run}"], ["eval", "{run}"],
-                                  ["train", "lm", "--out", "{run}", "--resume"]])
+@pytest.mark.parametrize(
+    "argv", [["sample", "{run}"], ["eval", "{run}"], ["train", "lm", "--out", "{run}", "--resume"]]
+)
 def test_a_config_nested_too_deep_is_one_line(argv, tmp_path, capsys):
     run = tmp_path / "run"
     run.mkdir()

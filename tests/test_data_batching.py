@@ -45,14 +45,17 @@ def test_unpadding_with_lengths_recovers_the_inputs(seqs, pad_id, time_major, ma
         assert row_mask.sum() == n and row_mask[:n].all()
 
 
-@pytest.mark.parametrize("seqs,err,match", [
-    ([], ValueError, "at least one"),
-    (np.zeros((2, 3), dtype=np.int64), TypeError, "list of 1-D"),
-    ([np.array([1]), np.array([], dtype=np.int64)], ValueError, r"seqs\[1\] is empty"),
-    ([np.array([1.0])], TypeError, "integer dtype, got float64"),
-    ([[1, 2]], TypeError, r"seqs\[0\] must be a numpy.ndarray"),
-    ([np.zeros((1, 2), dtype=np.int64)], ValueError, "1-D"),
-])
+@pytest.mark.parametrize(
+    "seqs,err,match",
+    [
+        ([], ValueError, "at least one"),
+        (np.zeros((2, 3), dtype=np.int64), TypeError, "list of 1-D"),
+        ([np.array([1]), np.array([], dtype=np.int64)], ValueError, r"seqs\[1\] is empty"),
+        ([np.array([1.0])], TypeError, "integer dtype, got float64"),
+        ([[1, 2]], TypeError, r"seqs\[0\] must be a numpy.ndarray"),
+        ([np.zeros((1, 2), dtype=np.int64)], ValueError, "1-D"),
+    ],
+)
 def test_pad_sequences_rejects_bad_input(seqs, err, match):
     with pytest.raises(err, match=match):
         pad_sequences(seqs)
@@ -142,7 +145,7 @@ def test_streams_are_contiguous_slices_of_the_stream():
     L = len(ids) // 4
     assert len(streams) == L and streams.data.shape == (L, 4) and streams.data.dtype == np.int64
     for b in range(4):
-        assert np.array_equal(streams.data[:, b], ids[b * L:(b + 1) * L])  # the last 103 % 4 tokens are dropped
+        assert np.array_equal(streams.data[:, b], ids[b * L : (b + 1) * L])  # the last 103 % 4 tokens are dropped
 
 
 def read_epoch(streams, ks):
@@ -165,7 +168,7 @@ def test_windows_of_one_epoch_reconstruct_each_stream(n, batch_size, ks):
     streams = LMStreams(ids, batch_size)
     X, Y = read_epoch(streams, ks * 200)
     for b in range(batch_size):
-        stream = ids[b * L:(b + 1) * L]
+        stream = ids[b * L : (b + 1) * L]
         assert np.array_equal(X[:, b], stream[:-1]) and np.array_equal(Y[:, b], stream[1:])
     assert streams.epoch == 0 and streams.epochs_completed == 1
 
@@ -203,13 +206,16 @@ def test_windows_are_copies():
     assert streams.data.min() == 0
 
 
-@pytest.mark.parametrize("args,err,match", [
-    ((np.arange(10).tolist(), 2), TypeError, "numpy.ndarray"),
-    ((np.arange(10.0), 2), TypeError, "integer dtype"),
-    ((np.zeros((2, 5), dtype=np.int64), 2), ValueError, "1-D"),
-    ((np.arange(10), 0), ValueError, "batch_size"),
-    ((np.arange(5), 3), ValueError, "at least 2 tokens"),
-])
+@pytest.mark.parametrize(
+    "args,err,match",
+    [
+        ((np.arange(10).tolist(), 2), TypeError, "numpy.ndarray"),
+        ((np.arange(10.0), 2), TypeError, "integer dtype"),
+        ((np.zeros((2, 5), dtype=np.int64), 2), ValueError, "1-D"),
+        ((np.arange(10), 0), ValueError, "batch_size"),
+        ((np.arange(5), 3), ValueError, "at least 2 tokens"),
+    ],
+)
 def test_streams_reject_bad_input(args, err, match):
     with pytest.raises(err, match=match):
         LMStreams(*args)
@@ -218,8 +224,12 @@ def test_streams_reject_bad_input(args, err, match):
 def test_load_state_dict_validates_without_mutating():
     streams = LMStreams(np.arange(22), 2)
     streams.next_window(3)
-    for bad, match in [({"position": 11, "epoch": 0}, r"\[0, 10\]"), ({"position": 1}, "keys"),
-                       ({"position": -1, "epoch": 0}, "position"), ({"position": 1, "epoch": 1.5}, "epoch")]:
+    for bad, match in [
+        ({"position": 11, "epoch": 0}, r"\[0, 10\]"),
+        ({"position": 1}, "keys"),
+        ({"position": -1, "epoch": 0}, "position"),
+        ({"position": 1, "epoch": 1.5}, "epoch"),
+    ]:
         with pytest.raises(ValueError, match=match):
             streams.load_state_dict(bad)
         assert streams.state_dict() == {"position": 3, "epoch": 0}

@@ -95,11 +95,23 @@ def test_directories_come_from_the_environment(tmp_path, monkeypatch):
 
 
 def test_registry_has_the_required_datasets_in_their_folders():
-    expected = {"tinyshakespeare": "tinyshakespeare", "sst": "sst-trees", "mr-polarity": "nltk-sentence-polarity",
-                "ud-english-ewt": "ud-english-ewt", "multi30k": "multi30k", "names": "char-rnn-names",
-                "glove-6b-50d": "glove-6b-50d", "google-analogy": "google-analogy", "stocks": "stocks-daily",
-                "brown": "nltk-brown", "treebank": "nltk-treebank", "conll2000": "nltk-conll2000",
-                "timeseries": "statsmodels-timeseries", "mnist-test": "mnist-test", "digits": "sklearn-digits"}
+    expected = {
+        "tinyshakespeare": "tinyshakespeare",
+        "sst": "sst-trees",
+        "mr-polarity": "nltk-sentence-polarity",
+        "ud-english-ewt": "ud-english-ewt",
+        "multi30k": "multi30k",
+        "names": "char-rnn-names",
+        "glove-6b-50d": "glove-6b-50d",
+        "google-analogy": "google-analogy",
+        "stocks": "stocks-daily",
+        "brown": "nltk-brown",
+        "treebank": "nltk-treebank",
+        "conll2000": "nltk-conll2000",
+        "timeseries": "statsmodels-timeseries",
+        "mnist-test": "mnist-test",
+        "digits": "sklearn-digits",
+    }
     assert {name: registry.get(name).folder for name in expected} == expected
     assert registry.get("sunspots") is registry.get("timeseries")
     assert len(registry.get("names").files) == 18
@@ -150,8 +162,11 @@ def test_gzip_files_are_decompressed_transparently(dirs, monkeypatch):
     data, _ = dirs
     text = "héllo\nwörld\r\n"
     packed = gzip.compress(text.encode("utf-8"))
-    fake(monkeypatch, FileSpec("t.txt.gz", "http://127.0.0.1:9/t.txt.gz", sha(packed)),
-         FileSpec("raw.bin", "http://127.0.0.1:9/raw.bin", sha(packed)))
+    fake(
+        monkeypatch,
+        FileSpec("t.txt.gz", "http://127.0.0.1:9/t.txt.gz", sha(packed)),
+        FileSpec("raw.bin", "http://127.0.0.1:9/raw.bin", sha(packed)),
+    )
     (data / "fake-folder").mkdir()
     (data / "fake-folder" / "t.txt.gz").write_bytes(packed)
     (data / "fake-folder" / "raw.bin").write_bytes(packed)
@@ -225,8 +240,12 @@ def test_unreachable_url_with_nothing_local_says_what_to_do(dirs, monkeypatch):
 
 
 def test_files_without_a_direct_download_are_never_downloaded(dirs, monkeypatch):
-    fake(monkeypatch, FileSpec("x.gz", "https://example.invalid/archive.zip", sha(PAYLOAD), direct=False,
-                               note="extract x from archive.zip"))
+    fake(
+        monkeypatch,
+        FileSpec(
+            "x.gz", "https://example.invalid/archive.zip", sha(PAYLOAD), direct=False, note="extract x from archive.zip"
+        ),
+    )
     with pytest.raises(DataUnavailableError, match="no automatic download \\(extract x from archive.zip"):
         sources.path("fake")
 
@@ -256,8 +275,11 @@ def test_fetch_returns_one_complete_folder(dirs, server, monkeypatch):
     data, cache = dirs
     url, _ = server
     local = b"local bytes"
-    fake(monkeypatch, FileSpec("local.txt", url + "/nope", sha(local)),
-         FileSpec("small.txt", url + "/small.txt", sha(PAYLOAD)))
+    fake(
+        monkeypatch,
+        FileSpec("local.txt", url + "/nope", sha(local)),
+        FileSpec("small.txt", url + "/small.txt", sha(PAYLOAD)),
+    )
     (data / "fake-folder").mkdir()
     (data / "fake-folder" / "local.txt").write_bytes(local)
     folder = sources.fetch("fake", progress=False)  # one file local, one downloaded: the cache gets both
@@ -273,8 +295,11 @@ def test_verify_reports_ok_missing_and_mismatch(dirs, monkeypatch):
     (data / "fake-folder").mkdir()
     (data / "fake-folder" / "a").write_bytes(b"good")
     (data / "fake-folder" / "c").write_bytes(b"bad")
-    assert [r[:3] for r in sources.verify("fake")] == [("fake", "a", "ok"), ("fake", "b", "missing"),
-                                                       ("fake", "c", "mismatch")]
+    assert [r[:3] for r in sources.verify("fake")] == [
+        ("fake", "a", "ok"),
+        ("fake", "b", "missing"),
+        ("fake", "c", "mismatch"),
+    ]
     everything = [r[:3] for r in sources.verify()]
     assert ("tinyshakespeare", "input.txt", "missing") in everything and ("fake", "c", "mismatch") in everything
 
@@ -285,8 +310,11 @@ def test_verify_reports_ok_missing_and_mismatch(dirs, monkeypatch):
 def test_cli_list_path_fetch_verify(dirs, server, monkeypatch, capsys):
     data, cache = dirs
     url, _ = server
-    fake(monkeypatch, FileSpec("small.txt", url + "/small.txt", sha(PAYLOAD)),
-         FileSpec("other.txt", url + "/nope", sha(b"other")))
+    fake(
+        monkeypatch,
+        FileSpec("small.txt", url + "/small.txt", sha(PAYLOAD)),
+        FileSpec("other.txt", url + "/nope", sha(b"other")),
+    )
     (data / "fake-folder").mkdir()
     (data / "fake-folder" / "other.txt").write_bytes(b"other")
 

@@ -58,8 +58,11 @@ def run(argv, capsys) -> tuple[int, list[str]]:
 
 
 def test_the_data_errors_are_elman_errors():
-    for error, base in ((sources.ChecksumError, ValueError), (sources.DataUnavailableError, RuntimeError),
-                        (UnknownDatasetError, ValueError)):
+    for error, base in (
+        (sources.ChecksumError, ValueError),
+        (sources.DataUnavailableError, RuntimeError),
+        (UnknownDatasetError, ValueError),
+    ):
         assert issubclass(error, ElmanError) and issubclass(error, base)
 
 
@@ -108,8 +111,13 @@ def test_a_damaged_record_is_ignored_and_rewritten(dirs, monkeypatch):
     (cache / "verified.json").write_text('{"format": "elman.verified", "version": 1, "files": [')
     assert sources.path("fake") == data / "fake-folder" / "input.txt"
     record = json.loads((cache / "verified.json").read_text())
-    assert record["files"] == {str((data / "fake-folder" / "input.txt").resolve()): [
-        len(TEXT), (data / "fake-folder" / "input.txt").stat().st_mtime_ns, sha(TEXT)]}
+    assert record["files"] == {
+        str((data / "fake-folder" / "input.txt").resolve()): [
+            len(TEXT),
+            (data / "fake-folder" / "input.txt").stat().st_mtime_ns,
+            sha(TEXT),
+        ]
+    }
 
 
 def test_an_unwritable_cache_only_means_hashing_every_time(dirs, monkeypatch, tmp_path):
@@ -149,12 +157,15 @@ def test_verify_exits_nonzero_when_a_file_is_missing_or_wrong(dirs, monkeypatch,
 # ---------------------------------------------------------------- no data, no network
 
 
-@pytest.mark.parametrize("task, dataset, folder, first", [
-    ("lm", "tinyshakespeare", "tinyshakespeare", "input.txt"),
-    ("sentiment", "sst", "sst-trees", "train.txt"),
-    ("translate", "multi30k", "multi30k", "train.de.gz"),
-    ("names", "names", "char-rnn-names", "Arabic.txt"),
-])
+@pytest.mark.parametrize(
+    "task, dataset, folder, first",
+    [
+        ("lm", "tinyshakespeare", "tinyshakespeare", "input.txt"),
+        ("sentiment", "sst", "sst-trees", "train.txt"),
+        ("translate", "multi30k", "multi30k", "train.de.gz"),
+        ("names", "names", "char-rnn-names", "Arabic.txt"),
+    ],
+)
 def test_no_data_says_the_three_ways_to_get_it(dirs, capsys, tmp_path, task, dataset, folder, first):
     _, cache = dirs
     code, err = run(["train", task, "--quick", "--out", str(tmp_path / "run")], capsys)
@@ -171,11 +182,20 @@ def test_no_data_says_the_three_ways_to_get_it(dirs, capsys, tmp_path, task, dat
 def test_no_data_in_a_real_process_is_a_short_message(tmp_path, task):
     (tmp_path / "data").mkdir()
     (tmp_path / "cache").mkdir()
-    env = {**os.environ, "ELMAN_DATA_DIR": str(tmp_path / "data"), "ELMAN_CACHE_DIR": str(tmp_path / "cache"),
-           "ELMAN_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "ELMAN_DATA_DIR": str(tmp_path / "data"),
+        "ELMAN_CACHE_DIR": str(tmp_path / "cache"),
+        "ELMAN_OFFLINE": "1",
+    }
     env.pop("ELMAN_DEBUG", None)
-    done = subprocess.run([sys.executable, "-m", "elman", "train", task, "--quick", "--out", str(tmp_path / "run")],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "elman", "train", task, "--quick", "--out", str(tmp_path / "run")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr and 1 <= len(done.stderr.strip().splitlines()) <= 3, done.stderr
     assert "elman data fetch" in done.stderr and str(tmp_path / "cache") in done.stderr

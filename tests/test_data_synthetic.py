@@ -16,8 +16,22 @@ from elman.data.synthetic import (
 )
 
 # Written out here, independently of the module's word lists.
-SINGULAR = {"cat", "dog", "girl", "boy", "teacher", "window", "key", "table", "car", "tree",
-            "rome", "london", "berlin", "oslo"}
+SINGULAR = {
+    "cat",
+    "dog",
+    "girl",
+    "boy",
+    "teacher",
+    "window",
+    "key",
+    "table",
+    "car",
+    "tree",
+    "rome",
+    "london",
+    "berlin",
+    "oslo",
+}
 PLURAL = {"cats", "dogs", "girls", "boys", "teachers", "windows", "keys", "tables", "cars", "trees"}
 
 
@@ -36,7 +50,7 @@ def test_adding_problem_shapes_markers_and_targets():
     values, markers = x[..., 0], x[..., 1]
     assert np.all((values >= 0) & (values < 1))
     assert set(np.unique(markers).tolist()) <= {0.0, 1.0}
-    assert np.all(markers[: T // 2].sum(0) == 1) and np.all(markers[T // 2:].sum(0) == 1)
+    assert np.all(markers[: T // 2].sum(0) == 1) and np.all(markers[T // 2 :].sum(0) == 1)
     np.testing.assert_allclose(y, (values * markers).sum(0), rtol=1e-6)
 
 
@@ -92,7 +106,7 @@ def test_copy_task_encoding():
     assert x.shape == (2 * n + lag - 1, B, 4) and y.shape == (n, B) and y.dtype == np.int64
     np.testing.assert_array_equal(x[:n].argmax(-1), y)
     assert np.all(x[:n, :, 3] == 0) and np.all(x[:n].sum(-1) == 1)
-    assert np.all(x[n:n + lag - 1] == 0)
+    assert np.all(x[n : n + lag - 1] == 0)
     assert np.all(x[-n:, :, 3] == 1) and np.all(x[-n:, :, :3] == 0)
     assert y.min() >= 0 and y.max() < 3
 
@@ -157,7 +171,7 @@ def test_encode_agreement_round_trip():
     assert np.all(ids != vocab.unk_id)
     for b, sentence in enumerate(short + long):
         assert vocab.decode(ids[: lengths[b], b]) == sentence
-        assert np.all(ids[lengths[b]:, b] == vocab.pad_id)
+        assert np.all(ids[lengths[b] :, b] == vocab.pad_id)
     ids2, _ = encode_agreement(short)
     np.testing.assert_array_equal(ids2, ids[:3, :3])
 
@@ -197,19 +211,22 @@ def test_deterministic_under_same_seed(name):
     assert any((u != v) if isinstance(u, list) else not np.array_equal(u, v) for u, v in zip(a, c))
 
 
-@pytest.mark.parametrize("call,match", [
-    (lambda: adding_problem(rng(), 1, 4), "T must be an integer >= 2, got 1"),
-    (lambda: adding_problem(rng(), 10, 0), "batch must be an integer >= 1, got 0"),
-    (lambda: adding_problem(rng(), 10.0, 4), "T must be an integer"),
-    (lambda: temporal_order(rng(), 9, 4), "T must be an integer >= 10, got 9"),
-    (lambda: delayed_recall(rng(), 0, 4), "lag must be an integer >= 1, got 0"),
-    (lambda: delayed_recall(rng(), 3, 4, n_symbols=1), "n_symbols must be an integer >= 2"),
-    (lambda: copy_task(rng(), 0, 3, 4), "n_items must be an integer >= 1"),
-    (lambda: number_agreement(rng(), -1, 4), "distance must be an integer >= 0, got -1"),
-    (lambda: number_agreement(rng(), 3, True), "batch must be an integer"),
-    (lambda: latch_task(rng(), 0, 4), "T must be an integer >= 1, got 0"),
-    (lambda: latch_task(rng(), 5, 4, noise_std=-0.1), "noise_std must be a finite number >= 0"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: adding_problem(rng(), 1, 4), "T must be an integer >= 2, got 1"),
+        (lambda: adding_problem(rng(), 10, 0), "batch must be an integer >= 1, got 0"),
+        (lambda: adding_problem(rng(), 10.0, 4), "T must be an integer"),
+        (lambda: temporal_order(rng(), 9, 4), "T must be an integer >= 10, got 9"),
+        (lambda: delayed_recall(rng(), 0, 4), "lag must be an integer >= 1, got 0"),
+        (lambda: delayed_recall(rng(), 3, 4, n_symbols=1), "n_symbols must be an integer >= 2"),
+        (lambda: copy_task(rng(), 0, 3, 4), "n_items must be an integer >= 1"),
+        (lambda: number_agreement(rng(), -1, 4), "distance must be an integer >= 0, got -1"),
+        (lambda: number_agreement(rng(), 3, True), "batch must be an integer"),
+        (lambda: latch_task(rng(), 0, 4), "T must be an integer >= 1, got 0"),
+        (lambda: latch_task(rng(), 5, 4, noise_std=-0.1), "noise_std must be a finite number >= 0"),
+    ],
+)
 def test_bad_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()

@@ -23,15 +23,18 @@ def test_char_tokenize_joins_back_to_the_text(text):
     assert "".join(char_tokenize(text)) == text
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Hello, world!", ["Hello", ",", "world", "!"]),
-    ("don't  state-of-the-art", ["don't", "state-of-the-art"]),
-    ("'quoted' -- end-", ["'", "quoted", "'", "-", "-", "end", "-"]),
-    ("3.14 is_pi", ["3", ".", "14", "is", "_", "pi"]),
-    ("naïve café über", ["naïve", "café", "über"]),
-    ("l’homme", ["l’homme"]),
-    ("  \t\n ", []),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Hello, world!", ["Hello", ",", "world", "!"]),
+        ("don't  state-of-the-art", ["don't", "state-of-the-art"]),
+        ("'quoted' -- end-", ["'", "quoted", "'", "-", "-", "end", "-"]),
+        ("3.14 is_pi", ["3", ".", "14", "is", "_", "pi"]),
+        ("naïve café über", ["naïve", "café", "über"]),
+        ("l’homme", ["l’homme"]),
+        ("  \t\n ", []),
+    ],
+)
 def test_word_tokenize(text, expected):
     assert word_tokenize(text) == expected
 
@@ -98,12 +101,15 @@ def test_character_vocab():
     assert "".join(vocab.decode(vocab.encode(char_tokenize(text)))) == text
 
 
-@pytest.mark.parametrize("kwargs,err,match", [
-    ({"min_freq": 0}, ValueError, "min_freq"),
-    ({"max_size": -1}, ValueError, "max_size"),
-    ({"specials": ("<pad>", "<pad>")}, ValueError, "distinct"),
-    ({"specials": ("<pad>", 3)}, TypeError, r"specials\[1\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs,err,match",
+    [
+        ({"min_freq": 0}, ValueError, "min_freq"),
+        ({"max_size": -1}, ValueError, "max_size"),
+        ({"specials": ("<pad>", "<pad>")}, ValueError, "distinct"),
+        ({"specials": ("<pad>", 3)}, TypeError, r"specials\[1\]"),
+    ],
+)
 def test_build_rejects_bad_arguments(kwargs, err, match):
     with pytest.raises(err, match=match):
         Vocab.build(SEQS, **kwargs)
@@ -170,12 +176,16 @@ def test_json_round_trip_is_exact(seqs, specials):
     vocab = Vocab.build(seqs, specials=specials)
     back = Vocab.from_json(vocab.to_json())
     assert back == vocab and back.itos == vocab.itos and back.specials == vocab.specials
-    assert (back.pad_id, back.unk_id, back.bos_id, back.eos_id) == (vocab.pad_id, vocab.unk_id, vocab.bos_id,
-                                                                    vocab.eos_id)
+    assert (back.pad_id, back.unk_id, back.bos_id, back.eos_id) == (
+        vocab.pad_id,
+        vocab.unk_id,
+        vocab.bos_id,
+        vocab.eos_id,
+    )
 
 
 def test_json_round_trip_of_odd_strings():
-    vocab = Vocab(["\ud800", "\x00", "é", "\"", "\n", "😀"])
+    vocab = Vocab(["\ud800", "\x00", "é", '"', "\n", "😀"])
     assert Vocab.from_json(vocab.to_json()) == vocab
 
 
@@ -188,18 +198,24 @@ def test_file_round_trip_is_atomic(tmp_path):
     assert os.listdir(tmp_path) == ["vocab.json"]
 
 
-@pytest.mark.parametrize("text,match", [
-    ("not json", "expected a JSON string"),
-    ("[]", "expected a JSON object"),
-    ('{"format": "elman.vocab", "version": 1, "itos": []}', "keys"),
-    ('{"format": "other", "version": 1, "itos": [], "specials": []}', "format 'elman.vocab'"),
-    ('{"format": "elman.vocab", "version": 2, "itos": [], "specials": []}', "version 1"),
-    ('{"format": "elman.vocab", "version": 1, "itos": ["a", 1], "specials": []}', "list of strings"),
-    ('{"format": "elman.vocab", "version": 1, "itos": "ab", "specials": []}', "list of strings"),
-    ('{"format": "elman.vocab", "version": 1, "itos": ["a", "b", "a"], "specials": []}', r"repeat a token, got 'a'"),
-    ('{"format": "elman.vocab", "version": 1, "itos": ["a"], "specials": ["<unk>"]}', "missing"),
-    ('{"format": "elman.vocab", "version": 1, "version": 1, "itos": [], "specials": []}', "repeats a key"),
-])
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("not json", "expected a JSON string"),
+        ("[]", "expected a JSON object"),
+        ('{"format": "elman.vocab", "version": 1, "itos": []}', "keys"),
+        ('{"format": "other", "version": 1, "itos": [], "specials": []}', "format 'elman.vocab'"),
+        ('{"format": "elman.vocab", "version": 2, "itos": [], "specials": []}', "version 1"),
+        ('{"format": "elman.vocab", "version": 1, "itos": ["a", 1], "specials": []}', "list of strings"),
+        ('{"format": "elman.vocab", "version": 1, "itos": "ab", "specials": []}', "list of strings"),
+        (
+            '{"format": "elman.vocab", "version": 1, "itos": ["a", "b", "a"], "specials": []}',
+            r"repeat a token, got 'a'",
+        ),
+        ('{"format": "elman.vocab", "version": 1, "itos": ["a"], "specials": ["<unk>"]}', "missing"),
+        ('{"format": "elman.vocab", "version": 1, "version": 1, "itos": [], "specials": []}', "repeats a key"),
+    ],
+)
 def test_from_json_rejects_malformed_input(text, match):
     with pytest.raises(ValueError, match=match):
         Vocab.from_json(text)

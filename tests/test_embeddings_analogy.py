@@ -29,10 +29,39 @@ man king woman queen
 
 def toy() -> WordVectors:
     # Country = city + (0, 0, 1); adverb = adjective + (0, 1, 0); "queen" is only the 9th word.
-    words = ["athens", "greece", "paris", "france", "quick", "quickly", "slow", "slowly", "Paris", "queen",
-             "man", "king", "woman"]
-    v = np.array([[1, 0, 0], [1, 0, 1], [0.8, 0.3, 0], [0.8, 0.3, 1], [0, 2, 0.3], [0, 3, 0.3], [0.5, 2, 0],
-                  [0.5, 3, 0], [0.8, 0.3, 0.01], [5, 5, 5], [1, 1, 1], [1, 2, 1], [2, 1, 1]], np.float64)
+    words = [
+        "athens",
+        "greece",
+        "paris",
+        "france",
+        "quick",
+        "quickly",
+        "slow",
+        "slowly",
+        "Paris",
+        "queen",
+        "man",
+        "king",
+        "woman",
+    ]
+    v = np.array(
+        [
+            [1, 0, 0],
+            [1, 0, 1],
+            [0.8, 0.3, 0],
+            [0.8, 0.3, 1],
+            [0, 2, 0.3],
+            [0, 3, 0.3],
+            [0.5, 2, 0],
+            [0.5, 3, 0],
+            [0.8, 0.3, 0.01],
+            [5, 5, 5],
+            [1, 1, 1],
+            [1, 2, 1],
+            [2, 1, 1],
+        ],
+        np.float64,
+    )
     return WordVectors(words, v)
 
 
@@ -85,8 +114,10 @@ def _reference(wv: WordVectors, sections, restrict: int) -> list[tuple[int, int,
                 skipped += 1
                 continue
             target = [xb + xc - xa for xa, xb, xc in zip(unit[ok[a]], unit[ok[b]], unit[ok[c]])]
-            sims = sorted(((sum(p * q for p, q in zip(unit[i], target)), i) for i in range(n)
-                           if i not in (ok[a], ok[b], ok[c])), reverse=True)
+            sims = sorted(
+                ((sum(p * q for p, q in zip(unit[i], target)), i) for i in range(n) if i not in (ok[a], ok[b], ok[c])),
+                reverse=True,
+            )
             predicted = None
             for _, i in sims[:5]:
                 predicted = wv.words[i].lower()
@@ -108,8 +139,10 @@ def test_evaluate_matches_one_question_at_a_time(seed):
     v[30:38] = v[base] + 0.05 * rng.standard_normal((8, 4))  # close to their originals
     wv = WordVectors(words, v)
     pool = words + ["unknown1", "unknown2"]
-    sections = [Section(name, [tuple(rng.choice(pool, 4)) for _ in range(17)])
-                for name in ("capital-world", "gram3-comparative", "family")]
+    sections = [
+        Section(name, [tuple(rng.choice(pool, 4)) for _ in range(17)])
+        for name in ("capital-world", "gram3-comparative", "family")
+    ]
     # Questions that are usually answered correctly: d is the 3CosAdd answer of the full vocabulary.
     for _ in range(5):
         a, b, c = rng.choice(words[:20], 3, replace=False)
@@ -156,8 +189,22 @@ def test_cli(tmp_path, capsys):
     assert "unknown word 'nobody'" in err and len(err.splitlines()) == 1
     assert _cli(["embeddings", "neighbours", "paris", "--vectors", str(tmp_path / "v.txt"), "--topn", "1"]) == 0
     assert "Paris" in capsys.readouterr().out
-    assert _cli(["embeddings", "eval", "--vectors", str(tmp_path / "v.txt"), "--restrict", "9",
-                 "--questions", str(tmp_path / "q.txt"), "--json"]) == 0
+    assert (
+        _cli(
+            [
+                "embeddings",
+                "eval",
+                "--vectors",
+                str(tmp_path / "v.txt"),
+                "--restrict",
+                "9",
+                "--questions",
+                str(tmp_path / "q.txt"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["total"]["correct"] == 4
 
 

@@ -43,12 +43,25 @@ def test_project_and_compare_commands(tmp_path, capsys):
     from elman.embeddings import WordVectors
     from elman.embeddings.commands import register
 
-    WordVectors(["king", "queen", "man", "pizza"], np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.8, 0.1, 0.1],
-                                                            [0.0, 0.1, 1.0]])).save_text(tmp_path / "v.txt")
+    WordVectors(
+        ["king", "queen", "man", "pizza"],
+        np.array([[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.8, 0.1, 0.1], [0.0, 0.1, 1.0]]),
+    ).save_text(tmp_path / "v.txt")
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["embeddings", "project", "king", "queen", "pizza", "--vectors", str(tmp_path / "v.txt"),
-                              "--out", str(tmp_path / "m.svg")])
+    args = parser.parse_args(
+        [
+            "embeddings",
+            "project",
+            "king",
+            "queen",
+            "pizza",
+            "--vectors",
+            str(tmp_path / "v.txt"),
+            "--out",
+            str(tmp_path / "m.svg"),
+        ]
+    )
     assert args.run(args) == 0 and (tmp_path / "m.svg").read_text().count("<circle") == 3
     args = parser.parse_args(["embeddings", "compare", "king", "queen", "--vectors", str(tmp_path / "v.txt")])
     assert args.run(args) == 0
@@ -61,8 +74,9 @@ def test_pretrained_rows_follow_the_task_vocabulary():
     from elman.embeddings.pretrained import embedding_for_vocab
 
     vectors = WordVectors(["the", "cat"], np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32))
-    layer, coverage = embedding_for_vocab(vectors, ["<pad>", "<unk>", "Cat", "the"], padding_idx=0,
-                                          rng=np.random.default_rng(0))
+    layer, coverage = embedding_for_vocab(
+        vectors, ["<pad>", "<unk>", "Cat", "the"], padding_idx=0, rng=np.random.default_rng(0)
+    )
     weight = layer.params["weight"]
     np.testing.assert_array_equal(weight[2], [3.0, 4.0])
     np.testing.assert_array_equal(weight[3], [1.0, 2.0])

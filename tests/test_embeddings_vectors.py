@@ -102,21 +102,24 @@ def test_save_text_rejects_words_with_spaces(tmp_path):
 
 def test_safetensors_round_trip(tmp_path):
     for dtype in (np.float32, np.float64):
-        wv = WordVectors(["a", "ü", "\"q\""], np.arange(6, dtype=dtype).reshape(3, 2) / 7)
+        wv = WordVectors(["a", "ü", '"q"'], np.arange(6, dtype=dtype).reshape(3, 2) / 7)
         wv.save_safetensors(tmp_path / "v.safetensors")
         back = WordVectors.load_safetensors(tmp_path / "v.safetensors")
         assert back.words == wv.words and back.vectors.dtype == dtype
         np.testing.assert_array_equal(back.vectors, wv.vectors)
 
 
-@pytest.mark.parametrize("text,line,match", [
-    ("a 1 2\nb 1\n", 2, "expected a word and 2 numbers"),
-    ("a 1 2\nb 1 x2\n", 2, "expected a number, got 'x2'"),
-    ("2 2\na 1 2\nb 1 2 3\n", 3, "expected a word and 2 numbers"),
-    ("3 2\na 1 2\nb 1 2\n", 1, "header announces 3 words"),
-    ("2 0\n", 1, "D >= 1"),
-    ("a 1 2\nb 3 4\na 5 6\n", None, "duplicate word 'a'"),
-])
+@pytest.mark.parametrize(
+    "text,line,match",
+    [
+        ("a 1 2\nb 1\n", 2, "expected a word and 2 numbers"),
+        ("a 1 2\nb 1 x2\n", 2, "expected a number, got 'x2'"),
+        ("2 2\na 1 2\nb 1 2 3\n", 3, "expected a word and 2 numbers"),
+        ("3 2\na 1 2\nb 1 2\n", 1, "header announces 3 words"),
+        ("2 0\n", 1, "D >= 1"),
+        ("a 1 2\nb 3 4\na 5 6\n", None, "duplicate word 'a'"),
+    ],
+)
 def test_malformed_files_name_the_line(tmp_path, text, line, match):
     p = tmp_path / "bad.txt"
     p.write_text(text)

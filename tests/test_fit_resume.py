@@ -37,8 +37,9 @@ SEQS, LABELS = _task(np.random.default_rng(0))
 
 def _fit(out, *, resume=False, epochs=EPOCHS):
     """A fresh model (dropout on, so its own generator matters) and a plateau memory kept in ``task_state``."""
-    model = SequenceClassifier(8, 2, embed_dim=4, hidden_size=6, bidirectional=True, dropout=0.3,
-                               rng=np.random.default_rng(1))
+    model = SequenceClassifier(
+        8, 2, embed_dim=4, hidden_size=6, bidirectional=True, dropout=0.3, rng=np.random.default_rng(1)
+    )
     optimizer = Adam(model.params, lr=0.05)
     plateau = {"best": None}
 
@@ -50,8 +51,20 @@ def _fit(out, *, resume=False, epochs=EPOCHS):
             optimizer.lr *= 0.5
         return {"accuracy": score, "lr": optimizer.lr}
 
-    summary = fit(model, _batches_fn(SEQS, LABELS, 8), cross_entropy, evaluate, optimizer=optimizer, epochs=epochs,
-                  out_dir=out, metric="accuracy", patience=3, seed=2, resume=resume, task_state=plateau)
+    summary = fit(
+        model,
+        _batches_fn(SEQS, LABELS, 8),
+        cross_entropy,
+        evaluate,
+        optimizer=optimizer,
+        epochs=epochs,
+        out_dir=out,
+        metric="accuracy",
+        patience=3,
+        seed=2,
+        resume=resume,
+        task_state=plateau,
+    )
     return model, summary, plateau
 
 
@@ -90,8 +103,9 @@ def test_a_run_interrupted_in_an_epoch_resumes_to_the_same_bits(tmp_path, monkey
     for name, value in whole.state_dict().items():
         np.testing.assert_array_equal(resumed.state_dict()[name], value, err_msg=name)
     assert _untimed(again) == _untimed(summary) and kept == plateau
-    assert (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines() and \
-        _epochs(tmp_path / "cut" / "metrics.jsonl") == _epochs(tmp_path / "whole" / "metrics.jsonl")
+    assert (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines() and _epochs(
+        tmp_path / "cut" / "metrics.jsonl"
+    ) == _epochs(tmp_path / "whole" / "metrics.jsonl")
     for name in ("model.safetensors", "checkpoint.safetensors"):
         a, b = load_file(tmp_path / "whole" / name), load_file(tmp_path / "cut" / name)
         assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a), name
@@ -142,12 +156,25 @@ def test_a_damaged_or_foreign_state_is_refused_in_a_sentence(tmp_path):
         _fit(tmp_path / "run", resume=True, epochs=1)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"epochs": 0}, "epochs must be an integer >= 1"),
-                                             ({"clip": -1.0}, "clip must be a positive number"),
-                                             ({"patience": 0}, "patience must be None or an integer >= 1")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": 0}, "epochs must be an integer >= 1"),
+        ({"clip": -1.0}, "clip must be a positive number"),
+        ({"patience": 0}, "patience must be None or an integer >= 1"),
+    ],
+)
 def test_bad_loop_settings_are_invalid_input(tmp_path, kwargs, message):
     model = SequenceClassifier(8, 2, embed_dim=4, hidden_size=6, rng=np.random.default_rng(0))
     settings = {"epochs": 1, **kwargs}
     with pytest.raises(InvalidInput, match=message):
-        fit(model, _batches_fn(SEQS, LABELS, 8), cross_entropy, lambda m: {"a": 0.0},
-            optimizer=Adam(model.params), out_dir=tmp_path, metric="a", **settings)
+        fit(
+            model,
+            _batches_fn(SEQS, LABELS, 8),
+            cross_entropy,
+            lambda m: {"a": 0.0},
+            optimizer=Adam(model.params),
+            out_dir=tmp_path,
+            metric="a",
+            **settings,
+        )

@@ -49,12 +49,20 @@ LENGTHS = st.lists(st.integers(-1, 4), max_size=4)
 
 # ---------------------------------------------------------------- RNN and RNNCell
 
-rnn_configs = st.fixed_dictionaries({
-    "input_size": st.integers(1, 3), "hidden_size": st.integers(1, 3), "num_layers": st.integers(1, 2),
-    "nonlinearity": st.sampled_from(["tanh", "relu"]), "bias": st.booleans(), "batch_first": st.booleans(),
-    "dropout": st.sampled_from([0.0, 0.5]), "bidirectional": st.booleans(), "dtype": st.sampled_from(FLOATS),
-    "learn_h0": st.booleans(),
-})
+rnn_configs = st.fixed_dictionaries(
+    {
+        "input_size": st.integers(1, 3),
+        "hidden_size": st.integers(1, 3),
+        "num_layers": st.integers(1, 2),
+        "nonlinearity": st.sampled_from(["tanh", "relu"]),
+        "bias": st.booleans(),
+        "batch_first": st.booleans(),
+        "dropout": st.sampled_from([0.0, 0.5]),
+        "bidirectional": st.booleans(),
+        "dtype": st.sampled_from(FLOATS),
+        "learn_h0": st.booleans(),
+    }
+)
 
 
 @fuzz(1500)
@@ -70,8 +78,9 @@ def test_rnn_forward_and_backward(config, data):
     x = draw.near(shape, dtype, "x") if draw(st.booleans()) else draw.array(dtype, shape, "x")
     LD = rnn.num_layers * rnn.num_directions
     h0 = draw.maybe(lambda: draw.near((LD, B, H) if rank == 3 else (LD, H), dtype, "h0"))
-    lengths = draw.maybe(lambda: draw(LENGTHS, "lengths") if draw(st.booleans()) else
-                         draw.near((B,), np.int64, "lengths"))
+    lengths = draw.maybe(
+        lambda: draw(LENGTHS, "lengths") if draw(st.booleans()) else draw.near((B,), np.int64, "lengths")
+    )
     resets = draw.maybe(lambda: draw.near(shape[:-1], np.bool_, "resets"))
     result = rejected_changes_nothing(rnn, lambda: rnn(x, h0, lengths, resets=resets))
     if failed(result):
@@ -89,16 +98,31 @@ def test_rnn_forward_and_backward(config, data):
 
 
 RNGS = SCALARS | st.just(np.random.RandomState(0)) | st.builds(np.random.default_rng, st.integers(0, 9))
-rnn_arguments = st.fixed_dictionaries({}, optional={
-    "input_size": SCALARS, "hidden_size": SCALARS, "num_layers": SCALARS, "nonlinearity": SCALARS, "bias": SCALARS,
-    "batch_first": SCALARS, "dropout": SCALARS, "bidirectional": SCALARS, "dtype": SCALARS | st.sampled_from(DTYPES),
-    "rng": RNGS, "learn_h0": SCALARS,
-})
+rnn_arguments = st.fixed_dictionaries(
+    {},
+    optional={
+        "input_size": SCALARS,
+        "hidden_size": SCALARS,
+        "num_layers": SCALARS,
+        "nonlinearity": SCALARS,
+        "bias": SCALARS,
+        "batch_first": SCALARS,
+        "dropout": SCALARS,
+        "bidirectional": SCALARS,
+        "dtype": SCALARS | st.sampled_from(DTYPES),
+        "rng": RNGS,
+        "learn_h0": SCALARS,
+    },
+)
 
 
 @fuzz(700)
-@given(kwargs=rnn_arguments.filter(lambda k: small_enough([k.get("input_size"), k.get("hidden_size"),
-                                                           k.get("num_layers")])), cell=st.booleans())
+@given(
+    kwargs=rnn_arguments.filter(
+        lambda k: small_enough([k.get("input_size"), k.get("hidden_size"), k.get("num_layers")])
+    ),
+    cell=st.booleans(),
+)
 def test_rnn_and_cell_constructors(kwargs, cell):
     kwargs = {"input_size": 2, "hidden_size": 2, **kwargs}
     if cell:
@@ -108,7 +132,7 @@ def test_rnn_and_cell_constructors(kwargs, cell):
     else:
         result = outcome(lambda: elman.RNN(**kwargs))
     if not failed(result):
-        output = result(np.zeros((1, 1, result.input_size)[-2 if cell else -3:], result.dtype))
+        output = result(np.zeros((1, 1, result.input_size)[-2 if cell else -3 :], result.dtype))
         assert np.all(np.isfinite(output if cell else output[0]))
 
 
@@ -170,8 +194,12 @@ def test_embedding_from_pretrained(freeze, padding, data):
 
 
 @fuzz(600)
-@given(sizes=st.tuples(SCALARS, SCALARS).filter(small_enough), bias=st.booleans(),
-       dtype=SCALARS | st.sampled_from(FLOATS), data=st.data())
+@given(
+    sizes=st.tuples(SCALARS, SCALARS).filter(small_enough),
+    bias=st.booleans(),
+    dtype=SCALARS | st.sampled_from(FLOATS),
+    data=st.data(),
+)
 def test_linear(sizes, bias, dtype, data):
     draw = Draw(data)
     layer = outcome(lambda: Linear(*sizes, bias=bias, dtype=dtype, rng=seeded()))
@@ -206,13 +234,12 @@ def test_dropout(p, data):
 # ---------------------------------------------------------------- losses
 
 REDUCTIONS = SCALARS | st.sampled_from(["mean", "sum", "none"])
-IGNORE = SCALARS | st.integers(-2**70, 2**70)
+IGNORE = SCALARS | st.integers(-(2**70), 2**70)
 TARGET_DTYPES = st.sampled_from((np.int64, np.int64, np.int8, np.uint64, np.int32))
 
 
 @fuzz(1000)
-@given(C=SIZES, lead=st.lists(st.integers(0, 2), max_size=2).map(tuple), dtype=st.sampled_from(FLOATS),
-       data=st.data())
+@given(C=SIZES, lead=st.lists(st.integers(0, 2), max_size=2).map(tuple), dtype=st.sampled_from(FLOATS), data=st.data())
 def test_cross_entropy(C, lead, dtype, data):
     draw = Draw(data)
     logits = draw.near((*lead, C), dtype, "logits")
@@ -264,9 +291,12 @@ OPTIMISERS = {
     optim.Adagrad: ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize"),
 }
 KINDS = st.sampled_from(sorted(OPTIMISERS, key=lambda k: k.__name__))
-HYPER = {kind: st.fixed_dictionaries({}, optional={
-    n: st.tuples(SCALARS, SCALARS) | SCALARS if n == "betas" else SCALARS for n in names})
-    for kind, names in OPTIMISERS.items()}
+HYPER = {
+    kind: st.fixed_dictionaries(
+        {}, optional={n: st.tuples(SCALARS, SCALARS) | SCALARS if n == "betas" else SCALARS for n in names}
+    )
+    for kind, names in OPTIMISERS.items()
+}
 GRAD_NAMES = st.lists(st.sampled_from(["w", "b", "x"]), unique=True, max_size=3)
 
 
@@ -325,8 +355,10 @@ def draw_grads(draw):
     """A list of gradient arrays (float mostly, NaN and Inf included), or something else entirely."""
     if draw(st.integers(0, 4)) == 0:
         return draw.any_value("grads")
-    return [draw.array(draw(st.sampled_from(GRAD_DTYPES)), draw(st.lists(SIZES, max_size=2)), f"grads[{i}]")
-            for i in range(draw(SIZES))]
+    return [
+        draw.array(draw(st.sampled_from(GRAD_DTYPES)), draw(st.lists(SIZES, max_size=2)), f"grads[{i}]")
+        for i in range(draw(SIZES))
+    ]
 
 
 def list_state(grads) -> dict:
@@ -334,8 +366,9 @@ def list_state(grads) -> dict:
 
 
 @fuzz(600)
-@given(max_norm=SCALARS, norm_type=SCALARS | st.sampled_from([2.0, 1.0, float("inf")]), error=st.booleans(),
-       data=st.data())
+@given(
+    max_norm=SCALARS, norm_type=SCALARS | st.sampled_from([2.0, 1.0, float("inf")]), error=st.booleans(), data=st.data()
+)
 def test_clip_grad_norm(max_norm, norm_type, error, data):
     grads = draw_grads(Draw(data))
     before = snapshot(list_state(grads))
@@ -363,6 +396,7 @@ def test_clip_grad_value(clip, data):
 
 
 # ---------------------------------------------------------------- state dicts
+
 
 @fuzz(300)
 @given(strict=st.booleans(), data=st.data())

@@ -44,15 +44,43 @@ def leaves(parser, prefix=()):
 COMMANDS = dict(leaves(PARSER))
 
 # What users type: the usual, the edge and the absurd. No NUL: a real argv cannot hold one.
-INTS = st.sampled_from(["-1", "0", "1", "2", "-5", "3", "99999999999999999999", "2147483648", " 7", "1_000", "٣",
-                        "-0"])
-FLOATS = st.sampled_from(["nan", "inf", "-inf", "1e-320", "5e-324", "-0", "1e309", "-1", "0", "1", "0.5", "2",
-                          "1e300", "NaN", "1_0", " 3 "])
-TEXTS = st.one_of(st.sampled_from(["", "-", "--", "-5", "é", "日本語", " ", "x" * 300, "../..", ".", "~", "a b", "1e3",
-                                   "0x10", "abc", "0x1p-3",
-                                   "empty.txt", "bad.txt", "afile.txt", "junk_run", "empty_run", "wrong_run",
-                                   "tinyshakespeare", "sst", "glove-6b-50d", "nope"]),
-                  st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6))
+INTS = st.sampled_from(["-1", "0", "1", "2", "-5", "3", "99999999999999999999", "2147483648", " 7", "1_000", "٣", "-0"])
+FLOATS = st.sampled_from(
+    ["nan", "inf", "-inf", "1e-320", "5e-324", "-0", "1e309", "-1", "0", "1", "0.5", "2", "1e300", "NaN", "1_0", " 3 "]
+)
+TEXTS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "--",
+            "-5",
+            "é",
+            "日本語",
+            " ",
+            "x" * 300,
+            "../..",
+            ".",
+            "~",
+            "a b",
+            "1e3",
+            "0x10",
+            "abc",
+            "0x1p-3",
+            "empty.txt",
+            "bad.txt",
+            "afile.txt",
+            "junk_run",
+            "empty_run",
+            "wrong_run",
+            "tinyshakespeare",
+            "sst",
+            "glove-6b-50d",
+            "nope",
+        ]
+    ),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=6),
+)
 JUNK_TOKENS = st.sampled_from(["--no-such-option", "-x", "--", "-", "--=", "---", "--help"])
 
 
@@ -86,8 +114,9 @@ def draw_argv(data, words, parser) -> list[str]:
     """Command words, then options and positionals drawn for ``parser``'s actions, in any order."""
     options = [a for a in parser._actions if a.option_strings and a.dest not in ("help", "debug", "version")]
     positionals = [a for a in parser._actions if not a.option_strings]
-    chosen = data.draw(cached(words, lambda: st.lists(st.sampled_from(options), max_size=4)), "options") \
-        if options else []
+    chosen = (
+        data.draw(cached(words, lambda: st.lists(st.sampled_from(options), max_size=4)), "options") if options else []
+    )
     chosen += [a for a in options if a.required and a not in chosen]
     tokens: list[list[str]] = []
     for action in chosen:
@@ -119,8 +148,29 @@ def make_safe(words, argv: list[str]) -> list[str]:
     if words[0] == "experiment":
         return [w if w not in EXPERIMENTS else f"{w}-not" for w in argv]
     if words == ("train", "lm") and "--text" in argv:  # a local file needs no download: at most a tiny run
-        return [*argv, "--steps", "1", "--hidden", "2", "--embed", "2", "--layers", "1", "--batch", "1", "--bptt",
-                "2", "--eval-every", "1", "--checkpoint-every", "1", "--epochs", "1", "--max-minutes", "1"]
+        return [
+            *argv,
+            "--steps",
+            "1",
+            "--hidden",
+            "2",
+            "--embed",
+            "2",
+            "--layers",
+            "1",
+            "--batch",
+            "1",
+            "--bptt",
+            "2",
+            "--eval-every",
+            "1",
+            "--checkpoint-every",
+            "1",
+            "--epochs",
+            "1",
+            "--max-minutes",
+            "1",
+        ]
     return argv
 
 
@@ -134,10 +184,18 @@ def offline(tmp_path_factory):
     base = tmp_path_factory.mktemp("cli")
     (base / "data").mkdir()
     with pytest.MonkeyPatch.context() as mp:
-        for name, value in {"ELMAN_DATA_DIR": base / "data", "ELMAN_CACHE_DIR": base / "cache", "HOME": base / "home",
-                            "XDG_CACHE_HOME": base / "xdg", "ELMAN_OFFLINE": "1", "PIP_NO_INDEX": "1",
-                            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
-                            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}.items():
+        for name, value in {
+            "ELMAN_DATA_DIR": base / "data",
+            "ELMAN_CACHE_DIR": base / "cache",
+            "HOME": base / "home",
+            "XDG_CACHE_HOME": base / "xdg",
+            "ELMAN_OFFLINE": "1",
+            "PIP_NO_INDEX": "1",
+            "http_proxy": "http://127.0.0.1:9",
+            "https_proxy": "http://127.0.0.1:9",
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+        }.items():
             mp.setenv(name, str(value))
         for name in ("ELMAN_DEBUG", "no_proxy", "NO_PROXY"):
             mp.delenv(name, raising=False)

@@ -25,12 +25,23 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 # Any JSON value, weighted towards the names and numbers a safetensors header holds.
 KEYS = st.sampled_from(["dtype", "shape", "data_offsets", "__metadata__", "w", "elman.sha256", "format", ""])
-LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-3, 20), st.sampled_from([2**63, 2**64, -(2**65), 10**30]),
-                   st.floats(), st.text(max_size=4), st.sampled_from(["F32", "I64", "BF16", "f32", "BOOL", "U8"]))
-JSON = st.recursive(LEAVES, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(KEYS | st.text(max_size=3), kids,
-                                                                                    max_size=3), max_leaves=8)
-MUTATIONS = st.sampled_from(["truncate", "flip", "flip", "flip_data", "length", "insert", "delete", "field",
-                             "header", "nest"])
+LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 20),
+    st.sampled_from([2**63, 2**64, -(2**65), 10**30]),
+    st.floats(),
+    st.text(max_size=4),
+    st.sampled_from(["F32", "I64", "BF16", "f32", "BOOL", "U8"]),
+)
+JSON = st.recursive(
+    LEAVES,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(KEYS | st.text(max_size=3), kids, max_size=3),
+    max_leaves=8,
+)
+MUTATIONS = st.sampled_from(
+    ["truncate", "flip", "flip", "flip_data", "length", "insert", "delete", "field", "header", "nest"]
+)
 POSITIONS = st.integers(0, 2**16)
 BYTES = st.binary(min_size=1, max_size=8)
 LENGTHS = st.one_of(st.integers(0, 2**64 - 1), st.integers(-16, 16))
@@ -40,8 +51,13 @@ FIELDS = st.sampled_from(["dtype", "shape", "data_offsets", "extra", "drop"])
 
 def tensors():
     rng = np.random.default_rng(0)
-    return {"w": rng.standard_normal((2, 3)).astype(np.float32), "step": np.array(7), "empty": np.zeros((0, 2)),
-            "flags": np.array([True, False]), "half": np.array([1.5, -2.0], np.float16)}
+    return {
+        "w": rng.standard_normal((2, 3)).astype(np.float32),
+        "step": np.array(7),
+        "empty": np.zeros((0, 2)),
+        "flags": np.array([True, False]),
+        "half": np.array([1.5, -2.0], np.float16),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +80,14 @@ def header_end(raw: bytes) -> int:
 def parsed_header(raw: bytes):
     """The header as a dict, or None when it is no longer one."""
     try:
-        header = json.loads(raw[8:header_end(raw)])
+        header = json.loads(raw[8 : header_end(raw)])
     except (ValueError, RecursionError):
         return None
     return header if isinstance(header, dict) else None
 
 
 def with_header(raw: bytes, header: bytes) -> bytes:
-    return struct.pack("<Q", len(header)) + header + raw[header_end(raw):]
+    return struct.pack("<Q", len(header)) + header + raw[header_end(raw) :]
 
 
 def mutate(draw: Draw, raw: bytes) -> bytes:
@@ -83,14 +99,14 @@ def mutate(draw: Draw, raw: bytes) -> bytes:
         if kind == "flip_data":  # somewhere in the tensor bytes, if there are any
             at = header_end(raw) + draw(POSITIONS) % max(1, len(raw) - header_end(raw))
         at = min(at, len(raw) - 1)
-        return raw[:at] + bytes([raw[at] ^ draw(st.integers(1, 255))]) + raw[at + 1:]
+        return raw[:at] + bytes([raw[at] ^ draw(st.integers(1, 255))]) + raw[at + 1 :]
     if kind == "length" and len(raw) >= 8:
         n = draw(LENGTHS)
         return struct.pack("<Q", (header_end(raw) - 8 + n) % 2**64 if abs(n) <= 16 else n) + raw[8:]
     if kind == "insert":
         return raw[:at] + draw(BYTES) + raw[at:]
     if kind == "delete":
-        return raw[:at] + raw[at + draw(st.integers(1, 16)):]
+        return raw[:at] + raw[at + draw(st.integers(1, 16)) :]
     header = parsed_header(raw)
     if header is None:  # an earlier mutation broke the header: cut the file instead
         return raw[:at]
@@ -126,8 +142,9 @@ def test_mutated_safetensors_files_load_or_raise_a_checkpoint_error(originals, t
         if failed(result):
             assert isinstance(result, CheckpointError) and str(path) in str(result)
     event("refused" if failed(result) else "loaded")
-    changed_data_only = (len(mutated) == len(raw) and mutated[:header_end(raw)] == raw[:header_end(raw)]
-                         and mutated != raw)
+    changed_data_only = (
+        len(mutated) == len(raw) and mutated[: header_end(raw)] == raw[: header_end(raw)] and mutated != raw
+    )
     if ours and changed_data_only:  # the sha256 sees every changed tensor byte
         assert failed(result := outcome(lambda: load_file(path))) and "sha256" in str(result)
 
@@ -181,8 +198,9 @@ def test_saving_anything_writes_a_valid_file_or_nothing(tmp_path_factory, data):
             assert v.tobytes() == np.asarray(tensors[k]).astype(v.dtype).tobytes()
 
 
-VOCAB = json.dumps({"format": "elman.vocab", "version": 1, "itos": ["<pad>", "<unk>", "a", "b"],
-                    "specials": ["<pad>", "<unk>"]})
+VOCAB = json.dumps(
+    {"format": "elman.vocab", "version": 1, "itos": ["<pad>", "<unk>", "a", "b"], "specials": ["<pad>", "<unk>"]}
+)
 VOCAB_KEYS = st.sampled_from(["format", "version", "itos", "specials", "extra"])
 VOCAB_MUTATIONS = st.sampled_from(["field", "field", "drop", "json", "bytes", "nest", "encoding"])
 ENCODINGS = st.sampled_from(["utf-16", "latin-1", "utf-8-sig"])
@@ -219,5 +237,5 @@ def test_hostile_vocabulary_files(tmp_path_factory, data):
 def mutate_bytes(draw: Draw, raw: bytes) -> bytes:
     at = draw(POSITIONS) % len(raw)
     if draw(st.booleans()):
-        return raw[:at] + bytes([raw[at] ^ draw(st.integers(1, 255))]) + raw[at + 1:]
+        return raw[:at] + bytes([raw[at] ^ draw(st.integers(1, 255))]) + raw[at + 1 :]
     return raw[:at]

@@ -104,8 +104,16 @@ def test_rnn_backward_matches_finite_differences(nonlinearity, batch_first):
     """Loss = Σ output ⊙ R1 + Σ h_n ⊙ R2 for a 2-layer bidirectional RNN with unsorted lengths."""
     rng = np.random.default_rng(3)
     T, B, I, H, L = 5, 3, 3, 4, 2
-    rnn = elman.RNN(I, H, num_layers=L, nonlinearity=nonlinearity, bidirectional=True, batch_first=batch_first,
-                    dtype="float64", rng=rng)
+    rnn = elman.RNN(
+        I,
+        H,
+        num_layers=L,
+        nonlinearity=nonlinearity,
+        bidirectional=True,
+        batch_first=batch_first,
+        dtype="float64",
+        rng=rng,
+    )
     x = rng.standard_normal((B, T, I) if batch_first else (T, B, I))
     h0 = rng.standard_normal((2 * L, B, H)) * 0.5
     lengths = np.array([5, 2, 4])

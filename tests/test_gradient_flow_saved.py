@@ -7,11 +7,15 @@ import elman
 from elman.analysis.gradient_flow import hidden_grad_norms, jacobian_norms, truncated_bptt
 
 
-@pytest.mark.parametrize("measure", [
-    lambda rnn, x: hidden_grad_norms(rnn, x),
-    lambda rnn, x: jacobian_norms(rnn, x),
-    lambda rnn, x: truncated_bptt(rnn, x, np.ones((6, 2, 3)), window=2),
-], ids=["hidden_grad_norms", "jacobian_norms", "truncated_bptt"])
+@pytest.mark.parametrize(
+    "measure",
+    [
+        lambda rnn, x: hidden_grad_norms(rnn, x),
+        lambda rnn, x: jacobian_norms(rnn, x),
+        lambda rnn, x: truncated_bptt(rnn, x, np.ones((6, 2, 3)), window=2),
+    ],
+    ids=["hidden_grad_norms", "jacobian_norms", "truncated_bptt"],
+)
 def test_a_measurement_leaves_the_callers_pending_backward(measure):
     rnn = elman.RNN(4, 3, dtype="float64", rng=np.random.default_rng(0))
     x = np.random.default_rng(1).standard_normal((6, 2, 4))

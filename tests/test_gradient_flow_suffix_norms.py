@@ -21,23 +21,26 @@ def test_equals_jacobian_norms(nonlinearity, ord, chunk):
 
 def test_unbatched_jacobians_and_the_identity_at_the_last_step():
     W = np.array([[0.5, 0.1], [0.0, 0.4]])
-    norms = suffix_product_norms([W, W, W])                # ‖W²‖, ‖W‖, ‖I‖
+    norms = suffix_product_norms([W, W, W])  # ‖W²‖, ‖W‖, ‖I‖
     np.testing.assert_allclose(norms, [np.linalg.norm(W @ W, 2), np.linalg.norm(W, 2), 1.0], rtol=1e-14)
 
 
 def test_orthogonal_times_rho_decays_exactly_like_rho_to_the_n():
     Q = np.linalg.qr(np.random.default_rng(2).standard_normal((5, 5)))[0]
     norms = suffix_product_norms([0.9 * Q] * 101)
-    assert norms[0] == pytest.approx(0.9 ** 100, rel=1e-10)
+    assert norms[0] == pytest.approx(0.9**100, rel=1e-10)
 
 
-@pytest.mark.parametrize("jacobians, chunk, message", [
-    ([], 8, "at least one Jacobian"),
-    ([np.eye(2), np.eye(3)], 8, "of one shape"),
-    ([np.ones((2, 3))], 8, "square"),
-    ([np.eye(2)], 0, "chunk must be a positive integer"),
-    ([np.eye(2)], 2.5, "chunk must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "jacobians, chunk, message",
+    [
+        ([], 8, "at least one Jacobian"),
+        ([np.eye(2), np.eye(3)], 8, "of one shape"),
+        ([np.ones((2, 3))], 8, "square"),
+        ([np.eye(2)], 0, "chunk must be a positive integer"),
+        ([np.eye(2)], 2.5, "chunk must be a positive integer"),
+    ],
+)
 def test_bad_arguments_say_what_was_expected(jacobians, chunk, message):
     with pytest.raises(ValueError, match=message):
         suffix_product_norms(jacobians, chunk=chunk)

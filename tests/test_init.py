@@ -40,14 +40,17 @@ def test_randomness_is_explicit_and_reproducible():
     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: init.identity((3,)), "Expected a 2-D shape (rows, cols), got (3,)"),
-    (lambda: init.orthogonal((2, 3, 4), np.random.default_rng()), "Expected a 2-D shape"),
-    (lambda: init.uniform((-1, 2), 0.1, np.random.default_rng()), "Expected non-negative sizes, got (-1, 2)"),
-    (lambda: init.spectral_radius(np.zeros((2, 3))), "Expected a square matrix, got (2, 3)"),
-    (lambda: init.with_spectral_radius(np.zeros((2, 2)), 1.0), "spectral radius is 0"),
-    (lambda: init.normal((2, 2), 1.0, np.random.default_rng(), dtype="int32"), "dtype must be float32 or float64"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: init.identity((3,)), "Expected a 2-D shape (rows, cols), got (3,)"),
+        (lambda: init.orthogonal((2, 3, 4), np.random.default_rng()), "Expected a 2-D shape"),
+        (lambda: init.uniform((-1, 2), 0.1, np.random.default_rng()), "Expected non-negative sizes, got (-1, 2)"),
+        (lambda: init.spectral_radius(np.zeros((2, 3))), "Expected a square matrix, got (2, 3)"),
+        (lambda: init.with_spectral_radius(np.zeros((2, 2)), 1.0), "spectral radius is 0"),
+        (lambda: init.normal((2, 2), 1.0, np.random.default_rng(), dtype="int32"), "dtype must be float32 or float64"),
+    ],
+)
 def test_bad_arguments_are_clear_errors(call, message):
     with pytest.raises((ValueError, TypeError), match=message.replace("(", r"\(").replace(")", r"\)")):
         call()

@@ -44,14 +44,24 @@ def assert_same_dicts(a, b):
 
 def sample_tensors():
     rng = np.random.default_rng(0)
-    return {"f32": rng.standard_normal((3, 4)).astype(np.float32), "f64": rng.standard_normal(5),
-            "i64": np.arange(-3, 3, dtype=np.int64).reshape(2, 3), "scalar": np.array(2.5), "step": np.array(7),
-            "empty": np.zeros((0, 3), np.float32), "empty64": np.zeros(0), "flags": np.array([True, False]),
-            "u8": np.arange(5, dtype=np.uint8), "f16": np.array([1.5, -2.0], np.float16),
-            "strided": np.arange(12.0).reshape(3, 4)[:, ::2], "nan": np.array([np.nan, -0.0, np.inf])}
+    return {
+        "f32": rng.standard_normal((3, 4)).astype(np.float32),
+        "f64": rng.standard_normal(5),
+        "i64": np.arange(-3, 3, dtype=np.int64).reshape(2, 3),
+        "scalar": np.array(2.5),
+        "step": np.array(7),
+        "empty": np.zeros((0, 3), np.float32),
+        "empty64": np.zeros(0),
+        "flags": np.array([True, False]),
+        "u8": np.arange(5, dtype=np.uint8),
+        "f16": np.array([1.5, -2.0], np.float16),
+        "strided": np.arange(12.0).reshape(3, 4)[:, ::2],
+        "nan": np.array([np.nan, -0.0, np.inf]),
+    }
 
 
 # ---------------------------------------------------------------- safetensors format
+
 
 def test_round_trip_is_bitwise_and_keeps_metadata(tmp_path):
     path = tmp_path / "t.safetensors"
@@ -172,6 +182,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch, where):
 
 # ---------------------------------------------------------------- checkpoints
 
+
 def make_rnn(seed=0, **kwargs):
     args = {"num_layers": 2, "bidirectional": True, "dtype": "float64", **kwargs}
     return elman.RNN(3, 5, rng=np.random.default_rng(seed), **args)
@@ -220,8 +231,10 @@ def test_save_and_load_model(tmp_path):
     assert_same_dicts(target.state_dict(), rnn.state_dict())
 
 
-@pytest.mark.parametrize("change", [{"bidirectional": False}, {"dtype": "float32"}, {"num_layers": 1},
-                                    {"nonlinearity": "relu", "batch_first": True}])
+@pytest.mark.parametrize(
+    "change",
+    [{"bidirectional": False}, {"dtype": "float32"}, {"num_layers": 1}, {"nonlinearity": "relu", "batch_first": True}],
+)
 def test_load_model_with_other_config_changes_nothing(tmp_path, change):
     path = tmp_path / "m.safetensors"
     save_model(path, make_rnn())
@@ -235,6 +248,7 @@ def test_load_model_with_other_config_changes_nothing(tmp_path, change):
 
 
 # ---------------------------------------------------------------- torch
+
 
 def test_torch_round_trip():
     torch = pytest.importorskip("torch")
@@ -272,6 +286,7 @@ def test_torch_missing_gives_clear_error(monkeypatch):
 # are held to it. A disagreement with real Keras outside these equations (its defaults, its weight order, an
 # activation other than tanh) would not be caught.
 
+
 def simple_rnn_equations(x, layers):
     """Stacked SimpleRNN(return_sequences=True) by its equations, in Keras' layout: x (B, T, I) -> (B, T, H)."""
     for kernel, recurrent_kernel, bias in layers:
@@ -286,8 +301,14 @@ def simple_rnn_equations(x, layers):
 
 def keras_layers(use_bias=True, I=3, H=5, L=2, seed=5):
     rng = np.random.default_rng(seed)
-    return [(rng.uniform(-0.5, 0.5, (I if k == 0 else H, H)), rng.uniform(-0.5, 0.5, (H, H)),
-             rng.uniform(-0.5, 0.5, H) if use_bias else None) for k in range(L)]
+    return [
+        (
+            rng.uniform(-0.5, 0.5, (I if k == 0 else H, H)),
+            rng.uniform(-0.5, 0.5, (H, H)),
+            rng.uniform(-0.5, 0.5, H) if use_bias else None,
+        )
+        for k in range(L)
+    ]
 
 
 @pytest.mark.parametrize("use_bias", [True, False])

@@ -16,8 +16,11 @@ from elman.io.safetensors import DIGEST_KEY
 
 def tensors():
     rng = np.random.default_rng(0)
-    return {"w": rng.standard_normal((4, 3)).astype(np.float32), "b": np.arange(5, dtype=np.int64),
-            "empty": np.zeros((0, 2), np.float32)}
+    return {
+        "w": rng.standard_normal((4, 3)).astype(np.float32),
+        "b": np.arange(5, dtype=np.int64),
+        "empty": np.zeros((0, 2), np.float32),
+    }
 
 
 def header_length(raw: bytes) -> int:
@@ -30,6 +33,7 @@ def raw_file(header, data=b"", n=None) -> bytes:
 
 
 # ---------------------------------------------------------------- the sha256 of the tensor bytes
+
 
 def test_a_flipped_tensor_byte_is_refused_with_both_hashes(tmp_path):
     path = tmp_path / "model.safetensors"
@@ -56,7 +60,7 @@ def test_the_digest_is_the_sha256_of_the_data_buffer(tmp_path):
     raw = path.read_bytes()
     with safe_open(str(path), framework="np") as f:
         stored = f.metadata()
-    assert stored == {"who": "me", DIGEST_KEY: hashlib.sha256(raw[8 + header_length(raw):]).hexdigest()}
+    assert stored == {"who": "me", DIGEST_KEY: hashlib.sha256(raw[8 + header_length(raw) :]).hexdigest()}
     assert read_metadata(path) == {"who": "me"}  # the caller gets back what it saved
 
 
@@ -64,7 +68,7 @@ def test_a_changed_digest_is_refused_too(tmp_path):
     path = tmp_path / "a.safetensors"
     save_file(tensors(), path)
     raw = path.read_bytes()
-    digest = hashlib.sha256(raw[8 + header_length(raw):]).hexdigest()
+    digest = hashlib.sha256(raw[8 + header_length(raw) :]).hexdigest()
     path.write_bytes(raw.replace(digest.encode(), ("0" * 64).encode()))
     with pytest.raises(CheckpointError, match="0" * 64):
         load_file(path)
@@ -120,18 +124,24 @@ HOSTILE = {
     "deep_array": (raw_file(b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
     "deep_object": (raw_file(b'{"a":' * 100_000 + b"1" + b"}" * 100_000), "nested too deeply"),
     "deep_in_an_entry": (raw_file(b'{"a": {"dtype": ' + b"[" * 50_000 + b"]" * 50_000 + b"}}"), "nested too deeply"),
-    "huge_shape_with_a_zero": (raw_file({"a": {"dtype": "F32", "shape": [0, 2**62, 2**62], "data_offsets": [0, 0]}}),
-                               "too large"),
+    "huge_shape_with_a_zero": (
+        raw_file({"a": {"dtype": "F32", "shape": [0, 2**62, 2**62], "data_offsets": [0, 0]}}),
+        "too large",
+    ),
     "too_many_dims": (raw_file({"a": {"dtype": "F32", "shape": [0] + [1] * 40, "data_offsets": [0, 0]}}), "too large"),
-    "huge_dimension": (raw_file({"a": {"dtype": "F32", "shape": [2**64], "data_offsets": [0, 8]}}, bytes(8)),
-                       "too large"),
+    "huge_dimension": (
+        raw_file({"a": {"dtype": "F32", "shape": [2**64], "data_offsets": [0, 8]}}, bytes(8)),
+        "too large",
+    ),
     "dtype_not_a_string": (raw_file({"a": {**F32x2, "dtype": ["F32"]}}, bytes(8)), "unknown dtype"),
     "offsets_are_floats": (raw_file({"a": {**F32x2, "data_offsets": [0.0, 8.0]}}, bytes(8)), "out of range"),
     "shape_not_a_list": (raw_file({"a": {**F32x2, "shape": "2"}}, bytes(8)), "invalid shape"),
     "header_is_a_number": (raw_file(b"12345678"), "JSON object"),
     "header_length_beyond_2_63": (struct.pack("<Q", 2**64 - 1) + b"{}", "beyond the end"),
-    "many_duplicate_keys": (raw_file(b"{" + b",".join(b'"k%d": 1' % (i % 50_000) for i in range(100_000)) + b"}"),
-                            "duplicate"),
+    "many_duplicate_keys": (
+        raw_file(b"{" + b",".join(b'"k%d": 1' % (i % 50_000) for i in range(100_000)) + b"}"),
+        "duplicate",
+    ),
 }
 
 
@@ -154,6 +164,7 @@ def test_a_missing_file_or_a_directory_says_so(tmp_path):
 
 
 # ---------------------------------------------------------------- checkpoints
+
 
 def checkpoint_with(tmp_path, **metadata):
     path = tmp_path / "ckpt.safetensors"

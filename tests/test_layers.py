@@ -168,10 +168,10 @@ def test_embedding_negative_padding_idx_counts_back():
 def test_a_frozen_embedding_reads_its_table_gets_no_gradient_and_still_saves():
     emb = Embedding(4, 2, dtype="float64", rng=np.random.default_rng(7))
     table = emb.weight.copy()
-    emb.freeze("weight")                       # the one meaning of freeze: Module.freeze, as for any parameter
+    emb.freeze("weight")  # the one meaning of freeze: Module.freeze, as for any parameter
     assert emb.params == {} and emb.grads == {} and "weight" in emb.frozen
     np.testing.assert_array_equal(emb(np.array([0, 1, 1])), table[[0, 1, 1]])
-    emb.backward(np.ones((3, 2)))              # accumulates nothing, and has nowhere to
+    emb.backward(np.ones((3, 2)))  # accumulates nothing, and has nowhere to
     np.testing.assert_array_equal(emb.state_dict()["weight"], table)
 
 

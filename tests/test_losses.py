@@ -11,9 +11,11 @@ REDUCTIONS = ["mean", "sum", "none"]
 
 def _weighted(loss_fn, reduction, R):
     """A scalar to differentiate: the loss itself, or Σ R ⊙ loss for reduction="none"."""
+
     def f():
         loss, _ = loss_fn()
         return float(loss) if reduction != "none" else float(np.sum(loss * R))
+
     return f
 
 

@@ -39,8 +39,17 @@ def test_loader_counts_and_split():
 
 @pytest.mark.parametrize("condition", ["h0", "input", "both"])
 def test_generator_gradients(condition):
-    model = ConditionedGenerator(9, 3, embed_dim=4, hidden_size=5, num_layers=2, condition=condition, cond_dim=3,
-                                 dtype="float64", rng=np.random.default_rng(0))
+    model = ConditionedGenerator(
+        9,
+        3,
+        embed_dim=4,
+        hidden_size=5,
+        num_layers=2,
+        condition=condition,
+        cond_dim=3,
+        dtype="float64",
+        rng=np.random.default_rng(0),
+    )
     noise = np.random.default_rng(1)
     for name, value in model.params.items():
         if name != "embed.weight":  # keep the padding row at zero (it is not trained)
@@ -52,8 +61,11 @@ def test_generator_gradients(condition):
     model.zero_grad()
     _, d = cross_entropy(model(ids, classes, lengths), targets)
     model.backward(d)
-    errors = gradcheck(lambda: cross_entropy(model(ids, classes, lengths), targets)[0], dict(model.params),
-                       {k: model.grads[k].copy() for k in model.params})
+    errors = gradcheck(
+        lambda: cross_entropy(model(ids, classes, lengths), targets)[0],
+        dict(model.params),
+        {k: model.grads[k].copy() for k in model.params},
+    )
     assert max(errors.values()) < 1e-5
 
 
@@ -73,26 +85,41 @@ def test_tiny_synthetic_task_learned(tmp_path):
     vocab = build_char_vocab([n for n, _ in pairs])
     data = encode_names(vocab, pairs)
     for condition in ("h0", "input", "both"):
-        model = ConditionedGenerator(len(vocab), 18, embed_dim=8, hidden_size=16, condition=condition,
-                                     rng=np.random.default_rng(0))
+        model = ConditionedGenerator(
+            len(vocab), 18, embed_dim=8, hidden_size=16, condition=condition, rng=np.random.default_rng(0)
+        )
         before = rnn_nll(model, data)
 
         def batches(epoch, rng):
             for idx in np.array_split(rng.permutation(60), 4):
                 yield batch_of(data, idx)
 
-        fit(model, batches, lambda z, t: cross_entropy(z, t), lambda m: {"nll": rnn_nll(m, data)},
-            optimizer=Adam(model.params, lr=0.03), epochs=40, out_dir=tmp_path / condition, metric="nll",
-            higher_is_better=False, seed=0)
+        fit(
+            model,
+            batches,
+            lambda z, t: cross_entropy(z, t),
+            lambda m: {"nll": rnn_nll(m, data)},
+            optimizer=Adam(model.params, lr=0.03),
+            epochs=40,
+            out_dir=tmp_path / condition,
+            metric="nll",
+            higher_is_better=False,
+            seed=0,
+        )
         assert rnn_nll(model, data) < 0.35 < before
-        first = {"".join(vocab.decode(model.sample(lang, np.random.default_rng(s), 0.5)))[:1]
-                 for lang in (0, 1) for s in range(3)}
+        first = {
+            "".join(vocab.decode(model.sample(lang, np.random.default_rng(s), 0.5)))[:1]
+            for lang in (0, 1)
+            for s in range(3)
+        }
         assert first == {"a", "b"}
 
 
 def test_ensemble_averages_the_members_probabilities():
-    members = [ConditionedGenerator(9, 18, embed_dim=4, hidden_size=6, condition="both", rng=np.random.default_rng(k))
-               for k in range(3)]
+    members = [
+        ConditionedGenerator(9, 18, embed_dim=4, hidden_size=6, condition="both", rng=np.random.default_rng(k))
+        for k in range(3)
+    ]
     ids, classes, lengths = np.array([[2, 4, 5, 6], [2, 7, 4, 0]]).T, np.array([3, 11]), np.array([4, 3])
     probs = []
     for m in members:
@@ -101,8 +128,11 @@ def test_ensemble_averages_the_members_probabilities():
     ensemble = GeneratorEnsemble(members)
     np.testing.assert_allclose(np.exp(ensemble(ids, classes, lengths)), np.mean(probs, axis=0), rtol=1e-6)
     lone = members[0](ids, classes, lengths).astype(np.float64)
-    np.testing.assert_allclose(GeneratorEnsemble(members[:1])(ids, classes, lengths),
-                               lone - np.log(np.exp(lone).sum(axis=-1, keepdims=True)), atol=1e-6)
+    np.testing.assert_allclose(
+        GeneratorEnsemble(members[:1])(ids, classes, lengths),
+        lone - np.log(np.exp(lone).sum(axis=-1, keepdims=True)),
+        atol=1e-6,
+    )
     assert ensemble.sample(5, np.random.default_rng(3)) == ensemble.sample(5, np.random.default_rng(3))
     assert set(ensemble.state_dict()) == {f"member{k}.{n}" for k in range(3) for n in members[0].state_dict()}
     with pytest.raises(ValueError, match="must share one configuration"):
@@ -115,8 +145,9 @@ def test_ensemble_averages_the_members_probabilities():
 
 def _train_cli(capsys, out, *options) -> dict:
     """``elman train names`` with a tiny model on 300 names per split; the summary it prints."""
-    assert main(["train", "names", "--limit", "300", "--hidden", "16", "--embed", "8", *options,
-                 "--out", str(out)]) == 0
+    assert (
+        main(["train", "names", "--limit", "300", "--hidden", "16", "--embed", "8", *options, "--out", str(out)]) == 0
+    )
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
@@ -128,8 +159,13 @@ def test_cli_trains_an_ensemble_that_eval_and_generate_read(tmp_path, capsys):
     assert len(set(trained["member_test_nll"])) == 3  # three different starts
     assert trained["test_nll"] <= np.mean(trained["member_test_nll"])  # −log of a mean ≤ the mean of −log
     members = [f"member{k}_{name}" for k in range(3) for name in ("checkpoint.safetensors", "metrics.jsonl")]
-    assert sorted(p.name for p in run.iterdir()) == ["config.json", *members, "model.safetensors", "summary.json",
-                                                      "vocab.json"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "config.json",
+        *members,
+        "model.safetensors",
+        "summary.json",
+        "vocab.json",
+    ]
     assert main(["eval", str(run)]) == 0
     assert json.loads(capsys.readouterr().out)["nll"] == pytest.approx(trained["test_nll"], rel=1e-5)
     assert main(["generate", "names", "--language", "Greek", "--count", "3", "--run", str(run)]) == 0
@@ -161,8 +197,20 @@ def test_cli_train_eval_generate(tmp_path, capsys):
 def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
     from elman.tasks.names import train_names
 
-    result = train_names(tmp_path / "run", condition="both", embed=8, hidden=16, epochs=3, limit=200, lr=0.5,
-                         cosine=False, lr_decay=0.5, weight_decay=0.01, members=1, verbose=False)
+    result = train_names(
+        tmp_path / "run",
+        condition="both",
+        embed=8,
+        hidden=16,
+        epochs=3,
+        limit=200,
+        lr=0.5,
+        cosine=False,
+        lr_decay=0.5,
+        weight_decay=0.01,
+        members=1,
+        verbose=False,
+    )
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     lrs = [0.5] + [r["lr"] for r in records]  # halved after each epoch that is not a new best
     assert all(lr == (before if r["best"] else before / 2) for before, lr, r in zip(lrs, lrs[1:], records))
@@ -180,7 +228,17 @@ def test_plateau_decay_and_weight_decay_are_recorded(tmp_path):
 def test_cosine_schedule_sets_each_epochs_learning_rate(tmp_path):
     from elman.tasks.names import train_names
 
-    train_names(tmp_path / "run", embed=8, hidden=16, epochs=4, limit=100, lr=0.01, cosine=True, members=1,
-                patience=None, verbose=False)
+    train_names(
+        tmp_path / "run",
+        embed=8,
+        hidden=16,
+        epochs=4,
+        limit=100,
+        lr=0.01,
+        cosine=True,
+        members=1,
+        patience=None,
+        verbose=False,
+    )
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [r["lr"] for r in records] == pytest.approx([0.01 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])

@@ -9,15 +9,20 @@ from elman.errors import ElmanError, InvalidIndex, InvalidInput, InvalidState, I
 from elman.nn import Dropout, Embedding, Linear, RNNCell, cross_entropy
 
 
-@pytest.mark.parametrize("make", [
-    lambda rng: elman.RNN(3, 4, rng=rng), lambda rng: RNNCell(3, 4, rng=rng), lambda rng: Linear(3, 4, rng=rng),
-    lambda rng: Embedding(3, 4, rng=rng), lambda rng: Dropout(0.5, rng=rng),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: elman.RNN(3, 4, rng=rng),
+        lambda rng: RNNCell(3, 4, rng=rng),
+        lambda rng: Linear(3, 4, rng=rng),
+        lambda rng: Embedding(3, 4, rng=rng),
+        lambda rng: Dropout(0.5, rng=rng),
+    ],
+)
 def test_an_int_seed_is_refused_with_the_generator_to_use(make):
     with pytest.raises(InvalidType) as info:
         make(42)
-    assert str(info.value) == ("rng must be a numpy.random.Generator, e.g. np.random.default_rng(42); "
-                               "got int 42")
+    assert str(info.value) == ("rng must be a numpy.random.Generator, e.g. np.random.default_rng(42); got int 42")
     assert isinstance(info.value, TypeError)
     with pytest.raises(InvalidType, match="got RandomState"):
         make(np.random.RandomState(0))

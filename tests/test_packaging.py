@@ -30,8 +30,11 @@ def wheel_files(tmp_path_factory) -> set[str]:
         if (ROOT / name).is_file():  # a tracked file deleted in the working tree is not part of the build
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist),
-                    str(source)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist), str(source)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = dist.glob("elman-*.whl")
     return set(zipfile.ZipFile(wheel).namelist())
 

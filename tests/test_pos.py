@@ -37,16 +37,23 @@ SNIPPET = """# sent_id = a-1
 
 def test_parse_conllu_skips_comments_ranges_and_empty_nodes(tmp_path):
     sents = parse_conllu(SNIPPET)
-    assert sents == [(["I", "do", "n't", "know", "."], ["PRON", "AUX", "PART", "VERB", "PUNCT"]),
-                     (["Sue", "likes", "tea"], ["PROPN", "VERB", "NOUN"])]
+    assert sents == [
+        (["I", "do", "n't", "know", "."], ["PRON", "AUX", "PART", "VERB", "PUNCT"]),
+        (["Sue", "likes", "tea"], ["PROPN", "VERB", "NOUN"]),
+    ]
     (tmp_path / "x.conllu").write_text(SNIPPET)
     assert read_conllu(tmp_path / "x.conllu") == sents
     assert len(UPOS_TAGS) == 17 and len(set(UPOS_TAGS)) == 17
 
 
-@pytest.mark.parametrize("text, words", [("1\tI\tI\tPRON\n", "10 tab-separated"),
-                                         ("x\tI\tI\tPRON\t_\t_\t0\troot\t_\t_\n", "integer token ID"),
-                                         ("1\tI\tI\tPRONOUN\t_\t_\t0\troot\t_\t_\n", "UPOS tag")])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("1\tI\tI\tPRON\n", "10 tab-separated"),
+        ("x\tI\tI\tPRON\t_\t_\t0\troot\t_\t_\n", "integer token ID"),
+        ("1\tI\tI\tPRONOUN\t_\t_\t0\troot\t_\t_\n", "UPOS tag"),
+    ],
+)
 def test_parse_conllu_errors_say_what_was_expected(text, words):
     with pytest.raises(ValueError, match=words):
         parse_conllu(text)
@@ -69,8 +76,17 @@ def test_word_shape_classes():
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_tagger_gradients_match_finite_differences(bidirectional):
     rng = np.random.default_rng(0)
-    model = SequenceTagger(12, 4, embed_dim=4, hidden_size=5, num_layers=2, bidirectional=bidirectional,
-                           shape_dim=3, dtype="float64", rng=np.random.default_rng(1))
+    model = SequenceTagger(
+        12,
+        4,
+        embed_dim=4,
+        hidden_size=5,
+        num_layers=2,
+        bidirectional=bidirectional,
+        shape_dim=3,
+        dtype="float64",
+        rng=np.random.default_rng(1),
+    )
     T, B = 6, 3
     lengths = np.array([6, 3, 1])
     mask = np.arange(T)[:, None] < lengths
@@ -118,7 +134,7 @@ def test_tagger_learns_a_context_dependent_synthetic_task(tmp_path):
         T = max(len(seqs[i]) for i in idx)
         ids, y = np.zeros((T, len(idx)), np.int64), np.full((T, len(idx)), -100, np.int64)
         for b, i in enumerate(idx):
-            ids[:len(seqs[i]), b], y[:len(seqs[i]), b] = seqs[i], tags[i]
+            ids[: len(seqs[i]), b], y[: len(seqs[i]), b] = seqs[i], tags[i]
         return (ids, np.array([len(seqs[i]) for i in idx])), y
 
     def batches(epoch, r):
@@ -131,8 +147,17 @@ def test_tagger_learns_a_context_dependent_synthetic_task(tmp_path):
         mask = y != -100
         return {"acc": float((pred[mask] == y[mask]).mean())}
 
-    summary = fit(model, batches, cross_entropy, evaluate, optimizer=Adam(model.params, lr=1e-2), epochs=25,
-                  out_dir=tmp_path, metric="acc", patience=None)
+    summary = fit(
+        model,
+        batches,
+        cross_entropy,
+        evaluate,
+        optimizer=Adam(model.params, lr=1e-2),
+        epochs=25,
+        out_dir=tmp_path,
+        metric="acc",
+        patience=None,
+    )
     assert summary["best"]["acc"] >= 0.99
 
 
@@ -148,8 +173,9 @@ def test_accuracy_and_confusions_count_real_tokens_only():
 @needs_ud
 def test_cli_train_pos_then_eval(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "pos", "--no-glove", "--limit", "64", "--epochs", "1", "--hidden", "8",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["train", "pos", "--no-glove", "--limit", "64", "--epochs", "1", "--hidden", "8", "--out", str(out)]) == 0
+    )
     summary = json.loads(capsys.readouterr().out.splitlines()[0])
     assert 0 <= summary["test_accuracy"] <= 1 and summary["task"] == "pos"
     for name in ("config.json", "vocab.json", "model.safetensors", "metrics.jsonl", "summary.json"):

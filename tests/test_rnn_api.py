@@ -29,19 +29,25 @@ def assert_unchanged(rnn, before):
         np.testing.assert_array_equal(rnn.grads[k], grads[k])
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda r: r(x32(5, 2, 7)), "input.size(-1) must be equal to input_size. Expected 4, got 7"),
-    (lambda r: r(x32(5, 2, 2, 4)), "input must be 2-D or 3-D, got 4-D"),
-    (lambda r: r(x32(5, 2, 4).astype(np.float64)), "input must have dtype float32, got float64"),
-    (lambda r: r([[0.0] * 4]), "input must be a numpy.ndarray, got list"),
-    (lambda r: r(x32(5, 2, 4), x32(2, 2, 3)), "Expected hidden size (1, 2, 3), got (2, 2, 3)"),
-    (lambda r: r(x32(5, 2, 4), x32(1, 2, 3).astype(np.float64)), "hx must have dtype float32, got float64"),
-    (lambda r: r(x32(5, 2, 4), lengths=[5, 5, 5]), "len(lengths) must be equal to the batch size. Expected 2, got 3"),
-    (lambda r: r(x32(5, 2, 4), lengths=[0, 5]), "lengths must lie in [1, 5]"),
-    (lambda r: r(x32(5, 2, 4), lengths=[6, 5]), "lengths must lie in [1, 5]"),
-    (lambda r: r(x32(5, 2, 4), lengths=[2.5, 5]), "lengths must be a 1-D sequence of integers"),
-    (lambda r: r(x32(0, 2, 4)), "at least one time step"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda r: r(x32(5, 2, 7)), "input.size(-1) must be equal to input_size. Expected 4, got 7"),
+        (lambda r: r(x32(5, 2, 2, 4)), "input must be 2-D or 3-D, got 4-D"),
+        (lambda r: r(x32(5, 2, 4).astype(np.float64)), "input must have dtype float32, got float64"),
+        (lambda r: r([[0.0] * 4]), "input must be a numpy.ndarray, got list"),
+        (lambda r: r(x32(5, 2, 4), x32(2, 2, 3)), "Expected hidden size (1, 2, 3), got (2, 2, 3)"),
+        (lambda r: r(x32(5, 2, 4), x32(1, 2, 3).astype(np.float64)), "hx must have dtype float32, got float64"),
+        (
+            lambda r: r(x32(5, 2, 4), lengths=[5, 5, 5]),
+            "len(lengths) must be equal to the batch size. Expected 2, got 3",
+        ),
+        (lambda r: r(x32(5, 2, 4), lengths=[0, 5]), "lengths must lie in [1, 5]"),
+        (lambda r: r(x32(5, 2, 4), lengths=[6, 5]), "lengths must lie in [1, 5]"),
+        (lambda r: r(x32(5, 2, 4), lengths=[2.5, 5]), "lengths must be a 1-D sequence of integers"),
+        (lambda r: r(x32(0, 2, 4)), "at least one time step"),
+    ],
+)
 def test_bad_forward_input_is_a_clear_error_and_changes_nothing(call, message):
     rnn = make()
     rnn(x32(5, 2, 4))
@@ -70,12 +76,15 @@ def test_bad_backward_input_is_a_clear_error_and_changes_nothing():
         rnn.backward(np.ones_like(out))
 
 
-@pytest.mark.parametrize("kw, message", [
-    (dict(nonlinearity="sigmoid"), "Unknown nonlinearity 'sigmoid'"),
-    (dict(dropout=1.0), "dropout should be a number in range [0, 1)"),
-    (dict(num_layers=0), "num_layers must be a positive integer, got 0"),
-    (dict(dtype="float16"), "dtype must be float32 or float64, got float16"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(nonlinearity="sigmoid"), "Unknown nonlinearity 'sigmoid'"),
+        (dict(dropout=1.0), "dropout should be a number in range [0, 1)"),
+        (dict(num_layers=0), "num_layers must be a positive integer, got 0"),
+        (dict(dtype="float16"), "dtype must be float32 or float64, got float16"),
+    ],
+)
 def test_bad_constructor_arguments(kw, message):
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         make(**kw)
@@ -92,8 +101,12 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     with pytest.raises(ValueError) as err:
         rnn.load_state_dict(state)
     text = str(err.value)
-    for fragment in ("Missing key(s): bias_hh_l1", "Unexpected key(s): extra", "size mismatch for weight_hh_l0",
-                     "dtype mismatch for weight_ih_l1"):
+    for fragment in (
+        "Missing key(s): bias_hh_l1",
+        "Unexpected key(s): extra",
+        "size mismatch for weight_hh_l0",
+        "dtype mismatch for weight_ih_l1",
+    ):
         assert fragment in text
     assert_unchanged(rnn, before)
     other = make(num_layers=2, rng=np.random.default_rng(9))

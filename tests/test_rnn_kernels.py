@@ -49,8 +49,17 @@ def test_fast_path_equals_step_kernels(nonlinearity, L, D, lengths, strided, B, 
 
 
 @settings(max_examples=40, deadline=None)
-@given(T=st.integers(1, 6), B=st.integers(1, 4), I=st.integers(1, 5), H=st.integers(1, 5), L=st.integers(1, 3),
-       D=st.sampled_from([1, 2]), bias=st.booleans(), lengths=st.booleans(), seed=st.integers(0, 2**16))
+@given(
+    T=st.integers(1, 6),
+    B=st.integers(1, 4),
+    I=st.integers(1, 5),
+    H=st.integers(1, 5),
+    L=st.integers(1, 3),
+    D=st.sampled_from([1, 2]),
+    bias=st.booleans(),
+    lengths=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
 def test_fast_path_equals_step_kernels_over_shapes(T, B, I, H, L, D, bias, lengths, seed):
     _check_against_reference(*_random_case(np.random.default_rng(seed), T, B, I, H, L, D, bias, lengths))
 

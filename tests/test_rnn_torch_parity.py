@@ -15,10 +15,19 @@ def _relative_error(a, b):
 
 def _config(seed):
     r = np.random.default_rng(seed)
-    return dict(num_layers=int(r.integers(1, 4)), bidirectional=bool(r.integers(2)), batch_first=bool(r.integers(2)),
-                nonlinearity=["tanh", "relu"][r.integers(2)], bias=bool(r.integers(2)),
-                with_h0=bool(r.integers(2)), lengths=bool(r.integers(2)), T=int(r.integers(1, 12)),
-                B=int(r.integers(1, 6)), I=int(r.integers(1, 8)), H=int(r.integers(1, 9)))
+    return dict(
+        num_layers=int(r.integers(1, 4)),
+        bidirectional=bool(r.integers(2)),
+        batch_first=bool(r.integers(2)),
+        nonlinearity=["tanh", "relu"][r.integers(2)],
+        bias=bool(r.integers(2)),
+        with_h0=bool(r.integers(2)),
+        lengths=bool(r.integers(2)),
+        T=int(r.integers(1, 12)),
+        B=int(r.integers(1, 6)),
+        I=int(r.integers(1, 8)),
+        H=int(r.integers(1, 9)),
+    )
 
 
 def run_both(seed, dtype):

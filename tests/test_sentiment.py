@@ -32,9 +32,17 @@ def test_parse_tree_leaves_root_and_brackets():
     assert nodes[-1] == (["not", "so", "bad"], 4) and (["so", "bad"], 3) in nodes and len(nodes) == 5
 
 
-@pytest.mark.parametrize("line, words", [("(3 (2 a)", "open"), ("(3 (2 a)))", "unbalanced"),
-                                         ("(x (2 a))", "label"), ("(7 (2 a))", "label"), ("word", "starting"),
-                                         ("(2 (2 a)) (2 (2 b))", "one tree")])
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("(3 (2 a)", "open"),
+        ("(3 (2 a)))", "unbalanced"),
+        ("(x (2 a))", "label"),
+        ("(7 (2 a))", "label"),
+        ("word", "starting"),
+        ("(2 (2 a)) (2 (2 b))", "one tree"),
+    ],
+)
 def test_parse_tree_errors_say_what_was_expected(line, words):
     with pytest.raises(ValueError, match=words):
         parse_tree(line)
@@ -110,8 +118,17 @@ def _batch(rng, T=6, B=4, V=12):
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_classifier_gradients_match_finite_differences(pooling, bidirectional):
     rng = np.random.default_rng(0)
-    model = SequenceClassifier(12, 3, embed_dim=4, hidden_size=5, num_layers=2, bidirectional=bidirectional,
-                               pooling=pooling, dtype="float64", rng=np.random.default_rng(1))
+    model = SequenceClassifier(
+        12,
+        3,
+        embed_dim=4,
+        hidden_size=5,
+        num_layers=2,
+        bidirectional=bidirectional,
+        pooling=pooling,
+        dtype="float64",
+        rng=np.random.default_rng(1),
+    )
     ids, lengths = _batch(rng)
     y = np.array([0, 1, 2, 1])
     model.zero_grad()
@@ -131,8 +148,16 @@ def test_classifier_gradients_match_finite_differences(pooling, bidirectional):
 
 def test_padding_does_not_change_a_sequences_logits():
     for pooling in ("last", "mean", "max"):
-        model = SequenceClassifier(10, 2, embed_dim=3, hidden_size=4, bidirectional=True, pooling=pooling,
-                                   dtype="float64", rng=np.random.default_rng(2)).eval()
+        model = SequenceClassifier(
+            10,
+            2,
+            embed_dim=3,
+            hidden_size=4,
+            bidirectional=True,
+            pooling=pooling,
+            dtype="float64",
+            rng=np.random.default_rng(2),
+        ).eval()
         short = model(np.array([[3], [4]]), np.array([2]))
         padded = model(np.array([[3, 5], [4, 6], [0, 7]]), np.array([2, 3]))
         np.testing.assert_allclose(padded[0], short[0], atol=1e-12)
@@ -140,8 +165,15 @@ def test_padding_does_not_change_a_sequences_logits():
 
 def test_frozen_pretrained_embedding_is_not_trained_and_round_trips(tmp_path):
     table = np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32)
-    model = SequenceClassifier(8, 2, embed_dim=3, hidden_size=4, freeze_embedding=True,
-                               embedding=Embedding.from_pretrained(table, freeze=True), rng=np.random.default_rng(0))
+    model = SequenceClassifier(
+        8,
+        2,
+        embed_dim=3,
+        hidden_size=4,
+        freeze_embedding=True,
+        embedding=Embedding.from_pretrained(table, freeze=True),
+        rng=np.random.default_rng(0),
+    )
     assert "embed.weight" not in model.params
     save_model(tmp_path / "m.safetensors", model)
     other = SequenceClassifier(8, 2, embed_dim=3, hidden_size=4, freeze_embedding=True, rng=np.random.default_rng(1))
@@ -172,15 +204,31 @@ def test_fit_learns_a_word_order_task_to_100_percent(tmp_path):
     rng = np.random.default_rng(0)
     seqs, labels = _order_task(rng, 200)
     model = SequenceClassifier(8, 2, embed_dim=8, hidden_size=16, bidirectional=True, rng=np.random.default_rng(0))
-    summary = fit(model, _batches_fn(seqs, labels, 16), cross_entropy,
-                  lambda m: {"accuracy": accuracy(m, seqs, labels)}, optimizer=Adam(model.params, lr=1e-2),
-                  epochs=40, out_dir=tmp_path, metric="accuracy", patience=8)
+    summary = fit(
+        model,
+        _batches_fn(seqs, labels, 16),
+        cross_entropy,
+        lambda m: {"accuracy": accuracy(m, seqs, labels)},
+        optimizer=Adam(model.params, lr=1e-2),
+        epochs=40,
+        out_dir=tmp_path,
+        metric="accuracy",
+        patience=8,
+    )
     assert summary["best"]["accuracy"] == 1.0 and accuracy(model, seqs, labels) == 1.0
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert len(records) == summary["epochs_run"] and {"epoch", "train_loss", "accuracy", "best"} <= set(records[0])
     bag = BagOfWords(8, 2)
-    fit(bag, _batches_fn(seqs, labels, 16), cross_entropy, lambda m: {"accuracy": accuracy(m, seqs, labels)},
-        optimizer=Adam(bag.params, lr=1e-2), epochs=5, out_dir=tmp_path / "bow", metric="accuracy")
+    fit(
+        bag,
+        _batches_fn(seqs, labels, 16),
+        cross_entropy,
+        lambda m: {"accuracy": accuracy(m, seqs, labels)},
+        optimizer=Adam(bag.params, lr=1e-2),
+        epochs=5,
+        out_dir=tmp_path / "bow",
+        metric="accuracy",
+    )
     assert accuracy(bag, seqs, labels) < 0.8
 
 
@@ -228,8 +276,27 @@ def test_probe_table_same_bag_pairs_get_identical_bow_predictions():
 @needs_sst
 def test_cli_train_sentiment_then_eval(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "sentiment", "--no-glove", "--no-phrases", "--limit", "64", "--epochs", "1",
-                 "--bow-epochs", "1", "--hidden", "8", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "sentiment",
+                "--no-glove",
+                "--no-phrases",
+                "--limit",
+                "64",
+                "--epochs",
+                "1",
+                "--bow-epochs",
+                "1",
+                "--hidden",
+                "8",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out.splitlines()[0])
     assert 0 <= summary["test_accuracy"] <= 1 and "bow_test_accuracy" in summary
     for name in ("config.json", "vocab.json", "model.safetensors", "bow.safetensors", "metrics.jsonl", "probes.json"):
@@ -243,8 +310,30 @@ def test_cli_train_sentiment_then_eval(tmp_path, capsys):
 @needs_mr
 def test_cli_train_mr_then_eval(tmp_path, capsys):
     out = tmp_path / "mr"
-    assert main(["train", "sentiment", "--dataset", "mr", "--fold", "3", "--no-glove", "--limit", "64", "--epochs",
-                 "1", "--bow-epochs", "1", "--hidden", "8", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "sentiment",
+                "--dataset",
+                "mr",
+                "--fold",
+                "3",
+                "--no-glove",
+                "--limit",
+                "64",
+                "--epochs",
+                "1",
+                "--bow-epochs",
+                "1",
+                "--hidden",
+                "8",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out.splitlines()[0])
     assert summary["dataset"] == "mr" and summary["fold"] == 3
     config = json.loads((out / "config.json").read_text())

@@ -75,8 +75,9 @@ def test_regressor_gradients(layers):
     _, d = mse(model(x), y)
     norms = model.backward(d, return_dh_norms=True)
     assert norms.shape == (layers, 1, 6)
-    errors = gradcheck(lambda: mse(model(x), y)[0], dict(model.params),
-                       {k: model.grads[k].copy() for k in model.params})
+    errors = gradcheck(
+        lambda: mse(model(x), y)[0], dict(model.params), {k: model.grads[k].copy() for k in model.params}
+    )
     assert max(errors.values()) < 1e-5
 
 
@@ -91,8 +92,17 @@ def test_learns_a_sine_and_round_trip(tmp_path):
         for idx in np.array_split(rng.permutation(len(y)), 9):
             yield (x[:, idx],), y[idx]
 
-    fit(model, batches, mse, lambda m: {"mse": float(mse(m.predict(x), y)[0])}, optimizer=Adam(model.params, lr=0.01),
-        epochs=30, out_dir=tmp_path, metric="mse", higher_is_better=False)
+    fit(
+        model,
+        batches,
+        mse,
+        lambda m: {"mse": float(mse(m.predict(x), y)[0])},
+        optimizer=Adam(model.params, lr=0.01),
+        epochs=30,
+        out_dir=tmp_path,
+        metric="mse",
+        higher_is_better=False,
+    )
     after = mse(model.predict(x), y)[0]
     assert after < 0.01 * before and after < 1e-3
     save_model(tmp_path / "m.safetensors", model)

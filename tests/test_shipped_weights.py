@@ -17,7 +17,7 @@ WEIGHTS = sorted((Path(shipped.__file__).parent / "weights").glob("*.safetensors
 def test_shipped_weights_carry_a_digest_that_catches_a_flipped_byte(path, tmp_path):
     raw = path.read_bytes()
     (n,) = struct.unpack("<Q", raw[:8])
-    assert "elman.sha256" in json.loads(raw[8:8 + n])["__metadata__"]
+    assert "elman.sha256" in json.loads(raw[8 : 8 + n])["__metadata__"]
     damaged = bytearray(raw)
     damaged[-1] ^= 0x80
     (tmp_path / path.name).write_bytes(bytes(damaged))

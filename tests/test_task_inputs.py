@@ -32,12 +32,17 @@ def test_a_vanishing_temperature_samples_the_greedy_name(temperature):
         assert drawn == greedy
 
 
-@pytest.mark.parametrize("kwargs, message", [({"temperature": -1.0}, "temperature: expected a finite number >= 0"),
-                                             ({"temperature": float("nan")}, "temperature: expected"),
-                                             ({"temperature": float("inf")}, "temperature: expected"),
-                                             ({"temperature": "hot"}, "temperature: expected"),
-                                             ({"max_len": 0}, "max_len: expected an integer >= 1"),
-                                             ({"language": 3}, r"language: expected an id in \[0, 3\)")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"temperature": -1.0}, "temperature: expected a finite number >= 0"),
+        ({"temperature": float("nan")}, "temperature: expected"),
+        ({"temperature": float("inf")}, "temperature: expected"),
+        ({"temperature": "hot"}, "temperature: expected"),
+        ({"max_len": 0}, "max_len: expected an integer >= 1"),
+        ({"language": 3}, r"language: expected an id in \[0, 3\)"),
+    ],
+)
 def test_bad_sampling_arguments_are_invalid_input(kwargs, message):
     args = {"language": 0, "temperature": 1.0, "max_len": 10, **kwargs}
     with pytest.raises(InvalidInput, match=message):
@@ -68,17 +73,24 @@ def test_generate_names_at_the_smallest_temperatures(names_run, capsys):
     code, greedy, _ = _generate(capsys, names_run, "--language", "Greek", "--count", "3", "--temperature", "0")
     assert code == 0 and len(greedy.splitlines()) == 3
     for t in ("1e-320", "5e-324"):
-        assert _generate(capsys, names_run, "--language", "Greek", "--count", "3", "--temperature", t) == \
-            (0, greedy, "")
+        assert _generate(capsys, names_run, "--language", "Greek", "--count", "3", "--temperature", t) == (
+            0,
+            greedy,
+            "",
+        )
 
 
 @needs_data("names")
-@pytest.mark.parametrize("argv, message", [
-    (["--language", "Klingon"], f"--language: expected one of {', '.join(LANGUAGES)}, got 'Klingon'"),
-    (["--language", "Greek", "--count", "0"], "--count: expected an integer >= 1, got 0"),
-    (["--language", "Greek", "--max-len", "0"], "--max-len: expected an integer >= 1, got 0"),
-    (["--language", "Greek", "--temperature", "-1"], "--temperature: expected a finite number >= 0, got -1.0"),
-    (["--language", "Greek", "--temperature", "nan"], "--temperature: expected a finite number >= 0, got nan")])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--language", "Klingon"], f"--language: expected one of {', '.join(LANGUAGES)}, got 'Klingon'"),
+        (["--language", "Greek", "--count", "0"], "--count: expected an integer >= 1, got 0"),
+        (["--language", "Greek", "--max-len", "0"], "--max-len: expected an integer >= 1, got 0"),
+        (["--language", "Greek", "--temperature", "-1"], "--temperature: expected a finite number >= 0, got -1.0"),
+        (["--language", "Greek", "--temperature", "nan"], "--temperature: expected a finite number >= 0, got nan"),
+    ],
+)
 def test_generate_names_bad_arguments_are_one_line(names_run, capsys, argv, message):
     code, out, err = _generate(capsys, names_run, *argv)
     assert code == 2 and out == "" and err == f"elman: {message}\n"
@@ -86,12 +98,21 @@ def test_generate_names_bad_arguments_are_one_line(names_run, capsys, argv, mess
 
 # task -> (its train function, its split files (train first), a good file, a line that is not UTF-8, options)
 SOURCES = {
-    "sentiment": (train_sentiment, ("train.txt", "dev.txt", "test.txt"),
-                  "(3 (2 a) (4 (4 good) (2 film)))\n(1 (2 a) (0 (0 dull) (2 film)))\n", b"(3 (2 caf\xe9) (4 good))\n",
-                  dict(glove=False, phrases=False, bow=False)),
-    "pos": (train_pos, tuple(f"en_ewt-ud-{s}.conllu" for s in ("train", "dev", "test")),
-            "1\tDogs\tdog\tNOUN\t_\t_\t2\tnsubj\t_\t_\n2\tbark\tbark\tVERB\t_\t_\t0\troot\t_\t_\n\n",
-            b"1\tCaf\xe9\tcafe\tNOUN\t_\t_\t0\troot\t_\t_\n\n", dict(glove=False))}
+    "sentiment": (
+        train_sentiment,
+        ("train.txt", "dev.txt", "test.txt"),
+        "(3 (2 a) (4 (4 good) (2 film)))\n(1 (2 a) (0 (0 dull) (2 film)))\n",
+        b"(3 (2 caf\xe9) (4 good))\n",
+        dict(glove=False, phrases=False, bow=False),
+    ),
+    "pos": (
+        train_pos,
+        tuple(f"en_ewt-ud-{s}.conllu" for s in ("train", "dev", "test")),
+        "1\tDogs\tdog\tNOUN\t_\t_\t2\tnsubj\t_\t_\n2\tbark\tbark\tVERB\t_\t_\t0\troot\t_\t_\n\n",
+        b"1\tCaf\xe9\tcafe\tNOUN\t_\t_\t0\troot\t_\t_\n\n",
+        dict(glove=False),
+    ),
+}
 
 
 @pytest.mark.parametrize("task", SOURCES)
@@ -104,9 +125,11 @@ def test_a_data_folder_with_a_bad_train_file_is_one_sentence(tmp_path, task, bro
         (source / name).write_text(good)
     if broken != "missing":
         (source / files[0]).write_bytes(not_utf8 if broken == "not utf-8" else b"")
-    kind, message = {"not utf-8": (InvalidInput, "is not valid utf-8 text"),
-                     "empty": (InvalidInput, "has no examples in the train split"),
-                     "missing": (MissingFile, "train")}[broken]
+    kind, message = {
+        "not utf-8": (InvalidInput, "is not valid utf-8 text"),
+        "empty": (InvalidInput, "has no examples in the train split"),
+        "missing": (MissingFile, "train"),
+    }[broken]
     with pytest.raises(kind, match=message) as err:
         train(tmp_path / "run", source=source, hidden=4, epochs=1, **options)
     assert str(source) in str(err.value) and len(str(err.value).splitlines()) == 1

@@ -10,10 +10,14 @@ from elman.cli import main
 from elman.tasks.runs import run_task
 
 # (task, dataset, extra arguments, the metric as eval names it, where the training summary keeps it)
-TASKS = [("sentiment", "sst", [], "accuracy", "test_accuracy"), ("names", "names", [], "nll", "test_nll"),
-         ("pos", "ud-english-ewt", [], "accuracy", "test_accuracy"), ("caption", "digits", [], "nll", "test_nll"),
-         ("series", "timeseries", ["--data", "sunspots"], "rnn.mse", "test.rnn.mse"),
-         ("translate", "multi30k", [], "ppl", "test_ppl")]
+TASKS = [
+    ("sentiment", "sst", [], "accuracy", "test_accuracy"),
+    ("names", "names", [], "nll", "test_nll"),
+    ("pos", "ud-english-ewt", [], "accuracy", "test_accuracy"),
+    ("caption", "digits", [], "nll", "test_nll"),
+    ("series", "timeseries", ["--data", "sunspots"], "rnn.mse", "test.rnn.mse"),
+    ("translate", "multi30k", [], "ppl", "test_ppl"),
+]
 
 
 def _at(record: dict, dotted: str):
@@ -22,8 +26,9 @@ def _at(record: dict, dotted: str):
     return record
 
 
-@pytest.mark.parametrize("task, dataset, extra, metric, summary_key",
-                         [pytest.param(*row, marks=needs_data(row[1])) for row in TASKS])
+@pytest.mark.parametrize(
+    "task, dataset, extra, metric, summary_key", [pytest.param(*row, marks=needs_data(row[1])) for row in TASKS]
+)
 def test_quick_train_then_eval(tmp_path, capsys, task, dataset, extra, metric, summary_key):
     out = tmp_path / task
     assert main(["train", task, "--quick", "--out", str(out), *extra]) == 0

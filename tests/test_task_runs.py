@@ -101,10 +101,15 @@ def test_resume_refuses_what_is_not_a_run_of_the_task(tmp_path, capsys, task):
 
 # --- every option checked before anything is written ----------------------------------------------------------
 @pytest.mark.parametrize("task", TASKS)
-@pytest.mark.parametrize("flag, value, expected", [("--hidden", "0", "an integer >= 1"),
-                                                    ("--epochs", "-2", "an integer >= 1"),
-                                                    ("--lr", "nan", "a finite number > 0"),
-                                                    ("--seed", "-1", "an integer >= 0")])
+@pytest.mark.parametrize(
+    "flag, value, expected",
+    [
+        ("--hidden", "0", "an integer >= 1"),
+        ("--epochs", "-2", "an integer >= 1"),
+        ("--lr", "nan", "a finite number > 0"),
+        ("--seed", "-1", "an integer >= 0"),
+    ],
+)
 def test_bad_numbers_are_one_line_before_any_file(tmp_path, capsys, task, flag, value, expected):
     out = tmp_path / "run"
     code, _, err = _main(capsys, "train", task, flag, value, "--out", out)
@@ -140,13 +145,18 @@ def _compare_runs(whole, cut, files):
     assert {k: v for k, v in a.items() if k not in timing} == {k: v for k, v in b.items() if k not in timing}
 
 
-@pytest.mark.parametrize("task, extra, stop", [
-    pytest.param("caption", [], 2, marks=needs_data("digits")),
-    pytest.param("series", ["--data", "sunspots"], 2, marks=needs_data("timeseries")),
-    pytest.param("pos", [], 1, marks=needs_data("ud-english-ewt")),
-    pytest.param("translate", [], 1, marks=needs_data("multi30k"))])
-def test_an_interrupted_quick_run_resumes_to_the_bits_of_an_uninterrupted_one(tmp_path, capsys, monkeypatch, task,
-                                                                               extra, stop):
+@pytest.mark.parametrize(
+    "task, extra, stop",
+    [
+        pytest.param("caption", [], 2, marks=needs_data("digits")),
+        pytest.param("series", ["--data", "sunspots"], 2, marks=needs_data("timeseries")),
+        pytest.param("pos", [], 1, marks=needs_data("ud-english-ewt")),
+        pytest.param("translate", [], 1, marks=needs_data("multi30k")),
+    ],
+)
+def test_an_interrupted_quick_run_resumes_to_the_bits_of_an_uninterrupted_one(
+    tmp_path, capsys, monkeypatch, task, extra, stop
+):
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     assert _main(capsys, "train", task, "--quick", "--out", whole, *extra)[0] == 0
     _interrupt_epoch(monkeypatch, stop)
@@ -164,19 +174,33 @@ def test_an_interrupted_quick_run_resumes_to_the_bits_of_an_uninterrupted_one(tm
 @needs_data("sst")
 def test_sentiment_resume_skips_the_finished_rnn_and_continues_the_bag_of_words(tmp_path, capsys, monkeypatch):
     whole, cut = tmp_path / "whole", tmp_path / "cut"
-    argv = ["train", "sentiment", "--hidden", "8", "--epochs", "1", "--no-glove", "--no-phrases", "--bow-epochs", "2",
-            "--limit", "200"]
+    argv = [
+        "train",
+        "sentiment",
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--no-glove",
+        "--no-phrases",
+        "--bow-epochs",
+        "2",
+        "--limit",
+        "200",
+    ]
     assert _main(capsys, *argv, "--out", whole)[0] == 0
     _interrupt_epoch(monkeypatch, 3)  # the RNN's one epoch, the bag of words' first, then Ctrl-C
     assert _main(capsys, *argv, "--out", cut)[0] == 130
     monkeypatch.undo()
     trained, real = [], supervised.train_epoch
-    monkeypatch.setattr(supervised, "train_epoch", lambda model, *a, **k: trained.append(type(model).__name__)
-                        or real(model, *a, **k))
+    monkeypatch.setattr(
+        supervised, "train_epoch", lambda model, *a, **k: trained.append(type(model).__name__) or real(model, *a, **k)
+    )
     assert _main(capsys, "train", "sentiment", "--out", cut, "--resume")[0] == 0
     assert trained == ["BagOfWords"]  # the RNN had finished: only the bag of words' second epoch is trained
-    _compare_runs(whole, cut, ("model.safetensors", "bow.safetensors", "checkpoint.safetensors",
-                               "bow_checkpoint.safetensors"))
+    _compare_runs(
+        whole, cut, ("model.safetensors", "bow.safetensors", "checkpoint.safetensors", "bow_checkpoint.safetensors")
+    )
     assert _epochs(cut / "bow_metrics.jsonl") == [1, 2] and _epochs(cut / "metrics.jsonl") == [1]
 
 
@@ -185,8 +209,20 @@ NAMES = ["--hidden", "8", "--embed", "4", "--limit", "100"]
 
 @needs_data("names")
 def test_names_resume_restores_the_plateau_schedule(tmp_path, capsys, monkeypatch):
-    argv = ["train", "names", *NAMES, "--epochs", "3", "--members", "1", "--no-cosine", "--lr-decay", "0.5",
-            "--lr", "3.0"]  # a rate so high that epoch 2 is worse than epoch 1: the rate is halved after it
+    argv = [
+        "train",
+        "names",
+        *NAMES,
+        "--epochs",
+        "3",
+        "--members",
+        "1",
+        "--no-cosine",
+        "--lr-decay",
+        "0.5",
+        "--lr",
+        "3.0",
+    ]  # a rate so high that epoch 2 is worse than epoch 1: the rate is halved after it
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     assert _main(capsys, *argv, "--out", whole)[0] == 0
     _interrupt_epoch(monkeypatch, 2)  # the best dev NLL so far (epoch 1's) must come back with the state
@@ -229,13 +265,30 @@ def _saved_epoch(run) -> int:
 def test_ctrl_c_in_a_real_process_keeps_the_last_epoch_and_says_how_to_go_on(tmp_path):
     run = tmp_path / "run"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    argv = [sys.executable, "-m", "elman", "train", "caption", "--epochs", "100000", "--patience", "100000",
-            "--hidden", "8", "--embed", "4", "--limit", "40", "--out", str(run)]
+    argv = [
+        sys.executable,
+        "-m",
+        "elman",
+        "train",
+        "caption",
+        "--epochs",
+        "100000",
+        "--patience",
+        "100000",
+        "--hidden",
+        "8",
+        "--embed",
+        "4",
+        "--limit",
+        "40",
+        "--out",
+        str(run),
+    ]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            if _saved_epoch(run) >= 2:    # the state, not the log: the log's line comes just before the state
+            if _saved_epoch(run) >= 2:  # the state, not the log: the log's line comes just before the state
                 break
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
@@ -258,9 +311,14 @@ def _fake_run(folder, config, files=("vocab.json", "model.safetensors", "summary
     return folder
 
 
-@pytest.mark.parametrize("config", [{"task": "lm", "model": {}, "train": {}, "data": {}},
-                                    {"model": {"vocab_size": 65}, "train": {"lr": 0.002}, "data": {"source": "x"}}],
-                         ids=["lm", "legacy-lm"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"task": "lm", "model": {}, "train": {}, "data": {}},
+        {"model": {"vocab_size": 65}, "train": {"lr": 0.002}, "data": {"source": "x"}},
+    ],
+    ids=["lm", "legacy-lm"],
+)
 def test_eval_on_a_language_model_run_says_to_sample_it(tmp_path, capsys, config):
     run = _fake_run(tmp_path / "lm", config)
     code, out, err = _main(capsys, "eval", run)

@@ -21,8 +21,9 @@ def test_the_language_model_twin_reads_windows_as_elman_does_with_restarts_and_a
     resets = np.zeros((9, 3), dtype=bool)
     resets[[2, 2, 6], [0, 2, 1]] = True
     logits, h_n = model(ids, h0, resets)
-    torch_logits, torch_h, kept = twin(torch.from_numpy(ids), torch.from_numpy(h0), torch.from_numpy(resets),
-                                       keep_state_at=4)
+    torch_logits, torch_h, kept = twin(
+        torch.from_numpy(ids), torch.from_numpy(h0), torch.from_numpy(resets), keep_state_at=4
+    )
     np.testing.assert_allclose(torch_logits.detach().numpy(), logits, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(torch_h.detach().numpy(), h_n, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(kept.detach().numpy(), model.rnn.states_at(4), rtol=1e-12, atol=1e-12)
@@ -34,8 +35,17 @@ def test_the_language_model_twin_reads_windows_as_elman_does_with_restarts_and_a
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_the_classifier_twin_pools_the_valid_steps_as_elman_does(pooling, bidirectional):
     rng = np.random.default_rng(1)
-    model = SequenceClassifier(13, 3, embed_dim=4, hidden_size=5, num_layers=2, bidirectional=bidirectional,
-                               pooling=pooling, dtype="float64", rng=rng)
+    model = SequenceClassifier(
+        13,
+        3,
+        embed_dim=4,
+        hidden_size=5,
+        num_layers=2,
+        bidirectional=bidirectional,
+        pooling=pooling,
+        dtype="float64",
+        rng=rng,
+    )
     model.eval()
     twin = twin_of(model).eval()
     ids, lengths = rng.integers(1, 13, size=(6, 4)), np.array([6, 2, 4, 1])

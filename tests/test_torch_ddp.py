@@ -22,8 +22,9 @@ WORDS = "the cat sat on a mat and the dog ran far away from home while birds san
 
 
 def elman(*args, check=True):
-    result = subprocess.run([sys.executable, "-m", "elman", *map(str, args)], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "elman", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -31,8 +32,13 @@ def elman(*args, check=True):
 
 def ddp(run, *args, procs=2):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "elman.torch.train_lm", str(run), "--nproc-per-node", str(procs),
-                           *map(str, args)], capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "elman.torch.train_lm", str(run), "--nproc-per-node", str(procs), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
 
 
 def make_run(folder: Path, *flags, steps=5) -> Path:
@@ -41,8 +47,28 @@ def make_run(folder: Path, *flags, steps=5) -> Path:
     text = folder / "text.txt"
     text.write_text("\n".join(" ".join(rng.choice(WORDS) for _ in range(8)) for _ in range(600)))
     run = folder / "run"
-    elman("train", "lm", "--text", text, "--out", run, "--embed", 8, "--hidden", 16, "--layers", 2, "--batch", 4,
-          "--bptt", 10, "--steps", 0, "--no-progress", *flags)
+    elman(
+        "train",
+        "lm",
+        "--text",
+        text,
+        "--out",
+        run,
+        "--embed",
+        8,
+        "--hidden",
+        16,
+        "--layers",
+        2,
+        "--batch",
+        4,
+        "--bptt",
+        10,
+        "--steps",
+        0,
+        "--no-progress",
+        *flags,
+    )
     config = json.loads((run / "config.json").read_text())
     config["train"]["log_every"] = 1
     (run / "config.json").write_text(json.dumps(config))
@@ -73,10 +99,14 @@ def assert_same_run(a: Path, b: Path, steps, loss_rtol=1e-5, param_rtol=1e-4):
     assert info_b["schedule"] == pytest.approx(info_a["schedule"], rel=1e-6)  # its best loss, to rounding
 
 
-@pytest.mark.parametrize("flags", [
-    ("--clip", 0.05),                                                    # clipping fires on every step
-    ("--bptt-backward", 14, "--random-bptt", "--boundary", "\n", "--schedule", "plateau", "--eval-every", 2),
-], ids=["clipped", "k2-random-boundaries-plateau"])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--clip", 0.05),  # clipping fires on every step
+        ("--bptt-backward", 14, "--random-bptt", "--boundary", "\n", "--schedule", "plateau", "--eval-every", 2),
+    ],
+    ids=["clipped", "k2-random-boundaries-plateau"],
+)
 def test_the_steps_on_two_processes_are_the_steps_elman_takes(tmp_path, flags):
     run = make_run(tmp_path, *flags)
     by_elman, by_ddp = tmp_path / "elman", tmp_path / "ddp"
@@ -98,7 +128,7 @@ def test_a_run_goes_to_ddp_for_200_steps_and_back_to_elman_still_learning(tmp_pa
     elman("train", "lm", "--out", run, "--resume", "--steps", 260, "--no-progress")
     val = {r["step"]: r["val_loss"] for r in read_metrics(run / "metrics.jsonl") if "val_loss" in r}
     assert sorted(val)[-1] == 260 and 20 in val and 220 in val
-    assert val[220] < val[20] - 0.05 and val[260] < val[220]   # learning went on across both hand-overs
+    assert val[220] < val[20] - 0.05 and val[260] < val[220]  # learning went on across both hand-overs
     records = train_records(run)
     assert {records[s].get("engine") for s in (21, 220)} == {"torch-ddp"} and "engine" not in records[221]
     sample = elman("sample", run, "--prime", "the ", "--length", 40)
@@ -114,13 +144,16 @@ def files_of(run: Path) -> dict:
     return {p.name: p.read_bytes() for p in sorted(run.iterdir()) if p.is_file()}
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("world", "the run reads 4 streams, which 3 processes cannot share equally: use a world size among [1, 2, 4]"),
-    ("checkpoint", "holds no checkpoint.safetensors to continue from"),
-    ("vocab", "vocab.json holds 3 tokens but the model in config.json reads"),
-    ("kind", "holds a names run, not a language-model run"),
-    ("missing", "no such run directory"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("world", "the run reads 4 streams, which 3 processes cannot share equally: use a world size among [1, 2, 4]"),
+        ("checkpoint", "holds no checkpoint.safetensors to continue from"),
+        ("vocab", "vocab.json holds 3 tokens but the model in config.json reads"),
+        ("kind", "holds a names run, not a language-model run"),
+        ("missing", "no such run directory"),
+    ],
+)
 def test_bad_input_is_one_line_before_any_process_starts_and_changes_nothing(new_run, tmp_path, damage, message):
     run = shutil.copytree(new_run, tmp_path / "run")
     procs = 3 if damage == "world" else 2

@@ -12,8 +12,10 @@ from elman.train import LMTrainer, TrainConfig, TrainingStopped
 from elman.train.log import read_metrics
 from elman.train.loop import CHECKPOINT
 
-TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
-        "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n") * 8
+TEXT = (
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+    "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n"
+) * 8
 
 
 def ids_of(text):
@@ -34,11 +36,21 @@ def capture_updates(trainer):
 
 
 def config(**kw):
-    return TrainConfig(**{"batch_size": 3, "bptt": 5, "clip": None, "progress": False, "eval_every": 10**6,
-                          "checkpoint_every": 10**6, **kw})
+    return TrainConfig(
+        **{
+            "batch_size": 3,
+            "bptt": 5,
+            "clip": None,
+            "progress": False,
+            "eval_every": 10**6,
+            "checkpoint_every": 10**6,
+            **kw,
+        }
+    )
 
 
 # --- truncation: the gradient of one window is torch's over that window from a constant state -------------------
+
 
 def torch_window_grads(model, ids, B, start, k1, k2):
     """Gradients, as torch computes them, of the mean loss on tokens [start, start + k1) of every stream,
@@ -50,18 +62,22 @@ def torch_window_grads(model, ids, B, start, k1, k2):
     rnn = torch.nn.RNN(model.embed_dim, model.hidden_size, model.num_layers, dtype=torch.float64)
     head = torch.nn.Linear(model.hidden_size, model.vocab_size, dtype=torch.float64)
     for module, prefix in ((emb, "embed."), (rnn, "rnn."), (head, "head.")):
-        module.load_state_dict({k[len(prefix):]: torch.tensor(v) for k, v in model.params.items()
-                                if k.startswith(prefix)})
+        module.load_state_dict(
+            {k[len(prefix) :]: torch.tensor(v) for k, v in model.params.items() if k.startswith(prefix)}
+        )
     first = start + k1 - k2
     with torch.no_grad():
         _, h = rnn(emb(streams[:first])) if first > 0 else (None, None)
-    out, _ = rnn(emb(streams[first:start + k1]), h)  # h: a constant, as after .detach()
+    out, _ = rnn(emb(streams[first : start + k1]), h)  # h: a constant, as after .detach()
     logits = head(out[-k1:])
-    targets = streams[start + 1:start + k1 + 1].reshape(-1)
+    targets = streams[start + 1 : start + k1 + 1].reshape(-1)
     loss = torch.nn.functional.cross_entropy(logits.reshape(-1, model.vocab_size), targets)
     loss.backward()
-    named = {f"{prefix}.{n}": p for prefix, module in (("embed", emb), ("rnn", rnn), ("head", head))
-             for n, p in module.named_parameters()}
+    named = {
+        f"{prefix}.{n}": p
+        for prefix, module in (("embed", emb), ("rnn", rnn), ("head", head))
+        for n, p in module.named_parameters()
+    }
     return {k: p.grad.numpy() for k, p in named.items()}
 
 
@@ -87,6 +103,7 @@ def test_truncation_changes_the_gradient_compared_with_full_bptt(tmp_path):
 
 # --- the run: learning, exact resume, logs, guards ------------------------------------------------------------
 
+
 def test_a_small_model_learns_a_small_text(tmp_path):
     ids, vocab = ids_of(TEXT)
     model = make_model(vocab, dtype="float32", hidden_size=32, embed_dim=16, num_layers=1)
@@ -102,9 +119,20 @@ def test_a_small_model_learns_a_small_text(tmp_path):
 def run_steps(out, steps, *, resume=False):
     ids, vocab = ids_of(TEXT)
     model = make_model(vocab, dtype="float32", dropout=0.3, seed=1)
-    cfg = config(batch_size=3, bptt=6, bptt_backward=9, random_bptt=True, clip=0.5, lr=3e-3, max_steps=steps,
-                 eval_every=4, checkpoint_every=3, schedule="plateau", log_every=1,
-                 boundary_token=sorted(set(TEXT)).index("\n"))
+    cfg = config(
+        batch_size=3,
+        bptt=6,
+        bptt_backward=9,
+        random_bptt=True,
+        clip=0.5,
+        lr=3e-3,
+        max_steps=steps,
+        eval_every=4,
+        checkpoint_every=3,
+        schedule="plateau",
+        log_every=1,
+        boundary_token=sorted(set(TEXT)).index("\n"),
+    )
     trainer = LMTrainer(model, ids[:-120], ids[-120:], cfg, out)
     if resume:
         trainer.restore(out / CHECKPOINT)
@@ -170,8 +198,9 @@ def test_boundary_tokens_restart_the_state_per_sample(tmp_path):
     model = make_model(vocab)
     trainer = LMTrainer(model, ids, None, config(boundary_token=newline), tmp_path)
     seen, forward = [], model.rnn.forward
-    model.rnn.forward = lambda x, h0=None, lengths=None, *, resets=None: seen.append(resets) or forward(x, h0,
-                                                                                                      resets=resets)
+    model.rnn.forward = lambda x, h0=None, lengths=None, *, resets=None: (
+        seen.append(resets) or forward(x, h0, resets=resets)
+    )
     trainer.train_step()
     trainer.train_step()
     streams = ids[: len(ids) // 3 * 3].reshape(3, -1).T

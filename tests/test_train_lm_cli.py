@@ -14,8 +14,21 @@ from elman.train.log import read_metrics
 from elman.train.state import load_training_state
 
 LINES = "to be or not to be, that is the question.\nwhether 'tis nobler in the mind to suffer\n" * 15
-SMALL = ["--hidden", "12", "--embed", "6", "--layers", "1", "--bptt", "8", "--batch", "4", "--eval-every", "4",
-         "--no-progress"]
+SMALL = [
+    "--hidden",
+    "12",
+    "--embed",
+    "6",
+    "--layers",
+    "1",
+    "--bptt",
+    "8",
+    "--batch",
+    "4",
+    "--eval-every",
+    "4",
+    "--no-progress",
+]
 
 
 @pytest.fixture
@@ -43,6 +56,7 @@ def params(out):
 
 
 # --- a run is never overwritten or lost -------------------------------------------------------------------------
+
 
 def test_a_finished_run_is_not_overwritten_without_resume_or_force(tmp_path, text, capsys):
     out = tmp_path / "run"
@@ -76,8 +90,10 @@ def test_resume_without_a_checkpoint_starts_from_step_0_and_says_so(tmp_path, te
     capsys.readouterr()
     assert main(["train", "lm", "--out", str(out), "--resume", "--no-progress"]) == 0
     err = capsys.readouterr().err.strip()
-    assert err == f"elman: {out} holds no checkpoint (the run stopped before writing its first): starting it again " \
-                  f"from step 0"
+    assert (
+        err == f"elman: {out} holds no checkpoint (the run stopped before writing its first): starting it again "
+        f"from step 0"
+    )
     assert [r["step"] for r in read_metrics(out / "metrics.jsonl") if "val_loss" in r] == [4, 6]  # written afresh
     for name, value in params(tmp_path / "straight").items():
         np.testing.assert_array_equal(params(out)[name], value, err_msg=name)
@@ -90,8 +106,9 @@ def test_a_resumed_run_with_nothing_left_to_do_says_what_to_pass(tmp_path, text,
     capsys.readouterr()
     assert main(["train", "lm", "--out", str(out), "--resume", "--no-progress"]) == 0
     captured = capsys.readouterr()
-    assert captured.err.strip() == (f"elman: nothing to train: the run in {out} is already at step 6 of --steps 6; "
-                                    f"pass a larger --steps")
+    assert captured.err.strip() == (
+        f"elman: nothing to train: the run in {out} is already at step 6 of --steps 6; pass a larger --steps"
+    )
     assert captured.out == "" and (out / "metrics.jsonl").read_text() == metrics  # nothing evaluated again
     assert main(["train", "lm", "--out", str(out), "--resume", "--steps", "9", "--no-progress"]) == 0
     assert json.loads(capsys.readouterr().out)["steps"] == 9
@@ -118,6 +135,7 @@ def test_a_damaged_checkpoint_on_resume_is_one_line_naming_the_file_and_the_way_
 
 # --- runs of the wrong kind ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def sentiment_run(tmp_path):
     run = tmp_path / "sentiment"
@@ -141,8 +159,10 @@ def test_resume_on_another_tasks_run_is_refused(sentiment_run, capsys):
     failure(capsys, "sentiment run", "elman train sentiment")
 
 
-@pytest.mark.parametrize("content,fragment", [("{not json", "is damaged"), ("[1, 2]", "expected a JSON object"),
-                                              ('{"model": 1}', "names no task elman knows")])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [("{not json", "is damaged"), ("[1, 2]", "expected a JSON object"), ('{"model": 1}', "names no task elman knows")],
+)
 def test_a_damaged_or_foreign_config_is_one_line(tmp_path, capsys, content, fragment):
     (tmp_path / "config.json").write_text(content)
     assert main(["sample", str(tmp_path)]) == 2
@@ -153,6 +173,7 @@ def test_a_damaged_or_foreign_config_is_one_line(tmp_path, capsys, content, frag
 
 # --- bad values -----------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("lm")
@@ -161,16 +182,22 @@ def trained(tmp_path_factory):
     return folder / "run"
 
 
-@pytest.mark.parametrize("option,value,fragment", [("--length", "-5", "length must be an integer >= 0"),
-                                                   ("--top-k", "-1", "top_k must be an integer >= 0"),
-                                                   ("--temperature", "-1", "temperature must be a finite number")])
+@pytest.mark.parametrize(
+    "option,value,fragment",
+    [
+        ("--length", "-5", "length must be an integer >= 0"),
+        ("--top-k", "-1", "top_k must be an integer >= 0"),
+        ("--temperature", "-1", "temperature must be a finite number"),
+    ],
+)
 def test_sample_rejects_negative_values_in_a_line(trained, capsys, option, value, fragment):
     assert main(["sample", str(trained), option, value]) == 2
     failure(capsys, fragment, value)
 
 
-@pytest.mark.parametrize("kwargs", [{"length": -5}, {"top_k": -1}, {"temperature": -1.0}, {"temperature": np.nan},
-                                    {"length": 2.5}])
+@pytest.mark.parametrize(
+    "kwargs", [{"length": -5}, {"top_k": -1}, {"temperature": -1.0}, {"temperature": np.nan}, {"length": 2.5}]
+)
 def test_generate_checks_its_arguments(kwargs):
     model = LanguageModel(5, embed_dim=3, hidden_size=4, num_layers=1, rng=np.random.default_rng(0))
     args = {"length": 3, **kwargs}
@@ -184,8 +211,9 @@ def test_a_temperature_too_small_to_divide_by_is_greedy(temperature):
     np.testing.assert_array_equal(softmax(logits, temperature), [[0, 1, 0, 0], [1, 0, 0, 0]])
     model = LanguageModel(7, embed_dim=3, hidden_size=5, num_layers=1, rng=np.random.default_rng(0))
     greedy = generate(model, np.array([1, 2]), 20, temperature=0, rng=np.random.default_rng(0))
-    np.testing.assert_array_equal(generate(model, np.array([1, 2]), 20, temperature=temperature,
-                                           rng=np.random.default_rng(1)), greedy)
+    np.testing.assert_array_equal(
+        generate(model, np.array([1, 2]), 20, temperature=temperature, rng=np.random.default_rng(1)), greedy
+    )
 
 
 def test_sample_with_a_tiny_temperature_prints_the_greedy_text(trained, capsys):
@@ -195,9 +223,14 @@ def test_sample_with_a_tiny_temperature_prints_the_greedy_text(trained, capsys):
     assert capsys.readouterr().out == greedy
 
 
-@pytest.mark.parametrize("content,fragments", [(b"to be \xff\xfe or not", ("not UTF-8", "offset 6")),
-                                               (b"", ("holds no text",)),
-                                               (b"to be", ("needs at least 8", "--batch"))])
+@pytest.mark.parametrize(
+    "content,fragments",
+    [
+        (b"to be \xff\xfe or not", ("not UTF-8", "offset 6")),
+        (b"", ("holds no text",)),
+        (b"to be", ("needs at least 8", "--batch")),
+    ],
+)
 def test_text_that_cannot_be_trained_on_says_what_was_expected(tmp_path, capsys, content, fragments):
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
@@ -212,6 +245,7 @@ def test_text_that_is_missing_says_so(tmp_path, capsys):
 
 
 # --- --quick and --help -------------------------------------------------------------------------------------------
+
 
 def test_quick_trains_a_tiny_model_on_a_slice(tmp_path, capsys):
     text = tmp_path / "long.txt"
@@ -242,4 +276,3 @@ def test_the_help_of_max_minutes_says_it_is_per_invocation(capsys):
     with pytest.raises(SystemExit):
         main(["train", "lm", "--help"])
     assert "in this invocation" in " ".join(capsys.readouterr().out.split())
-

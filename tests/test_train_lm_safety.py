@@ -24,8 +24,10 @@ from elman.train.log import read_metrics, truncate_metrics
 from elman.train.loop import CHECKPOINT
 from elman.train.state import load_training_state
 
-TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
-        "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n") * 8
+TEXT = (
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+    "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved. resolved.\n"
+) * 8
 
 
 def ids_of(text):
@@ -35,11 +37,25 @@ def ids_of(text):
 
 def trainer(out, steps, *, resume=False, **kw):
     ids, vocab = ids_of(TEXT)
-    model = LanguageModel(vocab, embed_dim=6, hidden_size=8, num_layers=2, dropout=0.3, dtype="float32",
-                          rng=np.random.default_rng(1))
-    cfg = TrainConfig(**{"batch_size": 3, "bptt": 6, "random_bptt": True, "clip": 0.5, "lr": 3e-3, "max_steps": steps,
-                         "eval_every": 4, "checkpoint_every": 10**6, "schedule": "plateau", "log_every": 1,
-                         "progress": False, **kw})
+    model = LanguageModel(
+        vocab, embed_dim=6, hidden_size=8, num_layers=2, dropout=0.3, dtype="float32", rng=np.random.default_rng(1)
+    )
+    cfg = TrainConfig(
+        **{
+            "batch_size": 3,
+            "bptt": 6,
+            "random_bptt": True,
+            "clip": 0.5,
+            "lr": 3e-3,
+            "max_steps": steps,
+            "eval_every": 4,
+            "checkpoint_every": 10**6,
+            "schedule": "plateau",
+            "log_every": 1,
+            "progress": False,
+            **kw,
+        }
+    )
     trainer = LMTrainer(model, ids[:-120], ids[-120:], cfg, out)
     if resume:
         trainer.restore(out / CHECKPOINT)
@@ -132,8 +148,9 @@ def test_resume_drops_the_metrics_written_after_the_checkpoint(tmp_path):
 
 def test_the_summary_metrics_and_saved_model_agree_on_the_best_validation_loss(tmp_path):
     ids, vocab = ids_of(TEXT)
-    model = LanguageModel(vocab, embed_dim=16, hidden_size=32, num_layers=1, dtype="float64",
-                          rng=np.random.default_rng(0))
+    model = LanguageModel(
+        vocab, embed_dim=16, hidden_size=32, num_layers=1, dtype="float64", rng=np.random.default_rng(0)
+    )
     cfg = TrainConfig(batch_size=4, bptt=20, lr=1e-2, max_steps=75, eval_every=50, progress=False)
     summary = LMTrainer(model, ids[:-200], ids[-200:], cfg, tmp_path).run()
     evals = [r for r in read_metrics(tmp_path / "metrics.jsonl") if "val_loss" in r]
@@ -141,8 +158,10 @@ def test_the_summary_metrics_and_saved_model_agree_on_the_best_validation_loss(t
     assert evals[1]["val_loss"] < evals[0]["val_loss"]  # the case that disagreed: the final evaluation is the best
     assert summary["best_val"] == min(r["val_loss"] for r in evals) == evals[1]["val_loss"]
     assert [r["best"] for r in evals] == [True, True]
-    saved = load_model(tmp_path / "model.safetensors", LanguageModel(vocab, embed_dim=16, hidden_size=32,
-                                                                     num_layers=1, dtype="float64"))
+    saved = load_model(
+        tmp_path / "model.safetensors",
+        LanguageModel(vocab, embed_dim=16, hidden_size=32, num_layers=1, dtype="float64"),
+    )
     assert evaluate(saved, ids[-200:], batch_size=32, bptt=20) == summary["best_val"]
 
 
@@ -177,7 +196,7 @@ def test_max_minutes_is_the_budget_of_each_call_so_a_resumed_run_trains(tmp_path
 
 # --- the command line, in a process of its own: Ctrl-C and kill -9 ----------------------------------------------
 
-CHILD = '''
+CHILD = """
 import os, signal, sys, time
 from pathlib import Path
 from elman.models.language_model import LanguageModel
@@ -214,14 +233,41 @@ LanguageModel.backward = backward_then_wait
 from elman.cli import main
 
 sys.exit(main(sys.argv[4:]))
-'''
+"""
 LINES = "to be or not to be, that is the question.\nwhether 'tis nobler in the mind to suffer\n" * 15
 
 
 def lm_args(text, out):
-    return ["train", "lm", "--text", str(text), "--out", str(out), "--hidden", "12", "--embed", "6", "--layers", "2",
-            "--dropout", "0.3", "--bptt", "8", "--random-bptt", "--batch", "4", "--schedule", "plateau",
-            "--eval-every", "3", "--checkpoint-every", "5", "--steps", "20", "--no-progress"]
+    return [
+        "train",
+        "lm",
+        "--text",
+        str(text),
+        "--out",
+        str(out),
+        "--hidden",
+        "12",
+        "--embed",
+        "6",
+        "--layers",
+        "2",
+        "--dropout",
+        "0.3",
+        "--bptt",
+        "8",
+        "--random-bptt",
+        "--batch",
+        "4",
+        "--schedule",
+        "plateau",
+        "--eval-every",
+        "3",
+        "--checkpoint-every",
+        "5",
+        "--steps",
+        "20",
+        "--no-progress",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -237,10 +283,17 @@ def straight(tmp_path_factory):
 def start_child(tmp_path, mode, at, args):
     script, ready = tmp_path / "child.py", tmp_path / "ready"
     script.write_text(CHILD)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(elman.__file__).parents[1]),
-                                                         os.environ.get("PYTHONPATH", "")])}
-    child = subprocess.Popen([sys.executable, str(script), mode, str(ready), str(at), *args], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(elman.__file__).parents[1]), os.environ.get("PYTHONPATH", "")]),
+    }
+    child = subprocess.Popen(
+        [sys.executable, str(script), mode, str(ready), str(at), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not ready.exists():
         if child.poll() is not None or time.monotonic() > deadline:
@@ -258,8 +311,9 @@ def test_ctrl_c_in_a_process_saves_the_step_and_the_resumed_run_ends_to_the_bit(
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=120)
     assert child.returncode == 130
-    assert err.strip().splitlines()[-1] == (f"elman: interrupted at step 7: checkpoint saved in {out}; "
-                                            f"continue with `elman train lm --out {out} --resume`")
+    assert err.strip().splitlines()[-1] == (
+        f"elman: interrupted at step 7: checkpoint saved in {out}; continue with `elman train lm --out {out} --resume`"
+    )
     assert load_training_state(out / "checkpoint.safetensors")[3]["step"] == 7
     assert main(["train", "lm", "--out", str(out), "--resume", "--no-progress"]) == 0
     assert_same_params(params, load_training_state(out / "checkpoint.safetensors")[0])
@@ -287,8 +341,12 @@ def test_a_resumed_run_removes_what_interrupted_atomic_writes_left(tmp_path, str
     _, text = straight
     out = tmp_path / "run"
     assert main(lm_args(text, out)[:-3] + ["--steps", "4", "--no-progress"]) == 0
-    planted = [".checkpoint.safetensors.1a2b3c4d5e6f.tmp", ".model.safetensors.0f0f0f0f0f0f.tmp",
-               "vocab.json.4242.deadbeef.tmp", ".metrics.jsonl.4242.deadbeef.tmp"]
+    planted = [
+        ".checkpoint.safetensors.1a2b3c4d5e6f.tmp",
+        ".model.safetensors.0f0f0f0f0f0f.tmp",
+        "vocab.json.4242.deadbeef.tmp",
+        ".metrics.jsonl.4242.deadbeef.tmp",
+    ]
     for name in planted:
         (out / name).write_bytes(b"half a file")
     assert main(["train", "lm", "--out", str(out), "--resume", "--steps", "6", "--no-progress"]) == 0
@@ -307,7 +365,9 @@ def test_a_vocabulary_from_another_run_is_refused_in_one_line_before_training(tm
     capsys.readouterr()
     assert main(["train", "lm", "--out", str(out), "--resume", "--steps", "4", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"elman: {out}/vocab.json holds 3 tokens but the model in config.json reads "
-                   f"{json.loads((out / 'config.json').read_text())['model']['vocab_size']}: the vocabulary is not "
-                   f"this run's"]
+    assert err == [
+        f"elman: {out}/vocab.json holds 3 tokens but the model in config.json reads "
+        f"{json.loads((out / 'config.json').read_text())['model']['vocab_size']}: the vocabulary is not "
+        f"this run's"
+    ]
     assert (out / "checkpoint.safetensors").read_bytes() == before

@@ -56,8 +56,9 @@ def test_stale_temporary_files_are_removed_and_nothing_else(tmp_path):
     run = _finished_run(tmp_path / "lm")
     for name in (".checkpoint.safetensors.ab12.tmp", ".model.safetensors.cd34.tmp", "vocab.json.77.ef56.tmp"):
         (run / name).write_bytes(b"half")
-    assert remove_stale_temps(run) == sorted([".checkpoint.safetensors.ab12.tmp", ".model.safetensors.cd34.tmp",
-                                              "vocab.json.77.ef56.tmp"])
+    assert remove_stale_temps(run) == sorted(
+        [".checkpoint.safetensors.ab12.tmp", ".model.safetensors.cd34.tmp", "vocab.json.77.ef56.tmp"]
+    )
     assert sorted(p.name for p in run.iterdir()) == ["config.json", "model.safetensors"]
     prepare_run_dir(run, resume=True)  # and the next start sweeps them too
     (run / ".x.tmp").write_bytes(b"")

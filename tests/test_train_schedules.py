@@ -24,8 +24,10 @@ def test_plateau_reduces_after_patience_and_round_trips():
     assert math.isinf(make_schedule("plateau", 1.0).best)
 
 
-@pytest.mark.parametrize("kw, message", [({"name": "warm"}, "Unknown schedule 'warm'"),
-                                         ({"name": "cosine"}, "needs the total number of steps")])
+@pytest.mark.parametrize(
+    "kw, message",
+    [({"name": "warm"}, "Unknown schedule 'warm'"), ({"name": "cosine"}, "needs the total number of steps")],
+)
 def test_bad_schedules(kw, message):
     with pytest.raises(ValueError, match=message):
         make_schedule(kw["name"], 1.0)

@@ -70,7 +70,7 @@ def test_gradients_are_zeroed_before_backward_so_two_calls_do_not_add_up():
 def test_the_norm_before_and_after_clipping():
     layer, x, y = regression(seed=3)
     free = compute_gradients(layer, mse, (x,), y)
-    by_hand = np.sqrt(sum(float(np.sum(g ** 2)) for g in layer.grads.values()))
+    by_hand = np.sqrt(sum(float(np.sum(g**2)) for g in layer.grads.values()))
     assert free.grad_norm == pytest.approx(by_hand, rel=1e-12)
     assert free.grad_norm_after == free.grad_norm and not free.clipped
     direction = {k: v / by_hand for k, v in layer.grads.items()}
@@ -103,7 +103,7 @@ def test_clipping_covers_only_what_the_optimiser_moves():
     model = Two(np.random.default_rng(4))
     compute_gradients(model, mse, (x,), y)
     a_grads = {k: v.copy() for k, v in model.grads.items() if k.startswith("a.")}
-    b_norm = np.sqrt(sum(float(np.sum(v ** 2)) for k, v in model.grads.items() if k.startswith("b.")))
+    b_norm = np.sqrt(sum(float(np.sum(v**2)) for k, v in model.grads.items() if k.startswith("b.")))
     opt = SGD({k: v for k, v in model.params.items() if k.startswith("b.")}, lr=0.0)
     step = train_step(model, opt, mse, (x,), y, clip=1e-3)
     assert step.grad_norm == pytest.approx(b_norm, rel=1e-12)

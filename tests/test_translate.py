@@ -21,9 +21,14 @@ from elman.train.supervised import fit
 
 needs_multi30k = needs_data("multi30k")
 
-PAIRS = [("ein mann läuft .", "a man runs ."), ("eine frau sitzt .", "a woman sits ."),
-         ("ein hund läuft .", "a dog runs ."), ("ein mann sitzt .", "a man sits ."),
-         ("eine frau läuft .", "a woman runs ."), ("ein hund sitzt .", "a dog sits .")]
+PAIRS = [
+    ("ein mann läuft .", "a man runs ."),
+    ("eine frau sitzt .", "a woman sits ."),
+    ("ein hund läuft .", "a dog runs ."),
+    ("ein mann sitzt .", "a man sits ."),
+    ("eine frau läuft .", "a woman runs ."),
+    ("ein hund sitzt .", "a dog sits ."),
+]
 
 
 def noisy_model(dtype="float64", **kw) -> Seq2Seq:
@@ -48,8 +53,10 @@ def toy_batch(rng):
 def test_loader_counts_and_vocabularies():
     splits = {s: load_pairs(s) for s in ("train", "val", "test")}
     assert {s: len(p) for s, p in splits.items()} == {"train": 29000, "val": 1014, "test": 1000}
-    assert splits["train"][0] == ("Zwei junge weiße Männer sind im Freien in der Nähe vieler Büsche.",
-                                  "Two young, White males are outside near many bushes.")
+    assert splits["train"][0] == (
+        "Zwei junge weiße Männer sind im Freien in der Nähe vieler Büsche.",
+        "Two young, White males are outside near many bushes.",
+    )
     assert all(de and en for p in splits.values() for de, en in p)
     vocabs = build_vocabs(splits["train"])
     assert 7000 < len(vocabs.source) < 9000 and 5000 < len(vocabs.target) < 7000
@@ -59,8 +66,17 @@ def test_loader_counts_and_vocabularies():
 
 
 def test_tokenize_and_detokenize():
-    assert tokenize("Zwei Männer, die (fröhlich) spielen!") == ["zwei", "männer", ",", "die", "(", "fröhlich", ")",
-                                                               "spielen", "!"]
+    assert tokenize("Zwei Männer, die (fröhlich) spielen!") == [
+        "zwei",
+        "männer",
+        ",",
+        "die",
+        "(",
+        "fröhlich",
+        ")",
+        "spielen",
+        "!",
+    ]
     assert detokenize(["a", "man", "(", "left", ")", ",", "smiling", "."]) == "a man (left), smiling."
     vocabs = build_vocabs(PAIRS, min_freq=1)
     sources, targets = encode_pairs(vocabs, PAIRS[:1])
@@ -75,8 +91,9 @@ def test_reverse_within_keeps_padding():
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_shapes(bidirectional):
-    model = Seq2Seq(11, 9, embed_dim=4, hidden_size=5, num_layers=2, bidirectional=bidirectional,
-                    rng=np.random.default_rng(0))
+    model = Seq2Seq(
+        11, 9, embed_dim=4, hidden_size=5, num_layers=2, bidirectional=bidirectional, rng=np.random.default_rng(0)
+    )
     inputs, _ = toy_batch(np.random.default_rng(2))
     assert model(*inputs).shape == (5, 4, 9)
     assert model.encode(inputs[0], inputs[1]).shape == (2, 4, 5)
@@ -86,8 +103,9 @@ def test_shapes(bidirectional):
 
 
 def test_orthogonal_recurrent_init():
-    model = Seq2Seq(11, 9, embed_dim=4, hidden_size=5, bidirectional=True, rng=np.random.default_rng(0),
-                    recurrent_init="orthogonal")
+    model = Seq2Seq(
+        11, 9, embed_dim=4, hidden_size=5, bidirectional=True, rng=np.random.default_rng(0), recurrent_init="orthogonal"
+    )
     for name in ("encoder.weight_hh_l0", "encoder.weight_hh_l0_reverse", "decoder.weight_hh_l0"):
         np.testing.assert_allclose(np.linalg.svd(model.params[name], compute_uv=False), 1.0, rtol=1e-5)
     assert "recurrent_init" not in model.config()  # it only decides the start, like rng
@@ -95,9 +113,17 @@ def test_orthogonal_recurrent_init():
         Seq2Seq(11, 9, recurrent_init="identity")
 
 
-@pytest.mark.parametrize("kw", [dict(bidirectional=True, num_layers=2), dict(feed_context=False),
-                                dict(reverse_source=False, num_layers=2), dict(bidirectional=True, feed_context=False),
-                                dict(context="mean"), dict(bidirectional=True, num_layers=2, context="mean")])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(bidirectional=True, num_layers=2),
+        dict(feed_context=False),
+        dict(reverse_source=False, num_layers=2),
+        dict(bidirectional=True, feed_context=False),
+        dict(context="mean"),
+        dict(bidirectional=True, num_layers=2, context="mean"),
+    ],
+)
 def test_gradients_of_the_whole_model(kw):
     model = noisy_model(**kw)
     inputs, targets = toy_batch(np.random.default_rng(2))
@@ -105,8 +131,11 @@ def test_gradients_of_the_whole_model(kw):
     _, d = cross_entropy(model(*inputs), targets)
     model.backward(d)
     assert all(np.abs(model.grads[k]).sum() > 0 for k in model.params)
-    errors = gradcheck(lambda: cross_entropy(model(*inputs), targets)[0], dict(model.params),
-                       {k: model.grads[k].copy() for k in model.params})
+    errors = gradcheck(
+        lambda: cross_entropy(model(*inputs), targets)[0],
+        dict(model.params),
+        {k: model.grads[k].copy() for k in model.params},
+    )
     assert max(errors.values()) < 1e-5
 
 
@@ -118,7 +147,7 @@ def test_padded_steps_change_nothing(bidirectional, context):
     logits = model(source, source_lengths, target_in, target_lengths)
     for b in range(4):  # each column alone, cut to its own lengths
         n, m = source_lengths[b], target_lengths[b]
-        alone = model(source[:n, b:b + 1], None, target_in[:m, b:b + 1])
+        alone = model(source[:n, b : b + 1], None, target_in[:m, b : b + 1])
         np.testing.assert_allclose(logits[:m, b], alone[:, 0], rtol=1e-12, atol=1e-12)
     garbage = source.copy()
     garbage[np.arange(6)[:, None] >= source_lengths] = 7
@@ -141,15 +170,30 @@ def test_greedy_equals_beam_of_width_one():
 def test_loss_falls_and_the_toy_language_is_learned(tmp_path):
     vocabs = build_vocabs(PAIRS, min_freq=1)
     sources, targets = encode_pairs(vocabs, PAIRS)
-    model = Seq2Seq(len(vocabs.source), len(vocabs.target), embed_dim=16, hidden_size=32, bidirectional=True,
-                    rng=np.random.default_rng(0))
+    model = Seq2Seq(
+        len(vocabs.source),
+        len(vocabs.target),
+        embed_dim=16,
+        hidden_size=32,
+        bidirectional=True,
+        rng=np.random.default_rng(0),
+    )
     before = tr.nll_per_token(model, sources, targets)
 
     def batches(epoch, rng):
         yield tr.batch_of(sources, targets, rng.permutation(len(PAIRS)))
 
-    fit(model, batches, cross_entropy, lambda m: {"nll": tr.nll_per_token(m, sources, targets)},
-        optimizer=Adam(model.params, lr=0.02), epochs=60, out_dir=tmp_path, metric="nll", higher_is_better=False)
+    fit(
+        model,
+        batches,
+        cross_entropy,
+        lambda m: {"nll": tr.nll_per_token(m, sources, targets)},
+        optimizer=Adam(model.params, lr=0.02),
+        epochs=60,
+        out_dir=tmp_path,
+        metric="nll",
+        higher_is_better=False,
+    )
     after = tr.nll_per_token(model, sources, targets)
     assert after < 0.1 < before / 10
     assert tr.translate(model, vocabs, "Ein Hund sitzt.", beam=3) == "a dog sits."
@@ -186,8 +230,9 @@ def test_odd_input_gets_an_answer():
 def test_bleu_and_a_missing_sacrebleu(monkeypatch):
     refs = ["A man runs.", "Two dogs play in the snow."]
     assert tr.bleu(["a man runs.", "two dogs play in the snow."], refs) == pytest.approx(100.0)
-    assert tr.tokenized_bleu([["a", "man", "runs", "."], ["two", "dogs", "play", "in", "the", "snow", "."]],
-                             refs) == pytest.approx(100.0)
+    assert tr.tokenized_bleu(
+        [["a", "man", "runs", "."], ["two", "dogs", "play", "in", "the", "snow", "."]], refs
+    ) == pytest.approx(100.0)
     assert "case:lc" in tr.bleu_signature() and "tok:13a" in tr.bleu_signature()
     with pytest.raises(ValueError, match="one hypothesis per reference"):
         tr.bleu(["a"], refs)
@@ -228,8 +273,13 @@ def test_cli_quick_run_then_eval_and_reload(tmp_path, capsys):
     assert trained["test_ppl"] > 1 and 0 <= trained["test_bleu_greedy"] <= 100
     config = json.loads((run / "config.json").read_text())
     assert config["task"] == "translate" and config["train"]["limit"] == 200
-    assert {p.name for p in run.iterdir()} >= {"model.safetensors", "vocab.json", "source_vocab.json",
-                                               "metrics.jsonl", "summary.json"}
+    assert {p.name for p in run.iterdir()} >= {
+        "model.safetensors",
+        "vocab.json",
+        "source_vocab.json",
+        "metrics.jsonl",
+        "summary.json",
+    }
     assert main(["eval", str(run), "--split", "test"]) == 0
     printed = capsys.readouterr().out.strip().splitlines()
     evaluated = json.loads(printed[0])

@@ -93,7 +93,7 @@ def test_build_vocab_sorts_by_decreasing_count_and_drops_rare_words():
 
 
 def _synthetic_corpus(rng, n=1500):
-    """"a" and "b" share every context (p q _ r s); "c" and "d" share another one (x y _ z w)."""
+    """ "a" and "b" share every context (p q _ r s); "c" and "d" share another one (x y _ z w)."""
     sentences = []
     for _ in range(n):
         if rng.random() < 0.5:
@@ -111,8 +111,9 @@ def _cos(W, words, u, v):
 @pytest.mark.parametrize("cbow", [False, True])
 def test_words_sharing_contexts_end_up_close(cbow):
     sentences = _synthetic_corpus(np.random.default_rng(0))
-    config = Word2VecConfig(dim=16, window=2, negative=3, min_count=1, sample=0, epochs=3, cbow=cbow,
-                            batch_pairs=256, seed=0)
+    config = Word2VecConfig(
+        dim=16, window=2, negative=3, min_count=1, sample=0, epochs=3, cbow=cbow, batch_pairs=256, seed=0
+    )
     words, counts, W = train_word2vec(sentences, config, progress=False)
     assert W.dtype == np.float32 and W.shape == (12, 16) and counts.sum() == 5 * len(sentences)
     same = min(_cos(W, words, "a", "b"), _cos(W, words, "c", "d"))
@@ -128,8 +129,9 @@ def test_training_is_deterministic_under_a_seed():
     config = Word2VecConfig(dim=8, window=3, min_count=1, epochs=2, batch_pairs=128, seed=3)
     _, _, W1 = train_word2vec(sentences, config, progress=False)
     _, _, W2 = train_word2vec(sentences, config, progress=False)
-    _, _, W3 = train_word2vec(sentences, Word2VecConfig(dim=8, window=3, min_count=1, epochs=2, batch_pairs=128,
-                                                        seed=4), progress=False)
+    _, _, W3 = train_word2vec(
+        sentences, Word2VecConfig(dim=8, window=3, min_count=1, epochs=2, batch_pairs=128, seed=4), progress=False
+    )
     np.testing.assert_array_equal(W1, W2)
     assert not np.array_equal(W1, W3)
 
@@ -140,8 +142,20 @@ def test_run_train_writes_vectors_and_config(tmp_path):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(" ".join(s) for s in _synthetic_corpus(np.random.default_rng(2), n=200)))
     args = add_train_arguments(argparse.ArgumentParser()).parse_args(
-        ["--data", str(corpus), "--dim", "8", "--min-count", "1", "--epochs", "1", "--out", str(tmp_path / "out"),
-         "--no-progress"])
+        [
+            "--data",
+            str(corpus),
+            "--dim",
+            "8",
+            "--min-count",
+            "1",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+        ]
+    )
     assert run_train(args) == 0
     lines = (tmp_path / "out" / "vectors.txt").read_text().splitlines()
     assert lines[0].split() == ["12", "8"] and len(lines) == 13

@@ -18,8 +18,13 @@ import sys
 import time
 
 # (input_size, hidden_size, num_layers, batch, T)
-CONFIGS = [(100, 256, 2, 32, 100), (128, 128, 1, 64, 50), (256, 512, 1, 32, 200), (64, 1024, 1, 16, 100),
-           (100, 256, 1, 1, 100)]
+CONFIGS = [
+    (100, 256, 2, 32, 100),
+    (128, 128, 1, 64, 50),
+    (256, 512, 1, 32, 200),
+    (64, 1024, 1, 16, 100),
+    (100, 256, 1, 1, 100),
+]
 MODES = ("train", "infer")
 PAUSE_S = 0.2  # longer than OpenBLAS's and libgomp's spin-wait before their threads sleep
 
@@ -153,8 +158,13 @@ def _spawn(engine: str, threads: int) -> subprocess.Popen:
     env = dict(os.environ, ELMAN_BENCH_THREADS=str(threads))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
-    return subprocess.Popen([sys.executable, "-m", "elman.bench", "--worker", engine], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "elman.bench", "--worker", engine],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _ask(proc: subprocess.Popen, config, mode: str, reps: int) -> list[float]:
@@ -199,14 +209,19 @@ def doubts(row) -> list[str]:
     elman/torch from one side, so a torch slowed by the machine (2,410 ms for a batch-1 step, 0.0017x) would read
     as a target met: spread timings, engines that disagree from round to round, and a ratio no difference between
     the engines explains all mean the machine was busy."""
-    found = [f"{engine}'s times spread {row[key]:.0%} of their median" for engine in ("elman", "torch")
-             if row.get(key := f"{engine}_spread", 0.0) > MAX_SPREAD]
+    found = [
+        f"{engine}'s times spread {row[key]:.0%} of their median"
+        for engine in ("elman", "torch")
+        if row.get(key := f"{engine}_spread", 0.0) > MAX_SPREAD
+    ]
     if row.get("round_drift", 1.0) > MAX_ROUND_DRIFT:
         found.append(f"elman/torch moved {row['round_drift']:.2f}-fold between rounds")
     ratio = row["elman_ms"] / row["torch_ms"]
     if not PLAUSIBLE[0] <= ratio <= PLAUSIBLE[1]:
-        found.append(f"elman/torch {ratio:.3g} lies outside {PLAUSIBLE[0]}–{PLAUSIBLE[1]}, which no difference "
-                     "between the engines explains")
+        found.append(
+            f"elman/torch {ratio:.3g} lies outside {PLAUSIBLE[0]}–{PLAUSIBLE[1]}, which no difference "
+            "between the engines explains"
+        )
     return found
 
 
@@ -290,10 +305,12 @@ def lm_verdict(row) -> str:
 
 
 def format_lm(row) -> str:
-    lines = [f"language-model training step, {row['config']}, medians of {row['reps']} warm updates:",
-             f"  elman {row['elman_ms']:8.1f} ms  {row['elman_tokens_per_s']:9.0f} tokens/s",
-             f"  torch {row['torch_ms']:8.1f} ms  {row['torch_tokens_per_s']:9.0f} tokens/s",
-             f"  elman/torch tokens per second: {row['speedup']:.2f}x (target ≥ {LM_TARGET}: {lm_verdict(row)})"]
+    lines = [
+        f"language-model training step, {row['config']}, medians of {row['reps']} warm updates:",
+        f"  elman {row['elman_ms']:8.1f} ms  {row['elman_tokens_per_s']:9.0f} tokens/s",
+        f"  torch {row['torch_ms']:8.1f} ms  {row['torch_tokens_per_s']:9.0f} tokens/s",
+        f"  elman/torch tokens per second: {row['speedup']:.2f}x (target ≥ {LM_TARGET}: {lm_verdict(row)})",
+    ]
     return "\n".join(lines + [f"  noisy: {doubt}" for doubt in doubts(row)])
 
 

@@ -22,24 +22,34 @@ def _bench(args) -> int:
 
     with_torch = not args.no_torch and bench.torch_available()
     if args.lm and not with_torch:
-        raise ElmanError("elman bench --lm compares with torch, which is not installed: "
-                         "pip install torch==2.13.0, or time elman alone with elman bench --no-torch")
+        raise ElmanError(
+            "elman bench --lm compares with torch, which is not installed: "
+            "pip install torch==2.13.0, or time elman alone with elman bench --no-torch"
+        )
     if not args.no_torch and not with_torch:
-        print("torch is not installed: timing elman alone (pip install torch==2.13.0 for the comparison)",
-              file=sys.stderr)
+        print(
+            "torch is not installed: timing elman alone (pip install torch==2.13.0 for the comparison)", file=sys.stderr
+        )
     # the table goes to stdout as each row is measured; with --json it goes to stderr and the JSON to stdout
     show = sys.stderr if args.json else sys.stdout
     if args.lm:
         rounds, per_round = bench.rounds_of(args.quick, lm=True)
-        print(f"elman {elman.__version__}: the language model's training step, {rounds} rounds of {per_round} "
-              f"updates per engine, {args.threads} threads, float32 ...", file=show, flush=True)
+        print(
+            f"elman {elman.__version__}: the language model's training step, {rounds} rounds of {per_round} "
+            f"updates per engine, {args.threads} threads, float32 ...",
+            file=show,
+            flush=True,
+        )
         row = bench.run_lm(quick=args.quick, threads=args.threads)
         row["verdict"], row["doubts"] = bench.lm_verdict(row), bench.doubts(row)
         print(json.dumps(row, indent=2) if args.json else bench.format_lm(row))
         return 0
     rounds, per_round = bench.rounds_of(args.quick)
-    print(f"elman {elman.__version__}: medians of {rounds * per_round} warm runs per cell, {args.threads} threads, "
-          "float32; train = forward + full BPTT (dx included)", file=show)
+    print(
+        f"elman {elman.__version__}: medians of {rounds * per_round} warm runs per cell, {args.threads} threads, "
+        "float32; train = forward + full BPTT (dx included)",
+        file=show,
+    )
     print(bench.table_head(with_torch), file=show, flush=True)
     rows = []
     for row in bench.measure(quick=args.quick, threads=args.threads, with_torch=with_torch):
@@ -61,8 +71,13 @@ class _ShowDefaults(argparse.HelpFormatter):
     def _get_help_string(self, action):
         text = action.help or ""
         default = action.default
-        if default is None or default is False or default == argparse.SUPPRESS or not action.option_strings \
-                or "default" in text:
+        if (
+            default is None
+            or default is False
+            or default == argparse.SUPPRESS
+            or not action.option_strings
+            or "default" in text
+        ):
             return text
         return f"{text} (default: {default})".lstrip()
 
@@ -79,8 +94,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="elman", description="Recurrent neural networks from first principles.")
     parser.add_argument("--version", action="version", version=f"elman {elman.__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="show the traceback of a failure instead of its one-line message (also ELMAN_DEBUG=1)")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the traceback of a failure instead of its one-line message (also ELMAN_DEBUG=1)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     bench = commands.add_parser("bench", help="time elman.RNN against torch.nn.RNN (train step and inference)")
     bench.add_argument("--quick", action="store_true", help="20 runs per cell instead of 50")
@@ -90,8 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--lm", action="store_true", help="tokens/s of the character language model's training step")
     bench.set_defaults(run=_bench)
     data_commands.register(commands)
-    train = commands.add_parser("train", help="train a model").add_subparsers(dest="task", metavar="TASK",
-                                                                               required=True)
+    train = commands.add_parser("train", help="train a model").add_subparsers(
+        dest="task", metavar="TASK", required=True
+    )
     task_commands.add_task_parsers(train)
     train_commands.add_lm_parser(train)
     train_commands.add_sample_parser(commands)

@@ -12,8 +12,17 @@ exception that names its kind (``ValueError``, ``FileNotFoundError``, …), so c
 
 from __future__ import annotations
 
-__all__ = ["CheckpointError", "ElmanError", "Interrupted", "InvalidIndex", "InvalidInput", "InvalidState",
-           "InvalidType", "MissingFile", "RunError"]
+__all__ = [
+    "CheckpointError",
+    "ElmanError",
+    "Interrupted",
+    "InvalidIndex",
+    "InvalidInput",
+    "InvalidState",
+    "InvalidType",
+    "MissingFile",
+    "RunError",
+]
 
 
 class ElmanError(Exception):

@@ -33,8 +33,10 @@ def _check_float64(name: str, x) -> None:
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
     if x.dtype != np.float64:
-        raise TypeError(f"{name} must have dtype float64 for a finite-difference check (float32 round-off "
-                        f"swamps central differences), got {x.dtype}")
+        raise TypeError(
+            f"{name} must have dtype float64 for a finite-difference check (float32 round-off "
+            f"swamps central differences), got {x.dtype}"
+        )
     if not x.flags.writeable:
         raise ValueError(f"{name} must be writeable: it is perturbed in place (and restored)")
 
@@ -69,8 +71,9 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return grad
 
 
-def gradcheck(f, inputs: dict[str, np.ndarray], analytic: dict[str, np.ndarray], *, eps=1e-6, rtol=1e-5,
-              atol=1e-8) -> dict[str, float]:
+def gradcheck(
+    f, inputs: dict[str, np.ndarray], analytic: dict[str, np.ndarray], *, eps=1e-6, rtol=1e-5, atol=1e-8
+) -> dict[str, float]:
     """Compare ``analytic[name]`` with the numerical ∂f/∂``inputs[name]`` for every name.
 
     Element-wise relative error e = |a − n| / max(|a|, |n|, atol/rtol): the floor atol/rtol stops gradients
@@ -80,8 +83,9 @@ def gradcheck(f, inputs: dict[str, np.ndarray], analytic: dict[str, np.ndarray],
     float64 arrays that ``f`` (no arguments, returns a scalar) reads; they are restored exactly.
     """
     if set(inputs) != set(analytic):
-        raise ValueError(f"inputs and analytic must name the same arrays: expected {sorted(inputs)}, "
-                         f"got {sorted(analytic)}")
+        raise ValueError(
+            f"inputs and analytic must name the same arrays: expected {sorted(inputs)}, got {sorted(analytic)}"
+        )
     check_finite_positive("eps", eps)
     check_finite_positive("rtol", rtol)
     check_finite_positive("atol", atol, allow_zero=True)
@@ -90,8 +94,9 @@ def gradcheck(f, inputs: dict[str, np.ndarray], analytic: dict[str, np.ndarray],
         _check_float64(f"inputs[{name!r}]", x)
         a = analytic[name]
         if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.floating):
-            raise TypeError(f"analytic[{name!r}] must be a float numpy.ndarray, got "
-                            f"{getattr(a, 'dtype', type(a).__name__)}")
+            raise TypeError(
+                f"analytic[{name!r}] must be a float numpy.ndarray, got {getattr(a, 'dtype', type(a).__name__)}"
+            )
         if a.shape != x.shape:
             raise ValueError(f"Expected analytic[{name!r}] size {x.shape} (the input's), got {a.shape}")
         expected[name] = np.array(a, dtype=np.float64)  # a copy: f may well run a backward that changes grads
@@ -107,9 +112,11 @@ def gradcheck(f, inputs: dict[str, np.ndarray], analytic: dict[str, np.ndarray],
         errors[name] = float(e.max()) if e.size else 0.0
         if errors[name] > rtol:
             worst = np.unravel_index(int(np.argmax(e)), e.shape)
-            failures.append(f"input {name!r}: worst at index {tuple(int(i) for i in worst)}: analytic "
-                            f"{float(a[worst])!r}, numerical {float(n[worst])!r} "
-                            f"(relative error {e[worst]:.3g} > rtol {rtol:g})")
+            failures.append(
+                f"input {name!r}: worst at index {tuple(int(i) for i in worst)}: analytic "
+                f"{float(a[worst])!r}, numerical {float(n[worst])!r} "
+                f"(relative error {e[worst]:.3g} > rtol {rtol:g})"
+            )
     if failures:
         raise GradcheckError("gradient check failed for " + "; ".join(failures))
     return errors

@@ -20,9 +20,15 @@ from elman.nn.checks import check_array, check_float, check_shape
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "clip_grad_norm_", "clip_grad_value_"]
 
 # Hyper-parameters that must be >= 0, with the words torch uses in its error messages.
-_NON_NEGATIVE = dict(lr="learning rate", eps="epsilon value", momentum="momentum value", alpha="alpha value",
-                     weight_decay="weight_decay value", lr_decay="lr_decay value",
-                     initial_accumulator_value="initial_accumulator_value value")
+_NON_NEGATIVE = dict(
+    lr="learning rate",
+    eps="epsilon value",
+    momentum="momentum value",
+    alpha="alpha value",
+    weight_decay="weight_decay value",
+    lr_decay="lr_decay value",
+    initial_accumulator_value="initial_accumulator_value value",
+)
 
 
 class Optimizer:
@@ -85,8 +91,8 @@ class Optimizer:
         self._check_hyper(hyper)
         if self._state_kinds(hyper) != self._kinds:
             raise InvalidInput(
-                  f"{type(self).__name__} was built keeping state {list(self._kinds)}; these hyper-parameters need "
-                  f"{list(self._state_kinds(hyper))}. Turning momentum/amsgrad/centered on or off needs a new optimiser"
+                f"{type(self).__name__} was built keeping state {list(self._kinds)}; these hyper-parameters need "
+                f"{list(self._state_kinds(hyper))}. Turning momentum/amsgrad/centered on or off needs a new optimiser"
             )
 
     def step(self, grads: dict[str, np.ndarray]) -> None:
@@ -165,10 +171,16 @@ class Optimizer:
 class SGD(Optimizer):
     """b ← μ b + (1−τ) g (b = g at step 1); p ← p − lr·(g + μ b if nesterov else b); g includes λ p."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
-                 maximize=False):
-        super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, nesterov=bool(nesterov),
-                         weight_decay=weight_decay, maximize=bool(maximize))
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, maximize=False):
+        super().__init__(
+            params,
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=bool(nesterov),
+            weight_decay=weight_decay,
+            maximize=bool(maximize),
+        )
 
     def _check_hyper(self, hyper):
         super()._check_hyper(hyper)
@@ -196,13 +208,20 @@ class Adam(Optimizer):
 
     _decoupled = False  # AdamW: weight decay shrinks p directly instead of joining the gradient
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 maximize=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False):
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise InvalidType(f"betas must be a pair of numbers (beta1, beta2), got {betas!r:.60}")
         beta1, beta2 = betas
-        super().__init__(params, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
-                         amsgrad=bool(amsgrad), maximize=bool(maximize))
+        super().__init__(
+            params,
+            lr=lr,
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=bool(amsgrad),
+            maximize=bool(maximize),
+        )
 
     @property
     def betas(self) -> tuple[float, float]:
@@ -246,22 +265,33 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 maximize=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
 
 
 class RMSprop(Optimizer):
     """s ← α s + (1−α) g²; p ← p − lr·g/(√(s − ḡ²) + eps) (ḡ only if centered; with momentum via a buffer)."""
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
-                 maximize=False):
-        super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                         centered=bool(centered), maximize=bool(maximize))
+    def __init__(
+        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False, maximize=False
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=bool(centered),
+            maximize=bool(maximize),
+        )
 
     def _state_kinds(self, hyper):
-        return (("square_avg",) + (("momentum_buffer",) if hyper["momentum"] > 0 else ())
-                + (("grad_avg",) if hyper["centered"] else ()))
+        return (
+            ("square_avg",)
+            + (("momentum_buffer",) if hyper["momentum"] > 0 else ())
+            + (("grad_avg",) if hyper["centered"] else ())
+        )
 
     def _update(self, p, g, state):
         g = self._grad(p, g, self.weight_decay)
@@ -287,10 +317,18 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """S ← S + g²; p ← p − lr/(1 + (t−1)·lr_decay) · g/(√S + eps)."""
 
-    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
-                 maximize=False):
-        super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                         initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=bool(maximize))
+    def __init__(
+        self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10, maximize=False
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=bool(maximize),
+        )
         for state in self.state.values():
             state["sum"].fill(self.initial_accumulator_value)
 

@@ -11,5 +11,13 @@ from elman.analysis.gradient_flow import (
     state_jacobians,
 )
 
-__all__ = ["hidden_grad_norms", "jacobian_norms", "jacobian_product", "layer_time_map", "product_singular_values",
-           "rho_bound", "spectrum", "state_jacobians"]
+__all__ = [
+    "hidden_grad_norms",
+    "jacobian_norms",
+    "jacobian_product",
+    "layer_time_map",
+    "product_singular_values",
+    "rho_bound",
+    "spectrum",
+    "state_jacobians",
+]

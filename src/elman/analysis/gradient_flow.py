@@ -51,9 +51,11 @@ def _untouched(rnn):
 
 def _require_single_layer(rnn, what: str) -> None:
     if rnn.num_layers != 1 or rnn.bidirectional:
-        raise ValueError(f"{what} needs a single-layer, unidirectional RNN (the step Jacobian J_k = "
-                         f"diag(f'(z_k)) W_hh is defined for one recurrence), got num_layers={rnn.num_layers}, "
-                         f"bidirectional={rnn.bidirectional}")
+        raise ValueError(
+            f"{what} needs a single-layer, unidirectional RNN (the step Jacobian J_k = "
+            f"diag(f'(z_k)) W_hh is defined for one recurrence), got num_layers={rnn.num_layers}, "
+            f"bidirectional={rnn.bidirectional}"
+        )
 
 
 def _time_major(rnn, a: np.ndarray) -> np.ndarray:
@@ -164,8 +166,9 @@ def _jacobians(jacobians, who: str) -> list[np.ndarray]:
         raise ValueError(f"{who} needs at least one Jacobian")
     shape = Js[0].shape
     if len(shape) not in (2, 3) or shape[-1] != shape[-2] or any(J.shape != shape for J in Js):
-        raise ValueError(f"jacobians must all be square (H, H) or (B, H, H) of one shape, got "
-                         f"{sorted({J.shape for J in Js})}")
+        raise ValueError(
+            f"jacobians must all be square (H, H) or (B, H, H) of one shape, got {sorted({J.shape for J in Js})}"
+        )
     return Js
 
 
@@ -212,8 +215,12 @@ def spectrum(W) -> dict:
     W = W.astype(np.float64)
     sv = np.linalg.svd(W, compute_uv=False)
     eig = np.linalg.eigvals(W)
-    return {"singular_values": sv, "eigenvalues": eig, "spectral_radius": float(np.max(np.abs(eig))),
-            "spectral_norm": float(sv[0])}
+    return {
+        "singular_values": sv,
+        "eigenvalues": eig,
+        "spectral_radius": float(np.max(np.abs(eig))),
+        "spectral_norm": float(sv[0]),
+    }
 
 
 def rho_bound(rho: float, T: int) -> np.ndarray:
@@ -251,16 +258,17 @@ def truncated_bptt(rnn, x, d_output, window: int, h0=None) -> tuple[dict, np.nda
     unbatched input as the RNN takes it. Returns ({name: gradient}, norms).
     """
     if rnn.bidirectional or rnn.learn_h0:
-        raise ValueError("truncated_bptt needs a unidirectional RNN without a learned h0, got "
-                         f"bidirectional={rnn.bidirectional}, learn_h0={rnn.learn_h0}")
+        raise ValueError(
+            "truncated_bptt needs a unidirectional RNN without a learned h0, got "
+            f"bidirectional={rnn.bidirectional}, learn_h0={rnn.learn_h0}"
+        )
     if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 1:
         raise ValueError(f"window must be an integer >= 1, got {window!r}")
     x, d_output = np.asarray(x), np.asarray(d_output)
     axis = 1 if (rnn.batch_first and x.ndim == 3) else 0
     T = x.shape[axis]
     if d_output.ndim != x.ndim or d_output.shape[axis] != T:
-        raise ValueError(f"d_output must have the output's time steps ({T}) on axis {axis}, got shape "
-                         f"{d_output.shape}")
+        raise ValueError(f"d_output must have the output's time steps ({T}) on axis {axis}, got shape {d_output.shape}")
     norms = []
     with _untouched(rnn):
         for g in rnn.grads.values():

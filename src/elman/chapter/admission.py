@@ -17,9 +17,9 @@ import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 
-MODEL_WAITING = 16                     # requests that may wait for one shipped model, beside the one computing
+MODEL_WAITING = 16  # requests that may wait for one shipped model, beside the one computing
 COMPUTE_RUNNING, COMPUTE_WAITING = 2, 32
-RETRY_AFTER = 1                        # seconds: one queue's worth of work, at most a few hundred milliseconds
+RETRY_AFTER = 1  # seconds: one queue's worth of work, at most a few hundred milliseconds
 
 
 class Busy(Exception):
@@ -27,8 +27,10 @@ class Busy(Exception):
 
     def __init__(self, lane: Lane):
         self.lane = lane
-        super().__init__(f"too many {lane.what} requests at once: {lane.running} computing and {lane.waiting} "
-                         f"waiting is the most one server process takes; retry in {RETRY_AFTER} s")
+        super().__init__(
+            f"too many {lane.what} requests at once: {lane.running} computing and {lane.waiting} "
+            f"waiting is the most one server process takes; retry in {RETRY_AFTER} s"
+        )
 
 
 @dataclass
@@ -44,7 +46,7 @@ class Lane:
 
     def __init__(self, name: str, what: str, running: int, waiting: int):
         self.name, self.what, self.running, self.waiting = name, what, running, waiting
-        self._queue = RunVar(f"elman.chapter.lane.{name}")   # per event loop: a limiter belongs to one loop
+        self._queue = RunVar(f"elman.chapter.lane.{name}")  # per event loop: a limiter belongs to one loop
         # Across event loops too (tests run several servers in one process), the work itself never runs more
         # than ``running`` at a time: a shipped model keeps scratch buffers and caches on itself.
         self._running = threading.BoundedSemaphore(running)
@@ -64,7 +66,7 @@ class Lane:
     async def run(self, function, *args):
         """``function(*args)`` on a thread of this lane, once a place is free; ``Busy`` when none will be soon."""
         queue = self._here()
-        if queue.admitted >= self.running + self.waiting:       # no await since the check: nothing can slip in
+        if queue.admitted >= self.running + self.waiting:  # no await since the check: nothing can slip in
             raise Busy(self)
         queue.admitted += 1
         try:
@@ -77,8 +79,13 @@ def _model(name: str, what: str) -> Lane:
     return Lane(name, what, 1, MODEL_WAITING)
 
 
-LANES = {"word_lm": _model("word_lm", "language-model"), "char_lm": _model("char_lm", "character-model"),
-         "sentiment": _model("sentiment", "sentiment"),
-         "names": _model("names", "name-drawing"), "pos": _model("pos", "tagging"),
-         "translate": _model("translate", "translation"), "vectors": _model("vectors", "word-vector"),
-         "compute": Lane("compute", "computation", COMPUTE_RUNNING, COMPUTE_WAITING)}
+LANES = {
+    "word_lm": _model("word_lm", "language-model"),
+    "char_lm": _model("char_lm", "character-model"),
+    "sentiment": _model("sentiment", "sentiment"),
+    "names": _model("names", "name-drawing"),
+    "pos": _model("pos", "tagging"),
+    "translate": _model("translate", "translation"),
+    "vectors": _model("vectors", "word-vector"),
+    "compute": Lane("compute", "computation", COMPUTE_RUNNING, COMPUTE_WAITING),
+}

@@ -35,7 +35,7 @@ def core_lines(source: str) -> str:
     function = ast.parse(text).body[0]
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise ValueError(f"expected the source of one function, got {type(function).__name__}")
-    drop: set[int] = set()                   # 1-based line numbers to leave out
+    drop: set[int] = set()  # 1-based line numbers to leave out
     body = function.body
     if _is_docstring(body[0]) and len(body) > 1:
         drop.update(_span(body[0]))
@@ -46,8 +46,11 @@ def core_lines(source: str) -> str:
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
         and isinstance(statement.value.value, str)
+    )
 
 
 def _span(node: ast.AST) -> range:
@@ -67,10 +70,15 @@ def _is_check_call(node: ast.AST) -> bool:
 def _is_housekeeping(statement: ast.stmt) -> bool:
     if not isinstance(statement, ast.Assign):
         return False
-    frees = all(isinstance(t, ast.Attribute) for t in statement.targets) \
-        and isinstance(statement.value, ast.Constant) and statement.value.value is None
-    flags = any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Attribute) and t.value.attr == "flags"
-                for t in statement.targets)
+    frees = (
+        all(isinstance(t, ast.Attribute) for t in statement.targets)
+        and isinstance(statement.value, ast.Constant)
+        and statement.value.value is None
+    )
+    flags = any(
+        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Attribute) and t.value.attr == "flags"
+        for t in statement.targets
+    )
     return frees or flags
 
 
@@ -125,8 +133,9 @@ def _is_else_branch(statement: ast.If, lines: list[str]) -> bool:
     """True when the ``orelse`` of ``statement`` is written ``else:`` (not ``elif``, which is an If of its own
     whose span already starts at its ``elif`` line)."""
     first = statement.orelse[0]
-    return not (len(statement.orelse) == 1 and isinstance(first, ast.If)
-                and lines[first.lineno - 1].lstrip().startswith("elif"))
+    return not (
+        len(statement.orelse) == 1 and isinstance(first, ast.If) and lines[first.lineno - 1].lstrip().startswith("elif")
+    )
 
 
 def _else_line(statement: ast.If, lines: list[str]) -> int:

@@ -21,8 +21,8 @@ from fastapi.responses import JSONResponse
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 EVERY_INTERFACE = ("0.0.0.0", "::", "")
-ANY_ADDRESS = "*address*"              # in an allowed list: every IPv4 or IPv6 address written as such
-ENV = "ELMAN_CHAPTER_HOSTS"            # how ``elman chapter`` hands the list to its worker processes
+ANY_ADDRESS = "*address*"  # in an allowed list: every IPv4 or IPv6 address written as such
+ENV = "ELMAN_CHAPTER_HOSTS"  # how ``elman chapter`` hands the list to its worker processes
 
 
 def allowed_for(bind: str, extra: Iterable[str] = ()) -> tuple[str, ...]:
@@ -55,7 +55,7 @@ def host_name(header: str) -> str | None:
     """The name in a Host header ("127.0.0.1:8000" → "127.0.0.1", "[::1]:8000" → "::1"); None when malformed."""
     try:
         name = urlsplit(f"//{header}").hostname
-    except ValueError:                        # e.g. "[::1" or a bracket in the wrong place
+    except ValueError:  # e.g. "[::1" or a bracket in the wrong place
         return None
     return _normal(name) if name else None
 
@@ -82,7 +82,7 @@ class HostCheck:
         self.app, self.allowed = app, tuple(_normal(n) for n in allowed)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":               # the chapter has no websockets
+        if scope["type"] == "http":  # the chapter has no websockets
             header = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
             if not accepts(self.allowed, header):
                 await self._refuse(header)(scope, receive, send)
@@ -92,6 +92,8 @@ class HostCheck:
     def _refuse(self, header: str | None) -> JSONResponse:
         names = ", ".join("any IP address" if n == ANY_ADDRESS else f"[{n}]" if ":" in n else n for n in self.allowed)
         got = "no Host header" if header is None else f"Host {header[:80]!r}"
-        detail = (f"this server answers only requests addressed to {names}; got {got}. Open the chapter at one of "
-                  "those addresses, or start it with --allow-host NAME to answer another name.")
+        detail = (
+            f"this server answers only requests addressed to {names}; got {got}. Open the chapter at one of "
+            "those addresses, or start it with --allow-host NAME to answer another name."
+        )
         return JSONResponse(status_code=400, content={"detail": detail})

@@ -25,11 +25,11 @@ import re
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-KEEP_ALIVE = 5                 # seconds an open connection may wait for the first byte of a request
-REQUEST_DEADLINE = 10.0        # seconds from a request's first byte to its last
-MAX_REQUEST_LINE = 8 * 1024    # bytes of "GET /path?query HTTP/1.1": the longest query the chapter takes is ~1 KB
-MAX_HEAD = 64 * 1024           # bytes of the request line and headers together: room for a browser's cookies
-LINGER = 2.0                   # seconds a refused connection keeps reading before it closes
+KEEP_ALIVE = 5  # seconds an open connection may wait for the first byte of a request
+REQUEST_DEADLINE = 10.0  # seconds from a request's first byte to its last
+MAX_REQUEST_LINE = 8 * 1024  # bytes of "GET /path?query HTTP/1.1": the longest query the chapter takes is ~1 KB
+MAX_HEAD = 64 * 1024  # bytes of the request line and headers together: room for a browser's cookies
+LINGER = 2.0  # seconds a refused connection keeps reading before it closes
 BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 COMPLETE = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR, h11.MIGHT_SWITCH_PROTOCOL, h11.SWITCHED_PROTOCOL)
 
@@ -72,15 +72,18 @@ class BoundedH11Protocol(H11Protocol):
 
     def _too_slow(self) -> None:
         self._timer = None
-        if self.conn.their_state is h11.IDLE:            # the head is still incomplete: nothing answered it yet
-            self._refuse(408, f"the request did not arrive whole within {self.request_deadline:g} s of its first "
-                              "byte; send it again in one go")
-        elif self.conn.their_state is h11.SEND_BODY:     # a body trickling in after its head: stop it
+        if self.conn.their_state is h11.IDLE:  # the head is still incomplete: nothing answered it yet
+            self._refuse(
+                408,
+                f"the request did not arrive whole within {self.request_deadline:g} s of its first "
+                "byte; send it again in one go",
+            )
+        elif self.conn.their_state is h11.SEND_BODY:  # a body trickling in after its head: stop it
             self.transport.close()
 
     # --- the bytes -----------------------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
-        if self._refused:                                 # answered already: read and drop the rest
+        if self._refused:  # answered already: read and drop the rest
             return
         if self.conn.their_state is h11.IDLE and data:
             if not self._receiving:
@@ -91,7 +94,7 @@ class BoundedH11Protocol(H11Protocol):
                 self._refuse(*refusal)
                 return
         super().data_received(data)
-        if self.conn.their_state in COMPLETE and not self._refused:     # whole: the app answers in its own time
+        if self.conn.their_state in COMPLETE and not self._refused:  # whole: the app answers in its own time
             self._disarm()
 
     def _oversized(self, data: bytes) -> tuple[int, str] | None:
@@ -103,14 +106,18 @@ class BoundedH11Protocol(H11Protocol):
             self._line_end = start + newline
         line = self._head_bytes if self._line_end is None else self._line_end
         if line > self.max_request_line:
-            return 414, (f"the request line is longer than {self.max_request_line} bytes; the chapter's longest "
-                         "query is about 1 KB: shorten the URL")
+            return 414, (
+                f"the request line is longer than {self.max_request_line} bytes; the chapter's longest "
+                "query is about 1 KB: shorten the URL"
+            )
         blank = BLANK_LINE.search(self._tail + data)
         end = start - len(self._tail) + blank.end() if blank else self._head_bytes
         self._tail = (self._tail + data)[-3:]
         if end > self.max_head:
-            return 431, (f"the request's headers are larger than {self.max_head // 1024} KB in all; send fewer or "
-                         "shorter headers (clear this site's cookies)")
+            return 431, (
+                f"the request's headers are larger than {self.max_head // 1024} KB in all; send fewer or "
+                "shorter headers (clear this site's cookies)"
+            )
         return None
 
     def send_400_response(self, msg: str) -> None:
@@ -131,8 +138,10 @@ class BoundedH11Protocol(H11Protocol):
         """Answer ``status`` with a JSON sentence, stop sending, and keep reading until the client is done."""
         self._refused = True
         body = json.dumps({"detail": detail}).encode()
-        head = (f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n"
-                f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode()
+        head = (
+            f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        ).encode()
         self.transport.write(head + body)
         if self.transport.can_write_eof():
             self.transport.write_eof()
@@ -141,5 +150,9 @@ class BoundedH11Protocol(H11Protocol):
 
 def uvicorn_options() -> dict:
     """The uvicorn settings of every chapter server: ``elman chapter`` and the tests' servers."""
-    return {"http": BoundedH11Protocol, "timeout_keep_alive": KEEP_ALIVE, "h11_max_incomplete_event_size": MAX_HEAD,
-            "log_level": "warning"}
+    return {
+        "http": BoundedH11Protocol,
+        "timeout_keep_alive": KEEP_ALIVE,
+        "h11_max_incomplete_event_size": MAX_HEAD,
+        "log_level": "warning",
+    }

@@ -46,11 +46,16 @@ class Step:
         return {"number": number, "key": self.key, "icon": self.icon, "label": self.label, "title": self.title}
 
     def payload(self, number: int) -> dict:
-        return {**self.summary(number), "subtitle": self.subtitle, "heading": self.heading,
-                "paragraphs": [p.strip() for p in self.explanation.strip().split("\n\n")],
-                "formula": self.formula.strip(), "torch_code": self.torch_code.strip(),
-                "callout": {"kind": self.callout.kind, "text": self.callout.text},
-                "sources": [source_of(f) for f in self.functions]}
+        return {
+            **self.summary(number),
+            "subtitle": self.subtitle,
+            "heading": self.heading,
+            "paragraphs": [p.strip() for p in self.explanation.strip().split("\n\n")],
+            "formula": self.formula.strip(),
+            "torch_code": self.torch_code.strip(),
+            "callout": {"kind": self.callout.kind, "text": self.callout.text},
+            "sources": [source_of(f) for f in self.functions],
+        }
 
 
 @cache
@@ -61,5 +66,10 @@ def source_of(function) -> dict:
     lines, first = inspect.getsourcelines(function)
     path = module.__name__.replace(".", "/") + ".py"
     code = "".join(lines)
-    return {"name": f"{module.__name__}.{function.__qualname__}", "file": f"src/{path}", "line": first,
-            "code": code, "excerpt": core_lines(code)}
+    return {
+        "name": f"{module.__name__}.{function.__qualname__}",
+        "file": f"src/{path}",
+        "line": first,
+        "code": code,
+        "excerpt": core_lines(code),
+    }

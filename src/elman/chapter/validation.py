@@ -11,13 +11,14 @@ from fastapi.responses import JSONResponse
 from elman.chapter.admission import RETRY_AFTER
 from elman.errors import ElmanError, InvalidInput, MissingFile
 
-MAX_TEXT = 200          # characters of typed text
-MAX_WORDS = 40          # words of a typed sentence
+MAX_TEXT = 200  # characters of typed text
+MAX_WORDS = 40  # words of a typed sentence
 MAX_SEED = 2**31 - 1
 
 
-def words_of(text: str, *, name: str = "a sentence", max_words: int = MAX_WORDS,
-             max_chars: int = MAX_TEXT) -> list[str]:
+def words_of(
+    text: str, *, name: str = "a sentence", max_words: int = MAX_WORDS, max_chars: int = MAX_TEXT
+) -> list[str]:
     """The whitespace-separated, lower-cased words of typed ``text``.
 
     Text too long, empty or of too many words is an ``InvalidInput`` in one plain sentence, what was expected and
@@ -70,6 +71,8 @@ async def on_expected_error(request: Request, exc: ElmanError) -> JSONResponse:
 
 async def on_busy(request: Request, exc: Exception) -> JSONResponse:
     """A full queue (``elman.chapter.admission``): 503, when to retry, and why."""
-    return JSONResponse(status_code=503, content={"detail": str(exc)},
-                        headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"})
-
+    return JSONResponse(
+        status_code=503,
+        content={"detail": str(exc)},
+        headers={"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"},
+    )

@@ -19,7 +19,31 @@ from elman.data.streams import LMStreams
 from elman.data.text import Vocab, char_tokenize, word_tokenize
 from elman.data.textfiles import read_text
 
-__all__ = ["DATASETS", "ChecksumError", "DataUnavailableError", "DatasetSpec", "FileSpec", "UnknownDatasetError",
-           "cache_dir", "data_dir", "fetch", "get", "locate", "offline", "open_binary", "open_text", "path", "verify"]
-__all__ += ["LMStreams", "Vocab", "batches", "bucket_batches", "char_tokenize", "pad_sequences", "read_text",
-            "word_tokenize"]
+__all__ = [
+    "DATASETS",
+    "ChecksumError",
+    "DataUnavailableError",
+    "DatasetSpec",
+    "FileSpec",
+    "UnknownDatasetError",
+    "cache_dir",
+    "data_dir",
+    "fetch",
+    "get",
+    "locate",
+    "offline",
+    "open_binary",
+    "open_text",
+    "path",
+    "verify",
+]
+__all__ += [
+    "LMStreams",
+    "Vocab",
+    "batches",
+    "bucket_batches",
+    "char_tokenize",
+    "pad_sequences",
+    "read_text",
+    "word_tokenize",
+]

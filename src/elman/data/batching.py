@@ -1,10 +1,10 @@
 """Padding variable-length sequences into one array, and index batches (shuffled, or bucketed by length).
 
-    >>> import numpy as np
-    >>> from elman.data.batching import pad_sequences
-    >>> padded, lengths, mask = pad_sequences([np.array([5, 6, 7]), np.array([8])], pad_id=0)
-    >>> padded.tolist(), lengths.tolist(), mask.tolist()
-    ([[5, 6, 7], [8, 0, 0]], [3, 1], [[True, True, True], [True, False, False]])
+>>> import numpy as np
+>>> from elman.data.batching import pad_sequences
+>>> padded, lengths, mask = pad_sequences([np.array([5, 6, 7]), np.array([8])], pad_id=0)
+>>> padded.tolist(), lengths.tolist(), mask.tolist()
+([[5, 6, 7], [8, 0, 0]], [3, 1], [[True, True, True], [True, False, False]])
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from elman.nn.checks import check_int, check_int_sequence
 
 def _check_rng(rng) -> None:
     if rng is not None and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__} "
-                        "(e.g. numpy.random.default_rng(seed))")
+        raise TypeError(
+            f"rng must be a numpy.random.Generator or None, got {type(rng).__name__} "
+            "(e.g. numpy.random.default_rng(seed))"
+        )
 
 
 def pad_sequences(seqs, pad_id: int = 0, *, time_major: bool = False, max_len: int | None = None):
@@ -66,11 +68,10 @@ def batches(n: int, batch_size: int, rng: np.random.Generator | None = None, *, 
     _check_rng(rng)
     order = np.arange(n, dtype=np.int64) if rng is None else rng.permutation(n).astype(np.int64)
     stop = n - n % batch_size if drop_last else n
-    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+    return [order[i : i + batch_size] for i in range(0, stop, batch_size)]
 
 
-def bucket_batches(lengths, batch_size: int, rng: np.random.Generator | None = None, *,
-                   bucket_size: int | None = None):
+def bucket_batches(lengths, batch_size: int, rng: np.random.Generator | None = None, *, bucket_size: int | None = None):
     """Index batches whose sequences have similar lengths, so that little of each padded batch is padding.
 
     The indices are shuffled (when ``rng`` is given), cut into chunks of ``bucket_size`` (default
@@ -96,9 +97,9 @@ def bucket_batches(lengths, batch_size: int, rng: np.random.Generator | None = N
     order = np.arange(n, dtype=np.int64) if rng is None else rng.permutation(n).astype(np.int64)
     out = []
     for start in range(0, n, bucket_size):
-        chunk = order[start:start + bucket_size]
+        chunk = order[start : start + bucket_size]
         chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-        out.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+        out.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
     if rng is not None:
         out = [out[i] for i in rng.permutation(len(out))]
     return out

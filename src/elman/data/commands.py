@@ -65,12 +65,15 @@ def _verify(args) -> int:
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add the ``data`` command (actions list, path, fetch, verify) to ``subparsers``; returns its parser."""
-    data = subparsers.add_parser("data", help="list, locate, download and verify datasets",
-                                 description="Datasets are looked up in $ELMAN_DATA_DIR (one folder per dataset, "
-                                             "named as `elman data list --files` shows), then in the cache "
-                                             "($ELMAN_CACHE_DIR or ~/.cache/elman), then downloaded (never with "
-                                             "ELMAN_OFFLINE=1). Every file is checked against the registry's "
-                                             "sha256 before use.")
+    data = subparsers.add_parser(
+        "data",
+        help="list, locate, download and verify datasets",
+        description="Datasets are looked up in $ELMAN_DATA_DIR (one folder per dataset, "
+        "named as `elman data list --files` shows), then in the cache "
+        "($ELMAN_CACHE_DIR or ~/.cache/elman), then downloaded (never with "
+        "ELMAN_OFFLINE=1). Every file is checked against the registry's "
+        "sha256 before use.",
+    )
     actions = data.add_subparsers(dest="data_command", metavar="ACTION")
     data.set_defaults(run=lambda args: data.print_help() or 0, data_command=None)
 
@@ -88,8 +91,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     fetch_.add_argument("name", help="dataset name")
     fetch_.set_defaults(run=_fetch)
 
-    check = actions.add_parser("verify", help="hash local copies against the registry (exit code 1 when a file is "
-                                              "missing or differs)")
+    check = actions.add_parser(
+        "verify", help="hash local copies against the registry (exit code 1 when a file is missing or differs)"
+    )
     check.add_argument("name", nargs="?", help="dataset name (default: all)")
     check.set_defaults(run=_verify)
     return data

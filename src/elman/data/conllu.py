@@ -19,8 +19,25 @@ from pathlib import Path
 from elman.errors import MissingFile
 
 #: The 17 universal part-of-speech tags of Universal Dependencies v2, in the order of the UD documentation.
-UPOS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
-             "SCONJ", "SYM", "VERB", "X")
+UPOS_TAGS = (
+    "ADJ",
+    "ADP",
+    "ADV",
+    "AUX",
+    "CCONJ",
+    "DET",
+    "INTJ",
+    "NOUN",
+    "NUM",
+    "PART",
+    "PRON",
+    "PROPN",
+    "PUNCT",
+    "SCONJ",
+    "SYM",
+    "VERB",
+    "X",
+)
 UD_DATASET = "ud-english-ewt"
 UD_FILES = {"train": "en_ewt-ud-train.conllu.gz", "dev": "en_ewt-ud-dev.conllu", "test": "en_ewt-ud-test.conllu"}
 
@@ -54,8 +71,9 @@ def parse_conllu(text: str, *, check_tags: bool = True) -> list[tuple[list[str],
         if "-" in ident or "." in ident:  # multi-word token range or empty node: not a syntactic word
             continue
         if not ident.isdigit():
-            raise ValueError(f"line {number}: expected an integer token ID, a range 'a-b' or an empty node 'a.b', "
-                             f"got {ident!r}")
+            raise ValueError(
+                f"line {number}: expected an integer token ID, a range 'a-b' or an empty node 'a.b', got {ident!r}"
+            )
         if check_tags and cols[3] not in known:
             raise ValueError(f"line {number}: expected a UPOS tag among {', '.join(UPOS_TAGS)}, got {cols[3]!r}")
         words.append(cols[1])

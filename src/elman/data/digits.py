@@ -35,8 +35,10 @@ def parse_digits(text: str) -> tuple[np.ndarray, np.ndarray]:
             continue
         fields = line.split(",")
         if len(fields) != PIXELS + 1:
-            raise ValueError(f"digits line {number}: expected {PIXELS + 1} comma-separated integers ({PIXELS} "
-                             f"pixels, then the label), got {len(fields)}")
+            raise ValueError(
+                f"digits line {number}: expected {PIXELS + 1} comma-separated integers ({PIXELS} "
+                f"pixels, then the label), got {len(fields)}"
+            )
         try:
             rows.append([int(float(f)) for f in fields])
         except ValueError:
@@ -73,8 +75,8 @@ def split_digits(labels, *, seed: int = 0, dev: float = 0.15, test: float = 0.2)
         n_test = min(int(round(test * n)), max(n - 1, 0))
         n_dev = min(int(round(dev * n)), max(n - 1 - n_test, 0))
         out["test"].append(idx[:n_test])
-        out["dev"].append(idx[n_test:n_test + n_dev])
-        out["train"].append(idx[n_test + n_dev:])
+        out["dev"].append(idx[n_test : n_test + n_dev])
+        out["train"].append(idx[n_test + n_dev :])
     return {s: np.sort(np.concatenate(parts)).astype(np.int64) for s, parts in out.items()}
 
 

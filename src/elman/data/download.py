@@ -25,12 +25,14 @@ _CHUNK = 1 << 20
 class ChecksumError(ElmanError, ValueError):
     """A file's sha256 differs from the registry's: the message names the file, both hashes and what to do."""
 
-    def __init__(self, dataset: str, file: str, expected: str, actual: str, source: str, *, remedy: str,
-                 found: str | None = None):
+    def __init__(
+        self, dataset: str, file: str, expected: str, actual: str, source: str, *, remedy: str, found: str | None = None
+    ):
         self.dataset, self.file, self.expected, self.actual, self.source = dataset, file, expected, actual, source
         found = found or f"has sha256 {actual}"
-        super().__init__(f"dataset {dataset!r}: {source} {found}, but the registry expects sha256 {expected}.\n"
-                         f"{remedy}")
+        super().__init__(
+            f"dataset {dataset!r}: {source} {found}, but the registry expects sha256 {expected}.\n{remedy}"
+        )
 
 
 class Unreachable(Exception):
@@ -66,8 +68,19 @@ class _Progress:
             print(f"\rdownloaded {self.desc}: {self.done / 1e6:.1f} MB", file=sys.stderr, flush=True)
 
 
-def stream_into(read, dest: Path, *, dataset: str, file: str, sha256: str, size: int | None, source: str,
-                remedy: str, total: int | None = None, progress: bool = False) -> None:
+def stream_into(
+    read,
+    dest: Path,
+    *,
+    dataset: str,
+    file: str,
+    sha256: str,
+    size: int | None,
+    source: str,
+    remedy: str,
+    total: int | None = None,
+    progress: bool = False,
+) -> None:
     """Copy ``read(n)`` chunks into ``dest`` atomically, hashing on the way; ChecksumError leaves nothing behind.
 
     ``size`` (when known) caps what is accepted, so a server that sends too much is cut short; ``source`` and
@@ -81,8 +94,15 @@ def stream_into(read, dest: Path, *, dataset: str, file: str, sha256: str, size:
             while chunk := read(_CHUNK):
                 received += len(chunk)
                 if size is not None and received > size:
-                    raise ChecksumError(dataset, file, sha256, "", source, remedy=remedy,
-                                        found=f"sent more than the expected {size} bytes")
+                    raise ChecksumError(
+                        dataset,
+                        file,
+                        sha256,
+                        "",
+                        source,
+                        remedy=remedy,
+                        found=f"sent more than the expected {size} bytes",
+                    )
                 h.update(chunk)
                 out.write(chunk)
                 bar.update(len(chunk))
@@ -96,22 +116,34 @@ def stream_into(read, dest: Path, *, dataset: str, file: str, sha256: str, size:
         raise
 
 
-def download(url: str, dest: Path, *, dataset: str, file: str, sha256: str, size: int | None, timeout: float,
-             progress: bool) -> None:
+def download(
+    url: str, dest: Path, *, dataset: str, file: str, sha256: str, size: int | None, timeout: float, progress: bool
+) -> None:
     """Fetch ``url`` into ``dest`` through :func:`stream_into`; Unreachable when no bytes can be had."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise Unreachable("only http and https URLs are downloaded")
     from elman import __version__
 
     request = Request(url, headers={"User-Agent": f"elman/{__version__} (urllib)"})
-    remedy = ("Nothing was kept: the server sent other bytes than the registry's. Try again later, or get the file "
-              "another way and check it with `elman data verify`.")
+    remedy = (
+        "Nothing was kept: the server sent other bytes than the registry's. Try again later, or get the file "
+        "another way and check it with `elman data verify`."
+    )
     try:
         with urlopen(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else size
-            stream_into(response.read, dest, dataset=dataset, file=file, sha256=sha256, size=size,
-                        source=f"the download of {file!r} from {url}", remedy=remedy, total=total,
-                        progress=progress)
+            stream_into(
+                response.read,
+                dest,
+                dataset=dataset,
+                file=file,
+                sha256=sha256,
+                size=size,
+                source=f"the download of {file!r} from {url}",
+                remedy=remedy,
+                total=total,
+                progress=progress,
+            )
     except (URLError, http.client.HTTPException, ConnectionError, TimeoutError) as e:
         raise Unreachable(f"download failed: {getattr(e, 'reason', None) or e}") from e

@@ -30,6 +30,7 @@ SOURCE_LANGUAGE, TARGET_LANGUAGE = "de", "en"
 
 class Vocabs(NamedTuple):
     """The source (German) and target (English) vocabularies of a translation model."""
+
     source: Vocab
     target: Vocab
 
@@ -48,8 +49,9 @@ def load_pairs(split: str, *, download: bool = True) -> list[tuple[str, str]]:
         raise ValueError(f"split must be one of {tuple(FILES)}, got {split!r}")
     de, en = _lines(split, SOURCE_LANGUAGE, download), _lines(split, TARGET_LANGUAGE, download)
     if len(de) != len(en) or len(de) != COUNTS[split]:
-        raise ValueError(f"multi30k {split}: expected {COUNTS[split]} German and English lines, got {len(de)} "
-                         f"and {len(en)}")
+        raise ValueError(
+            f"multi30k {split}: expected {COUNTS[split]} German and English lines, got {len(de)} and {len(en)}"
+        )
     return list(zip(de, en))
 
 
@@ -70,8 +72,10 @@ def detokenize(tokens) -> str:
 
 def build_vocabs(pairs, *, min_freq: int = 2) -> Vocabs:
     """Vocabularies of the tokenised training pairs: tokens seen ``min_freq`` times or more, specials first."""
-    return Vocabs(Vocab.build([tokenize(de) for de, _ in pairs], min_freq=min_freq, specials=DEFAULT_SPECIALS),
-                  Vocab.build([tokenize(en) for _, en in pairs], min_freq=min_freq, specials=DEFAULT_SPECIALS))
+    return Vocabs(
+        Vocab.build([tokenize(de) for de, _ in pairs], min_freq=min_freq, specials=DEFAULT_SPECIALS),
+        Vocab.build([tokenize(en) for _, en in pairs], min_freq=min_freq, specials=DEFAULT_SPECIALS),
+    )
 
 
 def encode_pairs(vocabs: Vocabs, pairs, *, max_len: int | None = None):

@@ -20,9 +20,9 @@ from elman.errors import InvalidInput
 
 __all__ = ["read_strings"]
 
-_BYTE_ARRAY, _OPTIONAL = 6, 1                                 # parquet.thrift: Type, FieldRepetitionType
+_BYTE_ARRAY, _OPTIONAL = 6, 1  # parquet.thrift: Type, FieldRepetitionType
 _PLAIN, _PLAIN_DICTIONARY, _RLE, _RLE_DICTIONARY = 0, 2, 3, 8  # parquet.thrift: Encoding
-_DATA_PAGE, _DICTIONARY_PAGE, _DATA_PAGE_V2 = 0, 2, 3           # parquet.thrift: PageType
+_DATA_PAGE, _DICTIONARY_PAGE, _DATA_PAGE_V2 = 0, 2, 3  # parquet.thrift: PageType
 
 
 class _Thrift:
@@ -59,11 +59,11 @@ class _Thrift:
             return self.zigzag()
         if kind == 7:
             self.pos += 8
-            return struct.unpack("<d", self.data[self.pos - 8:self.pos])[0]
+            return struct.unpack("<d", self.data[self.pos - 8 : self.pos])[0]
         if kind == 8:
             n = self.varint()
             self.pos += n
-            return self.data[self.pos - n:self.pos]
+            return self.data[self.pos - n : self.pos]
         if kind in (9, 10):
             head = self.byte()
             n, elem = (head >> 4, head & 15) if head >> 4 != 15 else (self.varint(), head & 15)
@@ -96,14 +96,17 @@ def _hybrid(data: bytes, pos: int, bit_width: int, count: int) -> np.ndarray:
             groups = head >> 1
             raw = np.frombuffer(data, np.uint8, groups * bit_width, reader.pos)
             reader.pos += groups * bit_width
-            values = np.unpackbits(raw, bitorder="little").reshape(-1, bit_width) @ weights if bit_width else \
-                np.zeros(groups * 8, dtype=np.int64)
+            values = (
+                np.unpackbits(raw, bitorder="little").reshape(-1, bit_width) @ weights
+                if bit_width
+                else np.zeros(groups * 8, dtype=np.int64)
+            )
             take = min(len(values), count - n)
         else:  # a run: (head >> 1) copies of one value stored in `size` bytes
             take = min(head >> 1, count - n)
-            values = np.full(take, int.from_bytes(data[reader.pos:reader.pos + size], "little"), dtype=np.int64)
+            values = np.full(take, int.from_bytes(data[reader.pos : reader.pos + size], "little"), dtype=np.int64)
             reader.pos += size
-        out[n:n + take] = values[:take]
+        out[n : n + take] = values[:take]
         n += take
     return out
 
@@ -112,7 +115,7 @@ def _plain_strings(data: bytes, pos: int, count: int) -> list[bytes]:
     values = []
     for _ in range(count):
         (n,) = struct.unpack_from("<i", data, pos)
-        values.append(data[pos + 4:pos + 4 + n])
+        values.append(data[pos + 4 : pos + 4 + n])
         pos += 4 + n
     return values
 
@@ -147,7 +150,7 @@ def _page(data: bytes, pos: int, codec: int, optional: bool, dictionary):
     reader = _Thrift(data, pos)
     header = reader.struct()
     kind, size, stored = header.get(1), header.get(2, 0), header.get(3, 0)
-    body, end = data[reader.pos:reader.pos + stored], reader.pos + stored
+    body, end = data[reader.pos : reader.pos + stored], reader.pos + stored
     if kind == _DICTIONARY_PAGE:
         count = header[7][1]
         return None, _plain_strings(_decompress(codec, body, size), 0, count), end
@@ -157,7 +160,7 @@ def _page(data: bytes, pos: int, codec: int, optional: bool, dictionary):
         if optional:  # definition levels: an int32 length, then bit width 1 hybrid data
             (n,) = struct.unpack_from("<i", page, 0)
             present = _hybrid(page, 4, 1, count)
-            page = page[4 + n:]
+            page = page[4 + n :]
         else:
             present = np.ones(count, dtype=np.int64)
     elif kind == _DATA_PAGE_V2:

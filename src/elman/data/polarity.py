@@ -61,8 +61,9 @@ def fold_of(n: int, folds: int = 10, seed: int = 0) -> np.ndarray:
     return out
 
 
-def load_polarity(split: str, *, fold: int = 0, folds: int = 10, seed: int = 0,
-                  source=None) -> tuple[list[list[str]], list[int]]:
+def load_polarity(
+    split: str, *, fold: int = 0, folds: int = 10, seed: int = 0, source=None
+) -> tuple[list[list[str]], list[int]]:
     """(sentences, labels) of one split for test fold ``fold`` (dev: fold + 1 mod ``folds``; train: the rest), in
     the seeded shuffled order, so that any prefix (``--limit``) holds both labels."""
     if split not in SPLITS:

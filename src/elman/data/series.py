@@ -66,8 +66,7 @@ def parse_stock(text: str, ticker: str = "AAPL", column: str = "Adj Close") -> S
     prices = np.array([p for _, p in rows], dtype=np.float64)
     if np.any(prices <= 0):
         raise ValueError(f"{ticker} {column}: prices must be positive to take log returns")
-    return Series(f"stocks:{ticker}", "log_return", np.diff(np.log(prices)), tuple(d for d, _ in rows[1:]),
-                  prices[:-1])
+    return Series(f"stocks:{ticker}", "log_return", np.diff(np.log(prices)), tuple(d for d, _ in rows[1:]), prices[:-1])
 
 
 def load_series(data: str, *, ticker: str = "AAPL", download: bool = True) -> Series:
@@ -92,13 +91,16 @@ def chronological_split(n: int, window: int, *, dev: float = 0.15, test: float =
     if n < 1:
         raise ValueError(f"the series is empty: expected at least {window + 3} values, got {n}")
     if window >= n:
-        raise ValueError(f"the window (T={window}) is longer than the series: expected T < {n} (its length), "
-                         f"got T={window}")
+        raise ValueError(
+            f"the window (T={window}) is longer than the series: expected T < {n} (its length), got T={window}"
+        )
     n_test, n_dev = max(1, int(round(test * n))), max(1, int(round(dev * n)))
     train_stop = n - n_test - n_dev
     if train_stop <= window:
-        raise ValueError(f"the series is too short for window T={window}: its training part has {train_stop} "
-                         f"values, expected more than T (use a shorter window or a longer series)")
+        raise ValueError(
+            f"the series is too short for window T={window}: its training part has {train_stop} "
+            f"values, expected more than T (use a shorter window or a longer series)"
+        )
     return {"train": (window, train_stop), "dev": (train_stop, n - n_test), "test": (n - n_test, n)}
 
 
@@ -112,8 +114,10 @@ def make_windows(values, window: int, start: int, stop: int) -> tuple[np.ndarray
     if not isinstance(window, (int, np.integer)) or isinstance(window, bool) or window < 1:
         raise ValueError(f"window must be an integer >= 1, got {window!r}")
     if window >= values.size:
-        raise ValueError(f"the window (T={window}) is longer than the series: expected T < {values.size} "
-                         f"(its length), got T={window}")
+        raise ValueError(
+            f"the window (T={window}) is longer than the series: expected T < {values.size} "
+            f"(its length), got T={window}"
+        )
     start, stop = max(int(start), window), min(int(stop), values.size)
     if stop <= start:
         raise ValueError(f"no target position in [{start}, {stop}): expected start < stop within the series")

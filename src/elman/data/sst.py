@@ -48,7 +48,7 @@ def parse_tree(line: str, *, lower: bool = False, phrases: list | None = None) -
             j = i + 1
             while j < n and text[j] not in " ()":
                 j += 1
-            label = text[i + 1:j]
+            label = text[i + 1 : j]
             if not label.isdigit() or not 0 <= int(label) <= 4:
                 raise ValueError(f"expected an integer label 0..4 after '(' at column {i}, got {label!r}")
             if depth == 0:
@@ -123,8 +123,9 @@ def to_binary(label: int) -> int | None:
     return None if label == 2 else int(label >= 3)
 
 
-def load_sst(split: str, *, binary: bool = True, lower: bool = True, phrases: bool = False,
-             source=None) -> tuple[list[list[str]], list[int]]:
+def load_sst(
+    split: str, *, binary: bool = True, lower: bool = True, phrases: bool = False, source=None
+) -> tuple[list[list[str]], list[int]]:
     """(sentences, labels) of one split: SST-2 with ``binary`` (labels 0/1), else SST-5 (labels 0..4).
 
     With ``phrases`` every distinct labelled phrase of the trees is an example (the usual way to train on

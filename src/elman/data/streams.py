@@ -1,14 +1,14 @@
 """Contiguous token streams for truncated-BPTT language modelling.
 
-    >>> import numpy as np
-    >>> from elman.data.streams import LMStreams
-    >>> streams = LMStreams(np.arange(10), batch_size=2)   # two streams: 0..4 and 5..9
-    >>> x, y = streams.next_window(3)
-    >>> x.T.tolist(), y.T.tolist()
-    ([[0, 1, 2], [5, 6, 7]], [[1, 2, 3], [6, 7, 8]])
-    >>> x, y = streams.next_window(3)                      # only one step is left in this epoch
-    >>> x.T.tolist(), y.T.tolist(), streams.epoch
-    ([[3], [8]], [[4], [9]], 0)
+>>> import numpy as np
+>>> from elman.data.streams import LMStreams
+>>> streams = LMStreams(np.arange(10), batch_size=2)   # two streams: 0..4 and 5..9
+>>> x, y = streams.next_window(3)
+>>> x.T.tolist(), y.T.tolist()
+([[0, 1, 2], [5, 6, 7]], [[1, 2, 3], [6, 7, 8]])
+>>> x, y = streams.next_window(3)                      # only one step is left in this epoch
+>>> x.T.tolist(), y.T.tolist(), streams.epoch
+([[3], [8]], [[4], [9]], 0)
 """
 
 from __future__ import annotations
@@ -43,10 +43,12 @@ class LMStreams:
         batch_size = check_int("batch_size", batch_size, minimum=1)
         length = len(ids) // batch_size
         if length < 2:
-            raise ValueError(f"each of the batch_size={batch_size} streams needs at least 2 tokens (an input and "
-                             f"its target), got {len(ids)} tokens in all")
+            raise ValueError(
+                f"each of the batch_size={batch_size} streams needs at least 2 tokens (an input and "
+                f"its target), got {len(ids)} tokens in all"
+            )
         self.batch_size = batch_size
-        self.data = ids[:length * batch_size].astype(np.int64).reshape(batch_size, length).T.copy()
+        self.data = ids[: length * batch_size].astype(np.int64).reshape(batch_size, length).T.copy()
         self.data.flags.writeable = False
         self.position, self.epoch = 0, 0
 
@@ -77,7 +79,7 @@ class LMStreams:
         p = self.position
         k = min(k, self.steps_per_epoch - p)
         self.position = p + k
-        return self.data[p:p + k].copy(), self.data[p + 1:p + k + 1].copy()
+        return self.data[p : p + k].copy(), self.data[p + 1 : p + k + 1].copy()
 
     def state_dict(self) -> dict[str, int]:
         return {"position": self.position, "epoch": self.epoch}
@@ -90,6 +92,8 @@ class LMStreams:
         position = check_int("state['position']", state["position"], minimum=0)
         epoch = check_int("state['epoch']", state["epoch"], minimum=0)
         if position > self.steps_per_epoch:
-            raise ValueError(f"state['position'] must be in [0, {self.steps_per_epoch}] for streams of "
-                             f"{len(self)} tokens, got {position}")
+            raise ValueError(
+                f"state['position'] must be in [0, {self.steps_per_epoch}] for streams of "
+                f"{len(self)} tokens, got {position}"
+            )
         self.position, self.epoch = position, epoch

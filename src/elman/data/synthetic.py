@@ -20,14 +20,23 @@ from elman.data.batching import pad_sequences
 from elman.data.text import Vocab
 from elman.nn.checks import check_finite_positive, check_int
 
-__all__ = ["adding_problem", "agreement_vocab", "copy_task", "delayed_recall", "encode_agreement", "latch_task",
-           "number_agreement", "temporal_order"]
+__all__ = [
+    "adding_problem",
+    "agreement_vocab",
+    "copy_task",
+    "delayed_recall",
+    "encode_agreement",
+    "latch_task",
+    "number_agreement",
+    "temporal_order",
+]
 
 
 def _check_rng(rng) -> None:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__} "
-                        "(e.g. numpy.random.default_rng(seed))")
+        raise TypeError(
+            f"rng must be a numpy.random.Generator, got {type(rng).__name__} (e.g. numpy.random.default_rng(seed))"
+        )
 
 
 def adding_problem(rng: np.random.Generator, T: int, batch: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,8 +80,9 @@ def temporal_order(rng: np.random.Generator, T: int, batch: int) -> tuple[np.nda
     return np.eye(6, dtype=np.float32)[symbols], (2 * is_y1 + is_y2).astype(np.int64)
 
 
-def copy_task(rng: np.random.Generator, n_items: int, lag: int, batch: int,
-              n_symbols: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def copy_task(
+    rng: np.random.Generator, n_items: int, lag: int, batch: int, n_symbols: int = 8
+) -> tuple[np.ndarray, np.ndarray]:
     """Copy ``n_items`` symbols across a delay (after Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016): the
     fixed-size state is a lossy bottleneck, so accuracy falls as ``n_items`` grows for a given hidden size.
 
@@ -89,12 +99,13 @@ def copy_task(rng: np.random.Generator, n_items: int, lag: int, batch: int,
     items = rng.integers(0, n_symbols, (n_items, batch))
     x = np.zeros((2 * n_items + lag - 1, batch, n_symbols + 1), dtype=np.float32)
     x[np.arange(n_items)[:, None], np.arange(batch)[None, :], items] = 1.0
-    x[n_items + lag - 1:, :, n_symbols] = 1.0
+    x[n_items + lag - 1 :, :, n_symbols] = 1.0
     return x, items.astype(np.int64)
 
 
-def delayed_recall(rng: np.random.Generator, lag: int, batch: int, *,
-                   n_symbols: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def delayed_recall(
+    rng: np.random.Generator, lag: int, batch: int, *, n_symbols: int = 8
+) -> tuple[np.ndarray, np.ndarray]:
     """Recall one symbol after ``lag`` steps: :func:`copy_task` with one item.
 
     ``x`` (lag + 1, B, n_symbols + 1) float32: step 0 shows the symbol one-hot in channels ``0..n_symbols-1``;
@@ -105,8 +116,9 @@ def delayed_recall(rng: np.random.Generator, lag: int, batch: int, *,
     return x, y[0]
 
 
-def latch_task(rng: np.random.Generator, T: int, batch: int, *,
-               noise_std: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def latch_task(
+    rng: np.random.Generator, T: int, batch: int, *, noise_std: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
     """The latch (information-latching) problem of Bengio, Simard & Frasconi 1994 ("Learning long-term dependencies
     with gradient descent is difficult"), in a simplified form: the class ``y`` in {-1, +1} is shown as a pulse
     ``x[0] = y`` (exactly, no noise); steps ``1..T-1`` are Gaussian noise N(0, noise_std**2) carrying no
@@ -123,8 +135,18 @@ def latch_task(rng: np.random.Generator, T: int, batch: int, *,
 
 
 # --- number agreement ---------------------------------------------------------------------------------------
-NOUNS = (("cat", "cats"), ("dog", "dogs"), ("girl", "girls"), ("boy", "boys"), ("teacher", "teachers"),
-         ("window", "windows"), ("key", "keys"), ("table", "tables"), ("car", "cars"), ("tree", "trees"))
+NOUNS = (
+    ("cat", "cats"),
+    ("dog", "dogs"),
+    ("girl", "girls"),
+    ("boy", "boys"),
+    ("teacher", "teachers"),
+    ("window", "windows"),
+    ("key", "keys"),
+    ("table", "tables"),
+    ("car", "cars"),
+    ("tree", "trees"),
+)
 ANIMATE = NOUNS[:5]  # subjects of the relative clauses' transitive verbs
 CITIES = ("rome", "london", "berlin", "oslo")  # singular proper nouns: the 2-token singular attractor
 TRANSITIVE = (("chases", "chase"), ("likes", "like"), ("sees", "see"), ("watches", "watch"))  # (sing., plural)
@@ -154,8 +176,9 @@ def _unit(rng, size: int, plural: int) -> list[str]:
     return [",", "which", _pick(rng, PAST_VERBS), _pick(rng, PREPOSITIONS), "the", _noun(rng, plural), ","]
 
 
-def number_agreement(rng: np.random.Generator, distance: int, batch: int, *,
-                     attractors: bool = True) -> tuple[list[list[str]], np.ndarray]:
+def number_agreement(
+    rng: np.random.Generator, distance: int, batch: int, *, attractors: bool = True
+) -> tuple[list[list[str]], np.ndarray]:
     """Subject-verb number agreement across intervening material (after Linzen, Dupoux & Goldberg 2016).
 
     Each sentence prefix is ``["the", subject] + filler``, where ``filler`` is exactly ``distance`` tokens and the
@@ -212,7 +235,9 @@ def encode_agreement(tokens, vocab: Vocab | None = None) -> tuple[np.ndarray, np
         raise ValueError(f"every sentence needs at least one token, got an empty one at index {empty[0]}")
     lengths = {s.size for s in seqs}
     if len(lengths) > 1 and vocab.pad_id is None:
-        raise ValueError(f"sentences of different lengths ({sorted(lengths)}) need a '<pad>' special in the vocab, "
-                         f"got specials {list(vocab.specials)}")
+        raise ValueError(
+            f"sentences of different lengths ({sorted(lengths)}) need a '<pad>' special in the vocab, "
+            f"got specials {list(vocab.specials)}"
+        )
     ids, lens, _ = pad_sequences(seqs, pad_id=vocab.pad_id or 0, time_major=True)
     return ids, lens.astype(np.int64)

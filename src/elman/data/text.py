@@ -1,11 +1,11 @@
 """Tokenisers and the token <-> id vocabulary.
 
-    >>> from elman.data.text import Vocab, char_tokenize, word_tokenize
-    >>> word_tokenize("Don't stop -- it's state-of-the-art!")
-    ["Don't", 'stop', '-', '-', "it's", 'state-of-the-art', '!']
-    >>> vocab = Vocab.build([char_tokenize("hello")], specials=())
-    >>> vocab.itos, vocab.encode(char_tokenize("hole")).tolist()
-    (['l', 'e', 'h', 'o'], [2, 3, 0, 1])
+>>> from elman.data.text import Vocab, char_tokenize, word_tokenize
+>>> word_tokenize("Don't stop -- it's state-of-the-art!")
+["Don't", 'stop', '-', '-', "it's", 'state-of-the-art', '!']
+>>> vocab = Vocab.build([char_tokenize("hello")], specials=())
+>>> vocab.itos, vocab.encode(char_tokenize("hole")).tolist()
+(['l', 'e', 'h', 'o'], [2, 3, 0, 1])
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ def word_tokenize(text: str, lower: bool = False) -> list[str]:
 def _token_list(name: str, tokens) -> list:
     """``tokens`` as a list, refusing a bare string (whose characters would silently become the tokens)."""
     if isinstance(tokens, str):
-        raise TypeError(f"{name} must be a sequence of string tokens, got a str {tokens[:20]!r}; "
-                        "tokenise it first with char_tokenize(text) or word_tokenize(text)")
+        raise TypeError(
+            f"{name} must be a sequence of string tokens, got a str {tokens[:20]!r}; "
+            "tokenise it first with char_tokenize(text) or word_tokenize(text)"
+        )
     if not isinstance(tokens, Iterable):
         raise TypeError(f"{name} must be a sequence of string tokens, got {type(tokens).__name__}")
     return tokens if isinstance(tokens, list) else list(tokens)
@@ -86,15 +88,15 @@ class Vocab:
         self._itos, self._stoi, self._specials = list(itos), stoi, specials
 
     @classmethod
-    def build(cls, sequences, *, min_freq: int = 1, max_size: int | None = None,
-              specials=DEFAULT_SPECIALS) -> Vocab:
+    def build(cls, sequences, *, min_freq: int = 1, max_size: int | None = None, specials=DEFAULT_SPECIALS) -> Vocab:
         """Specials first (in the order given), then the tokens seen at least ``min_freq`` times by decreasing
         count, ties by the token itself, so the result is deterministic. ``max_size`` caps the non-special
         tokens. ``sequences``: an iterable of token lists, e.g. ``[char_tokenize(text)]``."""
         if not isinstance(min_freq, (int, np.integer)) or isinstance(min_freq, bool) or min_freq < 1:
             raise ValueError(f"min_freq must be a positive integer, got {min_freq!r}")
-        if max_size is not None and (not isinstance(max_size, (int, np.integer)) or isinstance(max_size, bool)
-                                     or max_size < 0):
+        if max_size is not None and (
+            not isinstance(max_size, (int, np.integer)) or isinstance(max_size, bool) or max_size < 0
+        ):
             raise ValueError(f"max_size must be None or an integer >= 0, got {max_size!r}")
         specials = tuple(_token_list("specials", specials))
         _check_tokens("specials", list(specials))
@@ -106,8 +108,9 @@ class Vocab:
             _check_tokens(f"sequences[{s}]", seq)
             counts.update(seq)
         reserved = set(specials)
-        ranked = sorted((c for c in counts.items() if c[1] >= min_freq and c[0] not in reserved),
-                        key=lambda c: (-c[1], c[0]))
+        ranked = sorted(
+            (c for c in counts.items() if c[1] >= min_freq and c[0] not in reserved), key=lambda c: (-c[1], c[0])
+        )
         tokens = [tok for tok, _ in ranked[:max_size]]
         return cls(list(specials) + tokens, specials=specials)
 
@@ -165,12 +168,19 @@ class Vocab:
                     raise TypeError(f"tokens[{i}] must be a str token, got {type(tokens[i]).__name__} {tokens[i]!r}")
             if self.unk_id is None:
                 i = int(misses[0])
-                raise ValueError(f"token {tokens[i]!r} (tokens[{i}]) is not in the vocabulary, which has no '<unk>' "
-                                 f"special to map it to ({misses.size} unknown token(s) in all)")
+                raise ValueError(
+                    f"token {tokens[i]!r} (tokens[{i}]) is not in the vocabulary, which has no '<unk>' "
+                    f"special to map it to ({misses.size} unknown token(s) in all)"
+                )
             ids[misses] = self.unk_id
         if add_bos or add_eos:
-            ids = np.concatenate([np.array([self.bos_id] if add_bos else [], dtype=np.int64), ids,
-                                  np.array([self.eos_id] if add_eos else [], dtype=np.int64)])
+            ids = np.concatenate(
+                [
+                    np.array([self.bos_id] if add_bos else [], dtype=np.int64),
+                    ids,
+                    np.array([self.eos_id] if add_eos else [], dtype=np.int64),
+                ]
+            )
         return ids
 
     def decode(self, ids) -> list[str]:
@@ -205,8 +215,10 @@ class Vocab:
             got = sorted(data) if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"not a vocabulary: expected a JSON object with keys {sorted(expected)}, got {got}")
         if data["format"] != FORMAT or data["version"] != VERSION:
-            raise ValueError(f"not a vocabulary: expected format {FORMAT!r} version {VERSION}, "
-                             f"got {data['format']!r} version {data['version']!r}")
+            raise ValueError(
+                f"not a vocabulary: expected format {FORMAT!r} version {VERSION}, "
+                f"got {data['format']!r} version {data['version']!r}"
+            )
         for key in ("itos", "specials"):
             if not isinstance(data[key], list) or not all(isinstance(t, str) for t in data[key]):
                 raise ValueError(f"not a vocabulary: {key!r} must be a list of strings, got {data[key]!r:.80}")

@@ -1,9 +1,9 @@
 """Reading text files so that a wrong encoding is a sentence naming the file, not a UnicodeDecodeError.
 
-    >>> decode_text(b"ok\\n\\xff", "notes.txt")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    elman.errors.InvalidInput: notes.txt is not valid utf-8 text: byte 0xff at offset 3 (line 2) cannot be ...
+>>> decode_text(b"ok\\n\\xff", "notes.txt")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+elman.errors.InvalidInput: notes.txt is not valid utf-8 text: byte 0xff at offset 3 (line 2) cannot be ...
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ def decode_text(data: bytes, source, encoding: str = "utf-8") -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise InvalidInput(f"{os.fspath(source)} is not valid {encoding} text: byte 0x{data[err.start]:02x} at "
-                           f"offset {err.start} (line {line}) cannot be decoded; save the file as {encoding} "
-                           "(e.g. with iconv) and try again") from None
+        raise InvalidInput(
+            f"{os.fspath(source)} is not valid {encoding} text: byte 0x{data[err.start]:02x} at "
+            f"offset {err.start} (line {line}) cannot be decoded; save the file as {encoding} "
+            "(e.g. with iconv) and try again"
+        ) from None
 
 
 def read_text(path, encoding: str = "utf-8") -> str:

@@ -38,8 +38,12 @@ def _load(record: Path) -> dict[str, list]:
         data = json.loads(record.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not (isinstance(data, dict) and data.get("format") == _FORMAT and data.get("version") == _VERSION
-            and isinstance(data.get("files"), dict)):
+    if not (
+        isinstance(data, dict)
+        and data.get("format") == _FORMAT
+        and data.get("version") == _VERSION
+        and isinstance(data.get("files"), dict)
+    ):
         return {}
     return data["files"]
 

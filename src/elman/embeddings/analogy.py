@@ -74,7 +74,7 @@ def _predict(U: np.ndarray, q: np.ndarray, canon: np.ndarray, method: str, batch
     """The predicted row (Q,) of each question, never a row whose folded form (``canon``) is a, b or c."""
     out = np.empty(len(q), dtype=np.intp)
     for start in range(0, len(q), batch):
-        qb = q[start:start + batch]
+        qb = q[start : start + batch]
         s = _scores(U, qb, method)
         rows = np.arange(len(qb))
         for j in range(3):
@@ -87,7 +87,7 @@ def _predict(U: np.ndarray, q: np.ndarray, canon: np.ndarray, method: str, batch
             s[r, pred[r]] = -np.inf
             pred[r] = s[r].argmax(axis=1)
             bad[r] = (canon[pred[r]][:, None] == qb[r]).any(axis=1)
-        out[start:start + batch] = pred
+        out[start : start + batch] = pred
     return out
 
 
@@ -96,8 +96,15 @@ def _group(counts: list[dict]) -> dict:
     return {"correct": correct, "total": total, "skipped": skipped, "accuracy": correct / total if total else None}
 
 
-def evaluate(vectors: WordVectors, questions="google-analogy", *, restrict: int | None = 30000,
-             case_insensitive: bool = True, method: str = "3cosadd", batch: int = 1000) -> dict:
+def evaluate(
+    vectors: WordVectors,
+    questions="google-analogy",
+    *,
+    restrict: int | None = 30000,
+    case_insensitive: bool = True,
+    method: str = "3cosadd",
+    batch: int = 1000,
+) -> dict:
     """Score the analogy ``questions`` (sections, a file path or a dataset name) on the first ``restrict`` words.
 
     Returns ``{"sections": {name: {"correct", "total", "skipped", "accuracy"}}, "semantic": {...},
@@ -128,10 +135,16 @@ def evaluate(vectors: WordVectors, questions="google-analogy", *, restrict: int 
     ids = np.array(ids, dtype=np.intp).reshape(-1, 4)
     owner = np.array(owner, dtype=np.intp)
     hit = canon[_predict(vectors.unit[:n], ids[:, :3], canon, method, batch)] == ids[:, 3]
-    counts = [{"correct": int(hit[owner == s].sum()), "total": int((owner == s).sum()), "skipped": skipped[s]}
-              for s in range(len(questions))]
-    result = {"method": method, "restrict": n, "case_insensitive": case_insensitive,
-              "sections": {sec.name: _group([c]) for sec, c in zip(questions, counts)}}
+    counts = [
+        {"correct": int(hit[owner == s].sum()), "total": int((owner == s).sum()), "skipped": skipped[s]}
+        for s in range(len(questions))
+    ]
+    result = {
+        "method": method,
+        "restrict": n,
+        "case_insensitive": case_insensitive,
+        "sections": {sec.name: _group([c]) for sec, c in zip(questions, counts)},
+    }
     result["semantic"] = _group([c for sec, c in zip(questions, counts) if not sec.syntactic])
     result["syntactic"] = _group([c for sec, c in zip(questions, counts) if sec.syntactic])
     result["total"] = _group(counts)
@@ -152,6 +165,8 @@ def format_report(result: dict) -> str:
         if i == len(result["sections"]):
             lines.append("-" * len(lines[0]))
         lines.append(f"{name:<{width}}  {_pct(r['accuracy'])} %  {r['correct']:7d}  {r['total']:8d}  {r['skipped']:7d}")
-    lines.append(f"{result['skipped']} of {result['skipped'] + result['total']['total']} questions skipped (a word "
-                 f"outside the first {result['restrict']:,} words); method {result['method']}")
+    lines.append(
+        f"{result['skipped']} of {result['skipped'] + result['total']['total']} questions skipped (a word "
+        f"outside the first {result['restrict']:,} words); method {result['method']}"
+    )
     return "\n".join(lines)

@@ -54,10 +54,11 @@ def _print_pairs(pairs) -> None:
 def _analogy(args) -> int:
     wv = _load(args)
     # The chapter's A − B + C (king − man + woman), which is the analogy B : A :: C : ?
-    pairs = wv.analogy(args.b, args.a, args.c, topn=args.topn, method=args.method,
-                       exclude_query=not args.include_query)
-    print(f"{args.a} − {args.b} + {args.c} = ?   (that is {args.b} : {args.a} :: {args.c} : ?; {args.method}, "
-          f"{len(wv):,} words)")
+    pairs = wv.analogy(args.b, args.a, args.c, topn=args.topn, method=args.method, exclude_query=not args.include_query)
+    print(
+        f"{args.a} − {args.b} + {args.c} = ?   (that is {args.b} : {args.a} :: {args.c} : ?; {args.method}, "
+        f"{len(wv):,} words)"
+    )
     _print_pairs(pairs)
     return 0
 
@@ -76,8 +77,13 @@ def _eval(args) -> int:
     from elman.embeddings.analogy import evaluate, format_report, load_questions
 
     wv = _load(args)
-    result = evaluate(wv, load_questions(args.questions), restrict=args.restrict, method=args.method,
-                      case_insensitive=not args.case_sensitive)
+    result = evaluate(
+        wv,
+        load_questions(args.questions),
+        restrict=args.restrict,
+        method=args.method,
+        case_insensitive=not args.case_sensitive,
+    )
     print(json.dumps(result, indent=2) if args.json else format_report(result))
     return 0
 
@@ -102,8 +108,10 @@ def _compare(args) -> int:
     wv = _load(args)
     one_hot, dense = similarity_matrices(wv.vectors[[wv.id(w) for w in args.words]])
     width = max(len(w) for w in args.words) + 2
-    for title, matrix in (("one-hot cosine (every pair of distinct words: 0)", one_hot),
-                          (f"dense cosine ({args.vectors}, {wv.dim} dimensions)", dense)):
+    for title, matrix in (
+        ("one-hot cosine (every pair of distinct words: 0)", one_hot),
+        (f"dense cosine ({args.vectors}, {wv.dim} dimensions)", dense),
+    ):
         print(title)
         print(" " * width + "".join(f"{w[:8]:>9}" for w in args.words))
         for word, row in zip(args.words, matrix):
@@ -112,15 +120,22 @@ def _compare(args) -> int:
 
 
 def _vector_options(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
-    p.add_argument("--vectors", default=DEFAULT_VECTORS,
-                   help=f"a dataset name or a GloVe / word2vec text file, .gz allowed (default {DEFAULT_VECTORS})")
+    p.add_argument(
+        "--vectors",
+        default=DEFAULT_VECTORS,
+        help=f"a dataset name or a GloVe / word2vec text file, .gz allowed (default {DEFAULT_VECTORS})",
+    )
     if limit:
         p.add_argument("--limit", type=int, default=None, metavar="N", help="load only the first N words")
 
 
 def _method_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd",
-                   help="3CosAdd: cos(x,b)-cos(x,a)+cos(x,c); 3CosMul (Levy & Goldberg 2014) (default 3cosadd)")
+    p.add_argument(
+        "--method",
+        choices=("3cosadd", "3cosmul"),
+        default="3cosadd",
+        help="3CosAdd: cos(x,b)-cos(x,a)+cos(x,c); 3CosMul (Levy & Goldberg 2014) (default 3cosadd)",
+    )
 
 
 def register(subparsers) -> None:
@@ -138,8 +153,12 @@ def register(subparsers) -> None:
     actions = emb.add_subparsers(dest="embeddings_command", metavar="ACTION", required=True)
     ev = actions.add_parser("eval", help="accuracy on the Google word-analogy questions (gensim's protocol)")
     _vector_options(ev)
-    ev.add_argument("--restrict", type=int, default=30000,
-                    help="answer with, and keep questions within, the first N words (default 30000)")
+    ev.add_argument(
+        "--restrict",
+        type=int,
+        default=30000,
+        help="answer with, and keep questions within, the first N words (default 30000)",
+    )
     ev.add_argument("--questions", default="google-analogy", help="a dataset name or a questions-words file")
     ev.add_argument("--case-sensitive", action="store_true", help="compare words without lower-casing them")
     _method_option(ev)

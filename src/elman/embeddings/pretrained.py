@@ -7,9 +7,16 @@ import numpy as np
 from elman.nn.layers import Embedding
 
 
-def embedding_for_vocab(vectors, itos: list[str], *, freeze: bool = False, padding_idx: int | None = None,
-                        lowercase: bool = True, rng: np.random.Generator | None = None,
-                        dtype="float32") -> tuple[Embedding, float]:
+def embedding_for_vocab(
+    vectors,
+    itos: list[str],
+    *,
+    freeze: bool = False,
+    padding_idx: int | None = None,
+    lowercase: bool = True,
+    rng: np.random.Generator | None = None,
+    dtype="float32",
+) -> tuple[Embedding, float]:
     """An Embedding whose row i is the pretrained vector of ``itos[i]``; returns it and the coverage.
 
     Words the vectors do not know (specials like ``<unk>`` included) start as N(0, σ²) with σ the

@@ -1,14 +1,14 @@
 """Seeing embeddings: a 2-D projection of chosen words, and one-hot against dense similarity.
 
-    >>> import numpy as np
-    >>> points = pca_2d(np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 1.0, 0]]))
-    >>> points.shape
-    (4, 2)
-    >>> one_hot, dense = similarity_matrices(np.array([[1.0, 0], [0.8, 0.6], [0, 1.0]]))
-    >>> one_hot.tolist()                         # distinct one-hot vectors are always orthogonal
-    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
-    >>> np.round(dense, 2).tolist()[0]           # dense vectors carry graded similarity
-    [1.0, 0.8, 0.0]
+>>> import numpy as np
+>>> points = pca_2d(np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 1.0, 0]]))
+>>> points.shape
+(4, 2)
+>>> one_hot, dense = similarity_matrices(np.array([[1.0, 0], [0.8, 0.6], [0, 1.0]]))
+>>> one_hot.tolist()                         # distinct one-hot vectors are always orthogonal
+[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+>>> np.round(dense, 2).tolist()[0]           # dense vectors carry graded similarity
+[1.0, 0.8, 0.0]
 """
 
 from __future__ import annotations
@@ -59,12 +59,15 @@ def svg_scatter(points: np.ndarray, labels: list[str], path, *, title: str = "",
     lo, hi = points.min(axis=0), points.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
     unit = (points - lo) / span
-    xy = np.column_stack([left + unit[:, 0] * (size - left - right),
-                          size - bottom - unit[:, 1] * (size - top - bottom)])  # SVG's y axis points down
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-             f'viewBox="0 0 {size} {size}" font-family="sans-serif">',
-             f'<rect width="{size}" height="{size}" fill="white"/>',
-             f'<text x="{size / 2}" y="28" text-anchor="middle" font-size="16">{html.escape(title)}</text>']
+    xy = np.column_stack(
+        [left + unit[:, 0] * (size - left - right), size - bottom - unit[:, 1] * (size - top - bottom)]
+    )  # SVG's y axis points down
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}" font-family="sans-serif">',
+        f'<rect width="{size}" height="{size}" fill="white"/>',
+        f'<text x="{size / 2}" y="28" text-anchor="middle" font-size="16">{html.escape(title)}</text>',
+    ]
     for (x, y), label in zip(xy, labels):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#3b6ea5"/>')
         parts.append(f'<text x="{x + 7:.1f}" y="{y - 7:.1f}" font-size="13">{html.escape(label)}</text>')

@@ -44,8 +44,10 @@ def _resolve(source) -> Path:
 
     if isinstance(source, str) and source in DATASETS:
         return path(source)
-    raise MissingFile(f"expected a word-vector file or a dataset name ({', '.join(sorted(DATASETS))}), "
-                            f"got {os.fspath(source)!r}, which is neither")
+    raise MissingFile(
+        f"expected a word-vector file or a dataset name ({', '.join(sorted(DATASETS))}), "
+        f"got {os.fspath(source)!r}, which is neither"
+    )
 
 
 def _open_text(p: Path):
@@ -57,8 +59,11 @@ class WordVectors:
 
     def __init__(self, words: list[str], vectors: np.ndarray):
         if not isinstance(vectors, np.ndarray) or vectors.ndim != 2 or vectors.dtype not in (np.float32, np.float64):
-            got = f"{vectors.dtype} array of shape {vectors.shape}" if isinstance(vectors, np.ndarray) else type(
-                vectors).__name__
+            got = (
+                f"{vectors.dtype} array of shape {vectors.shape}"
+                if isinstance(vectors, np.ndarray)
+                else type(vectors).__name__
+            )
             raise TypeError(f"vectors must be a 2-D float32 or float64 numpy.ndarray (N, D), got {got}")
         words = list(words)
         if not all(isinstance(w, str) for w in words):
@@ -152,11 +157,14 @@ class WordVectors:
                     words.append(row[0])
                     fields.append(row[1:])
         except UnicodeDecodeError as err:
-            raise InvalidInput(f"{p}: not valid UTF-8 text near line {start + len(words)} ({err.reason}); expected "
-                               "GloVe or word2vec text in UTF-8") from None
+            raise InvalidInput(
+                f"{p}: not valid UTF-8 text near line {start + len(words)} ({err.reason}); expected "
+                "GloVe or word2vec text in UTF-8"
+            ) from None
         except (gzip.BadGzipFile, EOFError) as err:
-            raise InvalidInput(f"{p}: not a complete gzip file ({err}); expected gzipped GloVe or word2vec "
-                               "text") from None
+            raise InvalidInput(
+                f"{p}: not a complete gzip file ({err}); expected gzipped GloVe or word2vec text"
+            ) from None
         return cls._build(p, words, fields, start, header, limit, np.dtype(dtype))
 
     @classmethod
@@ -164,8 +172,9 @@ class WordVectors:
         dim = header[1] if header else (len(fields[0]) if fields else 0)
         for i, row in enumerate(fields):
             if len(row) != dim or not words[i]:
-                raise InvalidInput(f"{p}, line {start + i}: expected a word and {dim} numbers, got "
-                                 f"{len(row) + bool(words[i])} fields")
+                raise InvalidInput(
+                    f"{p}, line {start + i}: expected a word and {dim} numbers, got {len(row) + bool(words[i])} fields"
+                )
         if header and len(words) != header[0] and (limit is None or len(words) < min(limit, header[0])):
             raise InvalidInput(f"{p}, line 1: the header announces {header[0]} words, but the file has {len(words)}")
         try:
@@ -189,14 +198,17 @@ class WordVectors:
         tensors = load_file(path)
         meta = read_metadata(path)
         if meta.get("format") != _FORMAT or "words" not in meta or set(tensors) != {"vectors"}:
-            raise ValueError(f"{os.fspath(path)}: expected a WordVectors safetensors file (metadata format={_FORMAT!r},"
-                             f" words, one tensor 'vectors'), got metadata keys {sorted(meta)} and tensors "
-                             f"{sorted(tensors)}")
+            raise ValueError(
+                f"{os.fspath(path)}: expected a WordVectors safetensors file (metadata format={_FORMAT!r},"
+                f" words, one tensor 'vectors'), got metadata keys {sorted(meta)} and tensors "
+                f"{sorted(tensors)}"
+            )
         try:
             words = json.loads(meta["words"])
         except (json.JSONDecodeError, RecursionError) as err:
-            raise CheckpointError(f"{os.fspath(path)}: its word list is not readable JSON "
-                                  f"({type(err).__name__})") from err
+            raise CheckpointError(
+                f"{os.fspath(path)}: its word list is not readable JSON ({type(err).__name__})"
+            ) from err
         return cls(words, tensors["vectors"])
 
     # ----------------------------------------------------------------- saving
@@ -213,7 +225,7 @@ class WordVectors:
         lines = [f"{len(self)} {self.dim}\n"] if header else []
         lines += [f"{w} {row % tuple(v)}\n" for w, v in zip(self.words, self.vectors.tolist())]
         p = Path(path)
-        with (gzip.open(p, "wt", encoding="utf-8") if p.name.endswith(".gz") else open(p, "w", encoding="utf-8")) as f:
+        with gzip.open(p, "wt", encoding="utf-8") if p.name.endswith(".gz") else open(p, "w", encoding="utf-8") as f:
             f.writelines(lines)
 
     def save_safetensors(self, path) -> None:
@@ -247,8 +259,9 @@ class WordVectors:
         u, rows = self._query(word_or_vector)
         return self._top(self.unit @ u, topn, rows + [self.id(w) for w in exclude])
 
-    def analogy(self, a: str, b: str, c: str, topn: int = 10, method: str = "3cosadd",
-                exclude_query: bool = True) -> list[tuple[str, float]]:
+    def analogy(
+        self, a: str, b: str, c: str, topn: int = 10, method: str = "3cosadd", exclude_query: bool = True
+    ) -> list[tuple[str, float]]:
         """Answers x to ``a : b :: c : x``, best first, with their scores.
 
         3CosAdd (``"3cosadd"``): argmax_x cos(x, b - a + c) on unit vectors, the same ranking as

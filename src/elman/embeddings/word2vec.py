@@ -34,8 +34,18 @@ import numpy as np
 
 from elman.errors import InvalidInput
 
-__all__ = ["Word2VecConfig", "add_train_arguments", "build_vocab", "cbow_loss_and_grads", "keep_probabilities",
-           "noise_distribution", "run_train", "sgns_loss_and_grads", "train_word2vec", "window_sizes"]
+__all__ = [
+    "Word2VecConfig",
+    "add_train_arguments",
+    "build_vocab",
+    "cbow_loss_and_grads",
+    "keep_probabilities",
+    "noise_distribution",
+    "run_train",
+    "sgns_loss_and_grads",
+    "train_word2vec",
+    "window_sizes",
+]
 
 
 def build_vocab(sentences, min_count: int = 5) -> tuple[list[str], np.ndarray]:
@@ -148,8 +158,9 @@ def _windows(ids, sent, b, window, start, stop):
     return ids[jc], mask
 
 
-def train_word2vec(sentences, config: Word2VecConfig | None = None, *, progress: bool = True,
-                   stats: dict | None = None):
+def train_word2vec(
+    sentences, config: Word2VecConfig | None = None, *, progress: bool = True, stats: dict | None = None
+):
     """Train on ``sentences`` (lists of tokens); returns (words, counts, W_in float32 (V, dim)).
 
     ``stats``, when given, receives "words" (corpus words × epochs), "seconds" and "words_per_sec".
@@ -159,8 +170,10 @@ def train_word2vec(sentences, config: Word2VecConfig | None = None, *, progress:
     cfg = config or Word2VecConfig()
     words, counts = build_vocab(sentences, cfg.min_count)
     if not words:
-        raise InvalidInput(f"no word occurs min_count={cfg.min_count} times: the vocabulary would be empty "
-                           "(give more text, or a smaller --min-count)")
+        raise InvalidInput(
+            f"no word occurs min_count={cfg.min_count} times: the vocabulary would be empty "
+            "(give more text, or a smaller --min-count)"
+        )
     rng = np.random.default_rng(cfg.seed)
     alpha = cfg.alpha if cfg.alpha is not None else (0.05 if cfg.cbow else 0.025)
     V, D, K, w = len(words), cfg.dim, cfg.negative, cfg.window
@@ -180,7 +193,7 @@ def train_word2vec(sentences, config: Word2VecConfig | None = None, *, progress:
         b = window_sizes(len(kept), w, rng)
         for chunk in range(0, len(kept), 65536):
             ctx, mask = _windows(e_ids, e_sent, b, w, chunk, min(chunk + 65536, len(kept)))
-            centres, where = e_ids[chunk:chunk + len(ctx)], kept[chunk:chunk + len(ctx)]
+            centres, where = e_ids[chunk : chunk + len(ctx)], kept[chunk : chunk + len(ctx)]
             if cfg.cbow:
                 has = mask.any(axis=1)
                 ctx, mask, centres, where = ctx[has], mask[has], centres[has], where[has]
@@ -188,24 +201,23 @@ def train_word2vec(sentences, config: Word2VecConfig | None = None, *, progress:
                 centres, where = np.broadcast_to(centres[:, None], mask.shape)[mask], np.repeat(where, mask.sum(1))
                 ctx = ctx[mask]
             for s in range(0, len(centres), per_batch):
-                c, done = centres[s:s + per_batch], epoch * total + where[s]
+                c, done = centres[s : s + per_batch], epoch * total + where[s]
                 lr = alpha * max(1e-4, 1 - done / (cfg.epochs * total + 1))
                 negs = np.minimum(np.searchsorted(cdf, rng.random((len(c), K))), V - 1)
                 if cfg.cbow:
-                    m = mask[s:s + per_batch].astype(np.float32)
-                    cw = ctx[s:s + per_batch]
+                    m = mask[s : s + per_batch].astype(np.float32)
+                    cw = ctx[s : s + per_batch]
                     h = (W_in[cw] * m[:, :, None]).sum(axis=1) / m.sum(axis=1, keepdims=True)
                     targets = np.concatenate([c[:, None], negs], axis=1)
                     loss, dh, du = _forward_backward(h, W_out[targets], _neg_mask(targets))
                     _apply(W_in, cw[m > 0], np.repeat(dh, m.sum(axis=1).astype(np.int64), axis=0), lr)
                 else:
-                    targets = np.concatenate([ctx[s:s + per_batch, None], negs], axis=1)
+                    targets = np.concatenate([ctx[s : s + per_batch, None], negs], axis=1)
                     loss, dv, du = _forward_backward(W_in[c], W_out[targets], _neg_mask(targets))
                     _apply(W_in, c, dv, lr)
                 _apply(W_out, targets.ravel(), du.reshape(-1, D), lr)
                 words_done = done - epoch * total
-                bar.update(epoch=epoch + 1, lr=f"{lr:.5f}", loss=f"{loss / len(c):.4f}",
-                           words=f"{words_done}/{total}")
+                bar.update(epoch=epoch + 1, lr=f"{lr:.5f}", loss=f"{loss / len(c):.4f}", words=f"{words_done}/{total}")
     bar.close()
     elapsed = time.perf_counter() - start_time
     if stats is not None:
@@ -223,8 +235,11 @@ def _neg_mask(targets):
 def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The options of ``elman embeddings train``."""
     d = Word2VecConfig()
-    parser.add_argument("--data", default="brown",
-                        help="brown, tinyshakespeare, or a .txt file with one sentence per line (default brown)")
+    parser.add_argument(
+        "--data",
+        default="brown",
+        help="brown, tinyshakespeare, or a .txt file with one sentence per line (default brown)",
+    )
     parser.add_argument("--dim", type=int, default=d.dim, help="the vectors' dimension")
     parser.add_argument("--window", type=int, default=d.window, help="the largest distance of a context word")
     parser.add_argument("--negative", type=int, default=d.negative, help="noise words per positive pair")
@@ -236,8 +251,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--batch-pairs", type=int, default=d.batch_pairs, help="(centre, context) pairs per update")
     parser.add_argument("--seed", type=int, default=d.seed, help="seed of the initialisation and sampling")
     parser.add_argument("--out", required=True, help="output folder: vectors.txt, vectors.safetensors, config.json")
-    parser.add_argument("--force", action="store_true",
-                        help="write although --out holds vectors (the old folder is moved to OUT.old-DATE)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write although --out holds vectors (the old folder is moved to OUT.old-DATE)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -246,9 +264,18 @@ def run_train(args: argparse.Namespace) -> int:
     """Train, then write OUT/vectors.txt (word2vec text), OUT/vectors.safetensors and OUT/config.json."""
     from elman.embeddings.vectors import WordVectors
 
-    config = Word2VecConfig(dim=args.dim, window=args.window, negative=args.negative, min_count=args.min_count,
-                            sample=args.sample, epochs=args.epochs, alpha=args.alpha, cbow=args.cbow,
-                            batch_pairs=args.batch_pairs, seed=args.seed)
+    config = Word2VecConfig(
+        dim=args.dim,
+        window=args.window,
+        negative=args.negative,
+        min_count=args.min_count,
+        sample=args.sample,
+        epochs=args.epochs,
+        alpha=args.alpha,
+        cbow=args.cbow,
+        batch_pairs=args.batch_pairs,
+        seed=args.seed,
+    )
     from elman.data.corpora import load_sentences
     from elman.train.rundir import prepare_run_dir
 
@@ -259,9 +286,18 @@ def run_train(args: argparse.Namespace) -> int:
     vectors = WordVectors(words, W_in)
     vectors.save_text(out / "vectors.txt")
     vectors.save_safetensors(out / "vectors.safetensors")
-    record = {**asdict(config), "data": args.data, "vocab_size": len(words), "train_words": int(counts.sum()),
-              "sentences": len(sentences), **stats}
+    record = {
+        **asdict(config),
+        "data": args.data,
+        "vocab_size": len(words),
+        "train_words": int(counts.sum()),
+        "sentences": len(sentences),
+        **stats,
+    }
     (out / "config.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"trained {len(words)} word vectors on {stats['words']} words in {stats['seconds']:.1f} s "
-          f"({stats['words_per_sec']:.0f} words/s); wrote {out}", file=sys.stdout)
+    print(
+        f"trained {len(words)} word vectors on {stats['words']} words in {stats['seconds']:.1f} s "
+        f"({stats['words_per_sec']:.0f} words/s); wrote {out}",
+        file=sys.stdout,
+    )
     return 0

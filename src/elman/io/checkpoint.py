@@ -23,8 +23,14 @@ from elman.io.safetensors import load_file, read_metadata, save_file
 
 FORMAT = "elman.checkpoint"
 FORMAT_VERSION = 1
-def save_checkpoint(path, params: dict[str, np.ndarray], optimizer_state: dict[str, np.ndarray] | None = None,
-                    config: dict | None = None) -> None:
+
+
+def save_checkpoint(
+    path,
+    params: dict[str, np.ndarray],
+    optimizer_state: dict[str, np.ndarray] | None = None,
+    config: dict | None = None,
+) -> None:
     """Write ``params`` (name -> array), an optional flat optimiser state (name -> array) and a JSON-able config."""
     try:
         config_json = json.dumps(config, sort_keys=True, allow_nan=False)
@@ -33,20 +39,28 @@ def save_checkpoint(path, params: dict[str, np.ndarray], optimizer_state: dict[s
         raise InvalidType(f"config must be JSON-serialisable ({kinds}): {err}") from None
     tensors = {f"param/{k}": v for k, v in params.items()}
     tensors.update({f"optim/{k}": v for k, v in (optimizer_state or {}).items()})
-    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "config": config_json,
-                "has_optimizer_state": "0" if optimizer_state is None else "1"}
+    metadata = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "config": config_json,
+        "has_optimizer_state": "0" if optimizer_state is None else "1",
+    }
     save_file(tensors, path, metadata)
 
 
 def _check_format(path, metadata: dict[str, str]) -> None:
     if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{os.fspath(path)!s}: not an elman checkpoint (metadata format is "
-                              f"{metadata.get('format')!r:.80}, expected {FORMAT!r})")
+        raise CheckpointError(
+            f"{os.fspath(path)!s}: not an elman checkpoint (metadata format is "
+            f"{metadata.get('format')!r:.80}, expected {FORMAT!r})"
+        )
     version = metadata.get("format_version", "")
     # isascii: str.isdigit also accepts digits such as "²", which int() refuses (as it refuses 5,000 digits)
     if not (version.isascii() and version.isdigit() and len(version) < 10) or int(version) > FORMAT_VERSION:
-        raise CheckpointError(f"{os.fspath(path)!s}: unsupported elman checkpoint format_version {version!r:.80}; "
-                              f"this elman reads versions up to {FORMAT_VERSION}")
+        raise CheckpointError(
+            f"{os.fspath(path)!s}: unsupported elman checkpoint format_version {version!r:.80}; "
+            f"this elman reads versions up to {FORMAT_VERSION}"
+        )
 
 
 def load_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] | None, dict | None]:
@@ -62,8 +76,10 @@ def load_checkpoint(path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray] 
         elif group == "optim" and name:
             optim[name] = value
         else:
-            raise CheckpointError(f"{os.fspath(path)!s}: unexpected tensor {key!r:.80} in an elman checkpoint "
-                                  "(expected 'param/<name>' or 'optim/<name>')")
+            raise CheckpointError(
+                f"{os.fspath(path)!s}: unexpected tensor {key!r:.80} in an elman checkpoint "
+                "(expected 'param/<name>' or 'optim/<name>')"
+            )
     try:
         config = json.loads(metadata.get("config", "null"))
     except ValueError as err:
@@ -99,14 +115,20 @@ def load_model(path, model):
     """
     params, _, saved = load_checkpoint(path)
     if not isinstance(saved, dict):
-        raise CheckpointError(f"{os.fspath(path)!s}: the checkpoint has no model config to check against "
-                              f"{type(model).__name__}; use load_checkpoint and load_state_dict instead")
+        raise CheckpointError(
+            f"{os.fspath(path)!s}: the checkpoint has no model config to check against "
+            f"{type(model).__name__}; use load_checkpoint and load_state_dict instead"
+        )
     expected = model_config(model)
-    diffs = [f"{k}: checkpoint {saved.get(k, '<absent>')!r}, model {expected.get(k, '<absent>')!r}"
-             for k in sorted(set(saved) | set(expected)) if saved.get(k, ...) != expected.get(k, ...)]
+    diffs = [
+        f"{k}: checkpoint {saved.get(k, '<absent>')!r}, model {expected.get(k, '<absent>')!r}"
+        for k in sorted(set(saved) | set(expected))
+        if saved.get(k, ...) != expected.get(k, ...)
+    ]
     if diffs:
-        raise CheckpointError(f"{os.fspath(path)!s}: the checkpoint's config does not match the model:\n\t"
-                              + "\n\t".join(diffs))
+        raise CheckpointError(
+            f"{os.fspath(path)!s}: the checkpoint's config does not match the model:\n\t" + "\n\t".join(diffs)
+        )
     try:
         model.load_state_dict(params)
     except ValueError as err:  # load_state_dict's own report: missing, unexpected or mismatched tensors

@@ -19,8 +19,9 @@ def _import_torch():
     try:
         import torch
     except ImportError as err:
-        raise ImportError("This function needs PyTorch: pip install torch==2.13.0 (or the extra: "
-                          "pip install 'elman[torch]')") from err
+        raise ImportError(
+            "This function needs PyTorch: pip install torch==2.13.0 (or the extra: pip install 'elman[torch]')"
+        ) from err
     return torch
 
 
@@ -74,11 +75,13 @@ def from_keras_simple_rnn(layers) -> dict[str, np.ndarray]:
     if not layers:
         raise CheckpointError("Expected at least one layer, got none")
     if any(not isinstance(w, (tuple, list)) or len(w) != 3 for w in layers):
-        raise CheckpointError("Expected each layer as (kernel, recurrent_kernel, bias or None), got "
-                              f"{[type(w).__name__ for w in layers]}")
+        raise CheckpointError(
+            f"Expected each layer as (kernel, recurrent_kernel, bias or None), got {[type(w).__name__ for w in layers]}"
+        )
     if len({w[2] is None for w in layers}) != 1:
-        raise CheckpointError("Expected every layer to have a bias or none to have one (elman.RNN's bias flag is "
-                              "shared), got a mix")
+        raise CheckpointError(
+            "Expected every layer to have a bias or none to have one (elman.RNN's bias flag is shared), got a mix"
+        )
     first = np.asarray(layers[0][0])
     if first.ndim != 2:
         raise CheckpointError(f"Expected kernel of layer 0 to be 2-D (input_size, units), got shape {first.shape}")
@@ -106,23 +109,30 @@ def to_keras_simple_rnn(state_dict, num_layers: int) -> list[tuple]:
     if not isinstance(num_layers, int) or num_layers <= 0:
         raise InvalidInput(f"Expected num_layers to be a positive integer, got {num_layers!r}")
     has_bias = "bias_ih_l0" in state
-    expected = {f"{kind}_l{k}" for k in range(num_layers)
-                for kind in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if has_bias else ())}
+    expected = {
+        f"{kind}_l{k}"
+        for k in range(num_layers)
+        for kind in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if has_bias else ())
+    }
     missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
     if missing or unexpected:
-        raise CheckpointError(f"Expected the keys of a {num_layers}-layer unidirectional RNN (Keras SimpleRNN has no "
-                              f"reverse direction or learned h0), got missing {missing} and unexpected {unexpected}")
+        raise CheckpointError(
+            f"Expected the keys of a {num_layers}-layer unidirectional RNN (Keras SimpleRNN has no "
+            f"reverse direction or learned h0), got missing {missing} and unexpected {unexpected}"
+        )
     H = np.asarray(state["weight_hh_l0"]).shape[0]
     out = []
     for k in range(num_layers):
         w_ih = np.asarray(state[f"weight_ih_l{k}"])
         if w_ih.ndim != 2 or w_ih.shape[0] != H or (k > 0 and w_ih.shape[1] != H):
-            raise CheckpointError(f"Expected weight_ih_l{k} of shape ({H}, {w_ih.shape[-1] if k == 0 else H}), "
-                                  f"got {w_ih.shape}")
+            raise CheckpointError(
+                f"Expected weight_ih_l{k} of shape ({H}, {w_ih.shape[-1] if k == 0 else H}), got {w_ih.shape}"
+            )
         w_hh = _matrix(f"weight_hh_l{k}", state[f"weight_hh_l{k}"], (H, H))
         bias = None
         if has_bias:
-            bias = _matrix(f"bias_ih_l{k}", state[f"bias_ih_l{k}"], (H,)) + \
-                _matrix(f"bias_hh_l{k}", state[f"bias_hh_l{k}"], (H,))
+            bias = _matrix(f"bias_ih_l{k}", state[f"bias_ih_l{k}"], (H,)) + _matrix(
+                f"bias_hh_l{k}", state[f"bias_hh_l{k}"], (H,)
+            )
         out.append((np.ascontiguousarray(w_ih.T), np.ascontiguousarray(w_hh.T), bias))
     return out

@@ -26,8 +26,20 @@ import numpy as np
 from elman.errors import CheckpointError, InvalidInput, InvalidType, MissingFile
 
 # Explicit little-endian dtypes: on a big-endian host NumPy then swaps bytes instead of misreading them.
-_DTYPES = {"BOOL": "|b1", "U8": "|u1", "I8": "|i1", "U16": "<u2", "I16": "<i2", "F16": "<f2", "U32": "<u4",
-           "I32": "<i4", "F32": "<f4", "U64": "<u8", "I64": "<i8", "F64": "<f8"}
+_DTYPES = {
+    "BOOL": "|b1",
+    "U8": "|u1",
+    "I8": "|i1",
+    "U16": "<u2",
+    "I16": "<i2",
+    "F16": "<f2",
+    "U32": "<u4",
+    "I32": "<i4",
+    "F32": "<f4",
+    "U64": "<u8",
+    "I64": "<i8",
+    "F64": "<f8",
+}
 _NAMES = {np.dtype(v).newbyteorder("="): k for k, v in _DTYPES.items()}
 # Formats numpy has no dtype for: named in the error so that a reader knows the file is not corrupt.
 _UNSUPPORTED = {"BF16", "F8_E4M3", "F8_E5M2", "C64", "C128"}
@@ -40,8 +52,10 @@ def _dtype_name(arr: np.ndarray, name: str) -> str:
     try:
         return _NAMES[arr.dtype.newbyteorder("=")]
     except KeyError:
-        raise InvalidType(f"Tensor {name!r} has dtype {arr.dtype}, which safetensors cannot store; expected one of "
-                        f"{sorted(str(d) for d in _NAMES)}") from None
+        raise InvalidType(
+            f"Tensor {name!r} has dtype {arr.dtype}, which safetensors cannot store; expected one of "
+            f"{sorted(str(d) for d in _NAMES)}"
+        ) from None
 
 
 def _bytes_of(arr: np.ndarray) -> memoryview:
@@ -63,8 +77,9 @@ def save_file(tensors: dict[str, np.ndarray], path, metadata: dict[str, str] | N
     """
     if not isinstance(tensors, dict):
         raise InvalidType(f"tensors must be a dict of name -> numpy.ndarray, got {type(tensors).__name__}")
-    if metadata is not None and not (isinstance(metadata, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())):
+    if metadata is not None and not (
+        isinstance(metadata, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
+    ):
         raise InvalidType("metadata must be a dict of str -> str (safetensors stores only strings there)")
     if metadata and DIGEST_KEY in metadata:
         raise InvalidInput(f"metadata key {DIGEST_KEY!r} is reserved: save_file writes the tensors' sha256 there")
@@ -75,8 +90,9 @@ def save_file(tensors: dict[str, np.ndarray], path, metadata: dict[str, str] | N
         try:
             arr = np.asarray(value)
         except ValueError:  # a ragged nested list
-            raise InvalidType(f"Tensor {name!r} must be a numpy.ndarray, got a {type(value).__name__} NumPy cannot "
-                              "read as one") from None
+            raise InvalidType(
+                f"Tensor {name!r} must be a numpy.ndarray, got a {type(value).__name__} NumPy cannot read as one"
+            ) from None
         code = _dtype_name(arr, name)
         # astype, not ascontiguousarray, which would turn a 0-d array into shape (1,).
         arrays[name] = (code, arr.astype(_DTYPES[code], order="C", copy=False))
@@ -150,8 +166,6 @@ def _no_duplicates(pairs):
     return out
 
 
-
-
 def _is_count(x) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and x >= 0
 
@@ -180,20 +194,26 @@ def _check_entry(name, entry, data_len: int, fail) -> tuple[int, int]:
     itemsize = np.dtype(_DTYPES[code]).itemsize
     # Only a shape with a zero in it can hold huge sizes (it has no bytes), but NumPy cannot make it either.
     if len(shape) > _MAX_DIMS or math.prod(d for d in shape if d) * itemsize > sys.maxsize:
-        raise fail(f"tensor {name!r} has shape {shape!r:.200}, too large for an array (at most {_MAX_DIMS} "
-                   "dimensions and 2**63 bytes)")
-    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(o) for o in offsets)
-            and offsets[0] <= offsets[1] <= data_len):
+        raise fail(
+            f"tensor {name!r} has shape {shape!r:.200}, too large for an array (at most {_MAX_DIMS} "
+            "dimensions and 2**63 bytes)"
+        )
+    if not (
+        isinstance(offsets, list)
+        and len(offsets) == 2
+        and all(_is_count(o) for o in offsets)
+        and offsets[0] <= offsets[1] <= data_len
+    ):
         raise fail(f"tensor {name!r} has data_offsets {offsets!r:.200} out of range for a {data_len}-byte buffer")
     nbytes = math.prod(shape) * itemsize
     if offsets[1] - offsets[0] != nbytes:
-        raise fail(f"tensor {name!r} spans {offsets[1] - offsets[0]} bytes but {code} of shape {shape} "
-                   f"needs {nbytes}")
+        raise fail(f"tensor {name!r} spans {offsets[1] - offsets[0]} bytes but {code} of shape {shape} needs {nbytes}")
     return offsets[0], offsets[1]
 
 
 def _read_header(f, path) -> tuple[dict, dict[str, str], int]:
     """Parse and check the header of the open file ``f``: (entries, metadata, data length in bytes)."""
+
     def fail(problem):
         return CheckpointError(f"{os.fspath(path)!s}: not a valid safetensors file: {problem}")
 
@@ -249,7 +269,8 @@ def _check_digest(path, metadata: dict[str, str], data: bytes) -> None:
     if actual != expected:
         raise CheckpointError(
             f"{os.fspath(path)!s}: the tensor data is damaged: its sha256 is {actual}, but the file was written "
-            f"with {expected:.80}. Restore the file from a copy, or save it again from the model")
+            f"with {expected:.80}. Restore the file from a copy, or save it again from the model"
+        )
 
 
 def load_file(path) -> dict[str, np.ndarray]:
@@ -268,8 +289,10 @@ def load_file(path) -> dict[str, np.ndarray]:
         begin, end = entry["data_offsets"]
         dtype = np.dtype(_DTYPES[entry["dtype"]])
         if dtype == np.bool_ and end > begin and np.frombuffer(data, np.uint8, end - begin, begin).max() > 1:
-            raise CheckpointError(f"{os.fspath(path)!s}: not a valid safetensors file: tensor {name!r} is BOOL "
-                                  "but holds bytes other than 0 and 1")
+            raise CheckpointError(
+                f"{os.fspath(path)!s}: not a valid safetensors file: tensor {name!r} is BOOL "
+                "but holds bytes other than 0 and 1"
+            )
         # copy(): the arrays must not keep the whole file alive, and must be writable.
         out[name] = np.frombuffer(data, dtype, (end - begin) // dtype.itemsize, begin).reshape(entry["shape"]).copy()
     return out

@@ -30,31 +30,46 @@ from elman.nn.rnn import RNN
 class Captioner(Module):
     """Linear → tanh (the image as h_0 of every layer); Embedding → RNN (tanh, stacked) → Dropout → Linear."""
 
-    def __init__(self, vocab_size, image_size=64, embed_dim=16, hidden_size=64, num_layers=1, dropout=0.0,
-                 padding_idx=0, bos_idx=2, eos_idx=3, *, dtype="float32", rng=None):
+    def __init__(
+        self,
+        vocab_size,
+        image_size=64,
+        embed_dim=16,
+        hidden_size=64,
+        num_layers=1,
+        dropout=0.0,
+        padding_idx=0,
+        bos_idx=2,
+        eos_idx=3,
+        *,
+        dtype="float32",
+        rng=None,
+    ):
         super().__init__()
         self.rng = np.random.default_rng() if rng is None else rng
         self.vocab_size, self.image_size, self.embed_dim = int(vocab_size), int(image_size), int(embed_dim)
         self.hidden_size, self.num_layers, self.dropout = int(hidden_size), int(num_layers), float(dropout)
         self.padding_idx, self.bos_idx, self.eos_idx = padding_idx, int(bos_idx), int(eos_idx)
-        self.encoder = self.add_module("encoder", Linear(image_size, num_layers * hidden_size, dtype=dtype,
-                                                         rng=self.rng))
+        self.encoder = self.add_module(
+            "encoder", Linear(image_size, num_layers * hidden_size, dtype=dtype, rng=self.rng)
+        )
         self.embed = self.add_module("embed", Embedding(vocab_size, embed_dim, padding_idx, dtype=dtype, rng=self.rng))
         self.embed.params["weight"] *= 0.1
-        self.rnn = self.add_module("rnn", RNN(embed_dim, hidden_size, num_layers, "tanh", dropout=dropout,
-                                              dtype=dtype, rng=self.rng))
+        self.rnn = self.add_module(
+            "rnn", RNN(embed_dim, hidden_size, num_layers, "tanh", dropout=dropout, dtype=dtype, rng=self.rng)
+        )
         self.drop = self.add_module("drop", Dropout(dropout, rng=self.rng))
         self.head = self.add_module("head", Linear(hidden_size, vocab_size, dtype=dtype, rng=self.rng))
         self.dtype = self.rnn.dtype
         self._h0 = None
 
-
     def encode(self, images) -> np.ndarray:
         """images (B, P) → h_0 (L, B, H) = tanh(W_e v + b_e), one H-slice per layer."""
         images = np.asarray(images)
         if images.ndim != 2 or images.shape[1] != self.image_size:
-            raise ValueError(f"images must have shape (B, {self.image_size}) (one flattened image per row), "
-                             f"got {images.shape}")
+            raise ValueError(
+                f"images must have shape (B, {self.image_size}) (one flattened image per row), got {images.shape}"
+            )
         if not (np.issubdtype(images.dtype, np.floating) or np.issubdtype(images.dtype, np.integer)):
             raise TypeError(f"images must hold numbers, got dtype {images.dtype}")
         h0 = np.tanh(self.encoder(np.ascontiguousarray(images, dtype=self.dtype)))
@@ -69,8 +84,10 @@ class Captioner(Module):
             raise ValueError(f"ids must be time-major (T, B), got shape {ids.shape}")
         h0 = self.encode(images)
         if h0.shape[1] != ids.shape[1]:
-            raise ValueError(f"images and ids must hold the same batch: expected {h0.shape[1]} columns of ids "
-                             f"(one per image), got {ids.shape[1]}")
+            raise ValueError(
+                f"images and ids must hold the same batch: expected {h0.shape[1]} columns of ids "
+                f"(one per image), got {ids.shape[1]}"
+            )
         if lengths is not None:
             lengths = np.asarray(lengths, dtype=np.int64)
             if lengths.shape != (ids.shape[1],):
@@ -120,4 +137,4 @@ class Captioner(Module):
         finally:
             self._h0 = None
             self.train(was)
-        return [out[:length[b], b].tolist() for b in range(B)]
+        return [out[: length[b], b].tolist() for b in range(B)]

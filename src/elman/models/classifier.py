@@ -47,9 +47,23 @@ class SequenceClassifier(Module):
     stacked RNN layers).
     """
 
-    def __init__(self, vocab_size, num_classes, embed_dim=50, hidden_size=128, num_layers=1, bidirectional=False,
-                 pooling="last", dropout=0.0, padding_idx=0, freeze_embedding=False, *, dtype="float32", rng=None,
-                 embedding=None):
+    def __init__(
+        self,
+        vocab_size,
+        num_classes,
+        embed_dim=50,
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=False,
+        pooling="last",
+        dropout=0.0,
+        padding_idx=0,
+        freeze_embedding=False,
+        *,
+        dtype="float32",
+        rng=None,
+        embedding=None,
+    ):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
@@ -61,13 +75,24 @@ class SequenceClassifier(Module):
         if embedding is None:
             embedding = Embedding(vocab_size, embed_dim, padding_idx, dtype=dtype, rng=rng)
             embedding.params["weight"] *= 0.1  # N(0, 0.01): the scale of trained word vectors
-        self.embed = self.add_module("embed", fitted_embedding(embedding, vocab_size, embed_dim,
-                                                               self.freeze_embedding))
-        self.rnn = self.add_module("rnn", RNN(embed_dim, hidden_size, num_layers, "tanh", dropout=dropout,
-                                              bidirectional=bidirectional, dtype=dtype, rng=rng))
+        self.embed = self.add_module("embed", fitted_embedding(embedding, vocab_size, embed_dim, self.freeze_embedding))
+        self.rnn = self.add_module(
+            "rnn",
+            RNN(
+                embed_dim,
+                hidden_size,
+                num_layers,
+                "tanh",
+                dropout=dropout,
+                bidirectional=bidirectional,
+                dtype=dtype,
+                rng=rng,
+            ),
+        )
         self.drop = self.add_module("drop", Dropout(dropout, rng=rng))
-        self.head = self.add_module("head", Linear(hidden_size * self.rnn.num_directions, num_classes,
-                                                   dtype=dtype, rng=rng))
+        self.head = self.add_module(
+            "head", Linear(hidden_size * self.rnn.num_directions, num_classes, dtype=dtype, rng=rng)
+        )
         self.dtype = self.rnn.dtype
 
     def forward(self, ids, lengths=None):
@@ -99,7 +124,7 @@ class SequenceClassifier(Module):
             D, H = self.rnn.num_directions, self.hidden_size
             d_hn = np.zeros(hn_shape, self.dtype)
             for d in range(D):
-                d_hn[hn_shape[0] - D + d] = d_pooled[:, d * H:(d + 1) * H]
+                d_hn[hn_shape[0] - D + d] = d_pooled[:, d * H : (d + 1) * H]
         elif self.pooling == "mean":
             d_output = (mask[..., None] * (d_pooled / lengths[:, None].astype(self.dtype))[None]).astype(self.dtype)
         else:

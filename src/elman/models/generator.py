@@ -32,8 +32,23 @@ CONDITIONS = ("h0", "input", "both")
 class ConditionedGenerator(Module):
     """Embedding (‖ class Embedding) → RNN (tanh, stacked) → Dropout → Linear, the class as h0 or as an input."""
 
-    def __init__(self, vocab_size, n_classes, embed_dim=32, hidden_size=128, num_layers=1, condition="h0",
-                 cond_dim=16, dropout=0.0, padding_idx=0, bos_idx=2, eos_idx=3, *, dtype="float32", rng=None):
+    def __init__(
+        self,
+        vocab_size,
+        n_classes,
+        embed_dim=32,
+        hidden_size=128,
+        num_layers=1,
+        condition="h0",
+        cond_dim=16,
+        dropout=0.0,
+        padding_idx=0,
+        bos_idx=2,
+        eos_idx=3,
+        *,
+        dtype="float32",
+        rng=None,
+    ):
         super().__init__()
         if condition not in CONDITIONS:
             raise InvalidInput(f"condition must be one of {CONDITIONS}, got {condition!r}")
@@ -49,12 +64,13 @@ class ConditionedGenerator(Module):
         self.cond = self.add_module("cond", Embedding(n_classes, width, dtype=dtype, rng=self.rng))
         self.cond.params["weight"] *= 0.1
         self.in_drop = self.add_module("in_drop", Dropout(dropout, rng=self.rng))
-        self.rnn = self.add_module("rnn", RNN(embed_dim + self.cond_dim, hidden_size, num_layers, "tanh",
-                                              dropout=dropout, dtype=dtype, rng=self.rng))
+        self.rnn = self.add_module(
+            "rnn",
+            RNN(embed_dim + self.cond_dim, hidden_size, num_layers, "tanh", dropout=dropout, dtype=dtype, rng=self.rng),
+        )
         self.drop = self.add_module("drop", Dropout(dropout, rng=self.rng))
         self.head = self.add_module("head", Linear(hidden_size, vocab_size, dtype=dtype, rng=self.rng))
         self.dtype = self.rnn.dtype
-
 
     def _run(self, ids, classes, lengths=None, h=None):
         """(logits (T, B, V), h_n (L, B, H)); ``h`` (L, B, H) continues a sequence (the class input still applies)."""
@@ -73,9 +89,9 @@ class ConditionedGenerator(Module):
         x = self.embed(ids)
         c = self.cond(classes)
         if self.cond_dim:
-            x = np.concatenate([x, np.broadcast_to(c[:, :self.cond_dim], (T, B, self.cond_dim))], axis=-1)
+            x = np.concatenate([x, np.broadcast_to(c[:, : self.cond_dim], (T, B, self.cond_dim))], axis=-1)
         if self.condition != "input" and h is None:
-            h0 = c[:, self.cond_dim:]
+            h0 = c[:, self.cond_dim :]
             h = np.ascontiguousarray(h0.reshape(B, self.num_layers, self.hidden_size).transpose(1, 0, 2))
         output, h_n = self.rnn(self.in_drop(x), h, lengths)
         return self.head(self.drop(output.astype(self.dtype, copy=False))), h_n
@@ -91,27 +107,35 @@ class ConditionedGenerator(Module):
         d_x = self.in_drop.backward(d_x)
         parts = []
         if self.cond_dim:
-            parts.append(d_x[..., self.embed_dim:].sum(axis=0))
-            d_x = d_x[..., :self.embed_dim]
+            parts.append(d_x[..., self.embed_dim :].sum(axis=0))
+            d_x = d_x[..., : self.embed_dim]
         if self.condition != "input":
             parts.append(d_h0.transpose(1, 0, 2).reshape(d_h0.shape[1], -1))
         self.cond.backward(np.ascontiguousarray(np.concatenate(parts, axis=1)))
         self.embed.backward(np.ascontiguousarray(d_x))
 
-    def sample(self, language: int, rng: np.random.Generator, temperature: float = 1.0, max_len: int = 20,
-               banned=()) -> list[int]:
+    def sample(
+        self, language: int, rng: np.random.Generator, temperature: float = 1.0, max_len: int = 20, banned=()
+    ) -> list[int]:
         """Character ids of one sampled name (no <bos>/<eos>), drawn from softmax(logits / temperature) until
         <eos> or ``max_len`` characters. Any temperature > 0 works: the softmax subtracts the maximum before
         dividing, so a vanishing one puts all mass on the likeliest character; 0 takes it directly (greedy).
         <pad>, <bos> and ``banned`` ids are never drawn."""
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
-                or not (np.isfinite(temperature) and temperature >= 0):
-            raise InvalidInput(f"temperature: expected a finite number >= 0 (0: always the likeliest character), "
-                               f"got {temperature!r}")
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, (int, float, np.integer, np.floating))
+            or not (np.isfinite(temperature) and temperature >= 0)
+        ):
+            raise InvalidInput(
+                f"temperature: expected a finite number >= 0 (0: always the likeliest character), got {temperature!r}"
+            )
         if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
             raise InvalidInput(f"max_len: expected an integer >= 1 (characters), got {max_len!r}")
-        if isinstance(language, bool) or not isinstance(language, (int, np.integer)) \
-                or not 0 <= language < self.n_classes:
+        if (
+            isinstance(language, bool)
+            or not isinstance(language, (int, np.integer))
+            or not 0 <= language < self.n_classes
+        ):
             raise InvalidInput(f"language: expected an id in [0, {self.n_classes}), got {language!r}")
         blocked = [i for i in (self.padding_idx, self.bos_idx, *banned) if i is not None]
         was = self.training

@@ -26,15 +26,26 @@ __all__ = ["LanguageModel", "generate", "read", "softmax"]
 
 
 class LanguageModel(Module):
-    def __init__(self, vocab_size, embed_dim=64, hidden_size=512, num_layers=2, dropout=0.0, nonlinearity="tanh",
-                 *, dtype="float32", rng=None):
+    def __init__(
+        self,
+        vocab_size,
+        embed_dim=64,
+        hidden_size=512,
+        num_layers=2,
+        dropout=0.0,
+        nonlinearity="tanh",
+        *,
+        dtype="float32",
+        rng=None,
+    ):
         super().__init__()
         rng = np.random.default_rng() if rng is None else rng
         self.vocab_size, self.embed_dim, self.hidden_size = vocab_size, embed_dim, hidden_size
         self.num_layers, self.dropout, self.nonlinearity = num_layers, dropout, nonlinearity
         self.embed = self.add_module("embed", Embedding(vocab_size, embed_dim, dtype=dtype, rng=rng))
-        self.rnn = self.add_module("rnn", RNN(embed_dim, hidden_size, num_layers, nonlinearity, dropout=dropout,
-                                              dtype=dtype, rng=rng))
+        self.rnn = self.add_module(
+            "rnn", RNN(embed_dim, hidden_size, num_layers, nonlinearity, dropout=dropout, dtype=dtype, rng=rng)
+        )
         self.head = self.add_module("head", Linear(hidden_size, vocab_size, dtype=dtype, rng=rng))
         self.dtype = self.rnn.dtype
 
@@ -55,8 +66,15 @@ class LanguageModel(Module):
         self.embed.backward(d_embedded)
 
 
-def generate(model: LanguageModel, prime: np.ndarray, length: int, *, temperature: float = 1.0, top_k: int = 0,
-             rng: np.random.Generator) -> np.ndarray:
+def generate(
+    model: LanguageModel,
+    prime: np.ndarray,
+    length: int,
+    *,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Continue ``prime`` (1-D ids, at least one) by ``length`` sampled ids; returns only the new ids.
 
     Each next id is drawn from softmax(logits / temperature), restricted to the ``top_k`` most likely ids
@@ -65,12 +83,16 @@ def generate(model: LanguageModel, prime: np.ndarray, length: int, *, temperatur
     """
     prime = np.asarray(prime)
     if prime.ndim != 1 or prime.size == 0 or not np.issubdtype(prime.dtype, np.integer):
-        raise InvalidInput(f"prime must be a non-empty 1-D array of token ids, got {prime.dtype} of shape "
-                           f"{prime.shape}")
+        raise InvalidInput(
+            f"prime must be a non-empty 1-D array of token ids, got {prime.dtype} of shape {prime.shape}"
+        )
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
         raise InvalidInput(f"length must be an integer >= 0 (the number of ids to generate), got {length!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) or not (
-            np.isfinite(temperature) and temperature >= 0):
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float, np.integer, np.floating))
+        or not (np.isfinite(temperature) and temperature >= 0)
+    ):
         raise InvalidInput(f"temperature must be a finite number >= 0 (0: greedy), got {temperature!r}")
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 0:
         raise InvalidInput(f"top_k must be an integer >= 0 (0: no restriction), got {top_k!r}")

@@ -24,18 +24,19 @@ from elman.nn.rnn import RNN
 class SeriesRegressor(Module):
     """RNN (tanh, stacked) → the top layer's last state → Dropout → Linear."""
 
-    def __init__(self, input_size=1, hidden_size=32, num_layers=1, output_size=1, dropout=0.0, *, dtype="float32",
-                 rng=None):
+    def __init__(
+        self, input_size=1, hidden_size=32, num_layers=1, output_size=1, dropout=0.0, *, dtype="float32", rng=None
+    ):
         super().__init__()
         self.rng = np.random.default_rng() if rng is None else rng
         self.input_size, self.hidden_size, self.num_layers = int(input_size), int(hidden_size), int(num_layers)
         self.output_size, self.dropout = int(output_size), float(dropout)
-        self.rnn = self.add_module("rnn", RNN(input_size, hidden_size, num_layers, "tanh", dropout=dropout,
-                                              dtype=dtype, rng=self.rng))
+        self.rnn = self.add_module(
+            "rnn", RNN(input_size, hidden_size, num_layers, "tanh", dropout=dropout, dtype=dtype, rng=self.rng)
+        )
         self.drop = self.add_module("drop", Dropout(dropout, rng=self.rng))
         self.head = self.add_module("head", Linear(hidden_size, output_size, dtype=dtype, rng=self.rng))
         self.dtype = self.rnn.dtype
-
 
     def forward(self, x):
         """x (T, B, I) → ŷ (B, O)."""
@@ -60,6 +61,6 @@ class SeriesRegressor(Module):
         was = self.training
         self.eval()
         try:
-            return np.concatenate([self(x[:, i:i + batch]) for i in range(0, max(x.shape[1], 1), batch)])
+            return np.concatenate([self(x[:, i : i + batch]) for i in range(0, max(x.shape[1], 1), batch)])
         finally:
             self.train(was)

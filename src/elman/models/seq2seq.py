@@ -49,8 +49,9 @@ def _lengths(ids, lengths, what: str) -> np.ndarray:
         return np.full(B, T, dtype=np.int64)
     lengths = np.asarray(lengths)
     if lengths.shape != (B,) or not np.issubdtype(lengths.dtype, np.integer):
-        raise ValueError(f"{what} lengths must be ({B},) integers (one per column), got {lengths.dtype} of shape "
-                         f"{lengths.shape}")
+        raise ValueError(
+            f"{what} lengths must be ({B},) integers (one per column), got {lengths.dtype} of shape {lengths.shape}"
+        )
     if lengths.min() < 1 or lengths.max() > T:
         raise ValueError(f"{what} lengths must lie in [1, {T}], got min {lengths.min()} and max {lengths.max()}")
     return lengths.astype(np.int64)
@@ -68,9 +69,26 @@ class Seq2Seq(Module):
     """Source Embedding → encoder RNN → (bridge) → decoder RNN over the target Embedding → Linear over the target
     vocabulary. ``forward(source, source_lengths, target_in, target_lengths)`` → logits; ``backward(d_logits)``."""
 
-    def __init__(self, source_vocab_size, target_vocab_size, embed_dim=256, hidden_size=512, num_layers=1,
-                 bidirectional=False, reverse_source=True, feed_context=True, dropout=0.0, padding_idx=0, bos_idx=2,
-                 eos_idx=3, context="final", *, dtype="float32", rng=None, recurrent_init="uniform"):
+    def __init__(
+        self,
+        source_vocab_size,
+        target_vocab_size,
+        embed_dim=256,
+        hidden_size=512,
+        num_layers=1,
+        bidirectional=False,
+        reverse_source=True,
+        feed_context=True,
+        dropout=0.0,
+        padding_idx=0,
+        bos_idx=2,
+        eos_idx=3,
+        context="final",
+        *,
+        dtype="float32",
+        rng=None,
+        recurrent_init="uniform",
+    ):
         super().__init__()
         if recurrent_init not in RECURRENT_INITS:
             raise ValueError(f"recurrent_init must be one of {RECURRENT_INITS}, got {recurrent_init!r}")
@@ -83,20 +101,22 @@ class Seq2Seq(Module):
         self.feed_context, self.context, self.dropout = bool(feed_context), context, float(dropout)
         self.padding_idx, self.bos_idx, self.eos_idx = padding_idx, int(bos_idx), int(eos_idx)
         E, H, L, D = self.embed_dim, self.hidden_size, self.num_layers, 2 if bidirectional else 1
-        self.src_embed = self.add_module("src_embed", Embedding(source_vocab_size, E, padding_idx, dtype=dtype,
-                                                                rng=self.rng))
+        self.src_embed = self.add_module(
+            "src_embed", Embedding(source_vocab_size, E, padding_idx, dtype=dtype, rng=self.rng)
+        )
         self.src_drop = self.add_module("src_drop", Dropout(dropout, rng=self.rng))
-        self.encoder = self.add_module("encoder", RNN(E, H, L, "tanh", dropout=dropout, bidirectional=bidirectional,
-                                                      dtype=dtype, rng=self.rng))
+        self.encoder = self.add_module(
+            "encoder", RNN(E, H, L, "tanh", dropout=dropout, bidirectional=bidirectional, dtype=dtype, rng=self.rng)
+        )
         self.bridge = None
         if D != 1:  # L·D final states of H against L initial states of H
             self.bridge = self.add_module("bridge", Linear(L * D * H, L * H, dtype=dtype, rng=self.rng))
-        self.tgt_embed = self.add_module("tgt_embed", Embedding(target_vocab_size, E, padding_idx, dtype=dtype,
-                                                                rng=self.rng))
+        self.tgt_embed = self.add_module(
+            "tgt_embed", Embedding(target_vocab_size, E, padding_idx, dtype=dtype, rng=self.rng)
+        )
         self.tgt_drop = self.add_module("tgt_drop", Dropout(dropout, rng=self.rng))
         C = 0 if not self.feed_context else D * H if context == "mean" else H  # the width of c
-        self.decoder = self.add_module("decoder", RNN(E + C, H, L, "tanh",
-                                                      dropout=dropout, dtype=dtype, rng=self.rng))
+        self.decoder = self.add_module("decoder", RNN(E + C, H, L, "tanh", dropout=dropout, dtype=dtype, rng=self.rng))
         self.out_drop = self.add_module("out_drop", Dropout(dropout, rng=self.rng))
         self.head = self.add_module("head", Linear(H, target_vocab_size, dtype=dtype, rng=self.rng))
         self.dtype = self.decoder.dtype
@@ -106,7 +126,6 @@ class Seq2Seq(Module):
                     if name.startswith("weight_hh"):
                         value[...] = init.orthogonal(value.shape, self.rng, dtype=value.dtype)
         self._cache = None
-
 
     # --- training: teacher forcing ------------------------------------------------------------------------------
     def encode(self, source, source_lengths=None) -> np.ndarray:
@@ -144,11 +163,14 @@ class Seq2Seq(Module):
         → logits (T, B, V_target). Padded target steps get the head's bias: mask them out of the loss."""
         target_lengths = _lengths(target_in, target_lengths, "target")
         if np.asarray(source).shape[1:] != np.asarray(target_in).shape[1:]:
-            raise ValueError(f"source and target must have the same batch size, got shapes "
-                             f"{np.asarray(source).shape} and {np.asarray(target_in).shape}")
+            raise ValueError(
+                f"source and target must have the same batch size, got shapes "
+                f"{np.asarray(source).shape} and {np.asarray(target_in).shape}"
+            )
         s0, context = self._encode(source, source_lengths)
-        output, _ = self.decoder(self._decoder_input(np.asarray(target_in, dtype=np.int64), context), s0,
-                                 target_lengths)
+        output, _ = self.decoder(
+            self._decoder_input(np.asarray(target_in, dtype=np.int64), context), s0, target_lengths
+        )
         self._cache = True
         return self.head(self.out_drop(output))
 
@@ -163,14 +185,14 @@ class Seq2Seq(Module):
         d_s0 = np.array(d_s0, dtype=self.dtype)  # our own copy, added into below
         d_enc_output = None
         if self.feed_context:
-            d_context = d_input[..., self.embed_dim:].sum(axis=0)
+            d_context = d_input[..., self.embed_dim :].sum(axis=0)
             if self.context == "final":
                 d_s0[-1] += d_context
             else:  # c = Σ_s h_s / S over each sentence's own steps
                 shape, lengths = self._source_shape
                 valid = (np.arange(shape[0])[:, None] < lengths[None, :])[..., None]
                 d_enc_output = np.where(valid, d_context / lengths[:, None].astype(self.dtype), 0).astype(self.dtype)
-            d_input = d_input[..., :self.embed_dim]
+            d_input = d_input[..., : self.embed_dim]
         self.tgt_embed.backward(self.tgt_drop.backward(np.ascontiguousarray(d_input)))
         if self.bridge is None:
             d_h_n = d_s0
@@ -179,8 +201,9 @@ class Seq2Seq(Module):
             B = s0.shape[0]
             d_pre = np.ascontiguousarray(d_s0.transpose(1, 0, 2)).reshape(B, -1) * (1 - s0 * s0)
             D = 2 if self.bidirectional else 1
-            d_h_n = np.ascontiguousarray(self.bridge.backward(d_pre).reshape(B, self.num_layers * D, -1)
-                                         .transpose(1, 0, 2))
+            d_h_n = np.ascontiguousarray(
+                self.bridge.backward(d_pre).reshape(B, self.num_layers * D, -1).transpose(1, 0, 2)
+            )
         d_embedded, _ = self.encoder.backward(d_enc_output, d_h_n)
         self.src_embed.backward(self.src_drop.backward(d_embedded))
 
@@ -206,8 +229,9 @@ class Seq2Seq(Module):
         if ids.size == 0:
             raise ValueError("a source sentence must hold at least one id, got an empty one")
         if ids.min() < 0 or ids.max() >= self.source_vocab_size:
-            raise ValueError(f"source ids must lie in [0, {self.source_vocab_size}), got min {ids.min()} and "
-                             f"max {ids.max()}")
+            raise ValueError(
+                f"source ids must lie in [0, {self.source_vocab_size}), got min {ids.min()} and max {ids.max()}"
+            )
         return ids.astype(np.int64)
 
     def greedy(self, sources, max_len=None, banned=()) -> list[list[int]]:
@@ -224,7 +248,7 @@ class Seq2Seq(Module):
             B, S = len(sources), max(len(s) for s in sources)
             ids = np.full((S, B), self.padding_idx or 0, dtype=np.int64)
             for b, s in enumerate(sources):
-                ids[:len(s), b] = s
+                ids[: len(s), b] = s
             state, context = self._encode(ids, np.array([len(s) for s in sources]))
             tokens = np.full(B, self.bos_idx, dtype=np.int64)
             out = [[] for _ in range(B)]
@@ -271,8 +295,8 @@ class Seq2Seq(Module):
                 logp[:, blocked] = -np.inf
                 total = (scores[:, None] + logp).ravel()
                 m = min(2 * beam, total.size)
-                top = np.argpartition(-total, m - 1)[:m]            # the m best, unordered: O(V), not a full sort
-                order = top[np.lexsort((top, -total[top]))]         # best first, ties by index as a stable sort
+                top = np.argpartition(-total, m - 1)[:m]  # the m best, unordered: O(V), not a full sort
+                order = top[np.lexsort((top, -total[top]))]  # best first, ties by index as a stable sort
                 keep, new_live, new_scores = [], [], []
                 for rank, k in enumerate(order):
                     i, w = divmod(int(k), logp.shape[1])

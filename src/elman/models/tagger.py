@@ -59,9 +59,25 @@ class SequenceTagger(Module):
     the outputs before the head. ``unk_idx`` / ``word_dropout``: see the module docstring.
     """
 
-    def __init__(self, vocab_size, num_tags, embed_dim=50, hidden_size=128, num_layers=1, bidirectional=True,
-                 dropout=0.0, padding_idx=0, unk_idx=1, word_dropout=0.0, shape_dim=0, freeze_embedding=False, *,
-                 dtype="float32", rng=None, embedding=None):
+    def __init__(
+        self,
+        vocab_size,
+        num_tags,
+        embed_dim=50,
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        padding_idx=0,
+        unk_idx=1,
+        word_dropout=0.0,
+        shape_dim=0,
+        freeze_embedding=False,
+        *,
+        dtype="float32",
+        rng=None,
+        embedding=None,
+    ):
         super().__init__()
         if not 0.0 <= float(word_dropout) < 1.0:
             raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout!r}")
@@ -78,19 +94,31 @@ class SequenceTagger(Module):
         if embedding is None:
             embedding = Embedding(vocab_size, embed_dim, padding_idx, dtype=dtype, rng=self.rng)
             embedding.params["weight"] *= 0.1
-        self.embed = self.add_module("embed", fitted_embedding(embedding, vocab_size, embed_dim,
-                                                               self.freeze_embedding))
+        self.embed = self.add_module("embed", fitted_embedding(embedding, vocab_size, embed_dim, self.freeze_embedding))
         self.shape_embed = None
         if self.shape_dim:
-            self.shape_embed = self.add_module("shape_embed", Embedding(N_SHAPES, self.shape_dim, dtype=dtype,
-                                                                        rng=self.rng))
+            self.shape_embed = self.add_module(
+                "shape_embed", Embedding(N_SHAPES, self.shape_dim, dtype=dtype, rng=self.rng)
+            )
             self.shape_embed.params["weight"] *= 0.1
         self.in_drop = self.add_module("in_drop", Dropout(dropout, rng=self.rng))
-        self.rnn = self.add_module("rnn", RNN(embed_dim + self.shape_dim, hidden_size, num_layers, "tanh",
-                                              dropout=dropout, bidirectional=bidirectional, dtype=dtype, rng=self.rng))
+        self.rnn = self.add_module(
+            "rnn",
+            RNN(
+                embed_dim + self.shape_dim,
+                hidden_size,
+                num_layers,
+                "tanh",
+                dropout=dropout,
+                bidirectional=bidirectional,
+                dtype=dtype,
+                rng=self.rng,
+            ),
+        )
         self.drop = self.add_module("drop", Dropout(dropout, rng=self.rng))
-        self.head = self.add_module("head", Linear(hidden_size * self.rnn.num_directions, num_tags, dtype=dtype,
-                                                   rng=self.rng))
+        self.head = self.add_module(
+            "head", Linear(hidden_size * self.rnn.num_directions, num_tags, dtype=dtype, rng=self.rng)
+        )
         self.dtype = self.rnn.dtype
 
     def forward(self, ids, lengths=None, shapes=None):
@@ -103,8 +131,10 @@ class SequenceTagger(Module):
         x = self.embed(ids)
         if self.shape_embed is not None:
             if shapes is None:
-                raise ValueError(f"this tagger has shape features (shape_dim={self.shape_dim}): pass shapes (T, B) "
-                                 f"= ({T}, {B}), got None")
+                raise ValueError(
+                    f"this tagger has shape features (shape_dim={self.shape_dim}): pass shapes (T, B) "
+                    f"= ({T}, {B}), got None"
+                )
             shapes = np.asarray(shapes)
             if shapes.shape != (T, B):
                 raise ValueError(f"shapes must have the shape of ids ({T}, {B}), got {shapes.shape}")
@@ -118,6 +148,6 @@ class SequenceTagger(Module):
         d_x, _ = self.rnn.backward(d_output, None)
         d_x = self.in_drop.backward(d_x)
         if self.shape_embed is not None:
-            self.shape_embed.backward(np.ascontiguousarray(d_x[..., self.embed_dim:]))
-            d_x = d_x[..., :self.embed_dim]
+            self.shape_embed.backward(np.ascontiguousarray(d_x[..., self.embed_dim :]))
+            d_x = d_x[..., : self.embed_dim]
         self.embed.backward(np.ascontiguousarray(d_x))

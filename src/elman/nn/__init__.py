@@ -8,5 +8,18 @@ from elman.nn.rnn import RNN, RNNCell
 from elman.nn.rnn_sequence import rnn_backward, rnn_forward
 from elman.nn.rnn_step import rnn_step_backward, rnn_step_forward
 
-__all__ = ["Dropout", "Embedding", "Linear", "Module", "RNN", "RNNCell", "cross_entropy", "init", "mse",
-           "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward"]
+__all__ = [
+    "Dropout",
+    "Embedding",
+    "Linear",
+    "Module",
+    "RNN",
+    "RNNCell",
+    "cross_entropy",
+    "init",
+    "mse",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+]

@@ -1,12 +1,12 @@
 """Initialisers. Each takes an explicit ``numpy.random.Generator`` where it draws, and returns a new array.
 
-    >>> import numpy as np
-    >>> from elman.nn import init
-    >>> W = init.orthogonal((4, 4), np.random.default_rng(0), dtype="float64")
-    >>> bool(np.allclose(W.T @ W, np.eye(4)))
-    True
-    >>> round(init.spectral_radius(init.with_spectral_radius(W, 0.9)), 12)
-    0.9
+>>> import numpy as np
+>>> from elman.nn import init
+>>> W = init.orthogonal((4, 4), np.random.default_rng(0), dtype="float64")
+>>> bool(np.allclose(W.T @ W, np.eye(4)))
+True
+>>> round(init.spectral_radius(init.with_spectral_radius(W, 0.9)), 12)
+0.9
 """
 
 from __future__ import annotations

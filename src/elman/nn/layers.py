@@ -115,8 +115,10 @@ class Embedding(CachedModule):
             if not isinstance(padding_idx, (int, np.integer)) or isinstance(padding_idx, bool):
                 raise InvalidType(f"padding_idx must be an integer or None, got {type(padding_idx).__name__}")
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise InvalidInput(f"padding_idx must be within num_embeddings: expected an index in "
-                                   f"[{-num_embeddings}, {num_embeddings}), got {padding_idx}")
+                raise InvalidInput(
+                    f"padding_idx must be within num_embeddings: expected an index in "
+                    f"[{-num_embeddings}, {num_embeddings}), got {padding_idx}"
+                )
             padding_idx = int(padding_idx) % num_embeddings  # torch's convention: a negative index counts back
         self.num_embeddings, self.embedding_dim, self.padding_idx = int(num_embeddings), int(embedding_dim), padding_idx
         self.dtype = as_float_dtype(dtype)

@@ -82,8 +82,10 @@ def cross_entropy(logits, targets, *, ignore_index=-100, mask=None, reduction="m
     if not np.issubdtype(targets.dtype, np.integer):
         raise InvalidType(f"targets must have an integer dtype (class indices), got {targets.dtype}")
     if tuple(targets.shape) != logits.shape[:-1]:
-        raise InvalidInput(f"Expected targets size {logits.shape[:-1]} (logits.shape[:-1]: the class axis is last), "
-                           f"got {tuple(targets.shape)}")
+        raise InvalidInput(
+            f"Expected targets size {logits.shape[:-1]} (logits.shape[:-1]: the class axis is last), "
+            f"got {tuple(targets.shape)}"
+        )
     if not isinstance(ignore_index, numbers.Integral) or isinstance(ignore_index, bool):
         raise InvalidType(f"ignore_index must be an integer, got {ignore_index!r}")
     _check_reduction(reduction)
@@ -95,9 +97,11 @@ def cross_entropy(logits, targets, *, ignore_index=-100, mask=None, reduction="m
     out_of_range = counted & ((targets < 0) | (targets >= num_classes))
     if out_of_range.any():
         where = tuple(int(i) for i in np.argwhere(out_of_range)[0])
-        raise InvalidIndex(f"Target {int(targets[where])} is out of bounds: expected class indices in "
-                           f"[0, {num_classes}) (or ignore_index={ignore_index}), got {int(targets[where])} "
-                           f"at position {where}")
+        raise InvalidIndex(
+            f"Target {int(targets[where])} is out of bounds: expected class indices in "
+            f"[0, {num_classes}) (or ignore_index={ignore_index}), got {int(targets[where])} "
+            f"at position {where}"
+        )
 
     eps = float(label_smoothing)
     shifted = logits - logits.max(axis=-1, keepdims=True)  # ℓ and p are unchanged by a shift of the row

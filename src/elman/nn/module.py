@@ -54,12 +54,17 @@ class Module:
         the model does not keep are left out."""
         config = {}
         for name, p in inspect.signature(type(self).__init__).parameters.items():
-            if name == "self" or name in self.START_ONLY or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) \
-                    or not hasattr(self, name):
+            if (
+                name == "self"
+                or name in self.START_ONLY
+                or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                or not hasattr(self, name)
+            ):
                 continue
             value = getattr(self, name)
-            config[name] = str(value) if isinstance(value, np.dtype) else \
-                value.item() if isinstance(value, np.generic) else value
+            config[name] = (
+                str(value) if isinstance(value, np.dtype) else value.item() if isinstance(value, np.generic) else value
+            )
         return config
 
     def __call__(self, *args, **kwargs):
@@ -132,6 +137,8 @@ class CachedModule(Module):
 
     def _take_cache(self):
         if self._cache is None:
-            raise InvalidState(f"{type(self).__name__}.backward() needs a forward() first (the cache of a forward "
-                               "is freed by backward unless retain_cache=True)")
+            raise InvalidState(
+                f"{type(self).__name__}.backward() needs a forward() first (the cache of a forward "
+                "is freed by backward unless retain_cache=True)"
+            )
         return self._cache

@@ -51,17 +51,31 @@ class RNN(CachedModule):
     After a forward, ``backward(d_output, d_h_n)`` returns (dx, dh0) and accumulates into ``grads``.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, *, dtype="float32", rng=None,
-                 learn_h0=False):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        *,
+        dtype="float32",
+        rng=None,
+        learn_h0=False,
+    ):
         super().__init__()
         check_positive_int("input_size", input_size)
         check_positive_int("hidden_size", hidden_size)
         check_positive_int("num_layers", num_layers)
         _check_nonlinearity(nonlinearity)
         if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
-            raise InvalidInput(f"dropout should be a number in range [0, 1) representing the probability of an "
-                               f"element being zeroed, got {dropout!r}")
+            raise InvalidInput(
+                f"dropout should be a number in range [0, 1) representing the probability of an "
+                f"element being zeroed, got {dropout!r}"
+            )
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.nonlinearity, self.bias, self.batch_first = nonlinearity, bool(bias), bool(batch_first)
         self.dropout, self.bidirectional, self.learn_h0 = float(dropout), bool(bidirectional), bool(learn_h0)
@@ -87,11 +101,23 @@ class RNN(CachedModule):
     def weights(self) -> list[list[tuple]]:
         """``[layer][direction] = (W_ih, W_hh, b_ih, b_hh)``, the arrays the kernels take."""
         p = self.params
-        return [[(p["weight_ih" + s], p["weight_hh" + s], p.get("bias_ih" + s), p.get("bias_hh" + s))
-                 for s in self._suffixes(layer)] for layer in range(self.num_layers)]
+        return [
+            [
+                (p["weight_ih" + s], p["weight_hh" + s], p.get("bias_ih" + s), p.get("bias_hh" + s))
+                for s in self._suffixes(layer)
+            ]
+            for layer in range(self.num_layers)
+        ]
 
-    _DEFAULTS = dict(num_layers=1, nonlinearity="tanh", bias=True, batch_first=False, dropout=0.0,
-                     bidirectional=False, learn_h0=False)
+    _DEFAULTS = dict(
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        learn_h0=False,
+    )
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={getattr(self, k)!r}" for k, v in self._DEFAULTS.items() if getattr(self, k) != v)
@@ -122,8 +148,11 @@ class RNN(CachedModule):
             raise InvalidInput(f"input must have at least one time step and one sequence, got shape {x.shape}")
         LD, H = self.num_layers * self.num_directions, self.hidden_size
         if h0 is None:
-            h0t = np.broadcast_to(self.params["h0"][:, None, :], (LD, B, H)) if self.learn_h0 \
+            h0t = (
+                np.broadcast_to(self.params["h0"][:, None, :], (LD, B, H))
+                if self.learn_h0
                 else np.zeros((LD, B, H), self.dtype)
+            )
         else:
             check_array("hx", h0, dtype=self.dtype)
             check_shape("hidden", h0, (LD, B, H) if batched else (LD, H))
@@ -132,10 +161,17 @@ class RNN(CachedModule):
         resets = self._check_resets(resets, x.shape[:-1], lengths, batched)
         self._cache = None  # the last forward's states are not needed any more: their memory may be reused
         output, h_n, cache = rnn_forward(
-            np.ascontiguousarray(xt), np.ascontiguousarray(h0t), self.weights(), nonlinearity=self.nonlinearity,
-            lengths=lengths, dropout=self.dropout, training=self.training, rng=self.rng,
+            np.ascontiguousarray(xt),
+            np.ascontiguousarray(h0t),
+            self.weights(),
+            nonlinearity=self.nonlinearity,
+            lengths=lengths,
+            dropout=self.dropout,
+            training=self.training,
+            rng=self.rng,
             resets=None if resets is None else self._time_major(resets[..., None], batched)[..., 0],
-            workspace=self._workspace)
+            workspace=self._workspace,
+        )
         # The output shares memory with the cache that backward reads: writing into it would corrupt the
         # gradients silently, so it is read-only (torch raises on such in-place edits too). Copy to modify.
         output.flags.writeable = False
@@ -194,8 +230,9 @@ class RNN(CachedModule):
             raise InvalidInput(f"lengths must be a 1-D sequence of integers, got {arr.dtype} of shape {arr.shape}")
         check_size("len(lengths) must be equal to the batch size", B, arr.shape[0])
         if arr.min() < 1 or arr.max() > T:
-            raise InvalidInput(f"lengths must lie in [1, {T}] (the sequence length), got min {arr.min()} and "
-                               f"max {arr.max()}")
+            raise InvalidInput(
+                f"lengths must lie in [1, {T}] (the sequence length), got min {arr.min()} and max {arr.max()}"
+            )
         return None if np.all(arr == T) else arr.astype(np.int64)
 
     def backward(self, d_output, d_h_n=None, *, return_dh_norms=False, retain_cache=False):
@@ -272,8 +309,9 @@ class RNNCell(Module):
             check_shape("hidden", hx, (xb.shape[0], self.hidden_size) if batched else (self.hidden_size,))
             hx = hx if batched else hx[None]
         p = self.params
-        h, cache = rnn_step_forward(xb, hx, p["weight_ih"], p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"),
-                                    self.nonlinearity)
+        h, cache = rnn_step_forward(
+            xb, hx, p["weight_ih"], p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"), self.nonlinearity
+        )
         if self.training:
             self.tape.append((cache, batched))
         return h if batched else h[0]
@@ -281,8 +319,9 @@ class RNNCell(Module):
     def backward(self, dh):
         """Undo the most recent call: returns (dx, dh_prev) and accumulates the parameter gradients."""
         if not self.tape:
-            raise InvalidState("RNNCell.backward() has no forward call left on its tape (calls made in eval mode "
-                               "are not recorded)")
+            raise InvalidState(
+                "RNNCell.backward() has no forward call left on its tape (calls made in eval mode are not recorded)"
+            )
         cache, batched = self.tape[-1]
         check_array("dh", dh, dtype=self.dtype)
         h_shape = cache.h_t.shape if batched else cache.h_t.shape[1:]

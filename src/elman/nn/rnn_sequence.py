@@ -122,14 +122,14 @@ def _recur(h, h0, W_hh, batch_sizes, reverse, nonlinearity, restarts=None):
     z_full = z.reshape(H, B)
     activate = np.tanh if nonlinearity == "tanh" else _relu
     sizes = batch_sizes.tolist()  # Python ints slice faster than NumPy ones: this loop runs T times
-    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+    for t in range(T - 1, -1, -1) if reverse else range(T):
         n = sizes[t]
         if restarts is not None and len(restarts[t]):
             state[:, restarts[t]] = 0
         if n == B:  # the usual case: whole blocks, no slicing
             h_prev, z_t, h_t = state, z_full, h[:, t]
         else:
-            h_prev, z_t, h_t = state[:, :n], z[:H * n].reshape(H, n), h[:, t, :n]
+            h_prev, z_t, h_t = state[:, :n], z[: H * n].reshape(H, n), h[:, t, :n]
         np.matmul(W_hh, h_prev, out=z_t)
         np.add(z_t, h_t, out=z_t)  # z_t = W_hh h_{t-1} + (W_ih x_t + b)
         activate(z_t, out=h_prev)  # the running state moves on to h_t
@@ -141,8 +141,19 @@ def _relu(z, out):
     return np.maximum(z, 0, out=out)
 
 
-def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.0, training=False, rng=None,
-                resets=None, workspace=None):
+def rnn_forward(
+    x,
+    h0,
+    weights,
+    *,
+    nonlinearity="tanh",
+    lengths=None,
+    dropout=0.0,
+    training=False,
+    rng=None,
+    resets=None,
+    workspace=None,
+):
     """Forward through all layers and directions.
 
     x (T, B, I), h0 (L*D, B, H), lengths None or int (B,) in [1, T]; inputs already validated.
@@ -172,10 +183,10 @@ def rnn_forward(x, h0, weights, *, nonlinearity="tanh", lengths=None, dropout=0.
         if layer_weights[0][2] is not None:
             h += np.concatenate([w[2] + w[3] for w in layer_weights])[:, None, None]
         for d, (_, W_hh, _, _) in enumerate(layer_weights):
-            h_d = h[d * H:(d + 1) * H]
+            h_d = h[d * H : (d + 1) * H]
             h_n[l * D + d] = _recur(h_d, h0[l * D + d], W_hh, batch_sizes, d == 1, nonlinearity, restarts)
         for t in padded:
-            h[:, t, batch_sizes[t]:] = 0
+            h[:, t, batch_sizes[t] :] = 0
         layers.append(LayerCache(inp, h, mask))
         inp, mask = h.reshape(D * H, T * B), None
         if dropout > 0 and training and l + 1 < len(weights):
@@ -217,7 +228,7 @@ def bptt_loop(dh_above, dz, dh_n, W_hh, batch_sizes, reverse, dh_store=None, res
     W_hhT = np.ascontiguousarray(W_hh.T)
     dh = dh_n.T.copy()  # (H, B): dh_next on entering an iteration, dh_t in it, dh_prev on leaving it
     sizes = batch_sizes.tolist()
-    for t in (range(T) if reverse else range(T - 1, -1, -1)):
+    for t in range(T) if reverse else range(T - 1, -1, -1):
         n = sizes[t]
         if n == B:  # the usual case: whole blocks, no slicing
             dh_t, dh_above_t, dz_t = dh, dh_above[t], dz[t]
@@ -313,9 +324,16 @@ def rnn_backward(cache: SequenceCache, d_output=None, d_h_n=None, *, return_dh_n
         store = np.zeros((T, DH, B), dtype) if return_dh_norms else None
         for d in range(D):
             rows = slice(d * H, (d + 1) * H)
-            dh0[l * D + d] = bptt_loop(dh_above[:, rows], dz[:, rows], dh_n[l * D + d], weights[l][d][1],
-                                       cache.batch_sizes, d == 1, None if store is None else store[:, rows],
-                                       cache.restarts)
+            dh0[l * D + d] = bptt_loop(
+                dh_above[:, rows],
+                dz[:, rows],
+                dh_n[l * D + d],
+                weights[l][d][1],
+                cache.batch_sizes,
+                d == 1,
+                None if store is None else store[:, rows],
+                cache.restarts,
+            )
         if store is not None:
             norms[l] = np.sqrt(np.square(store.reshape(T, D, H, B)).sum(axis=(2, 3))).T
         dz = _hidden_major(dz, strided, workspace)
@@ -342,7 +360,7 @@ def _activation_grads(h, cache: SequenceCache, strided: bool, workspace) -> np.n
         dz = _scratch(workspace, "dz_time_major", (T, DH, B), h.dtype)
         activation_grad(h, cache.nonlinearity, dz.transpose(1, 0, 2))
     for t in np.nonzero(cache.batch_sizes < B)[0]:
-        dz[t, :, cache.batch_sizes[t]:] = 0
+        dz[t, :, cache.batch_sizes[t] :] = 0
     return dz
 
 

@@ -37,9 +37,20 @@ from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=16, embed=8, limit=200)
-KINDS = {"embed": "count", "hidden": "count", "layers": "count", "epochs": "count", "batch": "count", "lr": "positive",
-         "dropout": "fraction", "clip": "positive?", "patience": "count?", "seed": "natural", "limit": "count?",
-         "max_minutes": "positive?"}
+KINDS = {
+    "embed": "count",
+    "hidden": "count",
+    "layers": "count",
+    "epochs": "count",
+    "batch": "count",
+    "lr": "positive",
+    "dropout": "fraction",
+    "clip": "positive?",
+    "patience": "count?",
+    "seed": "natural",
+    "limit": "count?",
+    "max_minutes": "positive?",
+}
 
 
 def batch_of(images, labels, idx, vocab):
@@ -70,7 +81,7 @@ def decode_all(model, images, vocab, batch=512) -> list[str]:
     """The greedy caption of every image, as a string."""
     out = []
     for start in range(0, len(images), batch):
-        out += ["".join(vocab.decode(ids)) for ids in model.greedy(images[start:start + batch])]
+        out += ["".join(vocab.decode(ids)) for ids in model.greedy(images[start : start + batch])]
     return out
 
 
@@ -87,24 +98,46 @@ def caption_scores(model, images, labels, vocab, examples: int = 6) -> dict:
     exact = np.array([g == t for g, t in zip(decoded, truth)])
     wrong, half = list(np.flatnonzero(~exact)), examples // 2
     order = (wrong[:half] + list(np.flatnonzero(exact)) + wrong[half:])[:examples]
-    return {"images": len(labels), "exact_match": float(exact.mean()), "char_accuracy": right / total,
-            "not_a_name": float(np.mean([g not in DIGIT_NAMES for g in decoded])),
-            "per_digit_exact": [round(float(exact[labels == d].mean()), 4) if np.any(labels == d) else None
-                                for d in range(10)],
-            "examples": [{"label": int(labels[i]), "truth": truth[i], "decoded": decoded[i]} for i in order[:examples]]}
+    return {
+        "images": len(labels),
+        "exact_match": float(exact.mean()),
+        "char_accuracy": right / total,
+        "not_a_name": float(np.mean([g not in DIGIT_NAMES for g in decoded])),
+        "per_digit_exact": [
+            round(float(exact[labels == d].mean()), 4) if np.any(labels == d) else None for d in range(10)
+        ],
+        "examples": [{"label": int(labels[i]), "truth": truth[i], "decoded": decoded[i]} for i in order[:examples]],
+    }
 
 
 def _data(seed, limit):
     images, labels = load_digits()
     splits = split_digits(labels, seed=seed)
     if limit is not None:  # every k-th image of each split, so every digit stays
-        splits = {s: idx[::max(1, len(idx) // limit)][:limit] for s, idx in splits.items()}
+        splits = {s: idx[:: max(1, len(idx) // limit)][:limit] for s, idx in splits.items()}
     return {s: (images[idx], labels[idx]) for s, idx in splits.items()}
 
 
-def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32, lr=3e-3, dropout=0.1, clip=5.0,
-                  patience=8, seed=0, limit=None, max_minutes=None, resume=False, force=False, progress=False,
-                  verbose=True) -> dict:
+def train_caption(
+    out_dir,
+    *,
+    embed=16,
+    hidden=64,
+    layers=1,
+    epochs=40,
+    batch=32,
+    lr=3e-3,
+    dropout=0.1,
+    clip=5.0,
+    patience=8,
+    seed=0,
+    limit=None,
+    max_minutes=None,
+    resume=False,
+    force=False,
+    progress=False,
+    verbose=True,
+) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (dev NLL, test exact match and character accuracy).
 
     ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
@@ -114,33 +147,67 @@ def train_caption(out_dir, *, embed=16, hidden=64, layers=1, epochs=40, batch=32
 
 
 # the command line's options, in the order --help lists them; their defaults are train_caption's
-OPTIONS = signature_options(train_caption, {
-    "embed": Option("character embedding size"),
-    "hidden": Option("hidden units of the RNN (its h_0 comes from the image)"),
-    "layers": Option("stacked RNN layers"),
-    "epochs": Option("passes over the training images"),
-    "batch": Option("images per update"),
-    "lr": Option("Adam's learning rate"),
-    "dropout": Option("dropout probability before the output layer (and between layers)"),
-    "clip": Option("gradient-norm clipping", off=0),
-    "patience": Option("stop after this many epochs without a better dev NLL"),
-    "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
-    "limit": Option("use N images of each split (every k-th, so every digit stays)", type=int),
-    "seed": Option("seed of the split, the initial weights and the batch order"),
-})
+OPTIONS = signature_options(
+    train_caption,
+    {
+        "embed": Option("character embedding size"),
+        "hidden": Option("hidden units of the RNN (its h_0 comes from the image)"),
+        "layers": Option("stacked RNN layers"),
+        "epochs": Option("passes over the training images"),
+        "batch": Option("images per update"),
+        "lr": Option("Adam's learning rate"),
+        "dropout": Option("dropout probability before the output layer (and between layers)"),
+        "clip": Option("gradient-norm clipping", off=0),
+        "patience": Option("stop after this many epochs without a better dev NLL"),
+        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
+        "limit": Option("use N images of each split (every k-th, so every digit stays)", type=int),
+        "seed": Option("seed of the split, the initial weights and the batch order"),
+    },
+)
 
 
-def _train(out, options, *, embed, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed, limit,
-           max_minutes, resume, progress, verbose) -> dict:
+def _train(
+    out,
+    options,
+    *,
+    embed,
+    hidden,
+    layers,
+    epochs,
+    batch,
+    lr,
+    dropout,
+    clip,
+    patience,
+    seed,
+    limit,
+    max_minutes,
+    resume,
+    progress,
+    verbose,
+) -> dict:
     data = _data(seed, limit)
     require_rows("digits", {s: d[1] for s, d in data.items()})
     vocab = build_name_vocab()
     rng = np.random.default_rng(seed)
-    model = Captioner(len(vocab), PIXELS, embed, hidden, layers, dropout, vocab.pad_id, vocab.bos_id, vocab.eos_id,
-                      rng=rng)
-    config = {"task": "caption", "model": model.config(),
-              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed, limit=limit,
-                            max_minutes=max_minutes), "options": options}
+    model = Captioner(
+        len(vocab), PIXELS, embed, hidden, layers, dropout, vocab.pad_id, vocab.bos_id, vocab.eos_id, rng=rng
+    )
+    config = {
+        "task": "caption",
+        "model": model.config(),
+        "train": dict(
+            epochs=epochs,
+            batch=batch,
+            lr=lr,
+            clip=clip,
+            patience=patience,
+            seed=seed,
+            limit=limit,
+            max_minutes=max_minutes,
+        ),
+        "options": options,
+    }
     vocab.save(out / "vocab.json")
     write_json(out / "config.json", config)
     images, labels = data["train"]
@@ -152,17 +219,38 @@ def _train(out, options, *, embed, hidden, layers, epochs, batch, lr, dropout, c
     def evaluate(m):
         return {"dev_nll": caption_nll(m, *data["dev"], vocab)}
 
-    summary = fit(model, train_batches, lambda z, t: cross_entropy(z, t, ignore_index=-100), evaluate,
-                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_nll",
-                  higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
-                  max_minutes=max_minutes, resume=resume)
+    summary = fit(
+        model,
+        train_batches,
+        lambda z, t: cross_entropy(z, t, ignore_index=-100),
+        evaluate,
+        optimizer=Adam(model.params, lr=lr),
+        epochs=epochs,
+        out_dir=out,
+        metric="dev_nll",
+        higher_is_better=False,
+        clip=clip,
+        patience=patience,
+        seed=seed,
+        progress=progress,
+        max_minutes=max_minutes,
+        resume=resume,
+    )
     dev, test = caption_scores(model, *data["dev"], vocab), caption_scores(model, *data["test"], vocab)
-    result = {"task": "caption", "images": {s: len(d[1]) for s, d in data.items()},
-              "dev_nll": summary["best"]["dev_nll"], "test_nll": caption_nll(model, *data["test"], vocab),
-              "dev_exact_match": dev["exact_match"], "test_exact_match": test["exact_match"],
-              "test_char_accuracy": test["char_accuracy"], "test_not_a_name": test["not_a_name"],
-              "examples": test["examples"], "best_epoch": summary["best_epoch"],
-              "epochs_run": summary["epochs_run"], "seconds": summary["seconds"]}
+    result = {
+        "task": "caption",
+        "images": {s: len(d[1]) for s, d in data.items()},
+        "dev_nll": summary["best"]["dev_nll"],
+        "test_nll": caption_nll(model, *data["test"], vocab),
+        "dev_exact_match": dev["exact_match"],
+        "test_exact_match": test["exact_match"],
+        "test_char_accuracy": test["char_accuracy"],
+        "test_not_a_name": test["not_a_name"],
+        "examples": test["examples"],
+        "best_epoch": summary["best_epoch"],
+        "epochs_run": summary["epochs_run"],
+        "seconds": summary["seconds"],
+    }
     if verbose:
         print(f"caption: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
     write_json(out / "summary.json", result)
@@ -179,8 +267,12 @@ def evaluate_caption(run_dir, split="test") -> dict:
     """Greedy-decoding scores and NLL/char of a saved captioner on ``split`` (re-created from the run's seed)."""
     model, vocab, config = load_caption_run(run_dir)
     data = _data(config["train"]["seed"], config["train"].get("limit"))
-    return {"task": "caption", "split": split, "nll": caption_nll(model, *data[split], vocab),
-            **caption_scores(model, *data[split], vocab)}
+    return {
+        "task": "caption",
+        "split": split,
+        "nll": caption_nll(model, *data[split], vocab),
+        **caption_scores(model, *data[split], vocab),
+    }
 
 
 def add_caption_arguments(parser) -> None:
@@ -190,7 +282,8 @@ def add_caption_arguments(parser) -> None:
 
 def run_caption(args) -> int:
     apply_quick(args, QUICK)
-    result = train_caption(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
-                           progress=args.progress)
+    result = train_caption(
+        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
+    )
     print(json.dumps(result))
     return 0

@@ -46,11 +46,15 @@ def run_eval(args) -> int:
     run, config = read_run(args.run_dir)
     task = run_task(config)
     if task == LM:
-        raise RunError(f"{run} is a language-model run, which elman eval does not score: sample from it with "
-                       f"`elman sample {run}`")
+        raise RunError(
+            f"{run} is a language-model run, which elman eval does not score: sample from it with `elman sample {run}`"
+        )
     if task not in EVALUATORS:
-        what = f"{run}/config.json does not say which task wrote it" if task is None else \
-            f"{run} is a run of {task!r}, which elman eval does not score"
+        what = (
+            f"{run}/config.json does not say which task wrote it"
+            if task is None
+            else f"{run} is a run of {task!r}, which elman eval does not score"
+        )
         raise RunError(f"{what}; elman eval scores runs of {', '.join(EVALUATORS)}")
     module_name, evaluate, part, formatter = EVALUATORS[task]
     module = importlib.import_module(module_name)
@@ -71,15 +75,21 @@ def _run_generate_names(args) -> int:
 def register_generate(commands) -> None:
     """Add ``generate names`` (samples from a trained names run)."""
     gen = commands.add_parser("generate", help="sample from a trained task run").add_subparsers(
-        dest="generate_task", metavar="TASK", required=True)
+        dest="generate_task", metavar="TASK", required=True
+    )
     names = gen.add_parser("names", help="surnames of a language from a names run")
     names.add_argument("--language", required=True, help="one of the run's 18 languages, e.g. Russian")
     names.add_argument("--count", type=int, default=10, help="how many names to draw")
     names.add_argument("--seed", type=int, default=0, help="seed of the random draws")
-    names.add_argument("--run", dest="run_dir", default="runs/names", metavar="RUN_DIR",
-                       help="the --out folder of `elman train names`")
-    names.add_argument("--temperature", type=float, default=1.0,
-                       help="divides the logits: below 1 sharper, above 1 flatter, 0 always the likeliest letter")
+    names.add_argument(
+        "--run", dest="run_dir", default="runs/names", metavar="RUN_DIR", help="the --out folder of `elman train names`"
+    )
+    names.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="divides the logits: below 1 sharper, above 1 flatter, 0 always the likeliest letter",
+    )
     names.add_argument("--max-len", type=int, default=20, help="the longest name, in characters")
     names.set_defaults(run=_run_generate_names)
 
@@ -88,7 +98,8 @@ def register(commands) -> None:
     """Add ``eval`` and ``generate`` (the tasks' ``train`` sub-commands come through ``add_task_parsers``)."""
     register_generate(commands)
     ev = commands.add_parser(
-        "eval", help="evaluate a trained task run (sentiment, names, caption, pos, translate, series)")
+        "eval", help="evaluate a trained task run (sentiment, names, caption, pos, translate, series)"
+    )
     ev.add_argument("run_dir", metavar="RUN_DIR", help="the --out folder of `elman train TASK`")
     ev.add_argument("--split", choices=("train", "dev", "test"), default="test", help="the data split to score")
     ev.set_defaults(run=run_eval)

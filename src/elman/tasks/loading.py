@@ -13,5 +13,6 @@ def require_rows(dataset: str, splits: dict, source=None) -> None:
     empty = [name for name, rows in splits.items() if len(rows) == 0]
     if empty:
         where = f"{source} (given as the {dataset} data)" if source is not None else f"the {dataset} data"
-        raise InvalidInput(f"{where} has no examples in the {' and '.join(empty)} split(s); expected a non-empty "
-                           f"file for every split")
+        raise InvalidInput(
+            f"{where} has no examples in the {' and '.join(empty)} split(s); expected a non-empty file for every split"
+        )

@@ -49,10 +49,26 @@ GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
 
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, embed=8, epochs=1, members=1, limit=200, max_minutes=None)
-KINDS = {"condition": one_of(CONDITIONS), "embed": "count", "hidden": "count", "layers": "count", "cond_dim": "count",
-         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
-         "patience": "count?", "weight_decay": "non-negative", "lr_decay": "rate", "members": "count",
-         "workers": "count", "seed": "natural", "limit": "count?", "max_minutes": "positive?"}
+KINDS = {
+    "condition": one_of(CONDITIONS),
+    "embed": "count",
+    "hidden": "count",
+    "layers": "count",
+    "cond_dim": "count",
+    "epochs": "count",
+    "batch": "count",
+    "lr": "positive",
+    "dropout": "fraction",
+    "clip": "positive?",
+    "patience": "count?",
+    "weight_decay": "non-negative",
+    "lr_decay": "rate",
+    "members": "count",
+    "workers": "count",
+    "seed": "natural",
+    "limit": "count?",
+    "max_minutes": "positive?",
+}
 
 
 class TrigramModel:
@@ -62,10 +78,20 @@ class TrigramModel:
         self.V, self.n_languages, self.bos_id, self.alphas = int(vocab_size), int(n_languages), bos_id, alphas
         lang, a, b, c = self.events(data)
         V = self.V
-        self.tables = {k: np.unique(key, return_counts=True) for k, key in {
-            "l3": ((lang * V + a) * V + b) * V + c, "l3c": (lang * V + a) * V + b, "l2": (lang * V + b) * V + c,
-            "l2c": lang * V + b, "g3": (a * V + b) * V + c, "g3c": a * V + b, "g2": b * V + c, "g2c": b,
-            "g1": c}.items()}
+        self.tables = {
+            k: np.unique(key, return_counts=True)
+            for k, key in {
+                "l3": ((lang * V + a) * V + b) * V + c,
+                "l3c": (lang * V + a) * V + b,
+                "l2": (lang * V + b) * V + c,
+                "l2c": lang * V + b,
+                "g3": (a * V + b) * V + c,
+                "g3c": a * V + b,
+                "g2": b * V + c,
+                "g2c": b,
+                "g1": c,
+            }.items()
+        }
         self.total = len(c)
 
     def events(self, data):
@@ -93,8 +119,9 @@ class TrigramModel:
         p = (self._n("g2", b * V + c) + a1 * p) / (self._n("g2c", b) + a1)
         p = (self._n("g3", (a * V + b) * V + c) + a2 * p) / (self._n("g3c", a * V + b) + a2)
         p = (self._n("l2", (lang * V + b) * V + c) + a3 * p) / (self._n("l2c", lang * V + b) + a3)
-        return (self._n("l3", ((lang * V + a) * V + b) * V + c) + a4 * p) / (self._n("l3c", (lang * V + a) * V + b)
-                                                                              + a4)
+        return (self._n("l3", ((lang * V + a) * V + b) * V + c) + a4 * p) / (
+            self._n("l3c", (lang * V + a) * V + b) + a4
+        )
 
     def nll(self, data, alphas=None) -> float:
         """Mean −log P per predicted character (nats) over ``data``."""
@@ -105,7 +132,7 @@ class TrigramModel:
         alphas = list(self.alphas)
         for _ in range(rounds):
             for k in range(4):
-                scores = [self.nll(dev, alphas[:k] + [g] + alphas[k + 1:]) for g in GRID]
+                scores = [self.nll(dev, alphas[:k] + [g] + alphas[k + 1 :]) for g in GRID]
                 alphas[k] = GRID[int(np.argmin(scores))]
         self.alphas = tuple(alphas)
         return {"alphas": self.alphas, "dev_nll": self.nll(dev)}
@@ -142,7 +169,7 @@ def _loss(logits, targets):
 def _splits(seed, limit):
     splits = split_names(load_names(), seed=seed)
     if limit is not None:  # a small subset with every language kept: every k-th name
-        splits = {s: d[::max(1, len(d) // limit)][:limit] for s, d in splits.items()}
+        splits = {s: d[:: max(1, len(d) // limit)][:limit] for s, d in splits.items()}
     return splits
 
 
@@ -151,10 +178,33 @@ def baseline(vocab, data) -> tuple[TrigramModel, dict]:
     return tri, tri.tune(data["dev"])
 
 
-def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond_dim=16, epochs=40, batch=64,
-                lr=2e-3, dropout=0.1, clip=5.0, patience=None, weight_decay=0.0, lr_decay=1.0, cosine=True,
-                members=12, workers=2, seed=0, limit=None, max_minutes=None, resume=False, force=False,
-                progress=False, verbose=True) -> dict:
+def train_names(
+    out_dir,
+    *,
+    condition="h0",
+    embed=32,
+    hidden=512,
+    layers=1,
+    cond_dim=16,
+    epochs=40,
+    batch=64,
+    lr=2e-3,
+    dropout=0.1,
+    clip=5.0,
+    patience=None,
+    weight_decay=0.0,
+    lr_decay=1.0,
+    cosine=True,
+    members=12,
+    workers=2,
+    seed=0,
+    limit=None,
+    max_minutes=None,
+    resume=False,
+    force=False,
+    progress=False,
+    verbose=True,
+) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (RNN and trigram NLL/char on dev and test).
 
     ``weight_decay`` > 0 trains with AdamW (decoupled decay) instead of Adam; ``lr_decay`` < 1 multiplies the learning
@@ -173,50 +223,109 @@ def train_names(out_dir, *, condition="h0", embed=32, hidden=512, layers=1, cond
 
 
 # the command line's options, in the order --help lists them; their defaults are train_names's
-OPTIONS = signature_options(train_names, {
-    "condition": Option("the language as the initial hidden state, as an input at every step, or both",
-                        choices=CONDITIONS),
-    "embed": Option("character embedding size"),
-    "hidden": Option("hidden units of the RNN"),
-    "layers": Option("stacked RNN layers"),
-    "cond_dim": Option("size of the language vector fed at every step (condition input or both)"),
-    "epochs": Option("passes over the training names"),
-    "batch": Option("names per update"),
-    "lr": Option("the (initial) learning rate"),
-    "dropout": Option("dropout probability on the RNN's inputs and outputs"),
-    "clip": Option("gradient-norm clipping", off=0),
-    "patience": Option("stop after this many epochs without a lower dev NLL", type=int),
-    "weight_decay": Option("above 0: AdamW with this decoupled weight decay"),
-    "lr_decay": Option("with --no-cosine: the learning rate's factor after each epoch without a new best"),
-    "members": Option("generators trained from different seeds and averaged"),
-    "workers": Option("processes training members"),
-    "max_minutes": Option("stop the whole run after this many minutes (shared among the members)", type=float),
-    "limit": Option("use N names of each split (every k-th, so every language stays)", type=int),
-    "seed": Option("seed of the split, the initial weights and the batch order"),
-    "cosine": Option("a cosine learning rate from --lr down to 0 over --epochs; --no-cosine keeps --lr (times "
-                     "--lr-decay after each epoch without a new best)"),
-})
+OPTIONS = signature_options(
+    train_names,
+    {
+        "condition": Option(
+            "the language as the initial hidden state, as an input at every step, or both", choices=CONDITIONS
+        ),
+        "embed": Option("character embedding size"),
+        "hidden": Option("hidden units of the RNN"),
+        "layers": Option("stacked RNN layers"),
+        "cond_dim": Option("size of the language vector fed at every step (condition input or both)"),
+        "epochs": Option("passes over the training names"),
+        "batch": Option("names per update"),
+        "lr": Option("the (initial) learning rate"),
+        "dropout": Option("dropout probability on the RNN's inputs and outputs"),
+        "clip": Option("gradient-norm clipping", off=0),
+        "patience": Option("stop after this many epochs without a lower dev NLL", type=int),
+        "weight_decay": Option("above 0: AdamW with this decoupled weight decay"),
+        "lr_decay": Option("with --no-cosine: the learning rate's factor after each epoch without a new best"),
+        "members": Option("generators trained from different seeds and averaged"),
+        "workers": Option("processes training members"),
+        "max_minutes": Option("stop the whole run after this many minutes (shared among the members)", type=float),
+        "limit": Option("use N names of each split (every k-th, so every language stays)", type=int),
+        "seed": Option("seed of the split, the initial weights and the batch order"),
+        "cosine": Option(
+            "a cosine learning rate from --lr down to 0 over --epochs; --no-cosine keeps --lr (times "
+            "--lr-decay after each epoch without a new best)"
+        ),
+    },
+)
 
 
 def _check(options) -> None:
     check_options(options, KINDS)
     if options["cosine"] and options["lr_decay"] != 1:
-        raise InvalidInput("choose one learning-rate schedule: cosine, or --no-cosine with --lr-decay below 1; "
-                           f"got both (--lr-decay {options['lr_decay']})")
+        raise InvalidInput(
+            "choose one learning-rate schedule: cosine, or --no-cosine with --lr-decay below 1; "
+            f"got both (--lr-decay {options['lr_decay']})"
+        )
 
 
-def _train(out, options, *, condition, embed, hidden, layers, cond_dim, epochs, batch, lr, dropout, clip, patience,
-           weight_decay, lr_decay, cosine, members, workers, seed, limit, max_minutes, resume, progress,
-           verbose) -> dict:
+def _train(
+    out,
+    options,
+    *,
+    condition,
+    embed,
+    hidden,
+    layers,
+    cond_dim,
+    epochs,
+    batch,
+    lr,
+    dropout,
+    clip,
+    patience,
+    weight_decay,
+    lr_decay,
+    cosine,
+    members,
+    workers,
+    seed,
+    limit,
+    max_minutes,
+    resume,
+    progress,
+    verbose,
+) -> dict:
     start = time.perf_counter()
     vocab, data, splits = _data(seed, limit)
-    model_cfg = dict(vocab_size=len(vocab), n_classes=len(LANGUAGES), embed_dim=embed, hidden_size=hidden,
-                     num_layers=layers, condition=condition, cond_dim=cond_dim, dropout=dropout,
-                     padding_idx=vocab.pad_id, bos_idx=vocab.bos_id, eos_idx=vocab.eos_id)
-    train_cfg = dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, weight_decay=weight_decay,
-                     lr_decay=lr_decay, cosine=cosine, seed=seed, limit=limit, max_minutes=max_minutes)
-    config = {"task": "names", "model": ConditionedGenerator(**model_cfg).config(), "members": members,
-              "languages": list(LANGUAGES), "train": train_cfg, "options": options}
+    model_cfg = dict(
+        vocab_size=len(vocab),
+        n_classes=len(LANGUAGES),
+        embed_dim=embed,
+        hidden_size=hidden,
+        num_layers=layers,
+        condition=condition,
+        cond_dim=cond_dim,
+        dropout=dropout,
+        padding_idx=vocab.pad_id,
+        bos_idx=vocab.bos_id,
+        eos_idx=vocab.eos_id,
+    )
+    train_cfg = dict(
+        epochs=epochs,
+        batch=batch,
+        lr=lr,
+        clip=clip,
+        patience=patience,
+        weight_decay=weight_decay,
+        lr_decay=lr_decay,
+        cosine=cosine,
+        seed=seed,
+        limit=limit,
+        max_minutes=max_minutes,
+    )
+    config = {
+        "task": "names",
+        "model": ConditionedGenerator(**model_cfg).config(),
+        "members": members,
+        "languages": list(LANGUAGES),
+        "train": train_cfg,
+        "options": options,
+    }
     vocab.save(out / "vocab.json")
     write_json(out / "config.json", config)
     if members == 1:
@@ -227,8 +336,10 @@ def _train(out, options, *, condition, embed, hidden, layers, cond_dim, epochs, 
             train_cfg = dict(train_cfg, max_minutes=max_minutes / -(-members // workers))
         calls = [(out, k, members, model_cfg, train_cfg, False, resume) for k in range(members)]
         fits = in_processes(_train_member, calls, workers)
-    trained = [load_model(out / f"{_member_prefix(k, members)}model.safetensors",
-                          ConditionedGenerator(**config["model"])) for k in range(members)]
+    trained = [
+        load_model(out / f"{_member_prefix(k, members)}model.safetensors", ConditionedGenerator(**config["model"]))
+        for k in range(members)
+    ]
     if verbose:
         for k, f in enumerate(fits):
             print(f"names: member {k} best epoch {f['best_epoch']} {f['best']}", file=sys.stderr)
@@ -239,15 +350,23 @@ def _train(out, options, *, condition, embed, hidden, layers, cond_dim, epochs, 
         for k in range(members):  # each member's best weights stay in its training state, member{k}_checkpoint
             (out / f"{_member_prefix(k, members)}model.safetensors").unlink()
     tri, tuned = baseline(vocab, data)
-    result = {"task": "names", "condition": condition, "members": members,
-              "names": {s: len(d) for s, d in splits.items()},
-              "dev_nll": rnn_nll(model, data["dev"]), "test_nll": rnn_nll(model, data["test"]),
-              "trigram_dev_nll": tuned["dev_nll"], "trigram_test_nll": tri.nll(data["test"]),
-              "train_nll": rnn_nll(model, data["train"]), "trigram_train_nll": tri.nll(data["train"]),
-              "trigram_alphas": [round(a, 4) for a in tuned["alphas"]],
-              "best_epoch": [f["best_epoch"] for f in fits] if members > 1 else fits[0]["best_epoch"],
-              "epochs_run": [f["epochs_run"] for f in fits] if members > 1 else fits[0]["epochs_run"],
-              "seconds": round(time.perf_counter() - start, 1), "vocab_size": len(vocab)}
+    result = {
+        "task": "names",
+        "condition": condition,
+        "members": members,
+        "names": {s: len(d) for s, d in splits.items()},
+        "dev_nll": rnn_nll(model, data["dev"]),
+        "test_nll": rnn_nll(model, data["test"]),
+        "trigram_dev_nll": tuned["dev_nll"],
+        "trigram_test_nll": tri.nll(data["test"]),
+        "train_nll": rnn_nll(model, data["train"]),
+        "trigram_train_nll": tri.nll(data["train"]),
+        "trigram_alphas": [round(a, 4) for a in tuned["alphas"]],
+        "best_epoch": [f["best_epoch"] for f in fits] if members > 1 else fits[0]["best_epoch"],
+        "epochs_run": [f["epochs_run"] for f in fits] if members > 1 else fits[0]["epochs_run"],
+        "seconds": round(time.perf_counter() - start, 1),
+        "vocab_size": len(vocab),
+    }
     if members > 1:
         result["member_test_nll"] = [rnn_nll(m, data["test"]) for m in trained]
     result["relative_improvement"] = 1 - result["test_nll"] / result["trigram_test_nll"]
@@ -276,8 +395,9 @@ def _train_member(out, k, members, model_cfg, train_cfg, progress, resume=False)
     seed = t["seed"] + k
     model = ConditionedGenerator(**model_cfg, rng=np.random.default_rng(seed))
     lr, lr_decay = t["lr"], t["lr_decay"]
-    optimizer = AdamW(model.params, lr=lr, weight_decay=t["weight_decay"]) if t["weight_decay"] else \
-        Adam(model.params, lr=lr)
+    optimizer = (
+        AdamW(model.params, lr=lr, weight_decay=t["weight_decay"]) if t["weight_decay"] else Adam(model.params, lr=lr)
+    )
     schedule = CosineLR(lr, t["epochs"]) if t["cosine"] else None
     lengths = np.array([len(x) for x in data["train"][0]])
     plateau = {"best_dev_nll": None}  # what --lr-decay compares with; saved in each epoch's training state
@@ -297,11 +417,27 @@ def _train_member(out, k, members, model_cfg, train_cfg, progress, resume=False)
         return {"dev_nll": nll, "lr": optimizer.lr}
 
     prefix = _member_prefix(k, members)
-    return fit(model, batches, _loss, evaluate, optimizer=optimizer, epochs=t["epochs"], out_dir=out,
-               metric="dev_nll", higher_is_better=False, clip=t["clip"], patience=t["patience"], seed=seed,
-               progress=progress, checkpoint=f"{prefix}model.safetensors", log_name=f"{prefix}metrics.jsonl",
-               state_name=f"{prefix}checkpoint.safetensors", max_minutes=t["max_minutes"], resume=resume,
-               task_state=plateau)
+    return fit(
+        model,
+        batches,
+        _loss,
+        evaluate,
+        optimizer=optimizer,
+        epochs=t["epochs"],
+        out_dir=out,
+        metric="dev_nll",
+        higher_is_better=False,
+        clip=t["clip"],
+        patience=t["patience"],
+        seed=seed,
+        progress=progress,
+        checkpoint=f"{prefix}model.safetensors",
+        log_name=f"{prefix}metrics.jsonl",
+        state_name=f"{prefix}checkpoint.safetensors",
+        max_minutes=t["max_minutes"],
+        resume=resume,
+        task_state=plateau,
+    )
 
 
 def load_names_run(run_dir):
@@ -320,9 +456,14 @@ def evaluate_names(run_dir, split="test") -> dict:
     splits = _splits(config["train"]["seed"], config["train"].get("limit"))
     data = {s: encode_names(vocab, d) for s, d in splits.items()}
     tri, _ = baseline(vocab, data)
-    result = {"task": "names", "split": split, "names": len(splits[split]),
-              "chars": int(sum(len(t) for t in data[split][1])), "nll": rnn_nll(model, data[split]),
-              "trigram_nll": tri.nll(data[split])}
+    result = {
+        "task": "names",
+        "split": split,
+        "names": len(splits[split]),
+        "chars": int(sum(len(t) for t in data[split][1])),
+        "nll": rnn_nll(model, data[split]),
+        "trigram_nll": tri.nll(data[split]),
+    }
     result["relative_improvement"] = 1 - result["nll"] / result["trigram_nll"]
     return result
 
@@ -330,8 +471,9 @@ def evaluate_names(run_dir, split="test") -> dict:
 def generate_names(run_dir, language, count=10, seed=0, temperature=1.0, max_len=20) -> list[str]:
     """``count`` surnames of ``language`` drawn from a finished names run: at ``temperature`` (0 or, in the limit,
     a tiny one: always the likeliest letter), at most ``max_len`` characters each, from the generator ``seed``."""
-    check_options({"count": count, "max_len": max_len, "seed": seed}, {"count": "count", "max_len": "count",
-                                                                      "seed": "natural"})
+    check_options(
+        {"count": count, "max_len": max_len, "seed": seed}, {"count": "count", "max_len": "count", "seed": "natural"}
+    )
     check_options({"temperature": temperature}, {"temperature": "non-negative"})
     model, vocab, config = load_names_run(run_dir)
     languages = config["languages"]
@@ -339,8 +481,10 @@ def generate_names(run_dir, language, count=10, seed=0, temperature=1.0, max_len
         raise InvalidInput(f"--language: expected one of {', '.join(languages)}, got {language!r}")
     rng = np.random.default_rng(seed)
     lang = languages.index(language)
-    return ["".join(vocab.decode(model.sample(lang, rng, temperature, max_len, banned=(vocab.unk_id,))))
-            for _ in range(count)]
+    return [
+        "".join(vocab.decode(model.sample(lang, rng, temperature, max_len, banned=(vocab.unk_id,))))
+        for _ in range(count)
+    ]
 
 
 def add_names_arguments(parser) -> None:
@@ -350,8 +494,9 @@ def add_names_arguments(parser) -> None:
 
 def run_names(args) -> int:
     apply_quick(args, QUICK)
-    result = train_names(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
-                         progress=args.progress)
+    result = train_names(
+        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
+    )
     print(json.dumps(result))
     return 0
 

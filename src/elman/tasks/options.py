@@ -66,8 +66,11 @@ def options_of(train, values: dict) -> dict:
     every keyword-only argument but the run controls, paths as strings (they are saved in config.json)."""
     import inspect
 
-    names = [name for name, p in inspect.signature(train).parameters.items()
-             if p.kind is p.KEYWORD_ONLY and name not in CONTROLS]
+    names = [
+        name
+        for name, p in inspect.signature(train).parameters.items()
+        if p.kind is p.KEYWORD_ONLY and name not in CONTROLS
+    ]
     return {name: os.fspath(values[name]) if isinstance(values[name], os.PathLike) else values[name] for name in names}
 
 
@@ -83,7 +86,10 @@ def add_common_arguments(parser, default_out: str) -> None:
     """--quick, --out / --resume / --force and --progress: the same for every task's train command."""
     from elman.train.rundir import add_run_arguments
 
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run of seconds: a tiny model on a slice of the data (overrides sizes and epochs)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run of seconds: a tiny model on a slice of the data (overrides sizes and epochs)",
+    )
     add_run_arguments(parser, default_out)
     parser.add_argument("--progress", action="store_true", help="show a progress bar for each epoch")

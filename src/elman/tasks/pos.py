@@ -34,9 +34,22 @@ from elman.train.supervised import fit
 SPECIALS = ("<pad>", "<unk>")
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, limit=200, max_minutes=None)
-KINDS = {"hidden": "count", "layers": "count", "shape_dim": "natural", "min_freq": "count", "word_dropout": "fraction",
-         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
-         "patience": "count?", "seed": "natural", "limit": "count?", "max_minutes": "positive?"}
+KINDS = {
+    "hidden": "count",
+    "layers": "count",
+    "shape_dim": "natural",
+    "min_freq": "count",
+    "word_dropout": "fraction",
+    "epochs": "count",
+    "batch": "count",
+    "lr": "positive",
+    "dropout": "fraction",
+    "clip": "positive?",
+    "patience": "count?",
+    "seed": "natural",
+    "limit": "count?",
+    "max_minutes": "positive?",
+}
 
 
 def normalise(word: str, lower: bool = True) -> str:
@@ -73,7 +86,7 @@ def predict(model, data, batch=256) -> list[np.ndarray]:
             idx = range(start, min(start + batch, n))
             inputs, _ = batch_of(data, idx)
             pred = model(*inputs).argmax(axis=-1)  # (T, B)
-            out.extend(pred[:inputs[1][b], b] for b in range(len(idx)))
+            out.extend(pred[: inputs[1][b], b] for b in range(len(idx)))
     finally:
         model.train(was)
     return out
@@ -95,20 +108,27 @@ def confusion_matrix(gold, pred, num_tags: int = 17) -> np.ndarray:
 def confusion_summary(matrix, tags=UPOS_TAGS, top=10) -> dict:
     """Per-tag accuracy (with support) and the ``top`` most frequent off-diagonal (gold, predicted) pairs."""
     support = matrix.sum(axis=1)
-    per_tag = {t: {"n": int(support[i]), "accuracy": round(float(matrix[i, i] / support[i]), 4) if support[i] else None}
-               for i, t in enumerate(tags)}
+    per_tag = {
+        t: {"n": int(support[i]), "accuracy": round(float(matrix[i, i] / support[i]), 4) if support[i] else None}
+        for i, t in enumerate(tags)
+    }
     off = matrix.copy()
     np.fill_diagonal(off, 0)
     order = np.argsort(-off, axis=None, kind="stable")[:top]
-    confusions = [{"gold": tags[i], "predicted": tags[j], "count": int(off[i, j])}
-                  for i, j in zip(*np.unravel_index(order, off.shape)) if off[i, j] > 0]
+    confusions = [
+        {"gold": tags[i], "predicted": tags[j], "count": int(off[i, j])}
+        for i, j in zip(*np.unravel_index(order, off.shape))
+        if off[i, j] > 0
+    ]
     return {"per_tag": per_tag, "confusions": confusions}
 
 
 def format_confusions(summary) -> str:
     lines = [f"{'tag':6s} {'n':>6s} {'acc':>7s}"]
-    lines += [f"{t:6s} {r['n']:6d} {'-' if r['accuracy'] is None else format(r['accuracy'], '.4f'):>7s}"
-              for t, r in summary["per_tag"].items()]
+    lines += [
+        f"{t:6s} {r['n']:6d} {'-' if r['accuracy'] is None else format(r['accuracy'], '.4f'):>7s}"
+        for t, r in summary["per_tag"].items()
+    ]
     lines.append("most frequent confusions (gold -> predicted: count)")
     lines += [f"  {c['gold']} -> {c['predicted']}: {c['count']}" for c in summary["confusions"]]
     return "\n".join(lines)
@@ -138,6 +158,7 @@ def _batches_fn(data, batch):
     def make(epoch, rng):
         for idx in bucket_batches(lengths, batch, rng):
             yield batch_of(data, idx)
+
     return make
 
 
@@ -149,10 +170,33 @@ def _load_splits(limit, source):
     return {s: ([w for w, _ in d], [t for _, t in d]) for s, d in splits.items()}
 
 
-def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, freeze=False, lower=True,
-              shape_dim=16, min_freq=2, word_dropout=0.05, epochs=8, batch=32, lr=2e-3, dropout=0.3, clip=5.0,
-              patience=3, seed=0, limit=None, source=None, max_minutes=None, resume=False, force=False,
-              progress=False, verbose=True) -> dict:
+def train_pos(
+    out_dir,
+    *,
+    hidden=128,
+    layers=1,
+    bidirectional=True,
+    glove=True,
+    freeze=False,
+    lower=True,
+    shape_dim=16,
+    min_freq=2,
+    word_dropout=0.05,
+    epochs=8,
+    batch=32,
+    lr=2e-3,
+    dropout=0.3,
+    clip=5.0,
+    patience=3,
+    seed=0,
+    limit=None,
+    source=None,
+    max_minutes=None,
+    resume=False,
+    force=False,
+    progress=False,
+    verbose=True,
+) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (dev/test token accuracy, test confusions).
 
     ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
@@ -162,30 +206,57 @@ def train_pos(out_dir, *, hidden=128, layers=1, bidirectional=True, glove=True, 
 
 
 # the command line's options, in the order --help lists them; their defaults are train_pos's
-OPTIONS = signature_options(train_pos, {
-    "hidden": Option("hidden units of the RNN (per direction)"),
-    "layers": Option("stacked RNN layers"),
-    "bidirectional": Option("read each sentence both ways, so a tag sees the words after it too"),
-    "glove": Option("GloVe 50-d initialisation of the embedding"),
-    "freeze": Option("keep the pretrained embedding fixed"),
-    "shape_dim": Option("word-shape feature size (0: none)"),
-    "min_freq": Option("rarer training words (unknown to GloVe) -> <unk>"),
-    "word_dropout": Option("P(word -> <unk>) while training"),
-    "epochs": Option("passes over the training sentences"),
-    "batch": Option("sentences per update"),
-    "lr": Option("Adam's learning rate"),
-    "dropout": Option("dropout probability on the RNN's inputs and outputs"),
-    "clip": Option("gradient-norm clipping", off=0),
-    "patience": Option("stop after this many epochs without a better dev score"),
-    "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
-    "limit": Option("use the first N sentences of each split", type=int),
-    "seed": Option("seed of the initial weights, the batch order and dropout"),
-})
+OPTIONS = signature_options(
+    train_pos,
+    {
+        "hidden": Option("hidden units of the RNN (per direction)"),
+        "layers": Option("stacked RNN layers"),
+        "bidirectional": Option("read each sentence both ways, so a tag sees the words after it too"),
+        "glove": Option("GloVe 50-d initialisation of the embedding"),
+        "freeze": Option("keep the pretrained embedding fixed"),
+        "shape_dim": Option("word-shape feature size (0: none)"),
+        "min_freq": Option("rarer training words (unknown to GloVe) -> <unk>"),
+        "word_dropout": Option("P(word -> <unk>) while training"),
+        "epochs": Option("passes over the training sentences"),
+        "batch": Option("sentences per update"),
+        "lr": Option("Adam's learning rate"),
+        "dropout": Option("dropout probability on the RNN's inputs and outputs"),
+        "clip": Option("gradient-norm clipping", off=0),
+        "patience": Option("stop after this many epochs without a better dev score"),
+        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
+        "limit": Option("use the first N sentences of each split", type=int),
+        "seed": Option("seed of the initial weights, the batch order and dropout"),
+    },
+)
 
 
-def _train(out, options, *, hidden, layers, bidirectional, glove, freeze, lower, shape_dim, min_freq, word_dropout,
-           epochs, batch, lr, dropout, clip, patience, seed, limit, source, max_minutes, resume, progress,
-           verbose) -> dict:
+def _train(
+    out,
+    options,
+    *,
+    hidden,
+    layers,
+    bidirectional,
+    glove,
+    freeze,
+    lower,
+    shape_dim,
+    min_freq,
+    word_dropout,
+    epochs,
+    batch,
+    lr,
+    dropout,
+    clip,
+    patience,
+    seed,
+    limit,
+    source,
+    max_minutes,
+    resume,
+    progress,
+    verbose,
+) -> dict:
     splits = _load_splits(limit, source)
     vectors = None
     if glove:
@@ -199,16 +270,43 @@ def _train(out, options, *, hidden, layers, bidirectional, glove, freeze, lower,
     if vectors is not None:
         from elman.embeddings.pretrained import embedding_for_vocab
 
-        embedding, coverage = embedding_for_vocab(vectors, vocab.itos, freeze=freeze, padding_idx=vocab.pad_id,
-                                                  rng=rng)
-    model = SequenceTagger(len(vocab), len(UPOS_TAGS), embed_dim=50, hidden_size=hidden, num_layers=layers,
-                           bidirectional=bidirectional, dropout=dropout, padding_idx=vocab.pad_id,
-                           unk_idx=vocab.unk_id, word_dropout=word_dropout, shape_dim=shape_dim,
-                           freeze_embedding=freeze, rng=rng, embedding=embedding)
-    config = {"task": "pos", "model": model.config(),
-              "train": dict(glove=glove, lower=lower, min_freq=min_freq, epochs=epochs, batch=batch, lr=lr, clip=clip,
-                            patience=patience, seed=seed, limit=limit, max_minutes=max_minutes),
-              "tags": list(UPOS_TAGS), "glove_coverage": coverage, "options": options}
+        embedding, coverage = embedding_for_vocab(vectors, vocab.itos, freeze=freeze, padding_idx=vocab.pad_id, rng=rng)
+    model = SequenceTagger(
+        len(vocab),
+        len(UPOS_TAGS),
+        embed_dim=50,
+        hidden_size=hidden,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        padding_idx=vocab.pad_id,
+        unk_idx=vocab.unk_id,
+        word_dropout=word_dropout,
+        shape_dim=shape_dim,
+        freeze_embedding=freeze,
+        rng=rng,
+        embedding=embedding,
+    )
+    config = {
+        "task": "pos",
+        "model": model.config(),
+        "train": dict(
+            glove=glove,
+            lower=lower,
+            min_freq=min_freq,
+            epochs=epochs,
+            batch=batch,
+            lr=lr,
+            clip=clip,
+            patience=patience,
+            seed=seed,
+            limit=limit,
+            max_minutes=max_minutes,
+        ),
+        "tags": list(UPOS_TAGS),
+        "glove_coverage": coverage,
+        "options": options,
+    }
     vocab.save(out / "vocab.json")
     write_json(out / "config.json", config)
     data = {s: encode(vocab, x, lower, y) for s, (x, y) in splits.items()}
@@ -216,17 +314,37 @@ def _train(out, options, *, hidden, layers, bidirectional, glove, freeze, lower,
     def evaluate(m):
         return {"dev_accuracy": token_accuracy(data["dev"][2], predict(m, data["dev"]))}
 
-    summary = fit(model, _batches_fn(data["train"], batch), _loss, evaluate, optimizer=Adam(model.params, lr=lr),
-                  epochs=epochs, out_dir=out, metric="dev_accuracy", clip=clip, patience=patience, seed=seed,
-                  progress=progress, max_minutes=max_minutes, resume=resume)
+    summary = fit(
+        model,
+        _batches_fn(data["train"], batch),
+        _loss,
+        evaluate,
+        optimizer=Adam(model.params, lr=lr),
+        epochs=epochs,
+        out_dir=out,
+        metric="dev_accuracy",
+        clip=clip,
+        patience=patience,
+        seed=seed,
+        progress=progress,
+        max_minutes=max_minutes,
+        resume=resume,
+    )
     if verbose:
         print(f"pos: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
     pred = predict(model, data["test"])
-    result = {"task": "pos", "bidirectional": bidirectional, "dev_accuracy": summary["best"]["dev_accuracy"],
-              "test_accuracy": token_accuracy(data["test"][2], pred), "best_epoch": summary["best_epoch"],
-              "epochs_run": summary["epochs_run"], "seconds": summary["seconds"], "glove_coverage": coverage,
-              "vocab_size": len(vocab),
-              "test_confusions": confusion_summary(confusion_matrix(data["test"][2], pred))}
+    result = {
+        "task": "pos",
+        "bidirectional": bidirectional,
+        "dev_accuracy": summary["best"]["dev_accuracy"],
+        "test_accuracy": token_accuracy(data["test"][2], pred),
+        "best_epoch": summary["best_epoch"],
+        "epochs_run": summary["epochs_run"],
+        "seconds": summary["seconds"],
+        "glove_coverage": coverage,
+        "vocab_size": len(vocab),
+        "test_confusions": confusion_summary(confusion_matrix(data["test"][2], pred)),
+    }
     write_json(out / "summary.json", result)
     return result
 
@@ -247,8 +365,14 @@ def evaluate_pos(run_dir, split="test", *, source=None) -> dict:
         sents = sents[:limit]
     data = encode(vocab, [w for w, _ in sents], config["train"].get("lower", True), [t for _, t in sents])
     pred = predict(model, data)
-    return {"task": "pos", "split": split, "sentences": len(sents), "tokens": int(sum(len(p) for p in pred)),
-            "accuracy": token_accuracy(data[2], pred), "confusions": confusion_summary(confusion_matrix(data[2], pred))}
+    return {
+        "task": "pos",
+        "split": split,
+        "sentences": len(sents),
+        "tokens": int(sum(len(p) for p in pred)),
+        "accuracy": token_accuracy(data[2], pred),
+        "confusions": confusion_summary(confusion_matrix(data[2], pred)),
+    }
 
 
 def add_pos_arguments(parser) -> None:
@@ -258,8 +382,9 @@ def add_pos_arguments(parser) -> None:
 
 def run_pos(args) -> int:
     apply_quick(args, QUICK)
-    result = train_pos(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
-                       progress=args.progress)
+    result = train_pos(
+        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
+    )
     confusions = result.pop("test_confusions")
     print(json.dumps(result))
     print(format_confusions(confusions))

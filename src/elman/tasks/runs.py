@@ -39,12 +39,15 @@ def open_run(run_dir, task: str, files=RUN_FILES) -> tuple[Path, dict]:
     if kind != task:
         raise wrong_kind(run, kind, task)
     if not (run / "summary.json").is_file():
-        raise MissingFile(f"{run} is an unfinished {task} run (no summary.json yet): finish it with "
-                          f"`elman train {task} --out {run} --resume`")
+        raise MissingFile(
+            f"{run} is an unfinished {task} run (no summary.json yet): finish it with "
+            f"`elman train {task} --out {run} --resume`"
+        )
     missing = [name for name in files if not (run / name).exists()]
     if missing:
-        raise MissingFile(f"{run} is not a complete {task} run: expected {', '.join(files)}, "
-                          f"missing {', '.join(missing)}")
+        raise MissingFile(
+            f"{run} is not a complete {task} run: expected {', '.join(files)}, missing {', '.join(missing)}"
+        )
     return run, config
 
 
@@ -72,8 +75,10 @@ def start_run(out_dir, task: str, options: dict, *, resume: bool, force: bool, c
         raise wrong_kind(run, kind, task)
     saved = config.get("options")
     if not isinstance(saved, dict) or set(saved) - set(options):
-        raise RunError(f"{run} does not record the options of this version of `elman train {task}`, so it cannot "
-                       f"be continued: start it again with --force (the old run is kept aside)")
+        raise RunError(
+            f"{run} does not record the options of this version of `elman train {task}`, so it cannot "
+            f"be continued: start it again with --force (the old run is kept aside)"
+        )
     options = {**options, **saved}
     check(options)
     summary = run / "summary.json"
@@ -119,8 +124,9 @@ def train_run(task: str, train, body, values: dict, check) -> dict:
     from elman.tasks.options import options_of
 
     resume = values["resume"]
-    out, options, finished = start_run(values["out_dir"], task, options_of(train, values), resume=resume,
-                                       force=values["force"], check=check)
+    out, options, finished = start_run(
+        values["out_dir"], task, options_of(train, values), resume=resume, force=values["force"], check=check
+    )
     if finished is not None:
         if values["verbose"]:
             print(f"{task}: the run in {out} had finished; nothing left to train", file=sys.stderr)

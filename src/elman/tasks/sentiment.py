@@ -55,10 +55,22 @@ PROBES = [
 DATASETS = ("sst2", "sst5", "mr")
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, phrases=False, bow_epochs=1, limit=200)
-KINDS = {"dataset": one_of(DATASETS), "pooling": one_of(POOLINGS), "hidden": "count", "layers": "count",
-         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
-         "patience": "count?", "seed": "natural", "bow_epochs": "count", "limit": "count?",
-         "fold": ("an integer from 0 to 9", lambda v: v in range(10))}
+KINDS = {
+    "dataset": one_of(DATASETS),
+    "pooling": one_of(POOLINGS),
+    "hidden": "count",
+    "layers": "count",
+    "epochs": "count",
+    "batch": "count",
+    "lr": "positive",
+    "dropout": "fraction",
+    "clip": "positive?",
+    "patience": "count?",
+    "seed": "natural",
+    "bow_epochs": "count",
+    "limit": "count?",
+    "fold": ("an integer from 0 to 9", lambda v: v in range(10)),
+}
 
 
 def encode(vocab: Vocab, sentences) -> list[np.ndarray]:
@@ -107,17 +119,27 @@ def probe_table(model, bow, vocab: Vocab, pairs=PROBES) -> list[dict]:
     sents = [s for pair in pairs for s in pair]
     seqs = encode(vocab, [s.split() for s in sents])
     rnn, bag = p_positive(predict_proba(model, seqs)), p_positive(predict_proba(bow, seqs))
-    return [{"a": a, "b": b, "rnn_a": round(float(rnn[2 * i]), 4), "rnn_b": round(float(rnn[2 * i + 1]), 4),
-             "bow_a": round(float(bag[2 * i]), 4), "bow_b": round(float(bag[2 * i + 1]), 4),
-             "same_bag": sorted(a.split()) == sorted(b.split())} for i, (a, b) in enumerate(pairs)]
+    return [
+        {
+            "a": a,
+            "b": b,
+            "rnn_a": round(float(rnn[2 * i]), 4),
+            "rnn_b": round(float(rnn[2 * i + 1]), 4),
+            "bow_a": round(float(bag[2 * i]), 4),
+            "bow_b": round(float(bag[2 * i + 1]), 4),
+            "same_bag": sorted(a.split()) == sorted(b.split()),
+        }
+        for i, (a, b) in enumerate(pairs)
+    ]
 
 
 def format_probes(rows) -> str:
     lines = [f"{'sentence a':40s} {'sentence b':40s}  RNN a  RNN b  BoW a  BoW b"]
     for r in rows:
         mark = "  (same bag)" if r["same_bag"] else ""
-        lines.append(f"{r['a']:40s} {r['b']:40s}  {r['rnn_a']:.3f}  {r['rnn_b']:.3f}  {r['bow_a']:.3f}  "
-                     f"{r['bow_b']:.3f}{mark}")
+        lines.append(
+            f"{r['a']:40s} {r['b']:40s}  {r['rnn_a']:.3f}  {r['rnn_b']:.3f}  {r['bow_a']:.3f}  {r['bow_b']:.3f}{mark}"
+        )
     return "\n".join(lines)
 
 
@@ -146,13 +168,38 @@ def _batches_fn(seqs, labels, batch):
     def make(epoch, rng):
         for idx in bucket_batches(lengths, batch, rng):
             yield batch_of(seqs, idx), labels[idx]
+
     return make
 
 
-def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectional=True, pooling="max",
-                    glove=True, freeze=False, phrases=True, epochs=6, batch=64, lr=2e-3, dropout=0.3, clip=5.0,
-                    patience=3, seed=0, bow=True, bow_epochs=10, limit=None, fold=0, source=None, resume=False,
-                    force=False, progress=False, verbose=True) -> dict:
+def train_sentiment(
+    out_dir,
+    *,
+    dataset="sst2",
+    hidden=128,
+    layers=1,
+    bidirectional=True,
+    pooling="max",
+    glove=True,
+    freeze=False,
+    phrases=True,
+    epochs=6,
+    batch=64,
+    lr=2e-3,
+    dropout=0.3,
+    clip=5.0,
+    patience=3,
+    seed=0,
+    bow=True,
+    bow_epochs=10,
+    limit=None,
+    fold=0,
+    source=None,
+    resume=False,
+    force=False,
+    progress=False,
+    verbose=True,
+) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (dev/test accuracies, BoW test accuracy, probes).
 
     ``phrases`` (train on every labelled phrase) needs the SST trees and is ignored for MR; ``fold`` (0..9) picks
@@ -164,45 +211,78 @@ def train_sentiment(out_dir, *, dataset="sst2", hidden=128, layers=1, bidirectio
 
 
 # the command line's options, in the order --help lists them; their defaults are train_sentiment's
-OPTIONS = signature_options(train_sentiment, {
-    "dataset": Option("SST-2, SST-5, or MR sentence polarity (test fold --fold of a seeded 10-fold deal)",
-                      choices=DATASETS),
-    "fold": Option("MR only: the test fold; the next fold is dev, the other eight train", choices=range(10),
-                   metavar="0..9"),
-    "hidden": Option("hidden units of the RNN (per direction)"),
-    "layers": Option("stacked RNN layers"),
-    "bidirectional": Option("read each sentence both ways"),
-    "pooling": Option("how the RNN's states become one vector: the last one, their mean or their maximum",
-                      choices=POOLINGS),
-    "glove": Option("GloVe 50-d initialisation of the embedding"),
-    "phrases": Option("train on every labelled phrase of the training trees; dev/test: sentences"),
-    "freeze": Option("keep the pretrained embedding fixed"),
-    "epochs": Option("passes over the training data (the RNN)"),
-    "batch": Option("sentences per update"),
-    "lr": Option("Adam's learning rate (both models)"),
-    "dropout": Option("dropout probability on the pooled vector"),
-    "clip": Option("gradient-norm clipping", off=0),
-    "patience": Option("stop after this many epochs without a better dev score"),
-    "bow_epochs": Option("passes over the training data (the bag of words)"),
-    "bow": Option("train the bag-of-words baseline beside the RNN (--no-bow: skip it)"),
-    "limit": Option("use the first N sentences of each split", type=int),
-    "seed": Option("seed of the initial weights, the batch order and dropout"),
-})
+OPTIONS = signature_options(
+    train_sentiment,
+    {
+        "dataset": Option(
+            "SST-2, SST-5, or MR sentence polarity (test fold --fold of a seeded 10-fold deal)", choices=DATASETS
+        ),
+        "fold": Option(
+            "MR only: the test fold; the next fold is dev, the other eight train", choices=range(10), metavar="0..9"
+        ),
+        "hidden": Option("hidden units of the RNN (per direction)"),
+        "layers": Option("stacked RNN layers"),
+        "bidirectional": Option("read each sentence both ways"),
+        "pooling": Option(
+            "how the RNN's states become one vector: the last one, their mean or their maximum", choices=POOLINGS
+        ),
+        "glove": Option("GloVe 50-d initialisation of the embedding"),
+        "phrases": Option("train on every labelled phrase of the training trees; dev/test: sentences"),
+        "freeze": Option("keep the pretrained embedding fixed"),
+        "epochs": Option("passes over the training data (the RNN)"),
+        "batch": Option("sentences per update"),
+        "lr": Option("Adam's learning rate (both models)"),
+        "dropout": Option("dropout probability on the pooled vector"),
+        "clip": Option("gradient-norm clipping", off=0),
+        "patience": Option("stop after this many epochs without a better dev score"),
+        "bow_epochs": Option("passes over the training data (the bag of words)"),
+        "bow": Option("train the bag-of-words baseline beside the RNN (--no-bow: skip it)"),
+        "limit": Option("use the first N sentences of each split", type=int),
+        "seed": Option("seed of the initial weights, the batch order and dropout"),
+    },
+)
 
 
 def _load_splits(dataset, phrases, fold, limit, source):
     name = "mr-polarity" if dataset == "mr" else "sst"
-    splits = {s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
-              for s in ("train", "dev", "test")}
+    splits = {
+        s: load_split(dataset, s, phrases=phrases and s == "train", fold=fold, source=source)
+        for s in ("train", "dev", "test")
+    }
     if limit is not None:
         splits = {s: (x[:limit], y[:limit]) for s, (x, y) in splits.items()}
     require_rows(name, {s: x for s, (x, _) in splits.items()}, source)
     return splits
 
 
-def _train(out, options, *, dataset, hidden, layers, bidirectional, pooling, glove, freeze, phrases, epochs, batch,
-           lr, dropout, clip, patience, seed, bow, bow_epochs, limit, fold, source, resume, progress,
-           verbose) -> dict:
+def _train(
+    out,
+    options,
+    *,
+    dataset,
+    hidden,
+    layers,
+    bidirectional,
+    pooling,
+    glove,
+    freeze,
+    phrases,
+    epochs,
+    batch,
+    lr,
+    dropout,
+    clip,
+    patience,
+    seed,
+    bow,
+    bow_epochs,
+    limit,
+    fold,
+    source,
+    resume,
+    progress,
+    verbose,
+) -> dict:
     phrases = phrases and dataset != "mr"
     fold = fold if dataset == "mr" else None
     splits = _load_splits(dataset, phrases, fold, limit, source)
@@ -217,16 +297,42 @@ def _train(out, options, *, dataset, hidden, layers, bidirectional, pooling, glo
     if vectors is not None:
         from elman.embeddings.pretrained import embedding_for_vocab
 
-        embedding, coverage = embedding_for_vocab(vectors, vocab.itos, freeze=freeze, padding_idx=vocab.pad_id,
-                                                  rng=rng)
+        embedding, coverage = embedding_for_vocab(vectors, vocab.itos, freeze=freeze, padding_idx=vocab.pad_id, rng=rng)
     num_classes = 5 if dataset == "sst5" else 2
-    model = SequenceClassifier(len(vocab), num_classes, embed_dim=50, hidden_size=hidden, num_layers=layers,
-                               bidirectional=bidirectional, pooling=pooling, dropout=dropout, padding_idx=vocab.pad_id,
-                               freeze_embedding=freeze, rng=rng, embedding=embedding)
-    config = {"task": "sentiment", "model": model.config(),
-              "train": dict(dataset=dataset, glove=glove, phrases=phrases, epochs=epochs, batch=batch, lr=lr, clip=clip,
-                            patience=patience, seed=seed, bow_epochs=bow_epochs, limit=limit, fold=fold),
-              "glove_coverage": coverage, "options": options}
+    model = SequenceClassifier(
+        len(vocab),
+        num_classes,
+        embed_dim=50,
+        hidden_size=hidden,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        pooling=pooling,
+        dropout=dropout,
+        padding_idx=vocab.pad_id,
+        freeze_embedding=freeze,
+        rng=rng,
+        embedding=embedding,
+    )
+    config = {
+        "task": "sentiment",
+        "model": model.config(),
+        "train": dict(
+            dataset=dataset,
+            glove=glove,
+            phrases=phrases,
+            epochs=epochs,
+            batch=batch,
+            lr=lr,
+            clip=clip,
+            patience=patience,
+            seed=seed,
+            bow_epochs=bow_epochs,
+            limit=limit,
+            fold=fold,
+        ),
+        "glove_coverage": coverage,
+        "options": options,
+    }
     vocab.save(out / "vocab.json")
     write_json(out / "config.json", config)
     seqs = {s: encode(vocab, x) for s, (x, _) in splits.items()}
@@ -239,24 +345,59 @@ def _train(out, options, *, dataset, hidden, layers, bidirectional, pooling, glo
         def show(summary):
             if verbose:
                 print(f"{name}: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
+
         return show
 
-    summary = fit(model, _batches_fn(seqs["train"], labels["train"], batch), _loss, evaluate,
-                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_accuracy", clip=clip,
-                  patience=patience, seed=seed, progress=progress, resume=resume)
+    summary = fit(
+        model,
+        _batches_fn(seqs["train"], labels["train"], batch),
+        _loss,
+        evaluate,
+        optimizer=Adam(model.params, lr=lr),
+        epochs=epochs,
+        out_dir=out,
+        metric="dev_accuracy",
+        clip=clip,
+        patience=patience,
+        seed=seed,
+        progress=progress,
+        resume=resume,
+    )
     report("rnn")(summary)
-    result = {"dataset": dataset, "fold": fold, "dev_accuracy": summary["best"]["dev_accuracy"],
-              "test_accuracy": accuracy(model, seqs["test"], labels["test"]), "best_epoch": summary["best_epoch"],
-              "seconds": summary["seconds"], "glove_coverage": coverage, "vocab_size": len(vocab)}
+    result = {
+        "dataset": dataset,
+        "fold": fold,
+        "dev_accuracy": summary["best"]["dev_accuracy"],
+        "test_accuracy": accuracy(model, seqs["test"], labels["test"]),
+        "best_epoch": summary["best_epoch"],
+        "seconds": summary["seconds"],
+        "glove_coverage": coverage,
+        "vocab_size": len(vocab),
+    }
     if bow:
         bag = BagOfWords(len(vocab), num_classes)
-        bow_summary = fit(bag, _batches_fn(seqs["train"], labels["train"], batch), _loss, evaluate,
-                          optimizer=Adam(bag.params, lr=lr), epochs=bow_epochs, out_dir=out, metric="dev_accuracy",
-                          clip=clip, patience=patience, seed=seed, checkpoint="bow.safetensors",
-                          log_name="bow_metrics.jsonl", state_name="bow_checkpoint.safetensors", resume=resume)
+        bow_summary = fit(
+            bag,
+            _batches_fn(seqs["train"], labels["train"], batch),
+            _loss,
+            evaluate,
+            optimizer=Adam(bag.params, lr=lr),
+            epochs=bow_epochs,
+            out_dir=out,
+            metric="dev_accuracy",
+            clip=clip,
+            patience=patience,
+            seed=seed,
+            checkpoint="bow.safetensors",
+            log_name="bow_metrics.jsonl",
+            state_name="bow_checkpoint.safetensors",
+            resume=resume,
+        )
         report("bow")(bow_summary)
-        result.update(bow_dev_accuracy=bow_summary["best"]["dev_accuracy"],
-                      bow_test_accuracy=accuracy(bag, seqs["test"], labels["test"]))
+        result.update(
+            bow_dev_accuracy=bow_summary["best"]["dev_accuracy"],
+            bow_test_accuracy=accuracy(bag, seqs["test"], labels["test"]),
+        )
         result["probes"] = probe_table(model, bag, vocab)
         write_json(out / "probes.json", result["probes"])
     write_json(out / "summary.json", result)
@@ -297,8 +438,9 @@ def add_sentiment_arguments(parser) -> None:
 
 def run_sentiment(args) -> int:
     apply_quick(args, QUICK)
-    result = train_sentiment(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
-                             progress=args.progress)
+    result = train_sentiment(
+        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
+    )
     probes = result.pop("probes", None)
     print(json.dumps(result))
     if probes:

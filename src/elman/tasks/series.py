@@ -35,9 +35,21 @@ from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=8)
-KINDS = {"data": one_of(DATASETS), "ticker": one_of(TICKERS), "window": "count", "hidden": "count", "layers": "count",
-         "epochs": "count", "batch": "count", "lr": "positive", "dropout": "fraction", "clip": "positive?",
-         "patience": "count?", "seed": "natural", "max_minutes": "positive?"}
+KINDS = {
+    "data": one_of(DATASETS),
+    "ticker": one_of(TICKERS),
+    "window": "count",
+    "hidden": "count",
+    "layers": "count",
+    "epochs": "count",
+    "batch": "count",
+    "lr": "positive",
+    "dropout": "fraction",
+    "clip": "positive?",
+    "patience": "count?",
+    "seed": "natural",
+    "max_minutes": "positive?",
+}
 RUN_FILES = ("config.json", "model.safetensors")
 
 
@@ -52,7 +64,7 @@ class Prepared:
     def __init__(self, series, window, dev=0.15, test=0.15):
         self.series, self.window = series, int(window)
         self.bounds = chronological_split(len(series.values), self.window, dev=dev, test=test)
-        train = series.values[:self.bounds["train"][1]]
+        train = series.values[: self.bounds["train"][1]]
         self.mean, self.std = float(train.mean()), float(train.std()) or 1.0
 
     def scale(self, v):
@@ -68,8 +80,13 @@ class Prepared:
         x, pos = self.windows(split)
         v = self.series.values
         pred = model.predict(x)[:, 0].astype(np.float64) * self.std + self.mean
-        out = {"targets": len(pos), "first": self.series.index[pos[0]], "last": self.series.index[pos[-1]],
-               "rnn": _errors(pred, v[pos]), "persistence": _errors(v[pos - 1], v[pos])}
+        out = {
+            "targets": len(pos),
+            "first": self.series.index[pos[0]],
+            "last": self.series.index[pos[-1]],
+            "rnn": _errors(pred, v[pos]),
+            "persistence": _errors(v[pos - 1], v[pos]),
+        }
         if self.series.kind == "level":
             out["train_mean"] = _errors(np.full(len(pos), self.mean), v[pos])
             return out
@@ -86,9 +103,27 @@ def _dev_mse(model, prep, x, pos):
     return float(np.mean((pred - prep.scale(prep.series.values[pos])) ** 2))
 
 
-def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=32, layers=1, epochs=100, batch=32,
-                 lr=3e-3, dropout=0.0, clip=5.0, patience=15, seed=0, max_minutes=None, resume=False, force=False,
-                 progress=False, verbose=True) -> dict:
+def train_series(
+    out_dir,
+    *,
+    data="sunspots",
+    ticker="AAPL",
+    window=20,
+    hidden=32,
+    layers=1,
+    epochs=100,
+    batch=32,
+    lr=3e-3,
+    dropout=0.0,
+    clip=5.0,
+    patience=15,
+    seed=0,
+    max_minutes=None,
+    resume=False,
+    force=False,
+    progress=False,
+    verbose=True,
+) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (RNN and baselines on dev and test).
 
     ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
@@ -98,25 +133,47 @@ def train_series(out_dir, *, data="sunspots", ticker="AAPL", window=20, hidden=3
 
 
 # the command line's options, in the order --help lists them; their defaults are train_series's
-OPTIONS = signature_options(train_series, {
-    "data": Option("yearly sunspot numbers, or a stock's daily log returns", choices=DATASETS),
-    "ticker": Option("the stock, with --data stocks", choices=TICKERS),
-    "window": Option("T: the values the RNN reads before predicting the next"),
-    "hidden": Option("hidden units of the RNN"),
-    "layers": Option("stacked RNN layers"),
-    "epochs": Option("passes over the training windows"),
-    "batch": Option("windows per update"),
-    "lr": Option("Adam's learning rate"),
-    "dropout": Option("dropout probability before the output layer (and between layers)"),
-    "clip": Option("gradient-norm clipping", off=0),
-    "patience": Option("stop after this many epochs without a lower dev MSE"),
-    "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
-    "seed": Option("seed of the initial weights and the batch order"),
-})
+OPTIONS = signature_options(
+    train_series,
+    {
+        "data": Option("yearly sunspot numbers, or a stock's daily log returns", choices=DATASETS),
+        "ticker": Option("the stock, with --data stocks", choices=TICKERS),
+        "window": Option("T: the values the RNN reads before predicting the next"),
+        "hidden": Option("hidden units of the RNN"),
+        "layers": Option("stacked RNN layers"),
+        "epochs": Option("passes over the training windows"),
+        "batch": Option("windows per update"),
+        "lr": Option("Adam's learning rate"),
+        "dropout": Option("dropout probability before the output layer (and between layers)"),
+        "clip": Option("gradient-norm clipping", off=0),
+        "patience": Option("stop after this many epochs without a lower dev MSE"),
+        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
+        "seed": Option("seed of the initial weights and the batch order"),
+    },
+)
 
 
-def _train(out, options, *, data, ticker, window, hidden, layers, epochs, batch, lr, dropout, clip, patience, seed,
-           max_minutes, resume, progress, verbose) -> dict:
+def _train(
+    out,
+    options,
+    *,
+    data,
+    ticker,
+    window,
+    hidden,
+    layers,
+    epochs,
+    batch,
+    lr,
+    dropout,
+    clip,
+    patience,
+    seed,
+    max_minutes,
+    resume,
+    progress,
+    verbose,
+) -> dict:
     series = load_series(data, ticker=ticker)
     try:
         prep = Prepared(series, window)
@@ -124,11 +181,23 @@ def _train(out, options, *, data, ticker, window, hidden, layers, epochs, batch,
         raise InvalidInput(f"--window {window} does not fit the {series.name} series: {err}") from None
     rng = np.random.default_rng(seed)
     model = SeriesRegressor(1, hidden, layers, 1, dropout, rng=rng)
-    config = {"task": "series", "model": model.config(),
-              "data": {"data": data, "ticker": ticker if data == "stocks" else None, "kind": series.kind,
-                       "window": window, "mean": prep.mean, "std": prep.std, "bounds": prep.bounds},
-              "train": dict(epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed,
-                            max_minutes=max_minutes), "options": options}
+    config = {
+        "task": "series",
+        "model": model.config(),
+        "data": {
+            "data": data,
+            "ticker": ticker if data == "stocks" else None,
+            "kind": series.kind,
+            "window": window,
+            "mean": prep.mean,
+            "std": prep.std,
+            "bounds": prep.bounds,
+        },
+        "train": dict(
+            epochs=epochs, batch=batch, lr=lr, clip=clip, patience=patience, seed=seed, max_minutes=max_minutes
+        ),
+        "options": options,
+    }
     write_json(out / "config.json", config)
     x, pos = prep.windows("train")
     y = prep.scale(series.values[pos]).astype(np.float32)[:, None]
@@ -138,14 +207,35 @@ def _train(out, options, *, data, ticker, window, hidden, layers, epochs, batch,
         for idx in index_batches(len(pos), batch, brng):
             yield (x[:, idx],), y[idx]
 
-    summary = fit(model, train_batches, mse, lambda m: {"dev_mse": _dev_mse(m, prep, dev_x, dev_pos)},
-                  optimizer=Adam(model.params, lr=lr), epochs=epochs, out_dir=out, metric="dev_mse",
-                  higher_is_better=False, clip=clip, patience=patience, seed=seed, progress=progress,
-                  max_minutes=max_minutes, resume=resume)
-    result = {"task": "series", "data": series.name, "kind": series.kind, "window": window,
-              "windows": {s: int(b[1] - max(b[0], window)) for s, b in prep.bounds.items()},
-              "dev": prep.scores(model, "dev"), "test": prep.scores(model, "test"),
-              "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"], "seconds": summary["seconds"]}
+    summary = fit(
+        model,
+        train_batches,
+        mse,
+        lambda m: {"dev_mse": _dev_mse(m, prep, dev_x, dev_pos)},
+        optimizer=Adam(model.params, lr=lr),
+        epochs=epochs,
+        out_dir=out,
+        metric="dev_mse",
+        higher_is_better=False,
+        clip=clip,
+        patience=patience,
+        seed=seed,
+        progress=progress,
+        max_minutes=max_minutes,
+        resume=resume,
+    )
+    result = {
+        "task": "series",
+        "data": series.name,
+        "kind": series.kind,
+        "window": window,
+        "windows": {s: int(b[1] - max(b[0], window)) for s, b in prep.bounds.items()},
+        "dev": prep.scores(model, "dev"),
+        "test": prep.scores(model, "test"),
+        "best_epoch": summary["best_epoch"],
+        "epochs_run": summary["epochs_run"],
+        "seconds": summary["seconds"],
+    }
     if verbose:
         print(f"series: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
     write_json(out / "summary.json", result)
@@ -174,7 +264,8 @@ def add_series_arguments(parser) -> None:
 
 def run_series(args) -> int:
     apply_quick(args, QUICK)
-    result = train_series(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
-                          progress=args.progress)
+    result = train_series(
+        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
+    )
     print(json.dumps(result))
     return 0

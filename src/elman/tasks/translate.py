@@ -46,11 +46,28 @@ from elman.train.supervised import fit
 MAX_SOURCE_WORDS = 100
 SPLIT_NAMES = {"train": "train", "dev": "val", "val": "val", "test": "test"}
 QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2, max_minutes=None)
-KINDS = {"embed": "count", "hidden": "count", "layers": "count", "context": one_of(CONTEXTS),
-         "epochs": "count", "batch": "count", "lr": "positive", "lr_decay": "rate", "decay_from": "natural",
-         "dropout": "fraction", "label_smoothing": "fraction", "clip": "positive?", "min_freq": "count",
-         "beam": "count", "alpha": "non-negative", "recurrent_init": one_of(RECURRENT_INITS),
-         "patience": "count?", "seed": "natural", "limit": "count?", "max_minutes": "positive?"}
+KINDS = {
+    "embed": "count",
+    "hidden": "count",
+    "layers": "count",
+    "context": one_of(CONTEXTS),
+    "epochs": "count",
+    "batch": "count",
+    "lr": "positive",
+    "lr_decay": "rate",
+    "decay_from": "natural",
+    "dropout": "fraction",
+    "label_smoothing": "fraction",
+    "clip": "positive?",
+    "min_freq": "count",
+    "beam": "count",
+    "alpha": "non-negative",
+    "recurrent_init": one_of(RECURRENT_INITS),
+    "patience": "count?",
+    "seed": "natural",
+    "limit": "count?",
+    "max_minutes": "positive?",
+}
 
 
 class MissingPackage(ElmanError, ImportError):
@@ -61,8 +78,10 @@ def _sacrebleu():
     try:
         import sacrebleu
     except ImportError as err:
-        raise MissingPackage("BLEU needs the sacrebleu package (expected sacrebleu>=2, found none): "
-                          "pip install 'sacrebleu>=2', or pip install -e '.[lab]'") from err
+        raise MissingPackage(
+            "BLEU needs the sacrebleu package (expected sacrebleu>=2, found none): "
+            "pip install 'sacrebleu>=2', or pip install -e '.[lab]'"
+        ) from err
     return sacrebleu
 
 
@@ -105,7 +124,7 @@ def nll_per_token(model, sources, targets, batch=256) -> float:
     try:
         order = np.argsort([len(t) for t in targets], kind="stable")
         for start in range(0, len(order), batch):
-            inputs, tout = batch_of(sources, targets, order[start:start + batch])
+            inputs, tout = batch_of(sources, targets, order[start : start + batch])
             loss, _ = cross_entropy(model(*inputs), tout, reduction="sum")
             total, count = total + float(loss), count + int((tout != -100).sum())
     finally:
@@ -123,7 +142,7 @@ def decode(model, vocabs: Vocabs, sources, *, beam=1, alpha=1.0, batch=256) -> l
     if beam == 1:
         ids = []
         for start in range(0, len(sources), batch):
-            ids += model.greedy(sources[start:start + batch], banned=_banned(vocabs))
+            ids += model.greedy(sources[start : start + batch], banned=_banned(vocabs))
     else:
         ids = [model.beam_search(s, beam=beam, alpha=alpha, banned=_banned(vocabs)) for s in sources]
     return [vocabs.target.decode(np.array(x, dtype=np.int64)) for x in ids]
@@ -138,8 +157,15 @@ def translate_details(model, vocabs: Vocabs, sentence, *, beam: int = 5, alpha: 
     if not isinstance(sentence, str):
         raise TypeError(f"sentence must be a str, got {type(sentence).__name__}")
     tokens = tokenize(sentence)
-    result = {"source": sentence, "tokens": tokens, "unknown": [t for t in tokens if t not in vocabs.source],
-              "truncated": len(tokens) > MAX_SOURCE_WORDS, "translation": "", "words": [], "note": None}
+    result = {
+        "source": sentence,
+        "tokens": tokens,
+        "unknown": [t for t in tokens if t not in vocabs.source],
+        "truncated": len(tokens) > MAX_SOURCE_WORDS,
+        "translation": "",
+        "words": [],
+        "note": None,
+    }
     if not tokens:
         result["note"] = "empty sentence: nothing to translate"
         return result
@@ -148,8 +174,10 @@ def translate_details(model, vocabs: Vocabs, sentence, *, beam: int = 5, alpha: 
         notes.append(f"the sentence has {len(tokens)} words; only the first {MAX_SOURCE_WORDS} were translated")
         tokens = tokens[:MAX_SOURCE_WORDS]
     if result["unknown"]:
-        notes.append(f"{len(result['unknown'])} word(s) unknown to the model, read as <unk>: "
-                     + ", ".join(result["unknown"][:10]))
+        notes.append(
+            f"{len(result['unknown'])} word(s) unknown to the model, read as <unk>: "
+            + ", ".join(result["unknown"][:10])
+        )
     words = decode(model, vocabs, [vocabs.source.encode(tokens)], beam=beam, alpha=alpha)[0]
     result.update(words=words, translation=detokenize(words), note="; ".join(notes) or None)
     return result
@@ -177,11 +205,37 @@ def _pairs(split, limit):
     return pairs if limit is None else pairs[:limit]
 
 
-def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=True, reverse_source=True,
-                    feed_context=True, context="mean", epochs=12, batch=64, lr=2e-3, lr_decay=0.7, decay_from=7,
-                    dropout=0.3, label_smoothing=0.1, clip=1.0, min_freq=2, beam=5, alpha=1.0,
-                    recurrent_init="orthogonal", patience=None, seed=0, limit=None, max_minutes=26.0, resume=False,
-                    force=False, progress=False, verbose=True) -> dict:
+def train_translate(
+    out_dir,
+    *,
+    embed=256,
+    hidden=512,
+    layers=1,
+    bidirectional=True,
+    reverse_source=True,
+    feed_context=True,
+    context="mean",
+    epochs=12,
+    batch=64,
+    lr=2e-3,
+    lr_decay=0.7,
+    decay_from=7,
+    dropout=0.3,
+    label_smoothing=0.1,
+    clip=1.0,
+    min_freq=2,
+    beam=5,
+    alpha=1.0,
+    recurrent_init="orthogonal",
+    patience=None,
+    seed=0,
+    limit=None,
+    max_minutes=26.0,
+    resume=False,
+    force=False,
+    progress=False,
+    verbose=True,
+) -> dict:
     """Train and save a run in ``out_dir``; returns the summary (val/test perplexity, test BLEU greedy and beam).
 
     The learning rate is ``lr`` for the first ``decay_from`` epochs, then multiplied by ``lr_decay`` each epoch.
@@ -195,53 +249,119 @@ def train_translate(out_dir, *, embed=256, hidden=512, layers=1, bidirectional=T
 
 
 # the command line's options, in the order --help lists them; their defaults are train_translate's
-OPTIONS = signature_options(train_translate, {
-    "embed": Option("word embedding size (both languages)"),
-    "hidden": Option("hidden units of each RNN (per direction)"),
-    "layers": Option("stacked layers of each RNN"),
-    "epochs": Option("passes over the training pairs"),
-    "batch": Option("sentence pairs per update"),
-    "lr": Option("Adam's learning rate for the first --decay-from epochs"),
-    "lr_decay": Option("the learning rate's factor per epoch after --decay-from"),
-    "decay_from": Option("epochs at the full rate"),
-    "dropout": Option("dropout probability on embeddings and outputs"),
-    "label_smoothing": Option("mass spread over all words"),
-    "clip": Option("gradient-norm clipping", off=0),
-    "min_freq": Option("rarer training words -> <unk>"),
-    "beam": Option("beam width of the final test decoding"),
-    "alpha": Option("beam search's length normalisation exponent"),
-    "bidirectional": Option("a bidirectional encoder, bridged to the decoder"),
-    "reverse_source": Option("read each German sentence backwards"),
-    "feed_context": Option("the encoder's summary as an input at every decoder step"),
-    "context": Option("what --feed-context feeds: the decoder's initial state (final) or the mean of the encoder's "
-                      "outputs over the sentence (mean)", choices=CONTEXTS),
-    "recurrent_init": Option("initial W_hh of both RNNs: orthogonal, or torch's uniform", choices=RECURRENT_INITS),
-    "patience": Option("stop after this many epochs without a better BLEU", type=int),
-    "max_minutes": Option("stop after the epoch that passes this many minutes of training (the default run then "
-                          "ends within 30 minutes on the 2-core machine)"),
-    "limit": Option("use the first N pairs of each split", type=int),
-    "seed": Option("seed of the initial weights, the batch order and dropout"),
-})
+OPTIONS = signature_options(
+    train_translate,
+    {
+        "embed": Option("word embedding size (both languages)"),
+        "hidden": Option("hidden units of each RNN (per direction)"),
+        "layers": Option("stacked layers of each RNN"),
+        "epochs": Option("passes over the training pairs"),
+        "batch": Option("sentence pairs per update"),
+        "lr": Option("Adam's learning rate for the first --decay-from epochs"),
+        "lr_decay": Option("the learning rate's factor per epoch after --decay-from"),
+        "decay_from": Option("epochs at the full rate"),
+        "dropout": Option("dropout probability on embeddings and outputs"),
+        "label_smoothing": Option("mass spread over all words"),
+        "clip": Option("gradient-norm clipping", off=0),
+        "min_freq": Option("rarer training words -> <unk>"),
+        "beam": Option("beam width of the final test decoding"),
+        "alpha": Option("beam search's length normalisation exponent"),
+        "bidirectional": Option("a bidirectional encoder, bridged to the decoder"),
+        "reverse_source": Option("read each German sentence backwards"),
+        "feed_context": Option("the encoder's summary as an input at every decoder step"),
+        "context": Option(
+            "what --feed-context feeds: the decoder's initial state (final) or the mean of the encoder's "
+            "outputs over the sentence (mean)",
+            choices=CONTEXTS,
+        ),
+        "recurrent_init": Option("initial W_hh of both RNNs: orthogonal, or torch's uniform", choices=RECURRENT_INITS),
+        "patience": Option("stop after this many epochs without a better BLEU", type=int),
+        "max_minutes": Option(
+            "stop after the epoch that passes this many minutes of training (the default run then "
+            "ends within 30 minutes on the 2-core machine)"
+        ),
+        "limit": Option("use the first N pairs of each split", type=int),
+        "seed": Option("seed of the initial weights, the batch order and dropout"),
+    },
+)
 
 
-def _train(out, options, *, embed, hidden, layers, bidirectional, reverse_source, feed_context, context, epochs,
-           batch, lr, lr_decay, decay_from, dropout, label_smoothing, clip, min_freq, beam, alpha, recurrent_init,
-           patience, seed, limit, max_minutes, resume, progress, verbose) -> dict:
+def _train(
+    out,
+    options,
+    *,
+    embed,
+    hidden,
+    layers,
+    bidirectional,
+    reverse_source,
+    feed_context,
+    context,
+    epochs,
+    batch,
+    lr,
+    lr_decay,
+    decay_from,
+    dropout,
+    label_smoothing,
+    clip,
+    min_freq,
+    beam,
+    alpha,
+    recurrent_init,
+    patience,
+    seed,
+    limit,
+    max_minutes,
+    resume,
+    progress,
+    verbose,
+) -> dict:
     splits = {s: _pairs(s, limit) for s in ("train", "val", "test")}
     require_rows("multi30k", splits)
     vocabs = build_vocabs(splits["train"], min_freq=min_freq)
     data = {s: encode_pairs(vocabs, p) for s, p in splits.items()}
     for s, (src, _) in data.items():  # an empty source sentence cannot be read by the encoder
         if any(len(x) == 0 for x in src):
-            raise InvalidInput(f"multi30k {s}: expected a non-empty German sentence on every line; check the data "
-                               "with `elman data verify multi30k`")
+            raise InvalidInput(
+                f"multi30k {s}: expected a non-empty German sentence on every line; check the data "
+                "with `elman data verify multi30k`"
+            )
     rng = np.random.default_rng(seed)
-    model = Seq2Seq(len(vocabs.source), len(vocabs.target), embed, hidden, layers, bidirectional, reverse_source,
-                    feed_context, dropout, vocabs.target.pad_id, vocabs.target.bos_id, vocabs.target.eos_id, context,
-                    rng=rng, recurrent_init=recurrent_init)
-    train_cfg = dict(epochs=epochs, batch=batch, lr=lr, lr_decay=lr_decay, decay_from=decay_from,
-                     label_smoothing=label_smoothing, clip=clip, min_freq=min_freq, beam=beam, alpha=alpha,
-                     recurrent_init=recurrent_init, patience=patience, seed=seed, limit=limit, max_minutes=max_minutes)
+    model = Seq2Seq(
+        len(vocabs.source),
+        len(vocabs.target),
+        embed,
+        hidden,
+        layers,
+        bidirectional,
+        reverse_source,
+        feed_context,
+        dropout,
+        vocabs.target.pad_id,
+        vocabs.target.bos_id,
+        vocabs.target.eos_id,
+        context,
+        rng=rng,
+        recurrent_init=recurrent_init,
+    )
+    train_cfg = dict(
+        epochs=epochs,
+        batch=batch,
+        lr=lr,
+        lr_decay=lr_decay,
+        decay_from=decay_from,
+        label_smoothing=label_smoothing,
+        clip=clip,
+        min_freq=min_freq,
+        beam=beam,
+        alpha=alpha,
+        recurrent_init=recurrent_init,
+        patience=patience,
+        seed=seed,
+        limit=limit,
+        max_minutes=max_minutes,
+    )
     config = {"task": "translate", "model": model.config(), "train": train_cfg, "options": options}
     vocabs.target.save(out / "vocab.json")
     vocabs.source.save(out / "source_vocab.json")
@@ -262,14 +382,32 @@ def _train(out, options, *, embed, hidden, layers, bidirectional, reverse_source
         nll = nll_per_token(m, *data["val"])
         return {"val_bleu": score(m, vocabs, splits["val"])["bleu"], "val_ppl": math.exp(nll), "lr": optimizer.lr}
 
-    summary = fit(model, batches, loss_fn, evaluate, optimizer=optimizer, epochs=epochs, out_dir=out,
-                  metric="val_bleu", clip=clip, patience=patience, seed=seed, progress=progress,
-                  max_minutes=max_minutes, resume=resume)
+    summary = fit(
+        model,
+        batches,
+        loss_fn,
+        evaluate,
+        optimizer=optimizer,
+        epochs=epochs,
+        out_dir=out,
+        metric="val_bleu",
+        clip=clip,
+        patience=patience,
+        seed=seed,
+        progress=progress,
+        max_minutes=max_minutes,
+        resume=resume,
+    )
     if verbose:
         print(f"translate: best epoch {summary['best_epoch']} {summary['best']}", file=sys.stderr)
-    result = {"task": "translate", "pairs": {s: len(p) for s, p in splits.items()},
-              "vocab": {"de": len(vocabs.source), "en": len(vocabs.target)}, "best_epoch": summary["best_epoch"],
-              "epochs_run": summary["epochs_run"], "train_seconds": summary["seconds"]}
+    result = {
+        "task": "translate",
+        "pairs": {s: len(p) for s, p in splits.items()},
+        "vocab": {"de": len(vocabs.source), "en": len(vocabs.target)},
+        "best_epoch": summary["best_epoch"],
+        "epochs_run": summary["epochs_run"],
+        "train_seconds": summary["seconds"],
+    }
     result.update(evaluate_model(model, vocabs, splits, beam=beam, alpha=alpha))
     write_json(out / "summary.json", result)
     return result
@@ -280,12 +418,19 @@ def evaluate_model(model, vocabs: Vocabs, splits: dict, *, beam=5, alpha=1.0, ex
     result = {f"{s}_ppl": math.exp(nll_per_token(model, *encode_pairs(vocabs, splits[s]))) for s in ("val", "test")}
     greedy = score(model, vocabs, splits["test"])
     beamed = score(model, vocabs, splits["test"], beam=beam, alpha=alpha)
-    result.update(test_bleu_greedy=greedy["bleu"], test_bleu_beam=beamed["bleu"],
-                  test_tokenized_bleu_greedy=greedy["tokenized_bleu"],
-                  test_tokenized_bleu_beam=beamed["tokenized_bleu"],
-                  beam=beam, alpha=alpha, bleu_signature=bleu_signature(),
-                  examples=[{"de": de, "en": en, "greedy": g, "beam": b} for (de, en), g, b in
-                            zip(splits["test"][:examples], greedy["hypotheses"], beamed["hypotheses"])])
+    result.update(
+        test_bleu_greedy=greedy["bleu"],
+        test_bleu_beam=beamed["bleu"],
+        test_tokenized_bleu_greedy=greedy["tokenized_bleu"],
+        test_tokenized_bleu_beam=beamed["tokenized_bleu"],
+        beam=beam,
+        alpha=alpha,
+        bleu_signature=bleu_signature(),
+        examples=[
+            {"de": de, "en": en, "greedy": g, "beam": b}
+            for (de, en), g, b in zip(splits["test"][:examples], greedy["hypotheses"], beamed["hypotheses"])
+        ],
+    )
     return result
 
 
@@ -308,12 +453,22 @@ def evaluate_translate(run_dir, split="test", *, beam=None, examples=5) -> dict:
     sources, targets = encode_pairs(vocabs, pairs)
     greedy = score(model, vocabs, pairs)
     beamed = score(model, vocabs, pairs, beam=beam, alpha=train.get("alpha", 1.0))
-    return {"task": "translate", "split": SPLIT_NAMES[split], "pairs": len(pairs),
-            "ppl": math.exp(nll_per_token(model, sources, targets)), "bleu_greedy": greedy["bleu"],
-            "bleu_beam": beamed["bleu"], "tokenized_bleu_greedy": greedy["tokenized_bleu"],
-            "tokenized_bleu_beam": beamed["tokenized_bleu"], "beam": beam, "bleu_signature": bleu_signature(),
-            "examples": [{"de": de, "en": en, "greedy": g, "beam": b} for (de, en), g, b in
-                         zip(pairs[:examples], greedy["hypotheses"], beamed["hypotheses"])]}
+    return {
+        "task": "translate",
+        "split": SPLIT_NAMES[split],
+        "pairs": len(pairs),
+        "ppl": math.exp(nll_per_token(model, sources, targets)),
+        "bleu_greedy": greedy["bleu"],
+        "bleu_beam": beamed["bleu"],
+        "tokenized_bleu_greedy": greedy["tokenized_bleu"],
+        "tokenized_bleu_beam": beamed["tokenized_bleu"],
+        "beam": beam,
+        "bleu_signature": bleu_signature(),
+        "examples": [
+            {"de": de, "en": en, "greedy": g, "beam": b}
+            for (de, en), g, b in zip(pairs[:examples], greedy["hypotheses"], beamed["hypotheses"])
+        ],
+    }
 
 
 def add_translate_arguments(parser) -> None:
@@ -322,9 +477,10 @@ def add_translate_arguments(parser) -> None:
 
 
 def run_translate(args) -> int:
-    apply_quick(args, {**QUICK, "limit": args.limit or QUICK["limit"]})   # a --limit given is the smoke slice
-    result = train_translate(args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force,
-                             progress=args.progress)
+    apply_quick(args, {**QUICK, "limit": args.limit or QUICK["limit"]})  # a --limit given is the smoke slice
+    result = train_translate(
+        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
+    )
     examples = result.pop("examples")
     print(json.dumps(result, ensure_ascii=False))
     print(format_examples(examples))

@@ -23,8 +23,9 @@ def _dtype(name: str) -> torch.dtype:
 
 
 class TorchLanguageModel(nn.Module):
-    def __init__(self, vocab_size, embed_dim=64, hidden_size=512, num_layers=2, dropout=0.0, nonlinearity="tanh",
-                 dtype="float32"):
+    def __init__(
+        self, vocab_size, embed_dim=64, hidden_size=512, num_layers=2, dropout=0.0, nonlinearity="tanh", dtype="float32"
+    ):
         super().__init__()
         kind = {"dtype": _dtype(dtype)}
         self.embed = nn.Embedding(vocab_size, embed_dim, **kind)
@@ -58,8 +59,20 @@ class TorchLanguageModel(nn.Module):
 
 
 class TorchSequenceClassifier(nn.Module):
-    def __init__(self, vocab_size, num_classes, embed_dim=50, hidden_size=128, num_layers=1, bidirectional=False,
-                 pooling="last", dropout=0.0, padding_idx=0, freeze_embedding=False, dtype="float32"):
+    def __init__(
+        self,
+        vocab_size,
+        num_classes,
+        embed_dim=50,
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=False,
+        pooling="last",
+        dropout=0.0,
+        padding_idx=0,
+        freeze_embedding=False,
+        dtype="float32",
+    ):
         super().__init__()
         if pooling not in ("last", "mean", "max"):
             raise ValueError(f"pooling must be one of ('last', 'mean', 'max'), got {pooling!r}")
@@ -78,7 +91,7 @@ class TorchSequenceClassifier(nn.Module):
         packed = pack_padded_sequence(self.embed(ids), lengths.cpu(), enforce_sorted=False)
         out, h_n = self.rnn(packed)
         if self.pooling == "last":  # the forward state at the last valid step, the reverse one at step 0
-            pooled = torch.cat(list(h_n[-self.directions:]), dim=-1)
+            pooled = torch.cat(list(h_n[-self.directions :]), dim=-1)
         else:
             output, _ = pad_packed_sequence(out, total_length=T)
             mask = (torch.arange(T, device=ids.device)[:, None] < lengths.to(ids.device)[None])[..., None]

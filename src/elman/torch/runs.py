@@ -51,8 +51,9 @@ def twin_of(model) -> torch.nn.Module:
             twin = torch_class(**model.config())
             twin.load_state_dict(to_torch_state_dict(model))
             return twin
-    raise TypeError(f"no torch twin for {type(model).__name__}: expected one of "
-                    f"{[c.__name__ for c, _ in KINDS.values()]}")
+    raise TypeError(
+        f"no torch twin for {type(model).__name__}: expected one of {[c.__name__ for c, _ in KINDS.values()]}"
+    )
 
 
 def load_twin(run_dir) -> torch.nn.Module:

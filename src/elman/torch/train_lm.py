@@ -71,14 +71,18 @@ def plan(run_dir, world_size: int, overrides: dict) -> Plan:
         raise MissingFile(f"{run}: no such run directory; start one with `elman train lm --out {run}`")
     config, _, train_ids, val_ids = open_lm_run(run)
     if not (run / CHECKPOINT).is_file():
-        raise MissingFile(f"{run} holds no {CHECKPOINT} to continue from; start the run with "
-                          f"`elman train lm --out {run} --force` (it writes one before its first update)")
+        raise MissingFile(
+            f"{run} holds no {CHECKPOINT} to continue from; start the run with "
+            f"`elman train lm --out {run} --force` (it writes one before its first update)"
+        )
     model_config = config["model"]
     train = TrainConfig(**{**config["train"], **overrides, "progress": False})
     if train.batch_size % world_size:
         fits = [w for w in range(1, train.batch_size + 1) if train.batch_size % w == 0]
-        raise InvalidInput(f"the run reads {train.batch_size} streams, which {world_size} processes cannot share "
-                           f"equally: use a world size among {fits}")
+        raise InvalidInput(
+            f"the run reads {train.batch_size} streams, which {world_size} processes cannot share "
+            f"equally: use a world size among {fits}"
+        )
     return Plan(run, train, model_config, train_ids, val_ids)
 
 
@@ -108,7 +112,7 @@ class DDPTrainer(LMTrainer):
         elman_state = self.opt.state_dict()
         self.torch_opt = torch_optimizer(plan.config.optimizer, self.named.values(), elman_state)
         load_optimizer_state(self.torch_opt, self.named, elman_state)
-        self.updates = int(elman_state["step"])           # the optimiser's own count (skipped steps take none)
+        self.updates = int(elman_state["step"])  # the optimiser's own count (skipped steps take none)
         self.ddp = DistributedDataParallel(self.twin, device_ids=[device.index] if device.type == "cuda" else None)
         b = plan.config.batch_size // world_size
         self.columns = slice(rank * b, (rank + 1) * b)
@@ -120,14 +124,15 @@ class DDPTrainer(LMTrainer):
 
     def _share(self, h, history, prev_token) -> dict:
         c = self.columns
-        return {"h": self._tensor(None if h is None else h[:, c]),
-                "history": None if history is None else (self._tensor(history[0][:, c]),
-                                                         self._tensor(history[1][:, c])),
-                "prev_token": self._tensor(None if prev_token is None else prev_token[c])}
+        return {
+            "h": self._tensor(None if h is None else h[:, c]),
+            "history": None if history is None else (self._tensor(history[0][:, c]), self._tensor(history[1][:, c])),
+            "prev_token": self._tensor(None if prev_token is None else prev_token[c]),
+        }
 
     def _gather(self, tensor, axis: int) -> np.ndarray | None:
         present = torch.tensor([tensor is not None], device=self.device)
-        dist.all_reduce(present, op=dist.ReduceOp.MIN)   # every process carries the same kinds of state
+        dist.all_reduce(present, op=dist.ReduceOp.MIN)  # every process carries the same kinds of state
         if not present.item():
             return None
         parts = [torch.empty_like(tensor) for _ in range(self.world_size)]
@@ -160,17 +165,20 @@ class DDPTrainer(LMTrainer):
         keep = min(cfg.k2 - cfg.bptt, T)
         prev = None if local["prev_token"] is None else local["prev_token"].cpu().numpy()
         resets = boundary_resets(x.cpu().numpy(), prev, cfg.boundary_token)
-        logits, h_n, kept = self.ddp(x, local["h"], None if resets is None else self._tensor(resets),
-                                     keep_state_at=T - keep - 1 if 0 < keep < T else None)
-        loss = torch.nn.functional.cross_entropy(logits[T - k:].reshape(-1, logits.shape[-1]), y[T - k:].reshape(-1))
+        logits, h_n, kept = self.ddp(
+            x,
+            local["h"],
+            None if resets is None else self._tensor(resets),
+            keep_state_at=T - keep - 1 if 0 < keep < T else None,
+        )
+        loss = torch.nn.functional.cross_entropy(logits[T - k :].reshape(-1, logits.shape[-1]), y[T - k :].reshape(-1))
         mean = loss.detach().clone()
         dist.all_reduce(mean)
-        record = {"step": self.step + 1, "epoch": self.streams.epoch, "loss": mean.item() / self.world_size,
-                  "bptt": k}
+        record = {"step": self.step + 1, "epoch": self.streams.epoch, "loss": mean.item() / self.world_size, "bptt": k}
         if not math.isfinite(record["loss"]):
             return self._nonfinite(record, f"the loss is {record['loss']}")
         self.torch_opt.zero_grad(set_to_none=False)
-        loss.backward()                                   # DDP averages the gradients over the processes
+        loss.backward()  # DDP averages the gradients over the processes
         norm, after = self._clip()
         if not math.isfinite(norm):
             return self._nonfinite(record, f"the gradient norm is {norm}")
@@ -180,13 +188,19 @@ class DDPTrainer(LMTrainer):
         self.updates += 1
         carried = h_n if keep == 0 else (kept if T > keep else local["h"])
         local["h"] = None if carried is None else carried.detach()
-        local["history"] = (x[T - keep:], y[T - keep:]) if keep else None
+        local["history"] = (x[T - keep :], y[T - keep :]) if keep else None
         local["prev_token"] = x[T - keep - 1].clone() if T > keep else local["prev_token"]
         self.step += 1
         self.tokens += y_all.size
         self.clip_events += int(after < norm)
-        record.update(lr=self.torch_opt.param_groups[0]["lr"], grad_norm=norm, grad_norm_clipped=after,
-                      clipped=after < norm, engine="torch-ddp", world_size=self.world_size)
+        record.update(
+            lr=self.torch_opt.param_groups[0]["lr"],
+            grad_norm=norm,
+            grad_norm_clipped=after,
+            clipped=after < norm,
+            engine="torch-ddp",
+            world_size=self.world_size,
+        )
         return record
 
     def _clip(self) -> tuple[float, float]:
@@ -228,9 +242,10 @@ class DDPTrainer(LMTrainer):
     # --- evaluation, files --------------------------------------------------------------------------------
     def validation_loss(self) -> float:
         to_elman(self.twin, self.model)
-        value = torch.tensor([super().validation_loss() if self.rank == 0 else 0.0], dtype=torch.float64,
-                             device=self.device)
-        dist.broadcast(value, src=0)                      # every process takes the same decisions from it
+        value = torch.tensor(
+            [super().validation_loss() if self.rank == 0 else 0.0], dtype=torch.float64, device=self.device
+        )
+        dist.broadcast(value, src=0)  # every process takes the same decisions from it
         return value.item()
 
     def save_model(self) -> None:
@@ -263,16 +278,28 @@ class DDPTrainer(LMTrainer):
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="torchrun ... -m elman.torch.train_lm", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="torchrun ... -m elman.torch.train_lm",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("run", metavar="RUN", help="the --out directory of `elman train lm` (it holds a checkpoint)")
     add_options(parser, {name: TRAIN_OPTIONS[name] for name in RESUMABLE})  # what `elman train lm --resume` takes
-    parser.add_argument("--backend", choices=("auto", "gloo", "nccl"), default="auto",
-                        help="auto: NCCL with one GPU per process when CUDA is present, gloo on CPU otherwise")
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "gloo", "nccl"),
+        default="auto",
+        help="auto: NCCL with one GPU per process when CUDA is present, gloo on CPU otherwise",
+    )
     parser.add_argument("--progress", action="store_true", help="a progress bar on process 0")
-    parser.add_argument("--nproc-per-node", type=int, default=None, metavar="N",
-                        help="outside torchrun: check the run for N processes, then start them on this machine "
-                             "(torchrun --standalone); a failure is one line instead of torchrun's report")
+    parser.add_argument(
+        "--nproc-per-node",
+        type=int,
+        default=None,
+        metavar="N",
+        help="outside torchrun: check the run for N processes, then start them on this machine "
+        "(torchrun --standalone); a failure is one line instead of torchrun's report",
+    )
     return parser.parse_args(argv)
 
 
@@ -286,14 +313,16 @@ def launch(args, argv: list[str]) -> int:
         raise InvalidInput(f"--nproc-per-node must be at least 1, got {n}")
     plan(args.run, n, resume_overrides(args))
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # torchrun's own default, set here so it prints no banner
-    passed = [a for i, a in enumerate(argv) if not (a.startswith("--nproc-per-node")
-                                                    or (i and argv[i - 1] == "--nproc-per-node"))]
+    passed = [
+        a
+        for i, a in enumerate(argv)
+        if not (a.startswith("--nproc-per-node") or (i and argv[i - 1] == "--nproc-per-node"))
+    ]
     try:
         torchrun(["--standalone", f"--nproc_per_node={n}", "-m", "elman.torch.train_lm", *passed])
     except ChildFailedError as err:
         rank, failure = err.get_first_failure()
-        raise RunError(f"process {rank} of {n} failed (exit code {failure.exitcode}); its message is above") \
-            from None
+        raise RunError(f"process {rank} of {n} failed (exit code {failure.exitcode}); its message is above") from None
     return 0
 
 
@@ -327,12 +356,17 @@ def main(argv=None) -> int:
         reason = trainer.stop_reason()
         if reason is not None:
             if rank == 0:
-                print(f"elman.torch.train_lm: nothing to train: the run is at step {trainer.step} ({reason}); "
-                      f"pass a larger --steps", file=sys.stderr)
+                print(
+                    f"elman.torch.train_lm: nothing to train: the run is at step {trainer.step} ({reason}); "
+                    f"pass a larger --steps",
+                    file=sys.stderr,
+                )
             return 0
         if rank == 0:
-            print(f"elman.torch.train_lm: {work.run} from step {trainer.step} on {world_size} process(es), "
-                  f"{backend}", file=sys.stderr)
+            print(
+                f"elman.torch.train_lm: {work.run} from step {trainer.step} on {world_size} process(es), {backend}",
+                file=sys.stderr,
+            )
         summary = trainer.run()
         if rank == 0:
             print(json.dumps({**summary, "engine": "torch-ddp", "world_size": world_size}))

@@ -32,9 +32,16 @@ from elman.train.log import MetricsLog, Progress, truncate_metrics
 from elman.train.schedules import make_schedule
 from elman.train.state import load_training_state, model_generators, rng_state, save_training_state, set_rng_state
 
-__all__ = ["CHECKPOINT", "NONFINITE", "OPTIMIZERS", "LMTrainer", "TrainConfig", "TrainingStopped", "boundary_resets",
-           "evaluate"]
-
+__all__ = [
+    "CHECKPOINT",
+    "NONFINITE",
+    "OPTIMIZERS",
+    "LMTrainer",
+    "TrainConfig",
+    "TrainingStopped",
+    "boundary_resets",
+    "evaluate",
+]
 
 
 class TrainingStopped(ElmanError, RuntimeError):
@@ -92,8 +99,14 @@ class LMTrainer:
         self.model, self.val_ids, self.cfg, self.out = model, val_ids, config, Path(out)
         self.streams = LMStreams(train_ids, config.batch_size)
         self.opt = OPTIMIZERS[config.optimizer](model.params, lr=config.lr, weight_decay=config.weight_decay)
-        self.schedule = make_schedule(config.schedule, config.lr, total_steps=config.max_steps,
-                                      step_size=config.step_size, gamma=config.gamma, min_lr=config.min_lr)
+        self.schedule = make_schedule(
+            config.schedule,
+            config.lr,
+            total_steps=config.max_steps,
+            step_size=config.step_size,
+            gamma=config.gamma,
+            min_lr=config.min_lr,
+        )
         self.rng = np.random.default_rng(config.seed)  # truncation lengths; the model holds its own (dropout)
         self.step = self.tokens = self.clip_events = self.skipped = self.bad_evals = 0
         self.elapsed, self.best_val, self.best_saved, self.epoch_seen = 0.0, math.inf, math.inf, 0
@@ -119,7 +132,7 @@ class LMTrainer:
         T, k = x.shape[0], x_new.shape[0]
         keep = min(cfg.k2 - cfg.bptt, T)  # rows of this window that the next one backpropagates through again
         mask = np.zeros(y.shape, dtype=bool)
-        mask[T - k:] = True  # the loss is taken on the new tokens only
+        mask[T - k :] = True  # the loss is taken on the new tokens only
         logits, h_n = model(x, self.h, boundary_resets(x, self.prev_token, cfg.boundary_token))
         loss, d_logits = cross_entropy(logits, y, mask=mask)
         loss = float(loss)
@@ -135,7 +148,7 @@ class LMTrainer:
         self.opt.step(model.grads)
         model.zero_grad()
         self.h = carried
-        self.history = (x[T - keep:], y[T - keep:]) if keep else None
+        self.history = (x[T - keep :], y[T - keep :]) if keep else None
         self.prev_token = x[T - keep - 1].copy() if T > keep else self.prev_token
         self.step += 1
         self.tokens += y_new.size
@@ -161,8 +174,10 @@ class LMTrainer:
         self.h, self.history, self.prev_token = None, None, None  # the state may hold the non-finite values too
         if self.cfg.nonfinite == "stop":
             self.checkpoint()
-            raise TrainingStopped(f"stopped at step {self.step + 1}: {what} (nonfinite='stop'); the checkpoint "
-                                  f"in {self.out} holds the state before this step")
+            raise TrainingStopped(
+                f"stopped at step {self.step + 1}: {what} (nonfinite='stop'); the checkpoint "
+                f"in {self.out} holds the state before this step"
+            )
         if self.cfg.nonfinite == "shrink":  # Pascanu et al. 2013: replace the gradient by 0.1·θ and take the step
             for name, grad in self.model.grads.items():
                 np.multiply(self.model.params[name], 0.1, out=grad)
@@ -190,8 +205,13 @@ class LMTrainer:
         return {"step": self.step, "val_loss": val, "val_bpc": val / math.log(2), "best": improved, "final": final}
 
     def validation_loss(self) -> float:
-        return evaluate(self.model, self.val_ids, batch_size=self.cfg.eval_batch_size, bptt=self.cfg.bptt,
-                        boundary_token=self.cfg.boundary_token)
+        return evaluate(
+            self.model,
+            self.val_ids,
+            batch_size=self.cfg.eval_batch_size,
+            bptt=self.cfg.bptt,
+            boundary_token=self.cfg.boundary_token,
+        )
 
     def save_model(self) -> None:
         """The weights as they are now in model.safetensors (what `elman sample` reads)."""
@@ -199,14 +219,22 @@ class LMTrainer:
         save_model(self.out / "model.safetensors", self.model)
 
     def _info(self) -> dict:
-        return {"step": self.step, "tokens": self.tokens, "clip_events": self.clip_events, "skipped": self.skipped,
-                "bad_evals": self.bad_evals, "elapsed": self.elapsed, "epoch_seen": self.epoch_seen,
-                "best_val": self.best_val if math.isfinite(self.best_val) else None,
-                "best_saved": self.best_saved if math.isfinite(self.best_saved) else None,
-                "streams": self.streams.state_dict(), "rng": rng_state(self.rng),
-                "model_rngs": {name: rng_state(g) for name, g in model_generators(self.model).items()},
-                "schedule": self.schedule.state_dict(),
-                "config": dataclasses.asdict(self.cfg)}
+        return {
+            "step": self.step,
+            "tokens": self.tokens,
+            "clip_events": self.clip_events,
+            "skipped": self.skipped,
+            "bad_evals": self.bad_evals,
+            "elapsed": self.elapsed,
+            "epoch_seen": self.epoch_seen,
+            "best_val": self.best_val if math.isfinite(self.best_val) else None,
+            "best_saved": self.best_saved if math.isfinite(self.best_saved) else None,
+            "streams": self.streams.state_dict(),
+            "rng": rng_state(self.rng),
+            "model_rngs": {name: rng_state(g) for name, g in model_generators(self.model).items()},
+            "schedule": self.schedule.state_dict(),
+            "config": dataclasses.asdict(self.cfg),
+        }
 
     def checkpoint(self) -> None:
         carry = {}
@@ -237,8 +265,9 @@ class LMTrainer:
         # checkpoints before "model_rngs" hold the one generator every layer of the language model shares
         saved = info.get("model_rngs") or dict.fromkeys(generators, info.get("model_rng"))
         if set(saved) != set(generators):
-            raise CheckpointError(f"{path}: the checkpoint holds the random generators {sorted(saved)}, the model "
-                                  f"{sorted(generators)}")
+            raise CheckpointError(
+                f"{path}: the checkpoint holds the random generators {sorted(saved)}, the model {sorted(generators)}"
+            )
         for name, generator in generators.items():
             set_rng_state(generator, saved[name])
         self.schedule.load_state_dict(info["schedule"])
@@ -293,12 +322,19 @@ class LMTrainer:
                     window_tokens, window_time = window_tokens + tokens, window_time + spent
                     run_tokens, run_time = run_tokens + tokens, run_time + spent
                     if self.step % self.cfg.log_every == 0 or record.get("skipped"):
-                        record.update(tokens=self.tokens, tokens_per_s=window_tokens / max(window_time, 1e-9),
-                                      clip_rate=self.clip_events / max(self.step, 1), elapsed=self.elapsed)
+                        record.update(
+                            tokens=self.tokens,
+                            tokens_per_s=window_tokens / max(window_time, 1e-9),
+                            clip_rate=self.clip_events / max(self.step, 1),
+                            elapsed=self.elapsed,
+                        )
                         self.log.write(record)
                         window_tokens, window_time = 0, 0.0
-                    progress.update(loss=f"{record['loss']:.3f}", tok_s=f"{run_tokens / max(run_time, 1e-9):.0f}",
-                                    clip=f"{self.clip_events / max(self.step, 1):.2f}")
+                    progress.update(
+                        loss=f"{record['loss']:.3f}",
+                        tok_s=f"{run_tokens / max(run_time, 1e-9):.0f}",
+                        clip=f"{self.clip_events / max(self.step, 1):.2f}",
+                    )
                     if self.val_ids is not None and self.step % self.cfg.eval_every == 0:
                         self.log.write(self.evaluate())
                     stop_now = self.interrupt_agreed(ctrl_c.requested)
@@ -312,11 +348,18 @@ class LMTrainer:
                     self.log.write(self.evaluate(final=True))
                 self.checkpoint()
         except KeyboardInterrupt:  # a second Ctrl-C: the update under way may be half done, so nothing is saved
-            raise Interrupted(f"interrupted at once: nothing saved after the checkpoint of step {self.saved_step} "
-                              f"in {self.out}") from None
+            raise Interrupted(
+                f"interrupted at once: nothing saved after the checkpoint of step {self.saved_step} in {self.out}"
+            ) from None
         finally:
             progress.close()
             self.log.close()
-        return {"stopped": reason, "steps": self.step, "tokens": self.tokens, "elapsed": self.elapsed,
-                "best_val": self.best_saved if math.isfinite(self.best_saved) else None,
-                "clip_events": self.clip_events, "skipped": self.skipped}
+        return {
+            "stopped": reason,
+            "steps": self.step,
+            "tokens": self.tokens,
+            "elapsed": self.elapsed,
+            "best_val": self.best_saved if math.isfinite(self.best_saved) else None,
+            "clip_events": self.clip_events,
+            "skipped": self.skipped,
+        }

@@ -55,8 +55,10 @@ def read_run(run_dir, task: str | None = None) -> tuple[Path, dict]:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise RunError(f"{path} is damaged, not valid JSON ({err}): start the run again with {again}") from None
     if not isinstance(config, dict):
-        raise RunError(f"{path} is damaged: it holds a {type(config).__name__}, expected a JSON object; start the "
-                       f"run again with {again}")
+        raise RunError(
+            f"{path} is damaged: it holds a {type(config).__name__}, expected a JSON object; start the "
+            f"run again with {again}"
+        )
     return run, config
 
 
@@ -86,8 +88,10 @@ def prepare_run_dir(out, *, resume: bool = False, force: bool = False) -> Path:
     """
     out = Path(out)
     if str(out) in ("", ".") or Path.cwd().resolve().is_relative_to(out.resolve()):
-        raise RunError(f"--out must name a folder for the run, got {str(out)!r}, which is the current folder or "
-                       "holds it: give a new folder such as runs/NAME")
+        raise RunError(
+            f"--out must name a folder for the run, got {str(out)!r}, which is the current folder or "
+            "holds it: give a new folder such as runs/NAME"
+        )
     if out.exists() and not out.is_dir():
         raise RunError(f"{out} is a file, not a run directory: choose another --out")
     if out.is_dir():
@@ -99,8 +103,10 @@ def prepare_run_dir(out, *, resume: bool = False, force: bool = False) -> Path:
     if out.is_dir() and any(out.iterdir()):
         if not force:
             held = ", ".join(sorted(p.name for p in out.iterdir())[:4])
-            raise RunError(f"{out} already holds a run ({held}): continue it with --resume, or start a new one "
-                           f"with --force (the old run is moved aside, not deleted) or another --out")
+            raise RunError(
+                f"{out} already holds a run ({held}): continue it with --resume, or start a new one "
+                f"with --force (the old run is moved aside, not deleted) or another --out"
+            )
         aside = _aside(out)
         os.replace(out, aside)
         print(f"elman: the previous run in {out} was moved to {aside}", file=sys.stderr)
@@ -113,5 +119,8 @@ def add_run_arguments(parser, default_out: str) -> None:
     parser.add_argument("--out", default=default_out, help="the run directory")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out where it stopped")
-    group.add_argument("--force", action="store_true",
-                       help="start again although --out holds a run (the old one is moved to OUT.old-DATE)")
+    group.add_argument(
+        "--force",
+        action="store_true",
+        help="start again although --out holds a run (the old one is moved to OUT.old-DATE)",
+    )

@@ -90,8 +90,17 @@ class ReduceOnPlateau(Schedule):
         self.best = math.inf if state["best"] is None else float(state["best"])
 
 
-def make_schedule(name: str, lr: float, *, total_steps: int | None = None, step_size: int = 1000,
-                  gamma: float = 0.5, min_lr: float = 0.0, factor: float = 0.5, patience: int = 2) -> Schedule:
+def make_schedule(
+    name: str,
+    lr: float,
+    *,
+    total_steps: int | None = None,
+    step_size: int = 1000,
+    gamma: float = 0.5,
+    min_lr: float = 0.0,
+    factor: float = 0.5,
+    patience: int = 2,
+) -> Schedule:
     if name == "constant":
         return Schedule(lr)
     if name == "step":

@@ -46,8 +46,11 @@ def set_rng_state(rng: np.random.Generator, state: dict) -> None:
 
 
 def save_training_state(path, params: dict, optim: dict, carry: dict, info: dict) -> None:
-    tensors = {f"{group}/{name}": value for group, arrays in zip(GROUPS, (params, optim, carry))
-               for name, value in arrays.items()}
+    tensors = {
+        f"{group}/{name}": value
+        for group, arrays in zip(GROUPS, (params, optim, carry))
+        for name, value in arrays.items()
+    }
     save_file(tensors, path, {"format": FORMAT, "state": json.dumps(info)})
 
 
@@ -55,8 +58,10 @@ def load_training_state(path) -> tuple[dict, dict, dict, dict]:
     """(params, optimiser state, carried arrays, info) as written by ``save_training_state``."""
     metadata = read_metadata(path)
     if metadata.get("format") != FORMAT or "state" not in metadata:
-        raise CheckpointError(f"{os.fspath(path)}: not an elman training state (format {metadata.get('format')!r}, "
-                              f"expected {FORMAT!r} with its state)")
+        raise CheckpointError(
+            f"{os.fspath(path)}: not an elman training state (format {metadata.get('format')!r}, "
+            f"expected {FORMAT!r} with its state)"
+        )
     groups = {group: {} for group in GROUPS}
     for key, value in load_file(path).items():
         group, _, name = key.partition("/")

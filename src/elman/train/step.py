@@ -29,11 +29,11 @@ __all__ = ["StepResult", "clip_norm", "compute_gradients", "train_step"]
 @dataclass(frozen=True)
 class StepResult:
     loss: float
-    grad_norm: float            # ‖g‖₂ before clipping
-    grad_norm_after: float      # ‖g‖₂ after clipping, measured (= grad_norm when nothing was clipped)
-    clipped: bool               # ‖g‖ > clip
-    stepped: bool = False       # whether the optimiser moved the parameters
-    backward: Any = None        # what model.backward returned (∂L/∂inputs for a layer; some models return norms)
+    grad_norm: float  # ‖g‖₂ before clipping
+    grad_norm_after: float  # ‖g‖₂ after clipping, measured (= grad_norm when nothing was clipped)
+    clipped: bool  # ‖g‖ > clip
+    stepped: bool = False  # whether the optimiser moved the parameters
+    backward: Any = None  # what model.backward returned (∂L/∂inputs for a layer; some models return norms)
 
     @property
     def finite(self) -> bool:
@@ -55,8 +55,7 @@ def clip_norm(grads: dict, clip: float | None) -> tuple[float, float, bool]:
     return norm, (clip_grad_norm_(grads, math.inf) if clipped else norm), clipped
 
 
-def compute_gradients(model, loss_fn, inputs: tuple, targets, *, clip: float | None = None,
-                      names=None) -> StepResult:
+def compute_gradients(model, loss_fn, inputs: tuple, targets, *, clip: float | None = None, names=None) -> StepResult:
     """Zero ``model``'s gradients, run forward and backward, clip the gradients named in ``names`` (all of
     ``model.grads`` by default) to ``clip``: everything of an update but the update (``stepped`` is False)."""
     model.zero_grad()
@@ -68,8 +67,9 @@ def compute_gradients(model, loss_fn, inputs: tuple, targets, *, clip: float | N
     return StepResult(float(loss), float(norm), float(after), bool(clipped), False, returned)
 
 
-def train_step(model, optimizer, loss_fn, inputs: tuple, targets, *, clip: float | None = None,
-               skip_nonfinite: bool = False) -> StepResult:
+def train_step(
+    model, optimizer, loss_fn, inputs: tuple, targets, *, clip: float | None = None, skip_nonfinite: bool = False
+) -> StepResult:
     """One update of ``optimizer``'s parameters on one batch: ``model(*inputs)`` against ``targets``.
 
     ``skip_nonfinite``: leave the parameters alone when the loss or the gradient norm is not finite (``stepped``

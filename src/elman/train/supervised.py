@@ -91,8 +91,9 @@ def _restore(path, model, optimizer, rngs: dict, task_state, metric) -> tuple[di
     if missing:
         raise CheckpointError(f"{path} is not the state of an epoch loop (it lacks {', '.join(missing)}); {redo}")
     if info["metric"] != metric or set(info["rngs"]) != set(rngs) - {"batches"}:
-        raise CheckpointError(f"{path} was written by another kind of run (metric {info.get('metric')!r}, "
-                              f"expected {metric!r}); {redo}")
+        raise CheckpointError(
+            f"{path} was written by another kind of run (metric {info.get('metric')!r}, expected {metric!r}); {redo}"
+        )
     try:
         model.load_state_dict(params)
         optimizer.load_state_dict(optim)
@@ -107,15 +108,32 @@ def _restore(path, model, optimizer, rngs: dict, task_state, metric) -> tuple[di
     if task_state is not None:
         task_state.clear()
         task_state.update(info.get("task_state") or {})
-    best = {k[len(BEST):]: v for k, v in carry.items() if k.startswith(BEST)}
+    best = {k[len(BEST) :]: v for k, v in carry.items() if k.startswith(BEST)}
     return best or None, {k: info[k] for k in _fresh()}
 
 
-def fit(model, train_batches, loss_fn, evaluate, *, optimizer, epochs: int, out_dir, metric: str,
-        higher_is_better: bool = True, clip: float | None = 5.0, patience: int | None = None, seed: int = 0,
-        progress: bool = False, checkpoint: str = "model.safetensors", log_name: str = "metrics.jsonl",
-        state_name: str = "checkpoint.safetensors", max_minutes: float | None = None, resume: bool = False,
-        task_state: dict | None = None) -> dict:
+def fit(
+    model,
+    train_batches,
+    loss_fn,
+    evaluate,
+    *,
+    optimizer,
+    epochs: int,
+    out_dir,
+    metric: str,
+    higher_is_better: bool = True,
+    clip: float | None = 5.0,
+    patience: int | None = None,
+    seed: int = 0,
+    progress: bool = False,
+    checkpoint: str = "model.safetensors",
+    log_name: str = "metrics.jsonl",
+    state_name: str = "checkpoint.safetensors",
+    max_minutes: float | None = None,
+    resume: bool = False,
+    task_state: dict | None = None,
+) -> dict:
     """Train for up to ``epochs`` epochs; keep the best model by ``evaluate(model)[metric]``.
 
     Returns ``{"best_epoch", "best": {metrics of that epoch}, "epochs_run", "seconds", "stopped"}`` with
@@ -143,8 +161,13 @@ def fit(model, train_batches, loss_fn, evaluate, *, optimizer, epochs: int, out_
     saved = [run["epoch"]]  # the epoch whose state is on disk
 
     def save_state():
-        info = {**run, "metric": metric, "batches_rng": rng_state(rngs["batches"]), "task_state": task_state,
-                "rngs": {name: rng_state(g) for name, g in rngs.items() if name != "batches"}}
+        info = {
+            **run,
+            "metric": metric,
+            "batches_rng": rng_state(rngs["batches"]),
+            "task_state": task_state,
+            "rngs": {name: rng_state(g) for name, g in rngs.items() if name != "batches"},
+        }
         _save_state(state_path, model, optimizer, best_params, info)
         saved[0] = run["epoch"]
 
@@ -159,8 +182,12 @@ def fit(model, train_batches, loss_fn, evaluate, *, optimizer, epochs: int, out_
                 break
             bar = Progress(None, enabled=progress)
             t0 = time.perf_counter()
-            record = {"epoch": epoch, **train_epoch(model, train_batches(epoch, rngs["batches"]), loss_fn, optimizer,
-                                                    clip=clip, progress=bar)}
+            record = {
+                "epoch": epoch,
+                **train_epoch(
+                    model, train_batches(epoch, rngs["batches"]), loss_fn, optimizer, clip=clip, progress=bar
+                ),
+            }
             bar.close()
             record["train_seconds"] = round(time.perf_counter() - t0, 2)
             model.eval()
@@ -191,11 +218,18 @@ def fit(model, train_batches, loss_fn, evaluate, *, optimizer, epochs: int, out_
             run.update(epoch=epoch, seconds=run["seconds"] + time.perf_counter() - t0)
             save_state()
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted in epoch {epoch} of {epochs}: {state_path} holds the {saved[0]} "
-                          f"completed epoch(s) to continue from") from None
+        raise Interrupted(
+            f"interrupted in epoch {epoch} of {epochs}: {state_path} holds the {saved[0]} "
+            f"completed epoch(s) to continue from"
+        ) from None
     finally:
         log.close()
     if best_params is not None:
         model.load_state_dict(best_params)
-    return {"best_epoch": run["best_epoch"], "best": run["best"], "epochs_run": run["epoch"],
-            "stopped": run["stopped"] or "epochs", "seconds": round(run["seconds"], 1)}
+    return {
+        "best_epoch": run["best_epoch"],
+        "best": run["best"],
+        "epochs_run": run["epoch"],
+        "stopped": run["stopped"] or "epochs",
+        "seconds": round(run["seconds"], 1),
+    }

@@ -34,8 +34,38 @@ CITED = "cited"  # a row of facts taken from the literature, not measured here
 N_SEEDS = 5
 
 # t₀.₉₇₅ quantiles of Student's t with 1..30 degrees of freedom (no SciPy needed); beyond 30, the normal 1.96.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+_T975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
 
 
 def seeds_for(seed: int, n: int = N_SEEDS) -> list[int]:
@@ -129,15 +159,39 @@ def jsonable(value):
     return value
 
 
-def claim_result(claim_id: int, claim: str, measured: str, decide, numbers: dict, *, headline: str, stats: dict | None,
-           seeds: list, quick: bool, data: dict | None = None, figure: str | None = None,
-           sources: list | None = None) -> ClaimResult:
+def claim_result(
+    claim_id: int,
+    claim: str,
+    measured: str,
+    decide,
+    numbers: dict,
+    *,
+    headline: str,
+    stats: dict | None,
+    seeds: list,
+    quick: bool,
+    data: dict | None = None,
+    figure: str | None = None,
+    sources: list | None = None,
+) -> ClaimResult:
     """A ClaimResult whose verdict is ``decide(numbers)``; ``stats`` (a :func:`summary`) gives value and interval."""
     verdict, reason = decide(numbers)
-    return ClaimResult(claim_id, claim, measured, verdict, data or {}, figure, list(seeds), headline,
-                       None if stats is None else stats["mean"],
-                       None if stats is None or stats.get("interval") is None else list(stats["interval"]),
-                       jsonable(numbers), reason, bool(quick), sources=list(sources or []))
+    return ClaimResult(
+        claim_id,
+        claim,
+        measured,
+        verdict,
+        data or {},
+        figure,
+        list(seeds),
+        headline,
+        None if stats is None else stats["mean"],
+        None if stats is None or stats.get("interval") is None else list(stats["interval"]),
+        jsonable(numbers),
+        reason,
+        bool(quick),
+        sources=list(sources or []),
+    )
 
 
 @dataclass(frozen=True)

@@ -62,11 +62,15 @@ def verdict_vanishing(m: dict) -> tuple[str, str]:
         return "not reproduced", "tanh's derivative made the gradient decay more slowly than the linear regime"
     lo, hi = m["factor_100"]["interval"]
     if m["rate_error"] < 0.05 and lo > -1 and hi < 1:
-        return "reproduced", ("the per-step rate is ρ (to 5 %), and 100 steps at ρ = 0.9 give 0.9¹⁰⁰ up to a "
-                              "factor below 10 (interval)")
-    return "nuanced", ("the asymptotic rate follows ρ, but on non-orthogonal matrices the gradient first grows "
-                       "(transient) so 100 steps are off 0.9¹⁰⁰ by more than 10x" if m["rate_error"] < 0.05 else
-                       "the rate crosses 1 with ρ but differs from ρ by more than 5 %")
+        return "reproduced", (
+            "the per-step rate is ρ (to 5 %), and 100 steps at ρ = 0.9 give 0.9¹⁰⁰ up to a factor below 10 (interval)"
+        )
+    return "nuanced", (
+        "the asymptotic rate follows ρ, but on non-orthogonal matrices the gradient first grows "
+        "(transient) so 100 steps are off 0.9¹⁰⁰ by more than 10x"
+        if m["rate_error"] < 0.05
+        else "the rate crosses 1 with ρ but differs from ρ by more than 5 %"
+    )
 
 
 @experiment("vanishing", 1)
@@ -105,11 +109,13 @@ def vanishing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     p100 = [float(np.linalg.norm(np.linalg.matrix_power(init.with_spectral_radius(b, 0.9), 100), 2)) for b in bases]
     factor = summary(np.log10(np.array(p100) / bound_09))
     transient = float(lin[:, rhos < 1].max())
-    numbers = {"max_rate_below": max(s["interval"][1] for s, r in zip(stats, rhos) if r < 1),
-               "min_rate_above": min(s["interval"][0] for s, r in zip(stats, rhos) if r > 1),
-               "rate_error": float(max(abs(s["mean"] - r) / r for s, r in zip(stats, rhos))),
-               "tanh_below_linear": bool(np.all(rate_tanh <= rate_lin * (1 + 1e-9))),
-               "factor_100": {"mean": factor["mean"], "interval": factor["interval"]}}
+    numbers = {
+        "max_rate_below": max(s["interval"][1] for s, r in zip(stats, rhos) if r < 1),
+        "min_rate_above": min(s["interval"][0] for s, r in zip(stats, rhos) if r > 1),
+        "rate_error": float(max(abs(s["mean"] - r) / r for s, r in zip(stats, rhos))),
+        "tanh_below_linear": bool(np.all(rate_tanh <= rate_lin * (1 + 1e-9))),
+        "factor_100": {"mean": factor["mean"], "interval": factor["interval"]},
+    }
 
     fig, (ax, ax2) = new_figure(2)
     n = np.arange(T)
@@ -122,14 +128,22 @@ def vanishing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     ax.plot([], [], color="k", ls=":", lw=0.9, label=r"$\rho^n$")
     ax.set_xlabel(r"distance $n = T-1-k$")
     ax.set_ylabel(r"$\|\partial h_T / \partial h_k\|_2$")
-    ax.set_title(f"random (non-orthogonal) $W_{{hh}}$, linear regime; band: range over {len(seeds)} seeds",
-                 fontsize=9)
+    ax.set_title(f"random (non-orthogonal) $W_{{hh}}$, linear regime; band: range over {len(seeds)} seeds", fontsize=9)
     ax.legend(fontsize=7, ncol=2)
-    for rate, label, colour, marker in ((rate_lin, "linear regime", OKABE_ITO[3], "o"),
-                                        (rate_tanh, "tanh, unit inputs", OKABE_ITO[4], "s")):
+    for rate, label, colour, marker in (
+        (rate_lin, "linear regime", OKABE_ITO[3], "o"),
+        (rate_tanh, "tanh, unit inputs", OKABE_ITO[4], "s"),
+    ):
         st = [t_interval(rate[:, j]) for j in range(rate.shape[1])]
-        ax2.errorbar(rhos, [x[0] for x in st], yerr=[[x[0] - x[1] for x in st], [x[2] - x[0] for x in st]],
-                     fmt=marker + "-", color=colour, capsize=3, label=label)
+        ax2.errorbar(
+            rhos,
+            [x[0] for x in st],
+            yerr=[[x[0] - x[1] for x in st], [x[2] - x[0] for x in st]],
+            fmt=marker + "-",
+            color=colour,
+            capsize=3,
+            label=label,
+        )
     ax2.plot(rhos, rhos, ":", color="k", label=r"rate $= \rho$", zorder=5)
     ax2.axhline(1, color=GREY, lw=0.6)
     ax2.set_xlabel(r"spectral radius $\rho$ of $W_{hh}$")
@@ -137,24 +151,44 @@ def vanishing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     ax2.legend(fontsize=8)
     figure = save_figure(fig, out, "vanishing")
 
-    summary_text = ", ".join(f"ρ={r:.2f}: {a:.3f}/{b:.3f}" for r, a, b in
-                             zip(rhos, rate_lin.mean(0), rate_tanh.mean(0)))
-    measured = (f"H={H}, T={T}, {len(seeds)} random Gaussian W_hh (not orthogonal) rescaled to ρ. Asymptotic per-step "
-                f"rate (n ≥ {T // 2}; linear regime / tanh with unit inputs, means): {summary_text}; largest relative "
-                f"gap to ρ {numbers['rate_error']:.3f}. For ρ < 1 the norm first grows to {transient:.2f}x before it "
-                f"decays (non-normal W_hh). At ρ = 0.9, ‖∂h_T/∂h_{{T−100}}‖ = "
-                + ", ".join(f"{v:.2g}" for v in p100) + f" against 0.9^100 = {bound_09:.3g}: log10 ratio "
-                f"{factor['mean']:.2f} [{factor['interval'][0]:.2f}, {factor['interval'][1]:.2f}]. tanh rates ≤ linear "
-                f"rates everywhere: {numbers['tanh_below_linear']}.")
+    summary_text = ", ".join(
+        f"ρ={r:.2f}: {a:.3f}/{b:.3f}" for r, a, b in zip(rhos, rate_lin.mean(0), rate_tanh.mean(0))
+    )
+    measured = (
+        f"H={H}, T={T}, {len(seeds)} random Gaussian W_hh (not orthogonal) rescaled to ρ. Asymptotic per-step "
+        f"rate (n ≥ {T // 2}; linear regime / tanh with unit inputs, means): {summary_text}; largest relative "
+        f"gap to ρ {numbers['rate_error']:.3f}. For ρ < 1 the norm first grows to {transient:.2f}x before it "
+        f"decays (non-normal W_hh). At ρ = 0.9, ‖∂h_T/∂h_{{T−100}}‖ = "
+        + ", ".join(f"{v:.2g}" for v in p100)
+        + f" against 0.9^100 = {bound_09:.3g}: log10 ratio "
+        f"{factor['mean']:.2f} [{factor['interval'][0]:.2f}, {factor['interval'][1]:.2f}]. tanh rates ≤ linear "
+        f"rates everywhere: {numbers['tanh_below_linear']}."
+    )
     return claim_result(
-        1, "When the recurrent matrix has spectral radius below one the gradient reaching a step n steps back "
-           "shrinks like ρⁿ (0.9^100 ≈ 2.7e-5), above one it grows, and tanh's derivative (≤ 1) can only shrink "
-           "it further.", measured, verdict_vanishing, numbers,
-        headline="log10(‖∂h_T/∂h_{T−100}‖ / 0.9^100) at ρ = 0.9", stats=factor, seeds=seeds, quick=quick,
+        1,
+        "When the recurrent matrix has spectral radius below one the gradient reaching a step n steps back "
+        "shrinks like ρⁿ (0.9^100 ≈ 2.7e-5), above one it grows, and tanh's derivative (≤ 1) can only shrink "
+        "it further.",
+        measured,
+        verdict_vanishing,
+        numbers,
+        headline="log10(‖∂h_T/∂h_{T−100}‖ / 0.9^100) at ρ = 0.9",
+        stats=factor,
+        seeds=seeds,
+        quick=quick,
         figure=figure,
-        data=dict(power_0_9_100=bound_09, T=T, hidden=H, rhos=rhos.tolist(), rate_linear=rate_lin.tolist(),
-                  rate_tanh=rate_tanh.tolist(), norm_100_at_0_9=p100, transient_peak=transient,
-                  norm_linear_first_seed=lin[0].tolist()))
+        data=dict(
+            power_0_9_100=bound_09,
+            T=T,
+            hidden=H,
+            rhos=rhos.tolist(),
+            rate_linear=rate_lin.tolist(),
+            rate_tanh=rate_tanh.tolist(),
+            norm_100_at_0_9=p100,
+            transient_peak=transient,
+            norm_linear_first_seed=lin[0].tolist(),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------- claim 2
@@ -165,8 +199,10 @@ def verdict_weight_sharing(m: dict) -> tuple[str, str]:
         return "not reproduced", f"the parameter count changed with the length: {m['counts']}"
     if not (m["finite"] and m["grads_shaped"] and m["params_unchanged"]):
         return "not reproduced", "the runs at some length failed (non-finite, misshaped gradients or weights changed)"
-    return "reproduced", (f"{m['counts'][0]} parameters at every length, where a feed-forward net over the whole "
-                          f"sequence needs {m['feedforward_counts'][0]:,} to {m['feedforward_counts'][-1]:,}")
+    return "reproduced", (
+        f"{m['counts'][0]} parameters at every length, where a feed-forward net over the whole "
+        f"sequence needs {m['feedforward_counts'][0]:,} to {m['feedforward_counts'][-1]:,}"
+    )
 
 
 @experiment("weight_sharing", 2)
@@ -185,14 +221,19 @@ def weight_sharing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         rnn.backward(np.ones_like(output))
         counts[T] = rnn.num_parameters()
         finite[T] = bool(np.all(np.isfinite(output)) and np.all(np.isfinite(h_n)) and output.shape[0] == T)
-        grads_ok[T] = all(rnn.grads[k].shape == rnn.params[k].shape and np.all(np.isfinite(rnn.grads[k]))
-                          for k in rnn.params)
+        grads_ok[T] = all(
+            rnn.grads[k].shape == rnn.params[k].shape and np.all(np.isfinite(rnn.grads[k])) for k in rnn.params
+        )
     same_params = all(np.array_equal(before[k], rnn.params[k]) for k in before)
     # A feed-forward net reading the whole sequence at once needs a weight per input position.
     ff_counts = {T: Linear(T * I, H, dtype="float64", rng=np.random.default_rng(0)).num_parameters() for T in lengths}
-    numbers = {"counts": sorted(set(counts.values())), "finite": all(finite.values()),
-               "grads_shaped": all(grads_ok.values()), "params_unchanged": same_params,
-               "feedforward_counts": [ff_counts[T] for T in lengths]}
+    numbers = {
+        "counts": sorted(set(counts.values())),
+        "finite": all(finite.values()),
+        "grads_shaped": all(grads_ok.values()),
+        "params_unchanged": same_params,
+        "feedforward_counts": [ff_counts[T] for T in lengths],
+    }
 
     fig, (ax,) = new_figure()
     ax.loglog(lengths, [counts[T] for T in lengths], "o-", label="elman.RNN (one set of weights)")
@@ -201,17 +242,33 @@ def weight_sharing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     ax.set_ylabel("parameters")
     ax.legend()
     figure = save_figure(fig, out, "weight_sharing")
-    measured = (f"RNN({I}, {H}) has {count0} parameters; after running T = {', '.join(map(str, lengths))} it has "
-                f"{sorted(set(counts.values()))} (outputs finite: {all(finite.values())}, gradients shaped like the "
-                f"parameters: {all(grads_ok.values())}, parameter arrays unchanged: {same_params}). A Linear over the "
-                f"flattened sequence would need " + ", ".join(f"{ff_counts[T]:,} (T={T})" for T in lengths) + ".")
-    data = dict(parameters=count0, counts_by_T={str(T): c for T, c in counts.items()},
-                feedforward_counts_by_T={str(T): c for T, c in ff_counts.items()},
-                outputs_finite={str(T): v for T, v in finite.items()}, params_unchanged=same_params)
-    return claim_result(2, "An RNN reuses the same weights at every step, so its number of parameters does not "
-                           "depend on how long the sequence is.", measured, verdict_weight_sharing, numbers,
-                        headline="parameters, whatever the length", stats={"mean": count0, "interval": None},
-                        seeds=[seed], quick=quick, data=data, figure=figure)
+    measured = (
+        f"RNN({I}, {H}) has {count0} parameters; after running T = {', '.join(map(str, lengths))} it has "
+        f"{sorted(set(counts.values()))} (outputs finite: {all(finite.values())}, gradients shaped like the "
+        f"parameters: {all(grads_ok.values())}, parameter arrays unchanged: {same_params}). A Linear over the "
+        f"flattened sequence would need " + ", ".join(f"{ff_counts[T]:,} (T={T})" for T in lengths) + "."
+    )
+    data = dict(
+        parameters=count0,
+        counts_by_T={str(T): c for T, c in counts.items()},
+        feedforward_counts_by_T={str(T): c for T, c in ff_counts.items()},
+        outputs_finite={str(T): v for T, v in finite.items()},
+        params_unchanged=same_params,
+    )
+    return claim_result(
+        2,
+        "An RNN reuses the same weights at every step, so its number of parameters does not "
+        "depend on how long the sequence is.",
+        measured,
+        verdict_weight_sharing,
+        numbers,
+        headline="parameters, whatever the length",
+        stats={"mean": count0, "interval": None},
+        seeds=[seed],
+        quick=quick,
+        data=data,
+        figure=figure,
+    )
 
 
 # --------------------------------------------------------------------------------------------- claim 3
@@ -256,8 +313,12 @@ def unrolled(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     dh0_ff = dh
     summed = [sum(g[i] for g in layer_grads) for i in range(4)]
 
-    diffs = dict(output=float(np.abs(ff_out - output).max()), h_n=float(np.abs(ff_out[-1] - h_n[0]).max()),
-                 dx=float(np.abs(dx_ff - dx_rnn).max()), dh0=float(np.abs(dh0_ff - dh0_rnn[0]).max()))
+    diffs = dict(
+        output=float(np.abs(ff_out - output).max()),
+        h_n=float(np.abs(ff_out[-1] - h_n[0]).max()),
+        dx=float(np.abs(dx_ff - dx_rnn).max()),
+        dh0=float(np.abs(dh0_ff - dh0_rnn[0]).max()),
+    )
     for name, g in zip(names, summed):
         diffs["grad_" + name] = float(np.abs(g - rnn.grads[name]).max())
     per_layer_hh = [float(np.linalg.norm(g[1])) for g in layer_grads]
@@ -277,15 +338,27 @@ def unrolled(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     ax2.set_xticks(range(len(diffs)), list(diffs), rotation=60, fontsize=7)
     ax2.set_ylabel("max |unrolled − RNN|")
     figure = save_figure(fig, out, "unrolled")
-    measured = (f"T={T} layers built from rnn_step_forward, each with its own copy of the weights (float64). Max "
-                f"absolute differences from elman.RNN: " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items())
-                + f". The per-layer ‖dW_hh‖ vary (coefficient of variation {spread:.2f}); their sum is the RNN's.")
+    measured = (
+        f"T={T} layers built from rnn_step_forward, each with its own copy of the weights (float64). Max "
+        f"absolute differences from elman.RNN: "
+        + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items())
+        + f". The per-layer ‖dW_hh‖ vary (coefficient of variation {spread:.2f}); their sum is the RNN's."
+    )
     data = dict(T=T, max_abs_diff=diffs, per_layer_grad_norm_hh=per_layer_hh, tolerance=tol)
-    return claim_result(3, "Unrolled over T steps an RNN is a T-layer feed-forward network whose layers all share "
-                          "one set of weights; the shared weight's gradient is the sum of the layers' gradients.",
-                       measured, verdict_unrolled, numbers, headline="largest |unrolled − RNN| (float64)",
-                        stats={"mean": numbers["max_abs_diff"], "interval": None}, seeds=[seed], quick=quick,
-                        data=data, figure=figure)
+    return claim_result(
+        3,
+        "Unrolled over T steps an RNN is a T-layer feed-forward network whose layers all share "
+        "one set of weights; the shared weight's gradient is the sum of the layers' gradients.",
+        measured,
+        verdict_unrolled,
+        numbers,
+        headline="largest |unrolled − RNN| (float64)",
+        stats={"mean": numbers["max_abs_diff"], "interval": None},
+        seeds=[seed],
+        quick=quick,
+        data=data,
+        figure=figure,
+    )
 
 
 # --------------------------------------------------------------------------------------------- claim 4
@@ -305,8 +378,10 @@ def verdict_order(m: dict) -> tuple[str, str]:
     if m["gap"]["interval"][1] <= 0:
         return "not reproduced", "on unseen noun pairs the RNN is no better than a bag of words"
     if m["gap"]["interval"][0] > 0.2 and m["rnn"]["interval"][0] >= 0.8:
-        return "reproduced", ("on held-out noun pairs the RNN names the doer (interval above 0.8) where a bag of "
-                              "words, given identical input for the mirrored sentences, cannot")
+        return "reproduced", (
+            "on held-out noun pairs the RNN names the doer (interval above 0.8) where a bag of "
+            "words, given identical input for the mirrored sentences, cannot"
+        )
     return "nuanced", "the RNN beats the bag of words on held-out pairs, but not reliably (interval)"
 
 
@@ -335,7 +410,7 @@ def _train_classifier(model, x, y, steps: int) -> None:
 def _order_seed(s: int, steps: int, nouns: list[str], verbs: list[str], vocab: list[str], H: int):
     """Held-out accuracy (RNN, bag of words) on 'the A verb the B' -> A, for noun pairs unseen in either order."""
     rng = np.random.default_rng([s, 4])
-    unordered = [(a, b) for i, a in enumerate(nouns) for b in nouns[i + 1:]]
+    unordered = [(a, b) for i, a in enumerate(nouns) for b in nouns[i + 1 :]]
     held = {unordered[i] for i in rng.choice(len(unordered), len(unordered) // 4, replace=False)}
     split = {True: [], False: []}
     for a in nouns:
@@ -402,10 +477,21 @@ def order(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     ax.legend(fontsize=8)
     for i, (key, colour) in enumerate((("rnn", OKABE_ITO[2]), ("bow", OKABE_ITO[0]))):
         st = stats[key]
-        ax2.bar(i, st["mean"], 0.6, color=colour, yerr=[[st["mean"] - st["interval"][0]],
-                                                        [st["interval"][1] - st["mean"]]], capsize=6)
-        ax2.scatter(np.full(len(seeds), i) + np.linspace(-0.15, 0.15, len(seeds)), rnn_acc if key == "rnn"
-                    else bow_acc, color="k", s=10, zorder=3)
+        ax2.bar(
+            i,
+            st["mean"],
+            0.6,
+            color=colour,
+            yerr=[[st["mean"] - st["interval"][0]], [st["interval"][1] - st["mean"]]],
+            capsize=6,
+        )
+        ax2.scatter(
+            np.full(len(seeds), i) + np.linspace(-0.15, 0.15, len(seeds)),
+            rnn_acc if key == "rnn" else bow_acc,
+            color="k",
+            s=10,
+            zorder=3,
+        )
     ax2.set_xticks([0, 1], ["RNN", "bag of words"])
     ax2.axhline(1 / len(nouns), color=GREY, ls=":", label="chance")
     ax2.set_ylim(0, 1.05)
@@ -417,21 +503,39 @@ def order(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     def fmt(key):
         return fmt_stats(stats[key])
 
-    measured = (f"Linear built for 5 words (input {5 * V}) given 6 words (input {6 * V}) raises: "
-                f"{mlp_error or 'no error'}. Bag-of-words vectors of '{' '.join(s1)}' and '{' '.join(s2)}' identical: "
-                f"{bow_equal}. 'Who did it?' on 'the A verb the B' ({len(nouns)} nouns, {len(verbs)} verbs), a quarter "
-                f"of the noun pairs held out in both orders ({n_train} training, {n_test} held-out sentences), "
-                f"{steps} Adam steps, {len(seeds)} seeds: held-out accuracy RNN (H={H}) {fmt('rnn')}, bag of words "
-                f"(softmax on word counts) {fmt('bow')}, gap {fmt('gap')} (chance {1 / len(nouns):.3f}). The first "
-                f"seed's RNN answers '{pred1}' / '{pred2}' for the two sentences.")
-    data = dict(mlp_error=mlp_error, bow_1=bow1.tolist(), bow_2=bow2.tolist(), bow_equal=bow_equal,
-                rnn_accuracy=rnn_acc.tolist(), bow_accuracy=bow_acc.tolist(), predictions=[pred1, pred2],
-                cosine_first_seed=_final_cosine(rnn, x1, x2))
+    measured = (
+        f"Linear built for 5 words (input {5 * V}) given 6 words (input {6 * V}) raises: "
+        f"{mlp_error or 'no error'}. Bag-of-words vectors of '{' '.join(s1)}' and '{' '.join(s2)}' identical: "
+        f"{bow_equal}. 'Who did it?' on 'the A verb the B' ({len(nouns)} nouns, {len(verbs)} verbs), a quarter "
+        f"of the noun pairs held out in both orders ({n_train} training, {n_test} held-out sentences), "
+        f"{steps} Adam steps, {len(seeds)} seeds: held-out accuracy RNN (H={H}) {fmt('rnn')}, bag of words "
+        f"(softmax on word counts) {fmt('bow')}, gap {fmt('gap')} (chance {1 / len(nouns):.3f}). The first "
+        f"seed's RNN answers '{pred1}' / '{pred2}' for the two sentences."
+    )
+    data = dict(
+        mlp_error=mlp_error,
+        bow_1=bow1.tolist(),
+        bow_2=bow2.tolist(),
+        bow_equal=bow_equal,
+        rnn_accuracy=rnn_acc.tolist(),
+        bow_accuracy=bow_acc.tolist(),
+        predictions=[pred1, pred2],
+        cosine_first_seed=_final_cosine(rnn, x1, x2),
+    )
     return claim_result(
-        4, "A feed-forward net takes inputs of one fixed size and a bag of words forgets word order, so 'the dog bit "
-           "the man' and 'the man bit the dog' look the same; an RNN reads the words in order and tells them apart.",
-        measured, verdict_order, numbers, headline="held-out accuracy, RNN − bag of words", stats=stats["gap"],
-        seeds=seeds, quick=quick, data=data, figure=figure)
+        4,
+        "A feed-forward net takes inputs of one fixed size and a bag of words forgets word order, so 'the dog bit "
+        "the man' and 'the man bit the dog' look the same; an RNN reads the words in order and tells them apart.",
+        measured,
+        verdict_order,
+        numbers,
+        headline="held-out accuracy, RNN − bag of words",
+        stats=stats["gap"],
+        seeds=seeds,
+        quick=quick,
+        data=data,
+        figure=figure,
+    )
 
 
 def _final_cosine(rnn: RNN, x1: np.ndarray, x2: np.ndarray) -> float:
@@ -468,17 +572,24 @@ def verdict_analogy(m: dict) -> tuple[str, str]:
         return "nuanced", "not measured: the GloVe vectors are not on this machine"
     hit, lo, hi = m["queen_rank"] == 1, *m["accuracy"]["interval"]
     if hit and lo >= GENERAL:
-        return "reproduced", (f"king − man + woman → queen, and vector arithmetic answers {m['accuracy']['mean']:.0%} "
-                              f"of the benchmark's questions (interval above {GENERAL:.0%}): not a lucky example")
+        return "reproduced", (
+            f"king − man + woman → queen, and vector arithmetic answers {m['accuracy']['mean']:.0%} "
+            f"of the benchmark's questions (interval above {GENERAL:.0%}): not a lucky example"
+        )
     if not hit and hi < GENERAL:
         return "not reproduced", "queen is not the nearest word and the benchmark accuracy is low"
-    return "nuanced", ("the chapter's example works but the benchmark accuracy is low" if hit else
-                       "the benchmark mostly works but the chapter's own example misses")
+    return "nuanced", (
+        "the chapter's example works but the benchmark accuracy is low"
+        if hit
+        else "the benchmark mostly works but the chapter's own example misses"
+    )
 
 
 GENERAL = 0.25  # "works in general": a quarter of ~19,500 questions over 30,000 candidate words, ~7,000x chance
-CITE_ANALOGY = ("Mikolov, Chen, Corrado & Dean 2013, 'Efficient estimation of word representations in vector "
-                "space' (arXiv:1301.3781): the Google analogy questions; Pennington, Socher & Manning 2014, 'GloVe'")
+CITE_ANALOGY = (
+    "Mikolov, Chen, Corrado & Dean 2013, 'Efficient estimation of word representations in vector "
+    "space' (arXiv:1301.3781): the Google analogy questions; Pennington, Socher & Manning 2014, 'GloVe'"
+)
 
 
 @experiment("analogy", 10)
@@ -492,10 +603,20 @@ def analogy(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         ax.text(0.5, 0.5, f"{GLOVE} is not available locally", ha="center", va="center")
         ax.axis("off")
         figure = save_figure(fig, out, "analogy")
-        return claim_result(10, claim, f"not measured: the {GLOVE} vectors are missing ({missing}); set "
-                                       f"ELMAN_DATA_DIR or run `elman data fetch {GLOVE}`.", verdict_analogy,
-                            {"queen_rank": "missing", "accuracy": None}, headline="", stats=None, seeds=[],
-                            quick=quick, data=dict(data_missing=True, reason=missing), figure=figure)
+        return claim_result(
+            10,
+            claim,
+            f"not measured: the {GLOVE} vectors are missing ({missing}); set "
+            f"ELMAN_DATA_DIR or run `elman data fetch {GLOVE}`.",
+            verdict_analogy,
+            {"queen_rank": "missing", "accuracy": None},
+            headline="",
+            stats=None,
+            seeds=[],
+            quick=quick,
+            data=dict(data_missing=True, reason=missing),
+            figure=figure,
+        )
     top = vectors.analogy("man", "king", "woman", topn=10)  # man : king :: woman : ?  (query words excluded)
     probes = ["frog", "paris", "computer", "king"]
     neighbours = {w: vectors.most_similar(w, topn=5) for w in probes if w in vectors}
@@ -513,8 +634,11 @@ def analogy(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     numbers = {"queen_rank": rank, "accuracy": acc}
 
     fig, (ax, ax2) = new_figure(2, width=5.0)
-    ax.barh(range(len(top))[::-1], [s for _, s in top],
-            color=[OKABE_ITO[4] if w == "queen" else OKABE_ITO[1] for w, _ in top])
+    ax.barh(
+        range(len(top))[::-1],
+        [s for _, s in top],
+        color=[OKABE_ITO[4] if w == "queen" else OKABE_ITO[1] for w, _ in top],
+    )
     ax.set_yticks(range(len(top))[::-1], [w for w, _ in top])
     ax.set_xlabel(r"cosine with $\vec{king} - \vec{man} + \vec{woman}$")
     ax.set_xlim(min(s for _, s in top) - 0.05, 1)
@@ -522,8 +646,11 @@ def analogy(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     if bench is not None:
         names = list(bench["sections"])
         vals = [bench["sections"][k]["accuracy"] or 0 for k in names]
-        ax2.barh(range(len(names))[::-1], vals, color=[OKABE_ITO[3] if not k.startswith("gram") else OKABE_ITO[0]
-                                                       for k in names])
+        ax2.barh(
+            range(len(names))[::-1],
+            vals,
+            color=[OKABE_ITO[3] if not k.startswith("gram") else OKABE_ITO[0] for k in names],
+        )
         ax2.set_yticks(range(len(names))[::-1], names, fontsize=7)
         ax2.axvline(p, color="k", ls="--", lw=0.8, label=f"all questions: {p:.1%}")
         ax2.set_xlabel("accuracy (3CosAdd, first 30,000 words)")
@@ -532,23 +659,47 @@ def analogy(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     else:
         ax2.axis("off")
     figure = save_figure(fig, out, "analogy")
-    bench_text = (f"the question file is missing ({bench_error})" if bench is None else
-                  f"on the whole Google analogy set (3CosAdd over the first 30,000 words, the lab's `elman embeddings "
-                  f"evaluate` protocol) {bench['total']['correct']:,}/{bench['total']['total']:,} = {p:.1%} "
-                  f"[{acc['interval'][0]:.1%}, {acc['interval'][1]:.1%}] (semantic "
-                  f"{bench['semantic']['accuracy']:.1%}, syntactic {bench['syntactic']['accuracy']:.1%}; "
-                  f"{bench['skipped']:,} questions skipped for out-of-vocabulary words)")
-    measured = (f"Over {len(vectors):,} GloVe 6B 50d words, king − man + woman → {top[0][0]} (cosine "
-                f"{top[0][1]:.3f}; queen ranks {rank}); next: " + ", ".join(f"{w} {s:.3f}" for w, s in top[1:5])
-                + f". {bench_text}. Neighbours: "
-                + "; ".join(f"{w}: " + ", ".join(n for n, _ in ns) for w, ns in neighbours.items()) + ".")
-    data = dict(vocabulary=len(vectors), top10=[[w, s] for w, s in top], queen_rank=rank,
-                neighbours={w: [[n, s] for n, s in ns] for w, ns in neighbours.items()}, data_missing=False,
-                benchmark=None if bench is None else {k: bench[k] for k in ("total", "semantic", "syntactic",
-                                                                             "sections", "skipped")})
-    return claim_result(10, claim, measured, verdict_analogy, numbers,
-                        headline="Google analogy accuracy (binomial 95 % interval over questions)", stats=acc,
-                        seeds=[], quick=quick, data=data, figure=figure, sources=[CITE_ANALOGY])
+    bench_text = (
+        f"the question file is missing ({bench_error})"
+        if bench is None
+        else f"on the whole Google analogy set (3CosAdd over the first 30,000 words, the lab's `elman embeddings "
+        f"evaluate` protocol) {bench['total']['correct']:,}/{bench['total']['total']:,} = {p:.1%} "
+        f"[{acc['interval'][0]:.1%}, {acc['interval'][1]:.1%}] (semantic "
+        f"{bench['semantic']['accuracy']:.1%}, syntactic {bench['syntactic']['accuracy']:.1%}; "
+        f"{bench['skipped']:,} questions skipped for out-of-vocabulary words)"
+    )
+    measured = (
+        f"Over {len(vectors):,} GloVe 6B 50d words, king − man + woman → {top[0][0]} (cosine "
+        f"{top[0][1]:.3f}; queen ranks {rank}); next: "
+        + ", ".join(f"{w} {s:.3f}" for w, s in top[1:5])
+        + f". {bench_text}. Neighbours: "
+        + "; ".join(f"{w}: " + ", ".join(n for n, _ in ns) for w, ns in neighbours.items())
+        + "."
+    )
+    data = dict(
+        vocabulary=len(vectors),
+        top10=[[w, s] for w, s in top],
+        queen_rank=rank,
+        neighbours={w: [[n, s] for n, s in ns] for w, ns in neighbours.items()},
+        data_missing=False,
+        benchmark=None
+        if bench is None
+        else {k: bench[k] for k in ("total", "semantic", "syntactic", "sections", "skipped")},
+    )
+    return claim_result(
+        10,
+        claim,
+        measured,
+        verdict_analogy,
+        numbers,
+        headline="Google analogy accuracy (binomial 95 % interval over questions)",
+        stats=acc,
+        seeds=[],
+        quick=quick,
+        data=data,
+        figure=figure,
+        sources=[CITE_ANALOGY],
+    )
 
 
 def verdict_one_hot(m: dict) -> tuple[str, str]:
@@ -562,14 +713,20 @@ def verdict_one_hot(m: dict) -> tuple[str, str]:
         return "not reproduced", "related words are no nearer than random words of the same frequency"
     pizza_ok = m["king_pizza"] is None or m["king_queen"] > m["king_pizza"]
     if lo > 0.2 and pizza_ok:
-        return "reproduced", "related pairs are nearer than frequency-matched random pairs by more than 0.2 " \
-                             "(cosine, interval), and king is nearer to queen than to pizza"
+        return (
+            "reproduced",
+            "related pairs are nearer than frequency-matched random pairs by more than 0.2 "
+            "(cosine, interval), and king is nearer to queen than to pizza",
+        )
     return "nuanced", "related words are nearer on average, but not clearly (interval) or king–pizza fails"
 
 
 _GROUPS = {"animal": ["cat", "dog", "horse"], "city": ["paris", "london", "rome"], "food": ["bread", "cheese", "apple"]}
-_CONTEXTS = {"animal": ["pet", "feed", "fur", "vet", "tail"], "city": ["visit", "streets", "mayor", "museum", "train"],
-             "food": ["eat", "taste", "bake", "fresh", "plate"]}
+_CONTEXTS = {
+    "animal": ["pet", "feed", "fur", "vet", "tail"],
+    "city": ["visit", "streets", "mayor", "museum", "train"],
+    "food": ["eat", "taste", "bake", "fresh", "plate"],
+}
 _GLOVE_WORDS = ["king", "queen", "man", "woman", "paris", "france", "cat", "dog", "pizza"]
 _SEMANTIC = ("capital-common-countries", "capital-world", "city-in-state", "family", "currency")
 N_PAIRS = 200
@@ -586,11 +743,20 @@ def _toy_vectors(seed: int, quick: bool):
         words = [rng.choice(_GROUPS[g])] + list(rng.choice(_CONTEXTS[g], size=4))
         rng.shuffle(words)
         sentences.append([str(w) for w in words])
-    cfg = Word2VecConfig(dim=16, window=3, negative=5, min_count=1, sample=0, epochs=5 if quick else 10, alpha=0.05,
-                         batch_pairs=256, seed=seed)  # small batches: enough updates on a tiny corpus
+    cfg = Word2VecConfig(
+        dim=16,
+        window=3,
+        negative=5,
+        min_count=1,
+        sample=0,
+        epochs=5 if quick else 10,
+        alpha=0.05,
+        batch_pairs=256,
+        seed=seed,
+    )  # small batches: enough updates on a tiny corpus
     vocab, _, W = train_word2vec(sentences, cfg, progress=False)
     words = [w for g in _GROUPS.values() for w in g]
-    related = [(a, b) for g in _GROUPS.values() for i, a in enumerate(g) for b in g[i + 1:]]
+    related = [(a, b) for g in _GROUPS.values() for i, a in enumerate(g) for b in g[i + 1 :]]
     ids = [vocab.index(w) for w in words]
     return words, ids, W[ids], related, len(vocab)
 
@@ -656,8 +822,10 @@ def one_hot(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         source = f"GloVe 6B 50d ({V:,} words)"
         gaps, rel, rnd = _matched_gaps(vectors, related_pairs, seeds)
         king_queen, king_pizza = (_cos(vectors.vector("king"), vectors.vector(w)) for w in ("queen", "pizza"))
-        pair_text = (f"{len(related_pairs):,} related pairs from the Google analogy set's semantic sections, "
-                     f"{N_PAIRS} per seed, each against a random pair of words of the same frequency ranks (±5 %)")
+        pair_text = (
+            f"{len(related_pairs):,} related pairs from the Google analogy set's semantic sections, "
+            f"{N_PAIRS} per seed, each against a random pair of words of the same frequency ranks (±5 %)"
+        )
     else:
         gaps, rel, rnd = [], [], []
         for s in seeds:
@@ -680,11 +848,18 @@ def one_hot(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     dist_onehot = np.linalg.norm(one_hot_vectors[:, None] - one_hot_vectors[None], axis=-1)
     _, cos_dense = similarity_matrices(dense)
     off = ~np.eye(len(words), dtype=bool)
-    onehot_ok = bool(one_hot_vectors.shape[1] == V and np.allclose(cos_onehot[off], 0, atol=1e-12)
-                     and np.allclose(dist_onehot[off], np.sqrt(2), rtol=0, atol=1e-12))
+    onehot_ok = bool(
+        one_hot_vectors.shape[1] == V
+        and np.allclose(cos_onehot[off], 0, atol=1e-12)
+        and np.allclose(dist_onehot[off], np.sqrt(2), rtol=0, atol=1e-12)
+    )
     gap = summary(gaps)
-    numbers = {"onehot_ok": onehot_ok, "gap": {"mean": gap["mean"], "interval": gap["interval"]},
-               "king_queen": king_queen, "king_pizza": king_pizza}
+    numbers = {
+        "onehot_ok": onehot_ok,
+        "gap": {"mean": gap["mean"], "interval": gap["interval"]},
+        "king_queen": king_queen,
+        "king_pizza": king_pizza,
+    }
 
     fig, (ax, ax2) = new_figure(2, width=5.5, height=4.8)
     im = ax.imshow(cos_dense, vmin=-1, vmax=1, cmap="RdBu_r")
@@ -694,8 +869,13 @@ def one_hot(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     fig.colorbar(im, ax=ax, shrink=0.8)
     bins = np.linspace(-0.5, 1, 31)
     ax2.hist(rel, bins, color=OKABE_ITO[2], alpha=0.6, label="related pairs")
-    ax2.hist(rnd, bins, color=OKABE_ITO[5], alpha=0.6, label="frequency-matched random pairs" if king_pizza is not None
-             else "unrelated pairs")
+    ax2.hist(
+        rnd,
+        bins,
+        color=OKABE_ITO[5],
+        alpha=0.6,
+        label="frequency-matched random pairs" if king_pizza is not None else "unrelated pairs",
+    )
     if king_pizza is not None:
         ax2.axvline(king_queen, color="k", ls="--", lw=0.9, label=f"king–queen {king_queen:.2f}")
         ax2.axvline(king_pizza, color="k", ls=":", lw=0.9, label=f"king–pizza {king_pizza:.2f}")
@@ -703,17 +883,37 @@ def one_hot(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     ax2.set_ylabel("pairs (first seed)")
     ax2.legend(fontsize=8)
     figure = save_figure(fig, out, "one_hot")
-    measured = (f"One-hot vectors have length {V:,} (the vocabulary); for {len(words)} words every distinct pair has "
-                f"cosine {abs(cos_onehot[off]).max():.0f} and distance {dist_onehot[off].mean():.4f} (√2 = "
-                f"{np.sqrt(2):.4f}). Dense vectors from {source}: {pair_text}; mean cosine related − random "
-                f"{gap['mean']:.3f} [{gap['interval'][0]:.3f}, {gap['interval'][1]:.3f}] over {len(seeds)} seeds "
-                f"(first seed: related {np.mean(rel):.3f}, random {np.mean(rnd):.3f})"
-                + (f"; king–queen {king_queen:.3f}, king–pizza {king_pizza:.3f}" if king_pizza is not None else "")
-                + ".")
-    data = dict(words=words, vocabulary=V, source=source, dense_cosine=cos_dense.tolist(), gaps=gaps,
-                related_first_seed=rel, random_first_seed=rnd, glove_missing=missing)
+    measured = (
+        f"One-hot vectors have length {V:,} (the vocabulary); for {len(words)} words every distinct pair has "
+        f"cosine {abs(cos_onehot[off]).max():.0f} and distance {dist_onehot[off].mean():.4f} (√2 = "
+        f"{np.sqrt(2):.4f}). Dense vectors from {source}: {pair_text}; mean cosine related − random "
+        f"{gap['mean']:.3f} [{gap['interval'][0]:.3f}, {gap['interval'][1]:.3f}] over {len(seeds)} seeds "
+        f"(first seed: related {np.mean(rel):.3f}, random {np.mean(rnd):.3f})"
+        + (f"; king–queen {king_queen:.3f}, king–pizza {king_pizza:.3f}" if king_pizza is not None else "")
+        + "."
+    )
+    data = dict(
+        words=words,
+        vocabulary=V,
+        source=source,
+        dense_cosine=cos_dense.tolist(),
+        gaps=gaps,
+        related_first_seed=rel,
+        random_first_seed=rnd,
+        glove_missing=missing,
+    )
     return claim_result(
-        12, "One-hot vectors are as long as the vocabulary and put every pair of different words at the same "
-            "distance, while dense embeddings place related words closer together.",
-        measured, verdict_one_hot, numbers, headline="mean cosine, related − frequency-matched random pairs",
-        stats=gap, seeds=seeds, quick=quick, data=data, figure=figure, sources=[CITE_ANALOGY])
+        12,
+        "One-hot vectors are as long as the vocabulary and put every pair of different words at the same "
+        "distance, while dense embeddings place related words closer together.",
+        measured,
+        verdict_one_hot,
+        numbers,
+        headline="mean cosine, related − frequency-matched random pairs",
+        stats=gap,
+        seeds=seeds,
+        quick=quick,
+        data=data,
+        figure=figure,
+        sources=[CITE_ANALOGY],
+    )

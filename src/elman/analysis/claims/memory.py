@@ -73,15 +73,23 @@ def verdict_stacking(m: dict) -> tuple[str, str]:
     m["slower"]: {"mean", "interval"} of (3-layer − 1-layer) mean training MSE over seeds (> 0: deeper is slower)."""
     slower = m["slower"]["interval"][0] > 0
     faster = m["slower"]["interval"][1] < 0
-    parts = {"fades back in time": m["time_ok"], "fades down the stack": m["depth_ok"],
-             "the deeper stack trains more slowly": slower}
+    parts = {
+        "fades back in time": m["time_ok"],
+        "fades down the stack": m["depth_ok"],
+        "the deeper stack trains more slowly": slower,
+    }
     held = [k for k, v in parts.items() if v]
     if len(held) == len(parts):
         return "reproduced", "all three hold on every seed, the slowdown with its interval above 0"
     if not held or (faster and not (m["time_ok"] and m["depth_ok"])):
         return "not reproduced", "held: " + (", ".join(held) or "nothing")
-    why = "the deeper stack trains faster (interval below 0)" if faster else \
-        "the speed difference is inside the seed noise" if not slower else "a gradient trend fails"
+    why = (
+        "the deeper stack trains faster (interval below 0)"
+        if faster
+        else "the speed difference is inside the seed noise"
+        if not slower
+        else "a gradient trend fails"
+    )
     return "nuanced", f"held: {', '.join(held)}; {why}"
 
 
@@ -104,8 +112,10 @@ def stacking(quick: bool = True, out: Path | None = None, seed: int = 0) -> Clai
         maps.append(M)
         # Back in time in every layer; down the stack over the last few steps, where the stacked Jacobians, not
         # the long recurrent chain, dominate.
-        time_ok.append(min(_monotone_fraction(M[layer, ::-1]) for layer in range(L)) >= 0.9
-                       and bool(np.all(M[:, 0] < 1e-2 * M[:, -1])))
+        time_ok.append(
+            min(_monotone_fraction(M[layer, ::-1]) for layer in range(L)) >= 0.9
+            and bool(np.all(M[:, 0] < 1e-2 * M[:, -1]))
+        )
         depth_ok.append(_monotone_fraction(M[:, -window:].mean(axis=1)[::-1]) == 1.0)
         for layers in runs:  # 1 vs 3 layers on a short adding problem, same data, same number of updates
             model = _SeqModel(2, 16, 1, layers, rng=np.random.default_rng([s, 81]))
@@ -118,8 +128,11 @@ def stacking(quick: bool = True, out: Path | None = None, seed: int = 0) -> Clai
             runs[layers].append(losses)
     area = {k: np.mean(v, axis=1) for k, v in runs.items()}  # per seed: mean training MSE over the run
     slower = summary(area[3] - area[1])
-    numbers = {"time_ok": all(time_ok), "depth_ok": all(depth_ok),
-               "slower": {"mean": slower["mean"], "interval": slower["interval"]}}
+    numbers = {
+        "time_ok": all(time_ok),
+        "depth_ok": all(depth_ok),
+        "slower": {"mean": slower["mean"], "interval": slower["interval"]},
+    }
     M = np.exp(np.mean(np.log(np.stack(maps)), axis=0))
     layer_profile = M[:, -window:].mean(axis=1)
 
@@ -128,8 +141,9 @@ def stacking(quick: bool = True, out: Path | None = None, seed: int = 0) -> Clai
     ax0.set_xlabel(r"time step $t$")
     ax0.set_ylabel(r"layer $\ell$ (0 = bottom)")
     ax0.set_yticks(range(L))
-    ax0.set_title(r"$\log_{10}\,\|\partial L/\partial h_t^{\ell}\|$" + f", {L}-layer tanh RNN, loss at t = {T - 1}",
-                  fontsize=9)
+    ax0.set_title(
+        r"$\log_{10}\,\|\partial L/\partial h_t^{\ell}\|$" + f", {L}-layer tanh RNN, loss at t = {T - 1}", fontsize=9
+    )
     fig.colorbar(im, ax=ax0)
     x_axis = np.arange(steps)
     for (k, v), colour in zip(runs.items(), (OKABE_ITO[1], OKABE_ITO[4])):
@@ -141,21 +155,36 @@ def stacking(quick: bool = True, out: Path | None = None, seed: int = 0) -> Clai
     ax1.legend()
     figure = save_figure(fig, out, "stacking")
 
-    measured = (f"4-layer tanh RNN (H={H}, T={T}, {n_maps} fresh networks per seed): ||dL/dh|| falls back in time in "
-                f"every layer on {sum(time_ok)}/{len(seeds)} seeds and from top to bottom over the last {window} steps "
-                f"on {sum(depth_ok)}/{len(seeds)} (mean profile top→bottom "
-                f"{np.array2string(layer_profile[::-1], precision=3)}; far back in time the order flips: at t=0 the "
-                f"bottom layer gets {M[0, 0] / M[-1, 0]:.1f}x the top's, more paths reach it). Adding problem "
-                f"T={T_train}, {steps} Adam updates: mean training MSE 1 layer {area[1].mean():.4f}, 3 layers "
-                f"{area[3].mean():.4f}; difference (3 − 1) {slower['mean']:.4f} [{slower['interval'][0]:.4f}, "
-                f"{slower['interval'][1]:.4f}].")
+    measured = (
+        f"4-layer tanh RNN (H={H}, T={T}, {n_maps} fresh networks per seed): ||dL/dh|| falls back in time in "
+        f"every layer on {sum(time_ok)}/{len(seeds)} seeds and from top to bottom over the last {window} steps "
+        f"on {sum(depth_ok)}/{len(seeds)} (mean profile top→bottom "
+        f"{np.array2string(layer_profile[::-1], precision=3)}; far back in time the order flips: at t=0 the "
+        f"bottom layer gets {M[0, 0] / M[-1, 0]:.1f}x the top's, more paths reach it). Adding problem "
+        f"T={T_train}, {steps} Adam updates: mean training MSE 1 layer {area[1].mean():.4f}, 3 layers "
+        f"{area[3].mean():.4f}; difference (3 − 1) {slower['mean']:.4f} [{slower['interval'][0]:.4f}, "
+        f"{slower['interval'][1]:.4f}]."
+    )
     return claim_result(
-        8, "Stacking RNN layers adds depth at every time step: the gradient fades both back in time and down the "
-           "stack, and a deeper stack trains more slowly on the same small task.",
-        measured, verdict_stacking, numbers, headline="mean training MSE, 3 layers − 1 layer", stats=slower,
-        seeds=seeds, quick=quick, figure=figure,
-        data={"layer_time_map": M.tolist(), "layer_profile": layer_profile.tolist(),
-              "mean_mse": {str(k): v.tolist() for k, v in area.items()}, "time_ok": time_ok, "depth_ok": depth_ok})
+        8,
+        "Stacking RNN layers adds depth at every time step: the gradient fades both back in time and down the "
+        "stack, and a deeper stack trains more slowly on the same small task.",
+        measured,
+        verdict_stacking,
+        numbers,
+        headline="mean training MSE, 3 layers − 1 layer",
+        stats=slower,
+        seeds=seeds,
+        quick=quick,
+        figure=figure,
+        data={
+            "layer_time_map": M.tolist(),
+            "layer_profile": layer_profile.tolist(),
+            "mean_mse": {str(k): v.tolist() for k, v in area.items()},
+            "time_ok": time_ok,
+            "depth_ok": depth_ok,
+        },
+    )
 
 
 # --- claim 9: the hidden state as a bottleneck ----------------------------------------------------------------
@@ -176,12 +205,22 @@ def verdict_bottleneck(m: dict) -> tuple[str, str]:
     load = m["load"]["interval"][0] > 0
     grows = m["grows"]["interval"][0] > 0
     if falls and load and grows:
-        return "reproduced", "recall of an item falls with the items after it, not with the delay alone, and a " \
-                             "larger state recalls more (all intervals above 0)"
+        return (
+            "reproduced",
+            "recall of an item falls with the items after it, not with the delay alone, and a "
+            "larger state recalls more (all intervals above 0)",
+        )
     if not (falls and load) and not grows:
         return "not reproduced", "neither a load effect at matched delay nor a gain from a larger state"
-    held = [k for k, v in (("falls with load", falls), ("not explained by the delay", load),
-                           ("larger state recalls more", grows)) if v]
+    held = [
+        k
+        for k, v in (
+            ("falls with load", falls),
+            ("not explained by the delay", load),
+            ("larger state recalls more", grows),
+        )
+        if v
+    ]
     return "nuanced", "held: " + ", ".join(held)
 
 
@@ -205,8 +244,11 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
             drng = np.random.default_rng([s, 91])
             for i in range(steps):  # lists of 1 to 6 items, and single items at every delay, in turn
                 k = i % (2 * len(n_list))
-                x, y = copy_task(drng, n_list[k], lag, 32, n_symbols) if k < len(n_list) else \
-                    copy_task(drng, 1, delays[k - len(n_list)], 32, n_symbols)
+                x, y = (
+                    copy_task(drng, n_list[k], lag, 32, n_symbols)
+                    if k < len(n_list)
+                    else copy_task(drng, 1, delays[k - len(n_list)], 32, n_symbols)
+                )
                 train_step(model, opt, _copy_loss, (x,), y, clip=CLIP)
             erng = np.random.default_rng([s, 92])
             f, c, allacc = [], [], []
@@ -225,8 +267,10 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
     F, C = np.array(first[small]), np.array(control[small])
     falls, load = summary(F[:, 0] - F[:, -1]), summary(C[:, -1] - F[:, -1])
     grows = summary(np.array(overall[large]) - np.array(overall[small]))
-    numbers = {k: {"mean": v["mean"], "interval": v["interval"]} for k, v in
-               (("falls", falls), ("load", load), ("grows", grows))}
+    numbers = {
+        k: {"mean": v["mean"], "interval": v["interval"]}
+        for k, v in (("falls", falls), ("load", load), ("grows", grows))
+    }
 
     fig, (ax0, ax1) = new_figure(2)
     after = np.array(n_list) - 1
@@ -248,22 +292,37 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
         return " ".join(f"{a:.2f}" for a in np.mean(v, axis=0))
 
     desc = "; ".join(f"H={H}: first item {row(first[H])}, one item at the same delay {row(control[H])}" for H in sizes)
-    measured = (f"Copy task (lag {lag}, {n_symbols} symbols, {steps} Adam updates on lists of 1-6 items and single "
-                f"items at delays {delays[0]}-{delays[-1]}, {len(seeds)} seeds): accuracy with 0..5 items after the "
-                f"first "
-                f"(means) {desc}; overall recall " + ", ".join(f"H={H} {np.mean(overall[H]):.2f}" for H in sizes)
-                + f" (chance {1 / n_symbols:.2f}). H={small}: fall {falls['mean']:.2f} [{falls['interval'][0]:.2f}, "
-                f"{falls['interval'][1]:.2f}], load effect at matched delay {load['mean']:.2f} "
-                f"[{load['interval'][0]:.2f}, {load['interval'][1]:.2f}]; H={large} − H={small} overall "
-                f"{grows['mean']:.2f} [{grows['interval'][0]:.2f}, {grows['interval'][1]:.2f}].")
+    measured = (
+        f"Copy task (lag {lag}, {n_symbols} symbols, {steps} Adam updates on lists of 1-6 items and single "
+        f"items at delays {delays[0]}-{delays[-1]}, {len(seeds)} seeds): accuracy with 0..5 items after the "
+        f"first "
+        f"(means) {desc}; overall recall "
+        + ", ".join(f"H={H} {np.mean(overall[H]):.2f}" for H in sizes)
+        + f" (chance {1 / n_symbols:.2f}). H={small}: fall {falls['mean']:.2f} [{falls['interval'][0]:.2f}, "
+        f"{falls['interval'][1]:.2f}], load effect at matched delay {load['mean']:.2f} "
+        f"[{load['interval'][0]:.2f}, {load['interval'][1]:.2f}]; H={large} − H={small} overall "
+        f"{grows['mean']:.2f} [{grows['interval'][0]:.2f}, {grows['interval'][1]:.2f}]."
+    )
     return claim_result(
-        9, "A fixed-size hidden state is a lossy bottleneck: an item is recalled less reliably the more items are "
-           "written after it (not merely because it waited longer), and a larger state recalls more.",
-        measured, verdict_bottleneck, numbers,
-        headline=f"H={small}: one item at matched delay − first of 6 items (accuracy)", stats=load, seeds=seeds,
-        quick=quick, figure=figure,
-        data={"n_items": list(n_list), "delays": delays, "first_item": {str(H): v for H, v in first.items()},
-              "control": {str(H): v for H, v in control.items()}, "overall": {str(H): v for H, v in overall.items()}})
+        9,
+        "A fixed-size hidden state is a lossy bottleneck: an item is recalled less reliably the more items are "
+        "written after it (not merely because it waited longer), and a larger state recalls more.",
+        measured,
+        verdict_bottleneck,
+        numbers,
+        headline=f"H={small}: one item at matched delay − first of 6 items (accuracy)",
+        stats=load,
+        seeds=seeds,
+        quick=quick,
+        figure=figure,
+        data={
+            "n_items": list(n_list),
+            "delays": delays,
+            "first_item": {str(H): v for H, v in first.items()},
+            "control": {str(H): v for H, v in control.items()},
+            "overall": {str(H): v for H, v in overall.items()},
+        },
+    )
 
 
 # --- beyond the claims: initialisation on the adding problem --------------------------------------------------
@@ -285,10 +344,14 @@ def _init_model(kind: str, H: int, rng) -> _SeqModel:
 
 
 SOLVED, FAILED, HELPS = 0.5, 0.9, 0.8  # test MSE / (1/6): learned below 0.5, nothing learned above 0.9
-LE_2015 = ("Le, Jaitly & Hinton 2015, 'A simple way to initialize recurrent networks of rectified linear units' "
-           "(arXiv:1502.00941): the IRNN solves the adding problem at T = 150 to 400, after far longer training")
-HS_1997 = ("Hochreiter & Schmidhuber 1997, 'Long short-term memory', Neural Computation 9(8): BPTT-trained vanilla "
-           "RNNs fail on their tasks once the lag exceeds about 10 steps")
+LE_2015 = (
+    "Le, Jaitly & Hinton 2015, 'A simple way to initialize recurrent networks of rectified linear units' "
+    "(arXiv:1502.00941): the IRNN solves the adding problem at T = 150 to 400, after far longer training"
+)
+HS_1997 = (
+    "Hochreiter & Schmidhuber 1997, 'Long short-term memory', Neural Computation 9(8): BPTT-trained vanilla "
+    "RNNs fail on their tasks once the lag exceeds about 10 steps"
+)
 
 
 def verdict_initialisation(m: dict) -> tuple[str, str]:
@@ -316,14 +379,19 @@ def verdict_initialisation(m: dict) -> tuple[str, str]:
             elif s["mean"] < HELPS * d["mean"]:
                 helped.append(f"{kind} at T={T}")
     if rescued:
-        return "not reproduced", (f"learned where the default fails, within {budget} updates: {', '.join(rescued)} "
-                                  "(as Le et al. 2015 found for the IRNN)")
+        return "not reproduced", (
+            f"learned where the default fails, within {budget} updates: {', '.join(rescued)} "
+            "(as Le et al. 2015 found for the IRNN)"
+        )
     if helped:
-        return "nuanced", (f"clearly better than the default but not learned within {budget} updates: "
-                           f"{', '.join(helped)}")
-    return "reproduced", (f"at T = {', '.join(long)} no initialisation is clearly better than the default within "
-                          f"{budget} updates (a budget, not a capability: Le et al. 2015 solve longer T with far "
-                          "longer training)")
+        return "nuanced", (
+            f"clearly better than the default but not learned within {budget} updates: {', '.join(helped)}"
+        )
+    return "reproduced", (
+        f"at T = {', '.join(long)} no initialisation is clearly better than the default within "
+        f"{budget} updates (a budget, not a capability: Le et al. 2015 solve longer T with far "
+        "longer training)"
+    )
 
 
 @experiment("initialisation", 0)
@@ -348,8 +416,12 @@ def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -
                 norm[kind][T].append(v if np.isfinite(v) else 10.0)  # a diverged run counts as 10x the baseline
                 solve[kind][T].append(steps_to_solve(losses, SOLVED * baseline, window=50))
     stats = {k: {T: summary(v) for T, v in d.items()} for k, d in norm.items()}
-    numbers = {"mse": {k: {str(T): {"mean": s["mean"], "interval": s["interval"]} for T, s in d.items()}
-                       for k, d in stats.items()}, "budget": steps}
+    numbers = {
+        "mse": {
+            k: {str(T): {"mean": s["mean"], "interval": s["interval"]} for T, s in d.items()} for k, d in stats.items()
+        },
+        "budget": steps,
+    }
     T_long = Ts[-1]
     best = min(_INITS[1:], key=lambda k: stats[k][T_long]["mean"])
 
@@ -370,15 +442,29 @@ def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -
         return f"{kind} {st['mean']:.2f} [{st['interval'][0]:.2f}, {st['interval'][1]:.2f}]{learned}"
 
     table = "; ".join(f"T={T}: " + ", ".join(fmt(k, T) for k in _INITS) for T in Ts)
-    measured = (f"Adding problem, H={H}, {steps} Adam updates (lr {lr:g}, clip 1), {len(seeds)} seeds; test MSE as a "
-                f"fraction of the predict-the-mean baseline 1/6 (mean [95 % interval]): {table}. The budget decides "
-                f"what 'long' means here: {LE_2015}.")
+    measured = (
+        f"Adding problem, H={H}, {steps} Adam updates (lr {lr:g}, clip 1), {len(seeds)} seeds; test MSE as a "
+        f"fraction of the predict-the-mean baseline 1/6 (mean [95 % interval]): {table}. The budget decides "
+        f"what 'long' means here: {LE_2015}."
+    )
     return claim_result(
-        0, f"No choice of initialisation rescues a vanilla RNN on long dependencies within {steps} updates (checked "
-           "against orthogonal W_hh and the identity-initialised ReLU RNN, IRNN, of Le et al. 2015).",
-        measured, verdict_initialisation, numbers,
-        headline=f"best alternative ({best}) test MSE / baseline at T={T_long}", stats=stats[best][T_long],
-        seeds=seeds, quick=quick, figure=figure, sources=[LE_2015, HS_1997],
-        data={"T": list(Ts), "normalised_mse": {k: {str(T): v for T, v in d.items()} for k, d in norm.items()},
-              "steps_to_solve": {k: {str(T): v for T, v in d.items()} for k, d in solve.items()}, "hidden": H,
-              "lr": lr})
+        0,
+        f"No choice of initialisation rescues a vanilla RNN on long dependencies within {steps} updates (checked "
+        "against orthogonal W_hh and the identity-initialised ReLU RNN, IRNN, of Le et al. 2015).",
+        measured,
+        verdict_initialisation,
+        numbers,
+        headline=f"best alternative ({best}) test MSE / baseline at T={T_long}",
+        stats=stats[best][T_long],
+        seeds=seeds,
+        quick=quick,
+        figure=figure,
+        sources=[LE_2015, HS_1997],
+        data={
+            "T": list(Ts),
+            "normalised_mse": {k: {str(T): v for T, v in d.items()} for k, d in norm.items()},
+            "steps_to_solve": {k: {str(T): v for T, v in d.items()} for k, d in solve.items()},
+            "hidden": H,
+            "lr": lr,
+        },
+    )

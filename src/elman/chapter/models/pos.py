@@ -22,9 +22,24 @@ from elman.models.tagger import SequenceTagger
 from elman.tasks.pos import encode, load_pos_run, predict, token_accuracy, train_pos
 
 NAME = "pos"
-SETTINGS = dict(hidden=64, layers=1, bidirectional=True, glove=False, lower=True, shape_dim=16, min_freq=4,
-                word_dropout=0.05, epochs=8, batch=32, lr=2e-3, dropout=0.3, clip=5.0, patience=2, seed=0,
-                max_minutes=6.0)
+SETTINGS = dict(
+    hidden=64,
+    layers=1,
+    bidirectional=True,
+    glove=False,
+    lower=True,
+    shape_dim=16,
+    min_freq=4,
+    word_dropout=0.05,
+    epochs=8,
+    batch=32,
+    lr=2e-3,
+    dropout=0.3,
+    clip=5.0,
+    patience=2,
+    seed=0,
+    max_minutes=6.0,
+)
 QUICK = dict(SETTINGS, hidden=8, epochs=1, min_freq=1, limit=200, max_minutes=None)
 
 
@@ -43,28 +58,41 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
         summary = train_pos(tmp, verbose=False, **settings)
         model, vocab, config = load_pos_run(tmp)
     tensors = half(model.state_dict(), "")
-    meta = {"name": NAME, "model": config["model"], "tags": config["tags"], "lower": config["train"]["lower"],
-            "itos": vocab.itos, "specials": list(vocab.specials), "data": "Universal Dependencies English-EWT "
-            "(UPOS tags), registered as ud-english-ewt", "settings": settings,
-            "storage": "float16 (cast to float32 on load)", "trained_by": "elman.tasks.pos.train_pos", "quick": quick}
+    meta = {
+        "name": NAME,
+        "model": config["model"],
+        "tags": config["tags"],
+        "lower": config["train"]["lower"],
+        "itos": vocab.itos,
+        "specials": list(vocab.specials),
+        "data": "Universal Dependencies English-EWT (UPOS tags), registered as ud-english-ewt",
+        "settings": settings,
+        "storage": "float16 (cast to float32 on load)",
+        "trained_by": "elman.tasks.pos.train_pos",
+        "quick": quick,
+    }
     shipped = _load(tensors, meta)
     sents = load_ud("test")
     if settings.get("limit"):
-        sents = sents[:settings["limit"]]
+        sents = sents[: settings["limit"]]
     data = encode(shipped.vocab, [w for w, _ in sents], shipped.lower, [t for _, t in sents])
-    meta["quality"] = {"test_token_accuracy": token_accuracy(data[2], predict(shipped.model, data)),
-                       "test_sentences": len(sents), "test_tokens": int(sum(len(t) for t in data[2])),
-                       "trained_test_accuracy": summary["test_accuracy"], "dev_accuracy": summary["dev_accuracy"],
-                       "best_epoch": summary["best_epoch"], "epochs_run": summary["epochs_run"],
-                       "train_seconds": summary["seconds"]}
+    meta["quality"] = {
+        "test_token_accuracy": token_accuracy(data[2], predict(shipped.model, data)),
+        "test_sentences": len(sents),
+        "test_tokens": int(sum(len(t) for t in data[2])),
+        "trained_test_accuracy": summary["test_accuracy"],
+        "dev_accuracy": summary["dev_accuracy"],
+        "best_epoch": summary["best_epoch"],
+        "epochs_run": summary["epochs_run"],
+        "train_seconds": summary["seconds"],
+    }
     write(NAME, tensors, meta, Path(out_dir))
     return meta
 
 
 def _load(tensors: dict, meta: dict) -> Tagger:
     model = restore(SequenceTagger(**meta["model"]), tensors, "")
-    return Tagger(model, Vocab(meta["itos"], specials=meta["specials"]), tuple(meta["tags"]), bool(meta["lower"]),
-                  meta)
+    return Tagger(model, Vocab(meta["itos"], specials=meta["specials"]), tuple(meta["tags"]), bool(meta["lower"]), meta)
 
 
 @cache

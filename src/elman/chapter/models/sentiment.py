@@ -30,9 +30,25 @@ from elman.tasks.sentiment import (
 )
 
 NAME = "sentiment"
-VOCAB = 5000          # most frequent training words kept
-SETTINGS = dict(dataset="sst2", hidden=64, layers=1, bidirectional=True, pooling="max", glove=False, phrases=True,
-                epochs=4, batch=64, lr=2e-3, dropout=0.3, clip=5.0, patience=2, seed=0, bow=True, bow_epochs=8)
+VOCAB = 5000  # most frequent training words kept
+SETTINGS = dict(
+    dataset="sst2",
+    hidden=64,
+    layers=1,
+    bidirectional=True,
+    pooling="max",
+    glove=False,
+    phrases=True,
+    epochs=4,
+    batch=64,
+    lr=2e-3,
+    dropout=0.3,
+    clip=5.0,
+    patience=2,
+    seed=0,
+    bow=True,
+    bow_epochs=8,
+)
 QUICK = dict(SETTINGS, hidden=8, phrases=False, epochs=1, bow_epochs=1, limit=300)
 
 
@@ -57,23 +73,34 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
     small_bag.load_state_dict({k: _trim(v, keep) if k == "weight" else v for k, v in bag.state_dict().items()})
     tensors = {**half(small.state_dict(), "rnn."), **half(small_bag.state_dict(), "bow.")}
     meta = {
-        "name": NAME, "model": {**config["model"], "vocab_size": keep}, "itos": small_vocab.itos,
-        "specials": list(SPECIALS), "data": "SST-2 (Stanford Sentiment Treebank, binary; train on every labelled "
-        "phrase, dev/test sentences), registered as sst-trees", "settings": settings, "vocab_kept": VOCAB,
-        "full_vocab_size": len(vocab), "storage": "float16 (cast to float32 on load)",
-        "trained_by": "elman.tasks.sentiment.train_sentiment", "quick": quick,
+        "name": NAME,
+        "model": {**config["model"], "vocab_size": keep},
+        "itos": small_vocab.itos,
+        "specials": list(SPECIALS),
+        "data": "SST-2 (Stanford Sentiment Treebank, binary; train on every labelled "
+        "phrase, dev/test sentences), registered as sst-trees",
+        "settings": settings,
+        "vocab_kept": VOCAB,
+        "full_vocab_size": len(vocab),
+        "storage": "float16 (cast to float32 on load)",
+        "trained_by": "elman.tasks.sentiment.train_sentiment",
+        "quick": quick,
     }
-    shipped = _load(tensors, meta)   # measured on what is shipped: trimmed vocabulary, float16 weights
+    shipped = _load(tensors, meta)  # measured on what is shipped: trimmed vocabulary, float16 weights
     x, y = load_split("sst2", "test")
     if settings.get("limit"):
-        x, y = x[:settings["limit"]], y[:settings["limit"]]
+        x, y = x[: settings["limit"]], y[: settings["limit"]]
     seqs = encode(small_vocab, x)
-    meta["quality"] = {"test_sentences": len(y), "test_accuracy": accuracy(shipped.model, seqs, y),
-                       "bow_test_accuracy": accuracy(shipped.bag, seqs, y),
-                       "full_vocab_test_accuracy": summary["test_accuracy"],
-                       "full_vocab_bow_test_accuracy": summary.get("bow_test_accuracy"),
-                       "dev_accuracy_while_training": summary["dev_accuracy"], "best_epoch": summary["best_epoch"],
-                       "train_seconds": summary["seconds"]}
+    meta["quality"] = {
+        "test_sentences": len(y),
+        "test_accuracy": accuracy(shipped.model, seqs, y),
+        "bow_test_accuracy": accuracy(shipped.bag, seqs, y),
+        "full_vocab_test_accuracy": summary["test_accuracy"],
+        "full_vocab_bow_test_accuracy": summary.get("bow_test_accuracy"),
+        "dev_accuracy_while_training": summary["dev_accuracy"],
+        "best_epoch": summary["best_epoch"],
+        "train_seconds": summary["seconds"],
+    }
     meta["probes"] = probe_table(shipped.model, shipped.bag, small_vocab)
     write(NAME, tensors, meta, Path(out_dir))
     return meta
@@ -90,9 +117,12 @@ def _trim(rows, keep: int):
 
 def _load(tensors: dict, meta: dict) -> Sentiment:
     cfg = meta["model"]
-    return Sentiment(restore(SequenceClassifier(**cfg), tensors, "rnn."),
-                     restore(BagOfWords(cfg["vocab_size"], cfg["num_classes"]), tensors, "bow."),
-                     Vocab(meta["itos"], specials=meta["specials"]), meta)
+    return Sentiment(
+        restore(SequenceClassifier(**cfg), tensors, "rnn."),
+        restore(BagOfWords(cfg["vocab_size"], cfg["num_classes"]), tensors, "bow."),
+        Vocab(meta["itos"], specials=meta["specials"]),
+        meta,
+    )
 
 
 @cache

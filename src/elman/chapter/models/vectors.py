@@ -49,17 +49,24 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
     words, counts, W_in = train_word2vec(sentences, config, progress=False, stats=stats)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     stored = W_in[:keep].astype(np.float16)
-    vectors = WordVectors(words[:keep], stored.astype(np.float32))          # what load() will return
+    vectors = WordVectors(words[:keep], stored.astype(np.float32))  # what load() will return
     quality = evaluate(vectors, "google-analogy", restrict=None)
     meta = {
-        "name": NAME, "kind": "word2vec skip-gram with negative sampling (elman.embeddings.word2vec)",
+        "name": NAME,
+        "kind": "word2vec skip-gram with negative sampling (elman.embeddings.word2vec)",
         "data": "brown (NLTK Brown corpus, all 500 samples, POS tags stripped, lower-cased; "
-                "elman.data.corpora.brown_sentences)" + (f", first {QUICK_SENTENCES} sentences" if quick else ""),
-        "sentences": len(sentences), "corpus_words": int(sum(len(s) for s in sentences)),
-        "trained_vocabulary": len(words), "kept_words": len(vectors.words), "dim": config.dim,
-        "storage": "float16 (cast to float32 on load)", "config": asdict(config), "quick": quick,
+        "elman.data.corpora.brown_sentences)" + (f", first {QUICK_SENTENCES} sentences" if quick else ""),
+        "sentences": len(sentences),
+        "corpus_words": int(sum(len(s) for s in sentences)),
+        "trained_vocabulary": len(words),
+        "kept_words": len(vectors.words),
+        "dim": config.dim,
+        "storage": "float16 (cast to float32 on load)",
+        "config": asdict(config),
+        "quick": quick,
         "threads": "1 (OMP/OpenBLAS/MKL_NUM_THREADS=1 when built for shipping)",
-        "train_seconds": round(seconds, 1), "train_cpu_seconds": round(cpu, 1),
+        "train_seconds": round(seconds, 1),
+        "train_cpu_seconds": round(cpu, 1),
         "train_words_per_sec": round(stats.get("words_per_sec", 0.0)),
         "words": vectors.words,
         "quality": {

@@ -33,24 +33,57 @@ from elman.train.loop import LMTrainer, TrainConfig, evaluate
 NAME = "word_lm"
 SEED = 0
 SPECIALS = ("<unk>", "<eos>")
-VAL_EVERY = 20                                 # sentence i is held out when i % 20 == 19
+VAL_EVERY = 20  # sentence i is held out when i % 20 == 19
 ROW_QUANTISED = ("embed.weight", "head.weight")  # (V, ·) matrices stored as int8 rows
 # "The cat sat on the [mat]" and "The cat, which sat on the mat near the window overlooking the garden, was …":
 # in the vocabulary whatever their frequency (the training text has "mat" 4 times, "overlooking" twice).
 CHAPTER_WORDS = ("mat", "overlooking")
-FULL = {"vocab": 9000, "embed": 64, "hidden": 128, "sentences": None,
-        "train": TrainConfig(batch_size=32, bptt=35, lr=3e-3, schedule="cosine", min_lr=3e-4, clip=5.0,
-                             max_steps=2800, max_minutes=30, eval_every=700, checkpoint_every=10**9, seed=SEED,
-                             log_every=50, progress=False)}
-QUICK = {"vocab": 200, "embed": 8, "hidden": 16, "sentences": 2000,
-         "train": TrainConfig(batch_size=8, bptt=10, lr=1e-2, clip=5.0, max_steps=30, eval_every=10**9,
-                              checkpoint_every=10**9, seed=SEED, progress=False)}
+FULL = {
+    "vocab": 9000,
+    "embed": 64,
+    "hidden": 128,
+    "sentences": None,
+    "train": TrainConfig(
+        batch_size=32,
+        bptt=35,
+        lr=3e-3,
+        schedule="cosine",
+        min_lr=3e-4,
+        clip=5.0,
+        max_steps=2800,
+        max_minutes=30,
+        eval_every=700,
+        checkpoint_every=10**9,
+        seed=SEED,
+        log_every=50,
+        progress=False,
+    ),
+}
+QUICK = {
+    "vocab": 200,
+    "embed": 8,
+    "hidden": 16,
+    "sentences": 2000,
+    "train": TrainConfig(
+        batch_size=8,
+        bptt=10,
+        lr=1e-2,
+        clip=5.0,
+        max_steps=30,
+        eval_every=10**9,
+        checkpoint_every=10**9,
+        seed=SEED,
+        progress=False,
+    ),
+}
 
 
 def split(sentences: list) -> tuple[list, list]:
     """(training, validation) sentences: every ``VAL_EVERY``-th sentence is held out."""
-    return ([s for i, s in enumerate(sentences) if i % VAL_EVERY != VAL_EVERY - 1],
-            [s for i, s in enumerate(sentences) if i % VAL_EVERY == VAL_EVERY - 1])
+    return (
+        [s for i, s in enumerate(sentences) if i % VAL_EVERY != VAL_EVERY - 1],
+        [s for i, s in enumerate(sentences) if i % VAL_EVERY == VAL_EVERY - 1],
+    )
 
 
 def encode(vocab: Vocab, sentences: list) -> np.ndarray:
@@ -96,7 +129,7 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
     setting = QUICK if quick else FULL
     sentences = brown_sentences()
     if setting["sentences"]:
-        sentences = sentences[:setting["sentences"]]
+        sentences = sentences[: setting["sentences"]]
     train, val = split(sentences)
     vocab = with_words(Vocab.build(train, max_size=setting["vocab"], specials=SPECIALS), CHAPTER_WORDS, train)
     train_ids, val_ids = encode(vocab, train), encode(vocab, val)
@@ -109,39 +142,52 @@ def build(out_dir=WEIGHTS, *, quick: bool = False) -> dict:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 
     def nll(m):
-        return evaluate(m, val_ids, batch_size=config.eval_batch_size, bptt=config.bptt,
-                        boundary_token=config.boundary_token)
+        return evaluate(
+            m, val_ids, batch_size=config.eval_batch_size, bptt=config.bptt, boundary_token=config.boundary_token
+        )
 
     trained_nll = nll(model)
     tensors = _quantise(model.params)
     meta = {"name": NAME, "vocab": vocab.itos, "embed_dim": setting["embed"], "hidden_size": setting["hidden"]}
     stored_nll = nll(_model(tensors, meta)[0])
-    meta.update({
-        "kind": "word-level language model: Embedding -> 1-layer tanh RNN -> Linear (elman.models.LanguageModel)",
-        "data": "brown (NLTK Brown corpus, POS tags stripped, lower-cased; elman.data.corpora.brown_sentences), "
-                f"every {VAL_EVERY}th sentence held out for validation, <eos> after each sentence and the state "
-                "restarting after it" + (f"; first {setting['sentences']} sentences (quick)" if quick else ""),
-        "sentences": {"train": len(train), "validation": len(val)},
-        "tokens": {"train": int(train_ids.size), "validation": int(val_ids.size)},
-        "unk_rate": {"train": float(np.mean(train_ids == vocab.unk_id)),
-                     "validation": float(np.mean(val_ids == vocab.unk_id))},
-        "vocab_size": len(vocab), "seed": SEED, "quick": quick,
-        "vocab_rule": f"the {setting['vocab']} most frequent training words, then the chapter's example words "
-                      f"{list(CHAPTER_WORDS)} where the training text has them (counts: "
-                      + ", ".join(f"{w} {sum(s.count(w) for s in train)}" for w in CHAPTER_WORDS) + ")",
-        "train_config": {k: v for k, v in asdict(config).items() if k not in ("progress",)},
-        "threads": "1 (OMP/OpenBLAS/MKL_NUM_THREADS=1 when built for shipping)",
-        "train_seconds": round(seconds, 1), "train_cpu_seconds": round(cpu, 1),
-        "steps": result["steps"], "stopped": result["stopped"],
-        "train_tokens_seen": int(result["tokens"]),
-        "storage": "embed.weight and head.weight as int8 rows with float32 per-row scales, the rest float16; "
-                   "cast to float32 on load",
-        "quality": {"validation_nll_nats": stored_nll, "validation_perplexity": math.exp(stored_nll),
-                    "validation_perplexity_before_storage": math.exp(trained_nll),
-                    "note": "measured on the stored (quantised) weights over the held-out sentences, <unk> and "
-                            "<eos> counted as tokens"},
-        "rebuild": "python -m elman.chapter.models word_lm",
-    })
+    meta.update(
+        {
+            "kind": "word-level language model: Embedding -> 1-layer tanh RNN -> Linear (elman.models.LanguageModel)",
+            "data": "brown (NLTK Brown corpus, POS tags stripped, lower-cased; elman.data.corpora.brown_sentences), "
+            f"every {VAL_EVERY}th sentence held out for validation, <eos> after each sentence and the state "
+            "restarting after it" + (f"; first {setting['sentences']} sentences (quick)" if quick else ""),
+            "sentences": {"train": len(train), "validation": len(val)},
+            "tokens": {"train": int(train_ids.size), "validation": int(val_ids.size)},
+            "unk_rate": {
+                "train": float(np.mean(train_ids == vocab.unk_id)),
+                "validation": float(np.mean(val_ids == vocab.unk_id)),
+            },
+            "vocab_size": len(vocab),
+            "seed": SEED,
+            "quick": quick,
+            "vocab_rule": f"the {setting['vocab']} most frequent training words, then the chapter's example words "
+            f"{list(CHAPTER_WORDS)} where the training text has them (counts: "
+            + ", ".join(f"{w} {sum(s.count(w) for s in train)}" for w in CHAPTER_WORDS)
+            + ")",
+            "train_config": {k: v for k, v in asdict(config).items() if k not in ("progress",)},
+            "threads": "1 (OMP/OpenBLAS/MKL_NUM_THREADS=1 when built for shipping)",
+            "train_seconds": round(seconds, 1),
+            "train_cpu_seconds": round(cpu, 1),
+            "steps": result["steps"],
+            "stopped": result["stopped"],
+            "train_tokens_seen": int(result["tokens"]),
+            "storage": "embed.weight and head.weight as int8 rows with float32 per-row scales, the rest float16; "
+            "cast to float32 on load",
+            "quality": {
+                "validation_nll_nats": stored_nll,
+                "validation_perplexity": math.exp(stored_nll),
+                "validation_perplexity_before_storage": math.exp(trained_nll),
+                "note": "measured on the stored (quantised) weights over the held-out sentences, <unk> and "
+                "<eos> counted as tokens",
+            },
+            "rebuild": "python -m elman.chapter.models word_lm",
+        }
+    )
     write(NAME, tensors, meta, Path(out_dir))
     return meta
 

@@ -11,5 +11,13 @@ from elman.chapter.steps import (
     vanishing,
 )
 
-STEPS = (sequences.STEP, recurrence.STEP, hidden_state.STEP, bptt.STEP, vanishing.STEP, tasks.STEP,
-         embeddings.STEP, summary.STEP)
+STEPS = (
+    sequences.STEP,
+    recurrence.STEP,
+    hidden_state.STEP,
+    bptt.STEP,
+    vanishing.STEP,
+    tasks.STEP,
+    embeddings.STEP,
+    summary.STEP,
+)

@@ -32,13 +32,15 @@ from elman.nn.losses import mse
 from elman.nn.rnn import RNN
 
 INPUT, HIDDEN, BATCH = 1, 16, 512
-NOISE = 0.1                          # the latch's noise between pulses (its default)
-MAX_T = 64                           # K = 1 runs T windows: this bounds the work of one answer
+NOISE = 0.1  # the latch's noise between pulses (its default)
+MAX_T = 64  # K = 1 runs T windows: this bounds the work of one answer
 DEFAULTS = {"T": 30, "K": 10, "L": 15, "rho": 0.9}
-PRESETS = {"longer": {"L": 15, "K": 10}, "shorter": {"L": 5, "K": 10}}   # dependency longer / shorter than K
+PRESETS = {"longer": {"L": 15, "K": 10}, "shorter": {"L": 5, "K": 10}}  # dependency longer / shorter than K
 
 STEP = Step(
-    key="bptt", icon="history", label="BPTT",
+    key="bptt",
+    icon="history",
+    label="BPTT",
     title="Backpropagation through time",
     subtitle="Training a loop by unrolling it",
     heading="The gradient travels backwards, one step at a time",
@@ -99,10 +101,13 @@ for start in range(0, 60, K):
     out, h = rnn(x[start:start + K], h)
     h = h.detach()                              # no gradient flows into earlier windows
     # ... loss on this window's steps, loss.backward(), optimizer.step()""",
-    callout=Callout("Rule of thumb", "Truncating BPTT at K steps bounds the memory and keeps the gradient "
-                    "products short, but whatever lies more than K steps before a loss gets no gradient from it: the "
-                    "model picks such a dependency up only if the forward state happens to carry it. Choose K at "
-                    "least as long as the dependencies the model has to learn."),
+    callout=Callout(
+        "Rule of thumb",
+        "Truncating BPTT at K steps bounds the memory and keeps the gradient "
+        "products short, but whatever lies more than K steps before a loss gets no gradient from it: the "
+        "model picks such a dependency up only if the forward state happens to carry it. Choose K at "
+        "least as long as the dependencies the model has to learn.",
+    ),
     functions=(truncated_bptt, RNN.backward, latch_task),
 )
 
@@ -126,7 +131,7 @@ def truncated_at_the_loss(rnn, x: np.ndarray, d_output: np.ndarray, K: int) -> t
     if not first:
         return truncated_bptt(rnn, x, d_output, min(K, T))
     head, head_norms = truncated_bptt(rnn, x[:first], d_output[:first], first)
-    carried = rnn(x[:first])[1].copy()                           # a constant for the windows after it
+    carried = rnn(x[:first])[1].copy()  # a constant for the windows after it
     rest, rest_norms = truncated_bptt(rnn, x[first:], d_output[first:], K, h0=carried)
     return {name: head[name] + rest[name] for name in head}, np.concatenate([head_norms, rest_norms], axis=2)
 
@@ -160,10 +165,10 @@ def backward_pass(T: int, K: int, L: int, rho: float, seed: int) -> dict:
     head = Linear(HIDDEN, 1, dtype="float64", rng=rng)
     rnn.params["weight_hh_l0"][...] = with_spectral_radius(rnn.params["weight_hh_l0"], rho)
     for bias in (rnn.params["bias_ih_l0"], rnn.params["bias_hh_l0"], head.params["bias"]):
-        bias[...] = 0                                            # a quiet state until the marked input arrives
+        bias[...] = 0  # a quiet state until the marked input arrives
     x, y = recall_batch(rng, T, L)
-    output, _ = rnn(x)                                       # the forward states are the same under truncation
-    pred = head(output)                                      # (T, B, 1): a read-out at every step, the loss at T
+    output, _ = rnn(x)  # the forward states are the same under truncation
+    pred = head(output)  # (T, B, 1): a read-out at every step, the loss at T
     target = np.broadcast_to(y[None, :, None], pred.shape).copy()
     mask = np.zeros((T, BATCH), dtype=bool)
     mask[-1] = True
@@ -171,26 +176,42 @@ def backward_pass(T: int, K: int, L: int, rho: float, seed: int) -> dict:
     d_output = head.backward(d_pred)
     full, full_norms = truncated_bptt(rnn, x, d_output, T)
     cut, cut_norms = (full, full_norms) if K >= T else truncated_at_the_loss(rnn, x, d_output, K)
-    marked = T - L                                           # 0-based step of the marked input
+    marked = T - L  # 0-based step of the marked input
     starts = window_starts(T, K) if K < T else [0]
     bounds = starts + [T]
-    i = max(j for j, start in enumerate(starts) if start <= marked)     # the window holding the marked input
+    i = max(j for j, start in enumerate(starts) if start <= marked)  # the window holding the marked input
     reach_full = input_gradient(rnn, x, d_output)[marked]
-    reach_cut = input_gradient(rnn, x[:bounds[i + 1]], d_output[:bounds[i + 1]], bounds[i])[marked]
-    gradients = {name: {"full_norm": float(np.linalg.norm(full[name])),
-                        "truncated_norm": float(np.linalg.norm(cut[name])),
-                        "relative_error": _relative_error(cut[name], full[name]),
-                        "cosine": cosine(cut[name], full[name])}
-                 for name in ("weight_ih_l0", "weight_hh_l0", "bias_hh_l0")}
+    reach_cut = input_gradient(rnn, x[: bounds[i + 1]], d_output[: bounds[i + 1]], bounds[i])[marked]
+    gradients = {
+        name: {
+            "full_norm": float(np.linalg.norm(full[name])),
+            "truncated_norm": float(np.linalg.norm(cut[name])),
+            "relative_error": _relative_error(cut[name], full[name]),
+            "cosine": cosine(cut[name], full[name]),
+        }
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_hh_l0")
+    }
     return {
-        "T": T, "K": K, "L": L, "rho": rho, "seed": seed, "hidden_size": HIDDEN, "batch": BATCH, "noise": NOISE,
+        "T": T,
+        "K": K,
+        "L": L,
+        "rho": rho,
+        "seed": seed,
+        "hidden_size": HIDDEN,
+        "batch": BATCH,
+        "noise": NOISE,
         "task": "recall the sign of the marked input L steps back (elman.data.synthetic.latch_task)",
-        "loss_value": float(value), "spectral_radius": spectrum(rnn.params["weight_hh_l0"])["spectral_radius"],
-        "steps": list(range(1, T + 1)), "marked": marked + 1,
-        "full_norms": full_norms[0, 0].tolist(), "truncated_norms": cut_norms[0, 0].tolist(),
-        "cuts": [s + 1 for s in starts[1:]],                 # 1-based steps where a new window starts
-        "window": [T - min(K, T) + 1, T],                    # the loss's window, 1-based, inclusive
-        "windows": len(starts), "truncated": K < T, "reached": L <= K,
+        "loss_value": float(value),
+        "spectral_radius": spectrum(rnn.params["weight_hh_l0"])["spectral_radius"],
+        "steps": list(range(1, T + 1)),
+        "marked": marked + 1,
+        "full_norms": full_norms[0, 0].tolist(),
+        "truncated_norms": cut_norms[0, 0].tolist(),
+        "cuts": [s + 1 for s in starts[1:]],  # 1-based steps where a new window starts
+        "window": [T - min(K, T) + 1, T],  # the loss's window, 1-based, inclusive
+        "windows": len(starts),
+        "truncated": K < T,
+        "reached": L <= K,
         "marked_gradient": {"full": float(np.linalg.norm(reach_full)), "truncated": float(np.linalg.norm(reach_cut))},
         "gradients": gradients,
     }
@@ -199,22 +220,34 @@ def backward_pass(T: int, K: int, L: int, rho: float, seed: int) -> dict:
 # imported here: bptt_live uses this module's recall task and truncation
 from elman.chapter.steps import bptt_live  # noqa: E402
 
-STEP.router.include_router(bptt_live.router)                 # /live: a small RNN trained here, streamed
+STEP.router.include_router(bptt_live.router)  # /live: a small RNN trained here, streamed
 
 
 @STEP.router.get("/backward")
-async def backward_endpoint(T: str = Query(str(DEFAULTS["T"])), K: str = Query(str(DEFAULTS["K"])),
-                            L: str = Query(str(DEFAULTS["L"])), rho: str = Query(str(DEFAULTS["rho"])),
-                            seed: str = Query("0")) -> dict:
+async def backward_endpoint(
+    T: str = Query(str(DEFAULTS["T"])),
+    K: str = Query(str(DEFAULTS["K"])),
+    L: str = Query(str(DEFAULTS["L"])),
+    rho: str = Query(str(DEFAULTS["rho"])),
+    seed: str = Query("0"),
+) -> dict:
     T_ = number_in("T", T, 2, MAX_T)
-    args = (T_, number_in("K", K, 1, MAX_T), number_in("L", L, 1, T_), number_in("rho", rho, 0.1, 2.0, float),
-            number_in("seed", seed, 0, MAX_SEED))
+    args = (
+        T_,
+        number_in("K", K, 1, MAX_T),
+        number_in("L", L, 1, T_),
+        number_in("rho", rho, 0.1, 2.0, float),
+        number_in("seed", seed, 0, MAX_SEED),
+    )
     return await LANES["compute"].run(backward_pass, *args)
 
 
 @STEP.router.get("/influence")
-async def influence_endpoint(text: str = Query(bptt_influence.DEFAULT_TEXT), position: str = Query(""),
-                             K: str = Query(str(bptt_influence.DEFAULT_K))) -> dict:
+async def influence_endpoint(
+    text: str = Query(bptt_influence.DEFAULT_TEXT),
+    position: str = Query(""),
+    K: str = Query(str(bptt_influence.DEFAULT_K)),
+) -> dict:
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"text: expected at most {MAX_TEXT} characters, got {len(text)}")
     at = None if position == "" else number_in("position", position, 1, bptt_influence.MAX_TOKENS)

@@ -66,11 +66,11 @@ def influence(model, ids: np.ndarray, t: int, K: int) -> dict:
     was_training = model.training
     model.eval()
     try:
-        x = model.embed(ids[:t + 1, None])                         # (t+1, 1, E): the inputs x_k
+        x = model.embed(ids[: t + 1, None])  # (t+1, 1, E): the inputs x_k
         with _kept(model.head):
             logits = model.head(model.rnn(x)[0])
             targets = np.full((t + 1, 1), -100, dtype=np.int64)
-            targets[t, 0] = ids[t + 1]                             # only the prediction at t carries a loss
+            targets[t, 0] = ids[t + 1]  # only the prediction at t carries a loss
             loss, d_logits = cross_entropy(logits, targets, reduction="sum")
             d_output = model.head.backward(d_logits)
         full = np.linalg.norm(input_gradient(model.rnn, x, d_output), axis=-1)[:, 0]
@@ -79,29 +79,39 @@ def influence(model, ids: np.ndarray, t: int, K: int) -> dict:
         probs = softmax(logits[t, 0])
     finally:
         model.train(was_training)
-    return {"full": full.astype(np.float64), "truncated": cut.astype(np.float64), "start": start,
-            "loss": float(loss), "probs": probs}
+    return {
+        "full": full.astype(np.float64),
+        "truncated": cut.astype(np.float64),
+        "start": start,
+        "loss": float(loss),
+        "probs": probs,
+    }
 
 
 # ---- the line of text, read by the chapter's character model --------------------------------------------
 
-MODEL = "char_lm"                 # elman.chapter.models.char_lm; its lane: elman.chapter.admission.LANES[MODEL]
+MODEL = "char_lm"  # elman.chapter.models.char_lm; its lane: elman.chapter.admission.LANES[MODEL]
 UNIT = "character"
-MAX_TOKENS = 200                  # a backward over at most this many steps, twice, per answer
+MAX_TOKENS = 200  # a backward over at most this many steps, twice, per answer
 # Lines of the held-out part of tinyshakespeare (the model never trained on them), each with the position whose
 # prediction the widget opens on: after a speaker's name the model is sure a line break follows, and the
 # gradient of that prediction reaches back through the name to the blank line before it.
-EXAMPLES = ({"text": "ARIEL:\nI do not, sir.\n\nPROSPERO:\nThou liest, malignant thing!", "position": 32},
-            {"text": "Thou liest, malignant thing! Hast thou forgot\nThe foul witch Sycorax, who with age and envy",
-             "position": 71},
-            {"text": "ARIEL:\nNo, sir.\n\nPROSPERO:\nThou hast. Where was she born? speak; tell me.", "position": 33})
+EXAMPLES = (
+    {"text": "ARIEL:\nI do not, sir.\n\nPROSPERO:\nThou liest, malignant thing!", "position": 32},
+    {
+        "text": "Thou liest, malignant thing! Hast thou forgot\nThe foul witch Sycorax, who with age and envy",
+        "position": 71,
+    },
+    {"text": "ARIEL:\nNo, sir.\n\nPROSPERO:\nThou hast. Where was she born? speak; tell me.", "position": 33},
+)
 DEFAULT_TEXT, DEFAULT_POSITION = EXAMPLES[0]["text"], EXAMPLES[0]["position"]
 DEFAULT_K = 5
-FAR = 0.1                         # "still pulls": an influence at least this share of the prediction's largest
+FAR = 0.1  # "still pulls": an influence at least this share of the prediction's largest
 
 
 def _load():
     from elman.chapter.models import char_lm
+
     return char_lm.load()
 
 
@@ -112,11 +122,14 @@ def tokens_of(text: str, vocab) -> list[str]:
     tokens = char_tokenize(text.replace("\r\n", "\n"))
     unknown = sorted({c for c in tokens if c not in vocab})
     if unknown:
-        raise InvalidInput(f"text: expected the characters of the model's plays (English letters, digits, punctuation, "
-                         f"spaces, line breaks), got {''.join(unknown)[:10]!r}")
+        raise InvalidInput(
+            f"text: expected the characters of the model's plays (English letters, digits, punctuation, "
+            f"spaces, line breaks), got {''.join(unknown)[:10]!r}"
+        )
     if len(tokens) < 2:
-        raise InvalidInput(f"text: expected at least two characters (one to predict from, one to predict), got "
-                         f"{len(tokens)}")
+        raise InvalidInput(
+            f"text: expected at least two characters (one to predict from, one to predict), got {len(tokens)}"
+        )
     if len(tokens) > MAX_TOKENS:
         raise InvalidInput(f"text: expected at most {MAX_TOKENS} characters, got {len(tokens)}")
     return tokens
@@ -133,8 +146,9 @@ def connectivity(text: str, position: int | None, K: int) -> dict:
     if position is None:
         position = next((e["position"] for e in EXAMPLES if e["text"] == text), n - 1)
     if not 1 <= position <= n - 1:
-        raise InvalidInput(f"position: expected a character from 1 to {n - 1} (one with a next character to "
-                         f"predict), got {position}")
+        raise InvalidInput(
+            f"position: expected a character from 1 to {n - 1} (one with a next character to predict), got {position}"
+        )
     if not 1 <= K <= MAX_TOKENS:
         raise InvalidInput(f"K: expected a whole number from 1 to {MAX_TOKENS}, got {K}")
     ids = vocab.encode(tokens)
@@ -143,13 +157,21 @@ def connectivity(text: str, position: int | None, K: int) -> dict:
     top = np.argsort(r["probs"])[::-1][:3]
     far = np.flatnonzero(full >= FAR * full.max())
     return {
-        "model": MODEL, "unit": UNIT, "tokens": tokens, "position": position, "K": K,
-        "window_start": r["start"] + 1,                       # 1-based: the first character the window holds
-        "full": full.tolist(), "truncated": cut.tolist(),
-        "beyond_share": float(full[:r["start"]].sum() / full.sum()) if full.sum() > 0 else 0.0,
+        "model": MODEL,
+        "unit": UNIT,
+        "tokens": tokens,
+        "position": position,
+        "K": K,
+        "window_start": r["start"] + 1,  # 1-based: the first character the window holds
+        "full": full.tolist(),
+        "truncated": cut.tolist(),
+        "beyond_share": float(full[: r["start"]].sum() / full.sum()) if full.sum() > 0 else 0.0,
         "farthest": {"back": int(position - 1 - far[0]), "token": tokens[far[0]], "share": FAR} if far.size else None,
-        "loss": r["loss"], "target": tokens[position], "p_target": float(r["probs"][ids[position]]),
+        "loss": r["loss"],
+        "target": tokens[position],
+        "p_target": float(r["probs"][ids[position]]),
         "top": [{"token": vocab.itos[i], "p": float(r["probs"][i])} for i in top],
-        "hidden_size": model.hidden_size, "trained_bptt": meta["train_config"]["bptt"],
+        "hidden_size": model.hidden_size,
+        "trained_bptt": meta["train_config"]["bptt"],
         "examples": list(EXAMPLES),
     }

@@ -46,13 +46,13 @@ router = APIRouter()
 T, L, HIDDEN, BATCH, RHO, LR = 30, 15, 16, 64, 0.9, 0.01
 DEFAULTS = {"K": 10, "tau": 1.0, "updates": 200}
 MAX_UPDATES = 300
-MAX_SECONDS = 30.0                 # a run on a crowded machine ends here whatever its count
-SLICE = 10                         # updates per trip to the compute lane (a few tens of ms)
-PROFILE_EVERY = 5                  # ‖∂L/∂h_t‖ over t every this many updates (and at the first and the last)
-TAIL = 20                          # a run's end: the mean loss of its last TAIL updates
-RUNS = 2                           # live runs streaming at once per server process
+MAX_SECONDS = 30.0  # a run on a crowded machine ends here whatever its count
+SLICE = 10  # updates per trip to the compute lane (a few tens of ms)
+PROFILE_EVERY = 5  # ‖∂L/∂h_t‖ over t every this many updates (and at the first and the last)
+TAIL = 20  # a run's end: the mean loss of its last TAIL updates
+RUNS = 2  # live runs streaming at once per server process
 VARIANTS = ("full", "full_clip", "truncated", "truncated_clip")
-LIVE = Lane("live", "live-training", RUNS, 0)         # for Busy's sentence; admission itself is _admit below
+LIVE = Lane("live", "live-training", RUNS, 0)  # for Busy's sentence; admission itself is _admit below
 _lock = threading.Lock()
 _active = 0
 
@@ -67,7 +67,7 @@ class Latch(Module):
 
     def __init__(self, seed: int, window: int):
         super().__init__()
-        rng = np.random.default_rng(seed)            # every copy starts from the same weights
+        rng = np.random.default_rng(seed)  # every copy starts from the same weights
         self.rnn = self.add_module("rnn", RNN(1, HIDDEN, dtype="float64", rng=rng))
         self.head = self.add_module("head", Linear(HIDDEN, 1, dtype="float64", rng=rng))
         self.rnn.params["weight_hh_l0"][...] = with_spectral_radius(self.rnn.params["weight_hh_l0"], RHO)
@@ -97,7 +97,7 @@ class Learner:
 
     model: Latch
     optimizer: Adam
-    tau: float | None              # the clipping threshold, None: no clipping
+    tau: float | None  # the clipping threshold, None: no clipping
     losses: list = field(default_factory=list)
     clips: int = 0
 
@@ -125,12 +125,17 @@ def check(K: int, tau: float, updates: int, seed: int) -> None:
 class Run:
     """The four learners on one seeded stream of batches; ``advance(n)`` makes n more updates, one record each."""
 
-    def __init__(self, K: int = DEFAULTS["K"], tau: float = DEFAULTS["tau"], updates: int = DEFAULTS["updates"],
-                 seed: int = 0):
+    def __init__(
+        self, K: int = DEFAULTS["K"], tau: float = DEFAULTS["tau"], updates: int = DEFAULTS["updates"], seed: int = 0
+    ):
         check(K, tau, updates, seed)
         self.K, self.tau, self.updates, self.seed, self.step = K, float(tau), updates, seed, 0
-        self.learners = {"full": _learner(seed, T, None), "full_clip": _learner(seed, T, self.tau),
-                         "truncated": _learner(seed, K, None), "truncated_clip": _learner(seed, K, self.tau)}
+        self.learners = {
+            "full": _learner(seed, T, None),
+            "full_clip": _learner(seed, T, self.tau),
+            "truncated": _learner(seed, K, None),
+            "truncated_clip": _learner(seed, K, self.tau),
+        }
         self.data = np.random.default_rng([seed, 1])
 
     @property
@@ -138,10 +143,24 @@ class Run:
         return self.step >= self.updates
 
     def header(self) -> dict:
-        return {"kind": "start", "T": T, "L": L, "K": self.K, "tau": self.tau, "updates": self.updates,
-                "seed": self.seed, "hidden_size": HIDDEN, "batch": BATCH, "lr": LR, "rho": RHO, "tail": TAIL,
-                "variants": list(VARIANTS), "marked": T - L + 1, "window": [T - min(self.K, T) + 1, T],
-                "task": "the sign of a pulse L steps before the last step (elman.data.synthetic.latch_task)"}
+        return {
+            "kind": "start",
+            "T": T,
+            "L": L,
+            "K": self.K,
+            "tau": self.tau,
+            "updates": self.updates,
+            "seed": self.seed,
+            "hidden_size": HIDDEN,
+            "batch": BATCH,
+            "lr": LR,
+            "rho": RHO,
+            "tail": TAIL,
+            "variants": list(VARIANTS),
+            "marked": T - L + 1,
+            "window": [T - min(self.K, T) + 1, T],
+            "task": "the sign of a pulse L steps before the last step (elman.data.synthetic.latch_task)",
+        }
 
     def advance(self, n: int) -> list[dict]:
         records = []
@@ -157,32 +176,46 @@ class Run:
                 record["clipped"][name] = learner.tau is not None and before > learner.tau
                 profiles[name] = profile
             if self.step == 1 or self.step % PROFILE_EVERY == 0 or self.done:
-                record["profile"] = {name: [_finite(v) for v in profiles[name]] for name in ("full", "truncated")
-                                     if name in profiles}
+                record["profile"] = {
+                    name: [_finite(v) for v in profiles[name]] for name in ("full", "truncated") if name in profiles
+                }
             records.append(record)
         return records
 
     def summary(self, stopped: bool = False) -> dict:
         end = {name: float(np.mean(l.losses[-TAIL:])) if l.losses else None for name, l in self.learners.items()}
-        return {"kind": "end", "step": self.step, "stopped": stopped, "end": end, "baseline": 1.0,
-                "clips": {name: l.clips for name, l in self.learners.items()}}
+        return {
+            "kind": "end",
+            "step": self.step,
+            "stopped": stopped,
+            "end": end,
+            "baseline": 1.0,
+            "clips": {name: l.clips for name, l in self.learners.items()},
+        }
 
 
 def _finite(v: float) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def train(K: int = DEFAULTS["K"], tau: float = DEFAULTS["tau"], updates: int = DEFAULTS["updates"], seed: int = 0,
-          variants=VARIANTS) -> dict:
+def train(
+    K: int = DEFAULTS["K"],
+    tau: float = DEFAULTS["tau"],
+    updates: int = DEFAULTS["updates"],
+    seed: int = 0,
+    variants=VARIANTS,
+) -> dict:
     """A whole run at once (what the stream sends, gathered): per variant the losses and ‖g‖ before/after, and
     the summary. ``variants`` leaves out copies the caller does not need (the tests' time)."""
     run = Run(K, tau, updates, seed)
     run.learners = {name: run.learners[name] for name in variants}
     records = run.advance(updates)
-    return {"loss": {v: [r["loss"][v] for r in records] for v in variants},
-            "before": {v: [r["norm"][v][0] for r in records] for v in variants},
-            "after": {v: [r["norm"][v][1] for r in records] for v in variants},
-            **run.summary()}
+    return {
+        "loss": {v: [r["loss"][v] for r in records] for v in variants},
+        "before": {v: [r["norm"][v][0] for r in records] for v in variants},
+        "after": {v: [r["norm"][v][1] for r in records] for v in variants},
+        **run.summary(),
+    }
 
 
 class _Place:
@@ -223,7 +256,7 @@ async def stream(run: Run, place: _Place, request: Request | None = None):
                 return
             try:
                 records = await LANES["compute"].run(run.advance, SLICE)
-            except Busy:                              # the lane is full for a moment: wait, keep the run
+            except Busy:  # the lane is full for a moment: wait, keep the run
                 await anyio.sleep(0.2)
                 continue
             for record in records:
@@ -234,9 +267,21 @@ async def stream(run: Run, place: _Place, request: Request | None = None):
 
 
 @router.get("/live")
-async def live_endpoint(request: Request, K: str = Query(str(DEFAULTS["K"])), tau: str = Query(str(DEFAULTS["tau"])),
-                        updates: str = Query(str(DEFAULTS["updates"])), seed: str = Query("0")) -> StreamingResponse:
-    run = Run(number_in("K", K, 1, T), number_in("tau", tau, 0.01, 100, float),
-              number_in("updates", updates, 1, MAX_UPDATES), number_in("seed", seed, 0, MAX_SEED))
-    return StreamingResponse(stream(run, _Place(run), request), media_type="application/x-ndjson",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+async def live_endpoint(
+    request: Request,
+    K: str = Query(str(DEFAULTS["K"])),
+    tau: str = Query(str(DEFAULTS["tau"])),
+    updates: str = Query(str(DEFAULTS["updates"])),
+    seed: str = Query("0"),
+) -> StreamingResponse:
+    run = Run(
+        number_in("K", K, 1, T),
+        number_in("tau", tau, 0.01, 100, float),
+        number_in("updates", updates, 1, MAX_UPDATES),
+        number_in("seed", seed, 0, MAX_SEED),
+    )
+    return StreamingResponse(
+        stream(run, _Place(run), request),
+        media_type="application/x-ndjson",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

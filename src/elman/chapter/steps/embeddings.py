@@ -29,16 +29,18 @@ from elman.embeddings.vectors import UnknownWordError, WordVectors
 from elman.errors import InvalidInput
 from elman.nn.layers import Embedding
 
-SOURCES = ("glove", "brown")      # the first is the default
-MAX_WORD = 40            # characters of one word
-MAX_MAP_WORDS = 20       # words in the map and the similarity matrices
+SOURCES = ("glove", "brown")  # the first is the default
+MAX_WORD = 40  # characters of one word
+MAX_MAP_WORDS = 20  # words in the map and the similarity matrices
 TOPN = 10
 DEFAULT_MAP = "king queen man woman"
 DEFAULT_PAIRS = (("king", "queen"), ("king", "pizza"))
-HEADLINE = ("king", "man", "woman", "queen")   # a − b + c should be d
+HEADLINE = ("king", "man", "woman", "queen")  # a − b + c should be d
 
 STEP = Step(
-    key="embeddings", icon="text_fields", label="Embeddings",
+    key="embeddings",
+    icon="text_fields",
+    label="Embeddings",
     title="Word embeddings: how words become numbers",
     subtitle="From one-hot codes to dense vectors with meaning in their geometry",
     heading="A network reads numbers, so every word needs a vector",
@@ -87,11 +89,13 @@ x = embed(ids)                                # (4, 128): one row per word
 
 # Mikolov et al. (2013), with trained vectors:
 # vec("king") - vec("man") + vec("woman") ≈ vec("queen")""",
-    callout=Callout("Why it matters", "Learned word vectors were among the first clear signs that neural "
-                    "networks discover structure in language on their own. The embedding layer has been the first "
-                    "layer of nearly every language model since, from small RNNs to today's large transformers."),
-    functions=(Embedding.forward, WordVectors.most_similar, WordVectors.analogy, cosine, pca_2d,
-               similarity_matrices),
+    callout=Callout(
+        "Why it matters",
+        "Learned word vectors were among the first clear signs that neural "
+        "networks discover structure in language on their own. The embedding layer has been the first "
+        "layer of nearly every language model since, from small RNNs to today's large transformers.",
+    ),
+    functions=(Embedding.forward, WordVectors.most_similar, WordVectors.analogy, cosine, pca_2d, similarity_matrices),
 )
 
 
@@ -115,8 +119,12 @@ def vectors_for(source: str = "glove") -> tuple[WordVectors, dict]:
     if source not in SOURCES:
         raise InvalidInput(f"source: expected one of {', '.join(SOURCES)}, got {str(source)[:40]!r}")
     vectors = _vectors(source)
-    return vectors, {"source": source, "description": _describe(source, vectors), "words": len(vectors),
-                     "dim": vectors.dim}
+    return vectors, {
+        "source": source,
+        "description": _describe(source, vectors),
+        "words": len(vectors),
+        "dim": vectors.dim,
+    }
 
 
 def _word(word: str, name: str) -> str:
@@ -156,10 +164,20 @@ def analogy(a: str, b: str, c: str, exclude: bool = True, source: str = "glove")
     # The library's analogy(x, y, z) answers x : y :: z : ?, i.e. y − x + z; here a − b + c.
     answers = vectors.analogy(b, a, c, topn=TOPN, exclude_query=exclude)
     top = answers[0][0] if answers else None
-    offset = None if top in (None, a, c) else cosine(vectors.vector(c) - vectors.vector(b),
-                                                    vectors.vector(top) - vectors.vector(a))
-    return {"a": a, "b": b, "c": c, "exclude": exclude, "answers": _ranked(answers), "offset_cosine": offset,
-            "vectors": info}
+    offset = (
+        None
+        if top in (None, a, c)
+        else cosine(vectors.vector(c) - vectors.vector(b), vectors.vector(top) - vectors.vector(a))
+    )
+    return {
+        "a": a,
+        "b": b,
+        "c": c,
+        "exclude": exclude,
+        "answers": _ranked(answers),
+        "offset_cosine": offset,
+        "vectors": info,
+    }
 
 
 def neighbours(word: str, source: str = "glove") -> dict:
@@ -179,11 +197,17 @@ def pair(u: str, v: str, source: str = "glove") -> dict:
     _row(vectors, info, v, "v")
     if u == v:
         raise InvalidInput(f"v: expected a word other than u, got {v!r} twice")
-    scores = vectors.unit @ vectors.unit[vectors.id(u)]      # every word's cosine with u, as most_similar ranks them
+    scores = vectors.unit @ vectors.unit[vectors.id(u)]  # every word's cosine with u, as most_similar ranks them
     scores[vectors.id(u)] = -np.inf
-    return {"u": u, "v": v, "cosine": cosine(vectors.vector(u), vectors.vector(v)),
-            "distance": float(np.linalg.norm(vectors.vector(u).astype(np.float64) - vectors.vector(v))),
-            "rank": 1 + int((scores > scores[vectors.id(v)]).sum()), "of": len(vectors) - 1, "vectors": info}
+    return {
+        "u": u,
+        "v": v,
+        "cosine": cosine(vectors.vector(u), vectors.vector(v)),
+        "distance": float(np.linalg.norm(vectors.vector(u).astype(np.float64) - vectors.vector(v))),
+        "rank": 1 + int((scores > scores[vectors.id(v)]).sum()),
+        "of": len(vectors) - 1,
+        "vectors": info,
+    }
 
 
 def _chosen(text: str, vectors: WordVectors, info: dict) -> tuple[list[str], list[str]]:
@@ -211,8 +235,15 @@ def similarity(words: str = DEFAULT_MAP, source: str = "glove") -> dict:
     vectors, info = vectors_for(source)
     chosen, missing = _chosen(words, vectors, info)
     one_hot, dense = similarity_matrices(vectors.vectors[[vectors.id(w) for w in chosen]])
-    return {"words": chosen, "missing": missing, "one_hot": one_hot.tolist(), "dense": dense.tolist(),
-            "one_hot_dim": len(vectors), "dense_dim": vectors.dim, "vectors": info}
+    return {
+        "words": chosen,
+        "missing": missing,
+        "one_hot": one_hot.tolist(),
+        "dense": dense.tolist(),
+        "one_hot_dim": len(vectors),
+        "dense_dim": vectors.dim,
+        "vectors": info,
+    }
 
 
 @cache
@@ -225,15 +256,27 @@ def _summary(source: str) -> dict:
     ranked = vectors.analogy(b, a, c, topn=len(vectors))
     quality = meta["quality"]["google_analogy_3cosadd"]
     if source == "glove":
-        data = (f"{glove_model.TRAINED_ON}, by Pennington, Socher and Manning (2014); "
-                f"public domain ({meta['source']['license']})")
+        data = (
+            f"{glove_model.TRAINED_ON}, by Pennington, Socher and Manning (2014); "
+            f"public domain ({meta['source']['license']})"
+        )
     else:
-        data = (f"the Brown corpus, {meta['corpus_words']:,} words, trained here in "
-                f"{meta['train_seconds'] / 60:.0f} minutes")
-    return {**info, "data": data, "google_analogy": quality.get("total"),
-            "headline": {"question": f"{a} − {b} + {c}", "top": ranked[0][0], "expected": d,
-                         "rank": _rank_among(ranked, d) if d in vectors else None},
-            "rebuild": meta["rebuild"]}
+        data = (
+            f"the Brown corpus, {meta['corpus_words']:,} words, trained here in "
+            f"{meta['train_seconds'] / 60:.0f} minutes"
+        )
+    return {
+        **info,
+        "data": data,
+        "google_analogy": quality.get("total"),
+        "headline": {
+            "question": f"{a} − {b} + {c}",
+            "top": ranked[0][0],
+            "expected": d,
+            "rank": _rank_among(ranked, d) if d in vectors else None,
+        },
+        "rebuild": meta["rebuild"],
+    }
 
 
 def sources() -> dict:
@@ -252,8 +295,13 @@ async def sources_endpoint() -> dict:
 
 
 @STEP.router.get("/analogy")
-async def analogy_endpoint(a: str = Query("king"), b: str = Query("man"), c: str = Query("woman"),
-                           exclude: bool = Query(True), source: str = _SOURCE) -> dict:
+async def analogy_endpoint(
+    a: str = Query("king"),
+    b: str = Query("man"),
+    c: str = Query("woman"),
+    exclude: bool = Query(True),
+    source: str = _SOURCE,
+) -> dict:
     return await LANES["vectors"].run(analogy, a, b, c, exclude, source)
 
 

@@ -36,16 +36,26 @@ SHOWS = ("state", "change")
 # The chapter's own long-range example: "The cat, which sat on the mat near the window overlooking the garden,
 # was sleeping". The clause between the subject and its verb names no number of its own ("sat" is the same for
 # cat and cats), so only the state can carry it from the subject to the verb.
-ALL = "all"                             # the mean over every pair
-DEFAULT_PAIR = ALL                      # cat/cats alone is too rare in the training text (see the text)
+ALL = "all"  # the mean over every pair
+DEFAULT_PAIR = ALL  # cat/cats alone is too rare in the training text (see the text)
 DEFAULT_FILLER = ", which sat on the mat near the window overlooking the garden ,"
-PAIRS = ("cat/cats", "dog/dogs", "man/men", "woman/women", "child/children", "boy/boys", "girl/girls",
-         "officer/officers")
+PAIRS = (
+    "cat/cats",
+    "dog/dogs",
+    "man/men",
+    "woman/women",
+    "child/children",
+    "boy/boys",
+    "girl/girls",
+    "officer/officers",
+)
 VERBS = ("was", "were")
-WORDLIKE = re.compile(r"[^\W_]")        # a real word holds a letter or a digit; "``", ",", "--" do not
+WORDLIKE = re.compile(r"[^\W_]")  # a real word holds a letter or a digit; "``", ",", "--" do not
 
 STEP = Step(
-    key="hidden_state", icon="data_object", label="Hidden state",
+    key="hidden_state",
+    icon="data_object",
+    label="Hidden state",
     title="The hidden state as memory",
     subtitle="What the network carries from one word to the next",
     heading="One fixed-size vector stands for everything read so far",
@@ -101,10 +111,13 @@ x = embed(ids)                      # (batch, seq_len, input_size)
 output, h_n = rnn(x, h_0)           # output: h_t for every t, (batch, seq_len, hidden_size)
                                     # h_n: the last state, (num_layers, batch, hidden_size)
 next_word = head(output[:, -1]).softmax(-1)""",
-    callout=Callout("Key insight", "Everything the network will ever know about the words behind it must fit in "
-                    "these few numbers, so training decides what stays and what is overwritten. A plain tanh cell "
-                    "is clumsy at that choice, as the agreement probe shows; LSTM and GRU gates were designed to "
-                    "make it explicit."),
+    callout=Callout(
+        "Key insight",
+        "Everything the network will ever know about the words behind it must fit in "
+        "these few numbers, so training decides what stays and what is overwritten. A plain tanh cell "
+        "is clumsy at that choice, as the agreement probe shows; LSTM and GRU gates were designed to "
+        "make it explicit.",
+    ),
     functions=(read,),
 )
 
@@ -134,10 +147,14 @@ def real_words(probs: np.ndarray, k: int, words: list[str]) -> tuple[list[list[d
     candidates = np.sort(np.argpartition(-kept, k - 1, axis=1)[:, :k], axis=1)
     rows = np.arange(len(probs))[:, None]
     best = np.take_along_axis(candidates, np.argsort(-kept[rows, candidates], axis=1, kind="stable"), axis=1)
-    top = [[{"word": words[i], "p": float(p[i] / m), "raw": float(p[i])} for i in row]
-           for p, row, m in zip(probs, best, mass)]
-    removed = [{"unk": float(p[unk]), "eos": float(p[eos]), "punctuation": float(p[punctuation].sum()),
-                "total": float(1 - m)} for p, m in zip(probs, mass)]
+    top = [
+        [{"word": words[i], "p": float(p[i] / m), "raw": float(p[i])} for i in row]
+        for p, row, m in zip(probs, best, mass)
+    ]
+    removed = [
+        {"unk": float(p[unk]), "eos": float(p[eos]), "punctuation": float(p[punctuation].sum()), "total": float(1 - m)}
+        for p, m in zip(probs, mass)
+    ]
     return top, removed
 
 
@@ -148,7 +165,7 @@ def _look_up(probs: np.ndarray, word: str, vocab) -> list[dict]:
     real = _vocabulary()[0]
     i = vocab.stoi[word]
     q = probs[:, i] / probs[:, real].sum(axis=1)
-    ranks = (np.where(real, probs, -1.0) > probs[:, i:i + 1]).sum(axis=1) + 1
+    ranks = (np.where(real, probs, -1.0) > probs[:, i : i + 1]).sum(axis=1) + 1
     return [{"p": float(p), "rank": int(r)} for p, r in zip(q, ranks)]
 
 
@@ -158,7 +175,7 @@ def _model_reads(tokens: tuple[str, ...], look: str) -> tuple:
     ``look`` ranks): the model's part, per text."""
     model, vocab, _ = word_lm.load()
     ids = vocab.encode(list(tokens))
-    states, probs = read(model, ids)                                  # (T, H), (T, V)
+    states, probs = read(model, ids)  # (T, H), (T, V)
     top, removed = real_words(probs, MAX_TOP, vocab.itos)
     return ids, states, top, removed, _look_up(probs, look, vocab)
 
@@ -166,7 +183,7 @@ def _model_reads(tokens: tuple[str, ...], look: str) -> tuple:
 def shown_units(states: np.ndarray, units: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``units`` units the words move most in total (Σ_t |h_t − h_{t−1}|, h_0 = 0), ordered by the word that
     moves each one most, then by the sign of that move, then by its size: (units, that word's index per unit)."""
-    changes = np.diff(np.vstack([np.zeros((1, states.shape[1])), states]), axis=0)        # (T, H)
+    changes = np.diff(np.vstack([np.zeros((1, states.shape[1])), states]), axis=0)  # (T, H)
     chosen = np.argsort(-np.abs(changes).sum(axis=0), kind="stable")[:units]
     peak = np.abs(changes[:, chosen]).argmax(axis=0)
     move = changes[peak, chosen]
@@ -215,20 +232,35 @@ def reading(text: str, units: int = 24, top: int = 10, show: str = "state", look
     values = states if show == "state" else states - previous
     unknown = [w for w in dict.fromkeys(tokens) if w not in vocab]
     return {
-        "text": text, "tokens": tokens, "ids": ids.tolist(), "unknown": unknown,
+        "text": text,
+        "tokens": tokens,
+        "ids": ids.tolist(),
+        "unknown": unknown,
         "read_as": [vocab.itos[i] for i in ids.tolist()],
-        "hidden_size": hidden, "show": show, "units": shown.tolist(), "peak": peak.tolist(),
-        "matrix": values[:, shown].T.tolist(),                          # rows: units, columns: tokens
-        "saturated": float(np.mean(np.abs(states) > 0.9)),               # share of |h_t[i]| > 0.9 over the text
-        "state_norms": np.linalg.norm(states, axis=1).tolist(),          # ‖h_t‖
-        "changes": np.linalg.norm(states - previous, axis=1).tolist(),   # ‖h_t − h_{t−1}‖
-        "predictions": [row[:top] for row in predictions],               # after tokens[:t+1], real words only
-        "removed": removed,                                              # the mass left out after each prefix
-        "look": {"word": look, "in_vocab": look in vocab and is_word(look), "after": looked,
-                 "real_words": int(_vocabulary()[0].sum())},
-        "model": {"vocab_size": len(vocab), "embed_dim": meta["embed_dim"], "hidden_size": hidden,
-                  "validation_perplexity": meta["quality"]["validation_perplexity"], "data": meta["data"],
-                  "quick": meta["quick"]},
+        "hidden_size": hidden,
+        "show": show,
+        "units": shown.tolist(),
+        "peak": peak.tolist(),
+        "matrix": values[:, shown].T.tolist(),  # rows: units, columns: tokens
+        "saturated": float(np.mean(np.abs(states) > 0.9)),  # share of |h_t[i]| > 0.9 over the text
+        "state_norms": np.linalg.norm(states, axis=1).tolist(),  # ‖h_t‖
+        "changes": np.linalg.norm(states - previous, axis=1).tolist(),  # ‖h_t − h_{t−1}‖
+        "predictions": [row[:top] for row in predictions],  # after tokens[:t+1], real words only
+        "removed": removed,  # the mass left out after each prefix
+        "look": {
+            "word": look,
+            "in_vocab": look in vocab and is_word(look),
+            "after": looked,
+            "real_words": int(_vocabulary()[0].sum()),
+        },
+        "model": {
+            "vocab_size": len(vocab),
+            "embed_dim": meta["embed_dim"],
+            "hidden_size": hidden,
+            "validation_perplexity": meta["quality"]["validation_perplexity"],
+            "data": meta["data"],
+            "quick": meta["quick"],
+        },
     }
 
 
@@ -244,9 +276,9 @@ def _verb_probs(subjects: list[str], tokens: list[str]) -> tuple[np.ndarray, np.
     """P(was), P(were) after "the SUBJECT" and after each further token, for every subject at once (one batch
     through the model, every sentence read from a zero state): two arrays (len(tokens) + 1, len(subjects))."""
     model, vocab, _ = word_lm.load()
-    ids = np.stack([vocab.encode(["the", subject, *tokens]) for subject in subjects], axis=1)    # (T, B)
+    ids = np.stack([vocab.encode(["the", subject, *tokens]) for subject in subjects], axis=1)  # (T, B)
     logits, _ = model(ids.astype(np.int64))
-    probs = softmax(logits[1:])                                      # after the subject, then after each token
+    probs = softmax(logits[1:])  # after the subject, then after each token
     return probs[..., vocab.stoi["was"]], probs[..., vocab.stoi["were"]]
 
 
@@ -259,9 +291,10 @@ def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
     pairs = _pairs(pair)
     tokens = _tokens(filler, "words in between", allow_empty=True)
     if len(tokens) > MAX_WORDS - 2:
-        raise InvalidInput(f"words in between: expected at most {MAX_WORDS - 2} words and punctuation marks, "
-                         f"got {len(tokens)}")
-    was, were = _verb_probs([subject for subjects in pairs for subject in subjects], tokens)   # (T + 1, 2 · pairs)
+        raise InvalidInput(
+            f"words in between: expected at most {MAX_WORDS - 2} words and punctuation marks, got {len(tokens)}"
+        )
+    was, were = _verb_probs([subject for subjects in pairs for subject in subjects], tokens)  # (T + 1, 2 · pairs)
     series, gaps = {"singular": [], "plural": []}, []
     for k, subjects in enumerate(pairs):
         shares = []
@@ -274,17 +307,27 @@ def agreement(pair: str = DEFAULT_PAIR, filler: str = DEFAULT_FILLER) -> dict:
         was = np.mean([w for w, _ in series[number]], axis=0)
         were = np.mean([w for _, w in series[number]], axis=0)
         share = np.mean([w / (w + r) for w, r in series[number]], axis=0)
-        return {"subject": pair_names(pairs, number), "was": was.tolist(), "were": were.tolist(),
-                "share": share.tolist()}
+        return {
+            "subject": pair_names(pairs, number),
+            "was": was.tolist(),
+            "were": were.tolist(),
+            "share": share.tolist(),
+        }
 
     singular, plural = mean("singular"), mean("plural")
     gap = np.array(singular["share"]) - np.array(plural["share"])
     return {
-        "pair": [singular["subject"], plural["subject"]], "all": pair == ALL, "pairs": gaps,
-        "tokens": tokens, "read_as": [vocab.itos[i] for i in vocab.encode(tokens)],
+        "pair": [singular["subject"], plural["subject"]],
+        "all": pair == ALL,
+        "pairs": gaps,
+        "tokens": tokens,
+        "read_as": [vocab.itos[i] for i in vocab.encode(tokens)],
         "unknown": [w for w in dict.fromkeys(tokens) if w not in vocab],
-        "words_between": sum(map(is_word, tokens)), "distance": list(range(len(tokens) + 1)),
-        "singular": singular, "plural": plural, "gap": gap.tolist(),
+        "words_between": sum(map(is_word, tokens)),
+        "distance": list(range(len(tokens) + 1)),
+        "singular": singular,
+        "plural": plural,
+        "gap": gap.tolist(),
         "kept": float(gap[-1] / gap[0]) if gap[0] > 0 else None,
     }
 
@@ -296,12 +339,17 @@ def pair_names(pairs: list, number: str) -> str:
     return f"{len(pairs)} {number} nouns"
 
 
-STEP.router.include_router(hidden_units.router)             # /units: single units of the character model
+STEP.router.include_router(hidden_units.router)  # /units: single units of the character model
 
 
 @STEP.router.get("/read")
-async def read_endpoint(text: str = Query(DEFAULT_TEXT), units: str = Query("24"), top: str = Query("10"),
-                        show: str = Query("state"), look: str = Query(DEFAULT_LOOK)) -> dict:
+async def read_endpoint(
+    text: str = Query(DEFAULT_TEXT),
+    units: str = Query("24"),
+    top: str = Query("10"),
+    show: str = Query("state"),
+    look: str = Query(DEFAULT_LOOK),
+) -> dict:
     units_, top_ = _integer("units", units, 1, 512), _integer("top", top, 1, MAX_TOP)
     return await LANES["word_lm"].run(reading, text, units_, top_, show, look)
 

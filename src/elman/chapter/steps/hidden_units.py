@@ -20,7 +20,7 @@ from elman.chapter.models import char_lm
 from elman.data.text import char_tokenize
 from elman.errors import InvalidInput
 
-MAX_CHARS = 600          # characters of typed text: a few lines of verse
+MAX_CHARS = 600  # characters of typed text: a few lines of verse
 
 router = APIRouter()
 
@@ -58,8 +58,10 @@ def units(text: str | None = None, unit: int | None = None) -> dict:
     unknown = sorted({c for c in text if c not in vocab})
     if unknown:
         shown = " ".join(repr(c) for c in unknown[:8])
-        raise InvalidInput(f"text: expected the characters of Shakespeare's plays (letters, digits, punctuation, "
-                         f"spaces, line breaks); the model has never seen {shown}")
+        raise InvalidInput(
+            f"text: expected the characters of Shakespeare's plays (letters, digits, punctuation, "
+            f"spaces, line breaks); the model has never seen {shown}"
+        )
     if unit is not None and not 0 <= unit < hidden:
         raise InvalidInput(f"unit: expected a unit number from 0 to {hidden - 1}, got {unit}")
     states = _states(text)
@@ -67,21 +69,36 @@ def units(text: str | None = None, unit: int | None = None) -> dict:
 
     def row(number: int, about: dict) -> dict:
         values = states[:, number]
-        return {**about, "unit": number, "values": np.round(values, 3).tolist(),
-                "r_text": None if "feature" not in about else _r(values, table[about["feature"]])}
+        return {
+            **about,
+            "unit": number,
+            "values": np.round(values, 3).tolist(),
+            "r_text": None if "feature" not in about else _r(values, table[about["feature"]]),
+        }
 
     measured = [row(u["unit"], {k: u[k] for k in ("feature", "label", "r", "r_select")}) for u in meta["units"]]
     extra = None
     if unit is not None:
         strongest = _strongest(unit, meta)
-        extra = {**row(unit, {"strongest": strongest}),
-                 "r_text_strongest": _r(states[:, unit], table[strongest["feature"]])}
+        extra = {
+            **row(unit, {"strongest": strongest}),
+            "r_text_strongest": _r(states[:, unit], table[strongest["feature"]]),
+        }
     return {
-        "text": text, "chars": char_tokenize(text), "hidden_size": hidden, "units": measured, "unit": extra,
+        "text": text,
+        "chars": char_tokenize(text),
+        "hidden_size": hidden,
+        "units": measured,
+        "unit": extra,
         "is_default": text == meta["default_text"],
-        "model": {"validation_bpc": meta["quality"]["validation_bpc"], "data": meta["data"], "quick": meta["quick"],
-                  "vocab_size": meta["vocab_size"], "measured_chars": len(meta["measure_text"]),
-                  "note": meta["units_note"]},
+        "model": {
+            "validation_bpc": meta["quality"]["validation_bpc"],
+            "data": meta["data"],
+            "quick": meta["quick"],
+            "vocab_size": meta["vocab_size"],
+            "measured_chars": len(meta["measure_text"]),
+            "note": meta["units_note"],
+        },
     }
 
 

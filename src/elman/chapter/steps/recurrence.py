@@ -21,9 +21,9 @@ from elman.nn.rnn import RNN
 from elman.nn.rnn_step import activate, rnn_step_forward
 
 EMBED, HIDDEN, OUTPUT = 3, 4, 2
-MAX_STEPS = 12                       # time steps of the unrolled picture
-MAX_INPUT = 80                       # characters of the typed input (numbers take more than one each)
-MAX_ABS = 10.0                       # bound on a typed number
+MAX_STEPS = 12  # time steps of the unrolled picture
+MAX_INPUT = 80  # characters of the typed input (numbers take more than one each)
+MAX_ABS = 10.0  # bound on a typed number
 ALPHABET = " abcdefghijklmnopqrstuvwxyz.,!?'"
 MODES = ("chars", "numbers")
 
@@ -38,14 +38,18 @@ _X, _H = _term("x", "x_t", "x"), _term("h", "h_t", "h")
 _HP, _Y = _term("h_prev", "h_{t-1}", "h"), _term("y", "y_t", "y")
 _WXH, _WHH, _WHY = _term("W_xh", "W_{xh}", "w"), _term("W_hh", "W_{hh}", "w"), _term("W_hy", "W_{hy}", "w")
 _BH, _BY, _Z = _term("b_h", "b_h", "w"), _term("b_y", "b_y", "w"), _term("z", "z_t")
-FORMULA = (rf"{_Z} = {_WHH}\, {_HP} + {_WXH}\, {_X} + {_BH}, \qquad {_H} = \tanh({_Z}), \qquad h_0 = 0"
-           "\n\n"
-           rf"{_Y} = {_WHY}\, {_H} + {_BY}"
-           "\n\n"
-           rf"\text{{the same }} {_WXH},\ {_WHH},\ {_BH},\ {_WHY},\ {_BY} \text{{ at every step }} t = 1, \dots, T")
+FORMULA = (
+    rf"{_Z} = {_WHH}\, {_HP} + {_WXH}\, {_X} + {_BH}, \qquad {_H} = \tanh({_Z}), \qquad h_0 = 0"
+    "\n\n"
+    rf"{_Y} = {_WHY}\, {_H} + {_BY}"
+    "\n\n"
+    rf"\text{{the same }} {_WXH},\ {_WHH},\ {_BH},\ {_WHY},\ {_BY} \text{{ at every step }} t = 1, \dots, T"
+)
 
 STEP = Step(
-    key="recurrence", icon="replay", label="Recurrence",
+    key="recurrence",
+    icon="replay",
+    label="Recurrence",
     title="The recurrent neuron",
     subtitle="One cell, applied again and again",
     heading="How recurrence works",
@@ -74,9 +78,12 @@ for t in range(5):                              # the loop nn.RNN runs for us
                    + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
     y = head(h)
 output, h_n = rnn(x)                            # same h at every step""",
-    callout=Callout("Key insight", "Unrolled over T steps, an RNN is a T-layer feedforward network whose layers "
-                    "all share one set of weights. A 100-word sentence is a 100-layer-deep computation, which "
-                    "is why gradients that travel back through it can fade away (step 5)."),
+    callout=Callout(
+        "Key insight",
+        "Unrolled over T steps, an RNN is a T-layer feedforward network whose layers "
+        "all share one set of weights. A 100-word sentence is a 100-layer-deep computation, which "
+        "is why gradients that travel back through it can fade away (step 5).",
+    ),
     functions=(rnn_step_forward, activate),
 )
 
@@ -129,28 +136,49 @@ def unroll(text: str, mode: str, seed: int) -> dict:
     """Every quantity of every time step, from ``rnn_step_forward``, and ``elman.RNN``'s states for comparison."""
     tokens, ids, values = _parse(text, mode)
     embed, rnn, head = network(mode, seed)
-    x = embed(ids) if mode == "chars" else values[:, None]          # (T, I)
+    x = embed(ids) if mode == "chars" else values[:, None]  # (T, I)
     W_ih, W_hh = rnn.params["weight_ih_l0"], rnn.params["weight_hh_l0"]
     b_ih, b_hh = rnn.params["bias_ih_l0"], rnn.params["bias_hh_l0"]
     h_prev = np.zeros((1, HIDDEN))
     steps = []
     for t, token in enumerate(tokens):
         x_t = x[t][None, :]
-        h_t, _ = rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)   # the library's reference step
-        wx, wh = x_t @ W_ih.T, h_prev @ W_hh.T                            # its two products, shown apart
+        h_t, _ = rnn_step_forward(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)  # the library's reference step
+        wx, wh = x_t @ W_ih.T, h_prev @ W_hh.T  # its two products, shown apart
         y_t = head(h_t)
-        steps.append({"t": t + 1, "token": token, "x": _vec(x_t), "h_prev": _vec(h_prev), "Wx": _vec(wx),
-                      "Wh": _vec(wh), "b": _vec(b_ih + b_hh), "z": _vec(wx + wh + b_ih + b_hh), "h": _vec(h_t),
-                      "y": _vec(y_t)})
+        steps.append(
+            {
+                "t": t + 1,
+                "token": token,
+                "x": _vec(x_t),
+                "h_prev": _vec(h_prev),
+                "Wx": _vec(wx),
+                "Wh": _vec(wh),
+                "b": _vec(b_ih + b_hh),
+                "z": _vec(wx + wh + b_ih + b_hh),
+                "h": _vec(h_t),
+                "y": _vec(y_t),
+            }
+        )
         h_prev = h_t
-    output, h_n = rnn(x)                                               # the whole sequence at once
+    output, h_n = rnn(x)  # the whole sequence at once
     sizes = {"input": int(x.shape[1]), "hidden": HIDDEN, "output": OUTPUT}
     per_step = rnn.num_parameters() + head.num_parameters()
     return {
-        "seed": seed, "mode": mode, "tokens": tokens, "T": len(tokens), "sizes": sizes,
-        "weights": {"W_xh": W_ih.tolist(), "W_hh": W_hh.tolist(), "b_ih": _vec(b_ih), "b_hh": _vec(b_hh),
-                    "b": _vec(b_ih + b_hh), "W_hy": head.params["weight"].tolist(),
-                    "b_y": _vec(head.params["bias"])},
+        "seed": seed,
+        "mode": mode,
+        "tokens": tokens,
+        "T": len(tokens),
+        "sizes": sizes,
+        "weights": {
+            "W_xh": W_ih.tolist(),
+            "W_hh": W_hh.tolist(),
+            "b_ih": _vec(b_ih),
+            "b_hh": _vec(b_hh),
+            "b": _vec(b_ih + b_hh),
+            "W_hy": head.params["weight"].tolist(),
+            "b_y": _vec(head.params["bias"]),
+        },
         "steps": steps,
         "rnn": {"output": output.tolist(), "h_n": _vec(h_n)},
         "parameters": {"shared": per_step, "unshared": per_step * len(tokens)},
@@ -158,7 +186,9 @@ def unroll(text: str, mode: str, seed: int) -> dict:
 
 
 @STEP.router.get("/unroll")
-async def unroll_endpoint(text: str = Query("hello", min_length=1, max_length=MAX_INPUT),
-                          mode: str = Query("chars", pattern="^(chars|numbers)$"),
-                          seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+async def unroll_endpoint(
+    text: str = Query("hello", min_length=1, max_length=MAX_INPUT),
+    mode: str = Query("chars", pattern="^(chars|numbers)$"),
+    seed: int = Query(0, ge=0, le=MAX_SEED),
+) -> dict:
     return await LANES["compute"].run(unroll, text, mode, seed)

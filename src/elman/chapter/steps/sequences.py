@@ -30,19 +30,23 @@ def _term(name: str, tex: str, role: str | None = None) -> str:
 
 
 _X, _H = _term("x", "x_t", "x"), _term("h", "h_t", "h")
-FORMULA = (rf"\text{{bag of words: }} {_term('v', 'v')} = \sum_{{t=1}}^{{T}} \mathrm{{onehot}}({_X})"
-           r" \quad\text{(order is lost)}"
-           "\n\n"
-           rf"\text{{fixed width: }} {_term('y', 'y', 'y')} = \tanh\big({_term('W', 'W', 'w')}\,"
-           rf"[{_term('x', 'x_1', 'x')}; \dots; {_term('x', 'x_n', 'x')}] + {_term('W', 'b', 'w')}\big)"
-           r" \quad\text{(order seen, but only for } T = n\text{)}"
-           "\n\n"
-           rf"\text{{RNN: }} {_H} = \tanh({_term('W_hh', 'W_{hh}', 'w')} {_term('h_prev', 'h_{t-1}', 'h')}"
-           rf" + {_term('W_xh', 'W_{xh}', 'w')} {_X} + {_term('b_h', 'b_h', 'w')}),\quad t = 1,\dots,T"
-           r" \quad\text{(order kept, any } T\text{)}")
+FORMULA = (
+    rf"\text{{bag of words: }} {_term('v', 'v')} = \sum_{{t=1}}^{{T}} \mathrm{{onehot}}({_X})"
+    r" \quad\text{(order is lost)}"
+    "\n\n"
+    rf"\text{{fixed width: }} {_term('y', 'y', 'y')} = \tanh\big({_term('W', 'W', 'w')}\,"
+    rf"[{_term('x', 'x_1', 'x')}; \dots; {_term('x', 'x_n', 'x')}] + {_term('W', 'b', 'w')}\big)"
+    r" \quad\text{(order seen, but only for } T = n\text{)}"
+    "\n\n"
+    rf"\text{{RNN: }} {_H} = \tanh({_term('W_hh', 'W_{hh}', 'w')} {_term('h_prev', 'h_{t-1}', 'h')}"
+    rf" + {_term('W_xh', 'W_{xh}', 'w')} {_X} + {_term('b_h', 'b_h', 'w')}),\quad t = 1,\dots,T"
+    r" \quad\text{(order kept, any } T\text{)}"
+)
 
 STEP = Step(
-    key="sequences", icon="format_list_numbered", label="Sequences",
+    key="sequences",
+    icon="format_list_numbered",
+    label="Sequences",
     title="Why sequences need their own kind of network",
     subtitle="Order and length are part of the data",
     heading="A fixed-size input sees order at one length only",
@@ -75,8 +79,11 @@ panel and compare what the three readers make of them.""",
 # the context that matters can be far back
 mlp = nn.Linear(5 * 100, 16)    # five words of 100 numbers, and only five
 rnn = nn.RNN(100, 16)           # any number of words, the same weights""",
-    callout=Callout("Key insight", "What sequences ask for is a loop: read one element, update a fixed-size "
-                    "summary (the hidden state), repeat. That is the whole idea of a recurrent network."),
+    callout=Callout(
+        "Key insight",
+        "What sequences ask for is a loop: read one element, update a fixed-size "
+        "summary (the hidden state), repeat. That is the whole idea of a recurrent network.",
+    ),
     functions=(RNN.forward, Linear.forward),
 )
 
@@ -93,9 +100,11 @@ def _same(a: np.ndarray, b: np.ndarray) -> dict:
 
 
 def _refusal(name: str, words: int, width: int) -> str:
-    return (f"Sentence {name} has {words} word{'s' * (words != 1)}, and this network takes exactly {width}: "
-            f"{'the extra words have no slot' if words > width else 'some slots would stay empty'}, so it cannot "
-            f"read {name} at all. Another length needs another network, with new weights.")
+    return (
+        f"Sentence {name} has {words} word{'s' * (words != 1)}, and this network takes exactly {width}: "
+        f"{'the extra words have no slot' if words > width else 'some slots would stay empty'}, so it cannot "
+        f"read {name} at all. Another length needs another network, with new weights."
+    )
 
 
 def compare(a: str, b: str, seed: int) -> dict:
@@ -116,27 +125,41 @@ def compare(a: str, b: str, seed: int) -> dict:
     bags, finals, outputs, sentences = [], [], [], []
     for name, words in (("A", words_a), ("B", words_b)):
         ids = np.array([vocabulary.index(w) for w in words])
-        x = embed(ids)                                   # (T, EMBED)
-        _, h_n = rnn(x[:, None, :])                      # one sequence, time-major
+        x = embed(ids)  # (T, EMBED)
+        _, h_n = rnn(x[:, None, :])  # one sequence, time-major
         bags.append(_bag_of_words(words, vocabulary))
         finals.append(h_n[0, 0])
         try:
-            y = np.tanh(mlp(x.reshape(1, -1)))[0]        # the library checks the width: (1, T·EMBED)
-        except ValueError as error:                      # its words are kept for API users; the page shows ours
+            y = np.tanh(mlp(x.reshape(1, -1)))[0]  # the library checks the width: (1, T·EMBED)
+        except ValueError as error:  # its words are kept for API users; the page shows ours
             outputs.append(None)
-            sentences.append({"accepted": False, "words": len(words), "message": _refusal(name, len(words), width),
-                              "error": str(error)})
+            sentences.append(
+                {
+                    "accepted": False,
+                    "words": len(words),
+                    "message": _refusal(name, len(words), width),
+                    "error": str(error),
+                }
+            )
         else:
             outputs.append(y)
             sentences.append({"accepted": True, "words": len(words), "message": None, "error": None})
     both = all(y is not None for y in outputs)
     return {
-        "seed": seed, "vocabulary": vocabulary, "words": [words_a, words_b],
+        "seed": seed,
+        "vocabulary": vocabulary,
+        "words": [words_a, words_b],
         "bag_of_words": {"vectors": [v.tolist() for v in bags], **_same(*bags)},
         "rnn": {"hidden_size": HIDDEN, "final_states": [h.tolist() for h in finals], **_same(*finals)},
-        "feedforward": {"input_size": width * EMBED, "width": width, "per_word": EMBED, "output_size": HIDDEN,
-                        "outputs": [None if y is None else y.tolist() for y in outputs], "sentences": sentences,
-                        **(_same(*outputs) if both else {"cosine": None, "identical": None})},
+        "feedforward": {
+            "input_size": width * EMBED,
+            "width": width,
+            "per_word": EMBED,
+            "output_size": HIDDEN,
+            "outputs": [None if y is None else y.tolist() for y in outputs],
+            "sentences": sentences,
+            **(_same(*outputs) if both else {"cosine": None, "identical": None}),
+        },
     }
 
 

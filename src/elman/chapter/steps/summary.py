@@ -27,7 +27,9 @@ TIMELINE = (
 )
 
 STEP = Step(
-    key="summary", icon="school", label="Summary",
+    key="summary",
+    icon="school",
+    label="Summary",
     title="Summary and what comes next",
     subtitle="What a vanilla RNN can do, and where it runs out",
     heading="One loop, shared weights, a memory that fades",
@@ -54,9 +56,12 @@ nn.RNN(100, 256)    # h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)
 nn.LSTM(100, 256)   # gates decide what to keep, write and show
 nn.GRU(100, 256)    # two gates, no separate cell
 nn.TransformerEncoderLayer(d_model=256, nhead=4)   # attention, no recurrence""",
-    callout=Callout("The connection", "Deep feedforward networks hit the same wall before ReLU and residual "
-                    "connections; recurrent networks got over it with gates (LSTM, GRU), which give the "
-                    "gradient an additive path through time. That is the next chapter."),
+    callout=Callout(
+        "The connection",
+        "Deep feedforward networks hit the same wall before ReLU and residual "
+        "connections; recurrent networks got over it with gates (LSTM, GRU), which give the "
+        "gradient an additive path through time. That is the next chapter.",
+    ),
     functions=(rnn_step_forward,),
 )
 

@@ -36,11 +36,13 @@ from elman.tasks import translate as translate_task
 
 MAX_NAMES, MAX_TEMPERATURE, NAME_LENGTH = 12, 2.0, 20
 MAX_LAYERS, MAX_STEPS, GRAD_INPUT, GRAD_HIDDEN = 6, 60, 8, 32
-MAX_BEAM, MAX_SOURCE_WORDS = 3, 20     # beam search costs ~beam × target length decoder steps: kept live
+MAX_BEAM, MAX_SOURCE_WORDS = 3, 20  # beam search costs ~beam × target length decoder steps: kept live
 SHIPPED = {"sentiment": sentiment_model, "names": names_model, "pos": pos_model, "translate": translate_model}
 
 STEP = Step(
-    key="tasks", icon="apps", label="Tasks",
+    key="tasks",
+    icon="apps",
+    label="Tasks",
     title="One recurrence, four shapes of problem",
     subtitle="Where the inputs enter and where the outputs are read decides the task",
     heading="Many-to-one, one-to-many, aligned and unaligned many-to-many, and stacks of layers",
@@ -103,11 +105,20 @@ for t in range(max_len):
 
 # stacked: each layer reads the one below at the same step
 deep = nn.RNN(100, 128, num_layers=3, batch_first=True)""",
-    callout=Callout("Key insight", "A stacked RNN is deep twice: through its layers at every step and through "
-                    "time in every layer. The gradient has to survive both paths: in the live panel's map it fades "
-                    "by orders of magnitude back through time, and loses more on the way down the layers."),
-    functions=(sentiment_task.predict_proba, ConditionedGenerator.sample, pos_task.predict, SequenceTagger.forward,
-               translate_task.translate_details, layer_time_map),
+    callout=Callout(
+        "Key insight",
+        "A stacked RNN is deep twice: through its layers at every step and through "
+        "time in every layer. The gradient has to survive both paths: in the live panel's map it fades "
+        "by orders of magnitude back through time, and loses more on the way down the layers.",
+    ),
+    functions=(
+        sentiment_task.predict_proba,
+        ConditionedGenerator.sample,
+        pos_task.predict,
+        SequenceTagger.forward,
+        translate_task.translate_details,
+        layer_time_map,
+    ),
 )
 
 
@@ -136,13 +147,22 @@ def sentiment(text: str) -> dict:
         rnn = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.model, seqs))
         bag = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.bag, seqs))
     quality = shipped.meta["quality"]
-    return {"words": words, "reversed": order[1], "unknown": unknown,
-            "rnn": {"p_positive": float(rnn[0]), "p_positive_reversed": float(rnn[1])},
-            "bow": {"p_positive": float(bag[0]), "p_positive_reversed": float(bag[1])},
-            "model": {"test_accuracy": quality["test_accuracy"], "bow_test_accuracy": quality["bow_test_accuracy"],
-                      "test_sentences": quality["test_sentences"], "vocab_size": len(shipped.vocab),
-                      "hidden_size": shipped.model.hidden_size, "bidirectional": shipped.model.bidirectional,
-                      "pooling": shipped.model.pooling}}
+    return {
+        "words": words,
+        "reversed": order[1],
+        "unknown": unknown,
+        "rnn": {"p_positive": float(rnn[0]), "p_positive_reversed": float(rnn[1])},
+        "bow": {"p_positive": float(bag[0]), "p_positive_reversed": float(bag[1])},
+        "model": {
+            "test_accuracy": quality["test_accuracy"],
+            "bow_test_accuracy": quality["bow_test_accuracy"],
+            "test_sentences": quality["test_sentences"],
+            "vocab_size": len(shipped.vocab),
+            "hidden_size": shipped.model.hidden_size,
+            "bidirectional": shipped.model.bidirectional,
+            "pooling": shipped.model.pooling,
+        },
+    }
 
 
 @lru_cache(maxsize=1)
@@ -157,13 +177,19 @@ def probes() -> dict:
         rnn = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.model, seqs))
         bag = sentiment_task.p_positive(sentiment_task.predict_proba(shipped.bag, seqs))
     quality = shipped.meta["quality"]
-    return {**tasks_probes.judge(rnn, bag),
-            "sst2": {"test_sentences": quality["test_sentences"], "rnn_accuracy": quality["test_accuracy"],
-                     "bow_accuracy": quality["bow_test_accuracy"],
-                     "full_vocab_rnn_accuracy": quality["full_vocab_test_accuracy"],
-                     "full_vocab_bow_accuracy": quality["full_vocab_bow_test_accuracy"],
-                     "full_vocab_size": shipped.meta["full_vocab_size"], "vocab_size": len(shipped.vocab)},
-            "split": tasks_probes.split()}
+    return {
+        **tasks_probes.judge(rnn, bag),
+        "sst2": {
+            "test_sentences": quality["test_sentences"],
+            "rnn_accuracy": quality["test_accuracy"],
+            "bow_accuracy": quality["bow_test_accuracy"],
+            "full_vocab_rnn_accuracy": quality["full_vocab_test_accuracy"],
+            "full_vocab_bow_accuracy": quality["full_vocab_bow_test_accuracy"],
+            "full_vocab_size": shipped.meta["full_vocab_size"],
+            "vocab_size": len(shipped.vocab),
+        },
+        "split": tasks_probes.split(),
+    }
 
 
 def examples() -> dict:
@@ -176,17 +202,28 @@ def names(language: str, count: int, temperature: float, seed: int) -> dict:
     ``count`` of the same seeded stream, so a larger count only adds names."""
     shipped = _model("names")
     if language not in shipped.languages:
-        raise InvalidInput(f"Expected a language from the list ({', '.join(shipped.languages)}); "
-                           f"got {language[:40]!r}.")
+        raise InvalidInput(
+            f"Expected a language from the list ({', '.join(shipped.languages)}); got {language[:40]!r}."
+        )
     if not 1 <= count <= MAX_NAMES:
         raise InvalidInput(f"Expected 1 to {MAX_NAMES} names; got {count}.")
     drawn = list(_drawn(language, float(temperature), seed)[:count])
     tally = {n: drawn.count(n) for n in dict.fromkeys(drawn)}
     quality = shipped.meta["quality"]
-    return {"language": language, "count": count, "temperature": temperature, "seed": seed,
-            "greedy": temperature == 0, "names": drawn, "distinct": [[n, k] for n, k in tally.items()],
-            "model": {"hidden_size": shipped.model.hidden_size, "test_nll_per_char": quality["test_nll_per_char"],
-                      "trigram_test_nll_per_char": quality["trigram_test_nll_per_char"]}}
+    return {
+        "language": language,
+        "count": count,
+        "temperature": temperature,
+        "seed": seed,
+        "greedy": temperature == 0,
+        "names": drawn,
+        "distinct": [[n, k] for n, k in tally.items()],
+        "model": {
+            "hidden_size": shipped.model.hidden_size,
+            "test_nll_per_char": quality["test_nll_per_char"],
+            "trigram_test_nll_per_char": quality["trigram_test_nll_per_char"],
+        },
+    }
 
 
 @lru_cache(maxsize=512)
@@ -195,25 +232,38 @@ def _drawn(language: str, temperature: float, seed: int) -> tuple[str, ...]:
     rng = np.random.default_rng(seed)
     lang = shipped.languages.index(language)
     with _RUNNING["names"]:
-        return tuple("".join(shipped.vocab.decode(shipped.model.sample(lang, rng, temperature, NAME_LENGTH,
-                                                                       banned=(shipped.vocab.unk_id,))))
-                     for _ in range(MAX_NAMES))
+        return tuple(
+            "".join(
+                shipped.vocab.decode(
+                    shipped.model.sample(lang, rng, temperature, NAME_LENGTH, banned=(shipped.vocab.unk_id,))
+                )
+            )
+            for _ in range(MAX_NAMES)
+        )
 
 
 def tag(text: str) -> dict:
     """A UPOS tag for every whitespace-separated word of ``text`` from the shipped tagger."""
     shipped = _model("pos")
-    words_of(text)                                   # empty / too long → ValueError in plain words
-    words = text.split()                             # the tagger reads case through its word-shape features
+    words_of(text)  # empty / too long → ValueError in plain words
+    words = text.split()  # the tagger reads case through its word-shape features
     unknown = [w for w in dict.fromkeys(words) if pos_task.normalise(w, shipped.lower) not in shipped.vocab]
     data = pos_task.encode(shipped.vocab, [words], shipped.lower)
     with _RUNNING["pos"]:
         ids = pos_task.predict(shipped.model, data)[0]
     quality = shipped.meta["quality"]
-    return {"words": words, "tags": [shipped.tags[i] for i in ids.tolist()], "unknown": unknown,
-            "model": {"test_accuracy": quality["test_token_accuracy"], "test_tokens": quality["test_tokens"],
-                      "vocab_size": len(shipped.vocab), "hidden_size": shipped.model.hidden_size,
-                      "bidirectional": shipped.model.bidirectional}}
+    return {
+        "words": words,
+        "tags": [shipped.tags[i] for i in ids.tolist()],
+        "unknown": unknown,
+        "model": {
+            "test_accuracy": quality["test_token_accuracy"],
+            "test_tokens": quality["test_tokens"],
+            "vocab_size": len(shipped.vocab),
+            "hidden_size": shipped.model.hidden_size,
+            "bidirectional": shipped.model.bidirectional,
+        },
+    }
 
 
 def translate(text: str, beam: int) -> dict:
@@ -222,9 +272,13 @@ def translate(text: str, beam: int) -> dict:
     try:
         _model("translate")
     except FileNotFoundError as error:
-        return {"shipped": False, "detail": "The translation model is not shipped yet.", "reason": str(error),
-                "command": "python -m elman.chapter.models translate"}
-    words_of(text, max_words=MAX_SOURCE_WORDS)       # empty / too long → ValueError in plain words
+        return {
+            "shipped": False,
+            "detail": "The translation model is not shipped yet.",
+            "reason": str(error),
+            "command": "python -m elman.chapter.models translate",
+        }
+    words_of(text, max_words=MAX_SOURCE_WORDS)  # empty / too long → ValueError in plain words
     return _translated(text, beam)
 
 
@@ -234,15 +288,24 @@ def _translated(text: str, beam: int) -> dict:
     with _RUNNING["translate"]:
         details = translate_task.translate_details(shipped.model, shipped.vocabs, text, beam=beam)
     quality = shipped.meta["quality"]
-    return {"shipped": True, "beam": beam, "tokens": details["tokens"], "words": details["words"],
-            "unknown": list(dict.fromkeys(details["unknown"])),
-            "known": [t not in details["unknown"] for t in details["tokens"]],
-            "trusted": not details["unknown"], "translation": details["translation"],
-            "model": {"test_bleu": quality["test_bleu_greedy" if beam == 1 else "test_bleu_beam"],
-                      "bleu_decoder": "greedy" if beam == 1 else f"beam {quality['beam']}",
-                      "test_pairs": quality["test_pairs"], "hidden_size": shipped.model.hidden_size,
-                      "source_vocab_size": len(shipped.vocabs.source),
-                      "target_vocab_size": len(shipped.vocabs.target)}}
+    return {
+        "shipped": True,
+        "beam": beam,
+        "tokens": details["tokens"],
+        "words": details["words"],
+        "unknown": list(dict.fromkeys(details["unknown"])),
+        "known": [t not in details["unknown"] for t in details["tokens"]],
+        "trusted": not details["unknown"],
+        "translation": details["translation"],
+        "model": {
+            "test_bleu": quality["test_bleu_greedy" if beam == 1 else "test_bleu_beam"],
+            "bleu_decoder": "greedy" if beam == 1 else f"beam {quality['beam']}",
+            "test_pairs": quality["test_pairs"],
+            "hidden_size": shipped.model.hidden_size,
+            "source_vocab_size": len(shipped.vocabs.source),
+            "target_vocab_size": len(shipped.vocabs.target),
+        },
+    }
 
 
 @lru_cache(maxsize=64)
@@ -251,14 +314,24 @@ def gradients(layers: int, steps: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     rnn = RNN(GRAD_INPUT, GRAD_HIDDEN, layers, "tanh", dtype="float64", rng=rng)
     x = rng.standard_normal((steps, 1, GRAD_INPUT))
-    grid = layer_time_map(rnn, x)                    # (layers, steps), row 0 = the first layer
+    grid = layer_time_map(rnn, x)  # (layers, steps), row 0 = the first layer
     with np.errstate(divide="ignore"):
         log10 = np.log10(grid)
-    return {"layers": layers, "steps": steps, "seed": seed, "hidden_size": GRAD_HIDDEN, "input_size": GRAD_INPUT,
-            "norms": grid.tolist(), "log10": np.where(np.isfinite(log10), log10, None).tolist(),
-            "top_last": float(grid[-1, -1]), "bottom_first": float(grid[0, 0]),
-            "top_first": float(grid[-1, 0]), "bottom_last": float(grid[0, -1]),
-            "time_ratio": float(grid[-1, 0] / grid[-1, -1]), "depth_ratio": float(grid[0, -1] / grid[-1, -1])}
+    return {
+        "layers": layers,
+        "steps": steps,
+        "seed": seed,
+        "hidden_size": GRAD_HIDDEN,
+        "input_size": GRAD_INPUT,
+        "norms": grid.tolist(),
+        "log10": np.where(np.isfinite(log10), log10, None).tolist(),
+        "top_last": float(grid[-1, -1]),
+        "bottom_first": float(grid[0, 0]),
+        "top_first": float(grid[-1, 0]),
+        "bottom_last": float(grid[0, -1]),
+        "time_ratio": float(grid[-1, 0] / grid[-1, -1]),
+        "depth_ratio": float(grid[0, -1] / grid[-1, -1]),
+    }
 
 
 # --- endpoints ------------------------------------------------------------------------------------------------
@@ -279,10 +352,12 @@ async def sentiment_endpoint(text: str = Query("the movie was not bad")) -> dict
 
 
 @STEP.router.get("/names")
-async def names_endpoint(language: str = Query("Italian"),
-                         count: int = Query(8, ge=1, le=MAX_NAMES),
-                         temperature: float = Query(0.8, ge=0.0, le=MAX_TEMPERATURE),
-                         seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+async def names_endpoint(
+    language: str = Query("Italian"),
+    count: int = Query(8, ge=1, le=MAX_NAMES),
+    temperature: float = Query(0.8, ge=0.0, le=MAX_TEMPERATURE),
+    seed: int = Query(0, ge=0, le=MAX_SEED),
+) -> dict:
     return await LANES["names"].run(names, language, count, temperature, seed)
 
 
@@ -292,13 +367,16 @@ async def pos_endpoint(text: str = Query("The old man saw a dog in the park ."))
 
 
 @STEP.router.get("/translate")
-async def translate_endpoint(text: str = Query("ein kleines mädchen spielt im wasser ."),
-                             beam: int = Query(1, ge=1, le=MAX_BEAM)) -> dict:
+async def translate_endpoint(
+    text: str = Query("ein kleines mädchen spielt im wasser ."), beam: int = Query(1, ge=1, le=MAX_BEAM)
+) -> dict:
     return await LANES["translate"].run(translate, text, beam)
 
 
 @STEP.router.get("/gradients")
-async def gradients_endpoint(layers: int = Query(3, ge=1, le=MAX_LAYERS), steps: int = Query(30, ge=2, le=MAX_STEPS),
-                             seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+async def gradients_endpoint(
+    layers: int = Query(3, ge=1, le=MAX_LAYERS),
+    steps: int = Query(30, ge=2, le=MAX_STEPS),
+    seed: int = Query(0, ge=0, le=MAX_SEED),
+) -> dict:
     return await LANES["compute"].run(gradients, layers, steps, seed)
-

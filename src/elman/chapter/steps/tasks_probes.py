@@ -29,10 +29,10 @@ SIDES = ("negative", "positive")
 
 
 class Probe(NamedTuple):
-    kind: str          # negation, order, contrast
-    tests: str         # what the pair tests, in a few words
+    kind: str  # negation, order, contrast
+    tests: str  # what the pair tests, in a few words
     a: str
-    label_a: int       # 1 positive, 0 negative
+    label_a: int  # 1 positive, 0 negative
     b: str
     label_b: int
 
@@ -40,12 +40,23 @@ class Probe(NamedTuple):
 PROBES = (
     Probe("negation", "“not” turns a positive word", "the movie was good", 1, "the movie was not good", 0),
     Probe("negation", "“not” turns a negative word", "the movie was bad", 0, "the movie was not bad", 1),
-    Probe("order", "the same words, the “not” moved", "it is funny and not boring", 1,
-          "it is boring and not funny", 0),
-    Probe("contrast", "the clause after “but” decides", "the plot is weak but the acting is wonderful", 1,
-          "the acting is wonderful but the plot is weak", 0),
-    Probe("contrast", "an expectation overturned", "i expected it to be bad but it was good", 1,
-          "i expected it to be good but it was bad", 0),
+    Probe("order", "the same words, the “not” moved", "it is funny and not boring", 1, "it is boring and not funny", 0),
+    Probe(
+        "contrast",
+        "the clause after “but” decides",
+        "the plot is weak but the acting is wonderful",
+        1,
+        "the acting is wonderful but the plot is weak",
+        0,
+    ),
+    Probe(
+        "contrast",
+        "an expectation overturned",
+        "i expected it to be bad but it was good",
+        1,
+        "i expected it to be good but it was bad",
+        0,
+    ),
 )
 
 # SST-2 test sentences are sorted into these groups by their words (a sentence with both goes to contrast).
@@ -72,8 +83,9 @@ def verdict(probe: Probe, pa: float, pb: float, *, order_blind: bool = False) ->
         if same_bag:
             why += " The two hold the same words, so only their order told them apart."
     elif order_blind and same_bag:
-        why = (f"Cannot pass: both sentences hold the same words, so a model blind to order gives both the same "
-               f"{pa:.2f}.")
+        why = (
+            f"Cannot pass: both sentences hold the same words, so a model blind to order gives both the same {pa:.2f}."
+        )
     elif not (right_a or right_b):
         why = f"Both read the wrong way: “{probe.a}” {pa:.2f}, “{probe.b}” {pb:.2f}."
     else:
@@ -81,23 +93,37 @@ def verdict(probe: Probe, pa: float, pb: float, *, order_blind: bool = False) ->
         expected = SIDES[probe.label_a if not right_a else probe.label_b]
         why = f"“{wrong}” should read {expected} but gets {p:.2f}."
         toward = p > other if expected == "positive" else p < other
-        why += (f" Its partner gets {other:.2f}: the change moves the right way, not far enough to cross 0.5."
-                if toward else f" Its partner gets {other:.2f}: the change moves the wrong way.")
-    return {"passed": passed, "p_a": float(pa), "p_b": float(pb), "side_a": _side(pa), "side_b": _side(pb),
-            "why": why}
+        why += (
+            f" Its partner gets {other:.2f}: the change moves the right way, not far enough to cross 0.5."
+            if toward
+            else f" Its partner gets {other:.2f}: the change moves the wrong way."
+        )
+    return {"passed": passed, "p_a": float(pa), "p_b": float(pb), "side_a": _side(pa), "side_b": _side(pb), "why": why}
 
 
 def judge(rnn, bow, probes=PROBES) -> dict:
     """The verdicts for P(positive) ``rnn`` and ``bow`` over ``sentences(probes)``, and how many each passed."""
     rows = []
     for i, p in enumerate(probes):
-        rows.append({"kind": p.kind, "tests": p.tests, "a": p.a, "b": p.b,
-                     "expected_a": SIDES[p.label_a], "expected_b": SIDES[p.label_b],
-                     "same_bag": sorted(p.a.split()) == sorted(p.b.split()),
-                     "rnn": verdict(p, float(rnn[2 * i]), float(rnn[2 * i + 1])),
-                     "bow": verdict(p, float(bow[2 * i]), float(bow[2 * i + 1]), order_blind=True)})
-    return {"probes": rows, "rnn_passed": sum(r["rnn"]["passed"] for r in rows),
-            "bow_passed": sum(r["bow"]["passed"] for r in rows), "total": len(rows)}
+        rows.append(
+            {
+                "kind": p.kind,
+                "tests": p.tests,
+                "a": p.a,
+                "b": p.b,
+                "expected_a": SIDES[p.label_a],
+                "expected_b": SIDES[p.label_b],
+                "same_bag": sorted(p.a.split()) == sorted(p.b.split()),
+                "rnn": verdict(p, float(rnn[2 * i]), float(rnn[2 * i + 1])),
+                "bow": verdict(p, float(bow[2 * i]), float(bow[2 * i + 1]), order_blind=True),
+            }
+        )
+    return {
+        "probes": rows,
+        "rnn_passed": sum(r["rnn"]["passed"] for r in rows),
+        "bow_passed": sum(r["bow"]["passed"] for r in rows),
+        "total": len(rows),
+    }
 
 
 # --- where order pays on SST-2: measured offline, read back ---------------------------------------------------
@@ -119,11 +145,17 @@ def measure(shipped, x, y) -> dict:
     out = {"sentences": len(y), "rnn_accuracy": float((rnn == y).mean()), "bow_accuracy": float((bow == y).mean())}
     for g in ("contrast", "negation", "neither"):
         m = groups == g
-        out[g] = {"sentences": int(m.sum()), "rnn_accuracy": float((rnn[m] == y[m]).mean()),
-                  "bow_accuracy": float((bow[m] == y[m]).mean())}
+        out[g] = {
+            "sentences": int(m.sum()),
+            "rnn_accuracy": float((rnn[m] == y[m]).mean()),
+            "bow_accuracy": float((bow[m] == y[m]).mean()),
+        }
     differ = rnn != bow
-    out["disagree"] = {"sentences": int(differ.sum()), "rnn_right": int((differ & (rnn == y)).sum()),
-                       "bow_right": int((differ & (bow == y)).sum())}
+    out["disagree"] = {
+        "sentences": int(differ.sum()),
+        "rnn_right": int((differ & (rnn == y)).sum()),
+        "bow_right": int((differ & (bow == y)).sum()),
+    }
     return out
 
 
@@ -138,9 +170,13 @@ def write_split(path: Path = SPLIT_FILE) -> dict:
     from elman.tasks import sentiment as sentiment_task
 
     x, y = sentiment_task.load_split("sst2", "test")
-    table = {"measured_by": "elman.chapter.steps.tasks_probes.measure", "data": "SST-2 test sentences",
-             "groups": {"contrast": sorted(CONTRAST), "negation": sorted(NEGATION)},
-             "weights_sha256": weights_sha256(), **measure(sentiment_model.load(), x, y)}
+    table = {
+        "measured_by": "elman.chapter.steps.tasks_probes.measure",
+        "data": "SST-2 test sentences",
+        "groups": {"contrast": sorted(CONTRAST), "negation": sorted(NEGATION)},
+        "weights_sha256": weights_sha256(),
+        **measure(sentiment_model.load(), x, y),
+    }
     path.write_text(json.dumps(table, indent=1) + "\n")
     return table
 

@@ -39,11 +39,11 @@ from elman.train.step import train_step
 HIDDEN = 8
 RHO_MIN, RHO_MAX = 0.5, 1.5
 T_MIN, T_MAX = 2, 200
-INPUT_SCALE = 0.5               # standard deviation of the seeded inputs of /decay
-RELU_BIAS = 1.0                 # the ReLU network's input bias: with W_hh = ρI ≥ 0 it keeps every unit active
-CLIP_T_MAX = 60                 # the training runs read at most this many steps (they must answer in milliseconds)
+INPUT_SCALE = 0.5  # standard deviation of the seeded inputs of /decay
+RELU_BIAS = 1.0  # the ReLU network's input bias: with W_hh = ρI ≥ 0 it keeps every unit active
+CLIP_T_MAX = 60  # the training runs read at most this many steps (they must answer in milliseconds)
 CLIP_STEPS, CLIP_BATCH, CLIP_LR = 30, 32, 0.1
-TAIL = 10                       # a run "ends" at the geometric mean of its last TAIL losses (one batch is noisy)
+TAIL = 10  # a run "ends" at the geometric mean of its last TAIL losses (one batch is noisy)
 MAX_NORM_MIN, MAX_NORM_MAX = 0.01, 100.0
 
 # The four regimes the page offers as buttons; the first is the page's default. Each must show its point on every
@@ -51,15 +51,21 @@ MAX_NORM_MIN, MAX_NORM_MAX = 0.01, 100.0
 PRESETS = {
     "vanishes": {"label": "vanishes", "rho": 0.9, "T": 100, "nonlinearity": "tanh", "max_norm": 0.5},
     "explodes": {"label": "explodes", "rho": 1.5, "T": 100, "nonlinearity": "relu", "max_norm": 5.0},
-    "rescue": {"label": "clipping rescues an explosion", "rho": 1.5, "T": 30, "nonlinearity": "relu",
-               "max_norm": 10.0},
-    "no_rescue": {"label": "clipping cannot rescue vanishing", "rho": 0.7, "T": 60, "nonlinearity": "tanh",
-                  "max_norm": 0.2},
+    "rescue": {"label": "clipping rescues an explosion", "rho": 1.5, "T": 30, "nonlinearity": "relu", "max_norm": 10.0},
+    "no_rescue": {
+        "label": "clipping cannot rescue vanishing",
+        "rho": 0.7,
+        "T": 60,
+        "nonlinearity": "tanh",
+        "max_norm": 0.2,
+    },
 }
 DEFAULT = PRESETS["vanishes"]
 
 STEP = Step(
-    key="vanishing", icon="warning", label="Vanishing",
+    key="vanishing",
+    icon="warning",
+    label="Vanishing",
     title="The vanishing gradient problem",
     subtitle="Why a plain RNN forgets what it read long ago",
     heading="Hochreiter's analysis (1991)",
@@ -126,11 +132,14 @@ print(first_step_factor(tanh))                   # far smaller: every step also 
 # the cure for the exploding side (it can only shrink a gradient):
 torch.nn.utils.clip_grad_norm_(tanh.parameters(), max_norm=0.5)
 # if ||g|| > max_norm: g = max_norm * g / ||g||""",
-    callout=Callout("Critical in AI", "Take \"The cat, which sat on the mat near the window overlooking the "
-                    "garden, was sleeping\". Choosing \"was\" rather than \"were\" depends on \"cat\", about "
-                    "fifteen words back. For a plain RNN that link passes through fifteen Jacobian factors, so "
-                    "its training signal arrives scaled by something like ρ¹⁵, and the agreement is hard to "
-                    "learn. Gated cells (LSTM, GRU) were designed to keep such paths open."),
+    callout=Callout(
+        "Critical in AI",
+        'Take "The cat, which sat on the mat near the window overlooking the '
+        'garden, was sleeping". Choosing "was" rather than "were" depends on "cat", about '
+        "fifteen words back. For a plain RNN that link passes through fifteen Jacobian factors, so "
+        "its training signal arrives scaled by something like ρ¹⁵, and the agreement is hard to "
+        "learn. Gated cells (LSTM, GRU) were designed to keep such paths open.",
+    ),
     functions=(state_jacobians, suffix_product_norms, rho_bound, clip_grad_norm_),
 )
 
@@ -201,16 +210,34 @@ def decay(rho: float, T: int, seed: int) -> dict:
     factor = tanh[-1] / geometric[-1]
     mean_slope = float(tanh_slopes.mean()) if n else 1.0
     return {
-        "seed": seed, "rho": rho, "T": T, "hidden_size": HIDDEN, "input_scale": INPUT_SCALE, "relu_bias": RELU_BIAS,
-        "distance": list(range(T)), "rho_power": _finite(geometric), "relu": _finite(relu), "tanh": _finite(tanh),
-        "first": {"distance": n, "rho_power": _one(geometric[-1]), "relu": _one(relu[-1]), "tanh": _one(tanh[-1]),
-                  "relu_verdict": _verdict(_one(relu[-1])), "tanh_verdict": _verdict(_one(tanh[-1]))},
+        "seed": seed,
+        "rho": rho,
+        "T": T,
+        "hidden_size": HIDDEN,
+        "input_scale": INPUT_SCALE,
+        "relu_bias": RELU_BIAS,
+        "distance": list(range(T)),
+        "rho_power": _finite(geometric),
+        "relu": _finite(relu),
+        "tanh": _finite(tanh),
+        "first": {
+            "distance": n,
+            "rho_power": _one(geometric[-1]),
+            "relu": _one(relu[-1]),
+            "tanh": _one(tanh[-1]),
+            "relu_verdict": _verdict(_one(relu[-1])),
+            "tanh_verdict": _verdict(_one(tanh[-1])),
+        },
         # every ReLU unit on at every step of the product: the condition under which relu = ρⁿ exactly
         "relu_active": float(relu_slopes.mean()) if n else 1.0,
-        "tanh_gap": {"steps": n, "factor": _one(factor),
-                     "per_step": _one(factor ** (1 / n)) if n and factor > 0 else None,
-                     "mean_slope": mean_slope, "slope_power": _one(mean_slope ** n),
-                     "mean_abs_h": float(np.sqrt(1 - tanh_slopes).mean()) if n else 0.0},
+        "tanh_gap": {
+            "steps": n,
+            "factor": _one(factor),
+            "per_step": _one(factor ** (1 / n)) if n and factor > 0 else None,
+            "mean_slope": mean_slope,
+            "slope_power": _one(mean_slope**n),
+            "mean_abs_h": float(np.sqrt(1 - tanh_slopes).mean()) if n else 0.0,
+        },
         "reference": {"rho": 0.9, "n": 100, "value": float(rho_bound(0.9, 101)[100])},
     }
 
@@ -251,7 +278,7 @@ def train(rho: float, length: int, nonlinearity: str, max_norm: float | None, se
     optimizer = SGD(model.params, lr=CLIP_LR)
     data = np.random.default_rng([seed, 3])
     loss_, before, after, clipped, first, first_after, baseline = [], [], [], [], [], [], []
-    with np.errstate(all="ignore"):                 # an exploding run overflows: it shows as a gap (None)
+    with np.errstate(all="ignore"):  # an exploding run overflows: it shows as a gap (None)
         for _ in range(CLIP_STEPS):
             x = data.standard_normal((length, CLIP_BATCH, 1))
             step = train_step(model, optimizer, mse, (x,), x[0], clip=max_norm)
@@ -265,9 +292,18 @@ def train(rho: float, length: int, nonlinearity: str, max_norm: float | None, se
             baseline.append(float(np.mean(x[0] ** 2)))
     loss_ = _finite(loss_)
     overflow = next((i + 1 for i, (a, b) in enumerate(zip(loss_, _finite(before))) if a is None or b is None), None)
-    return {"loss": loss_, "before": _finite(before), "after": _finite(after), "clipped": clipped,
-            "first": _finite(first), "first_after": _finite(first_after), "clip_events": int(sum(clipped)),
-            "overflow_step": overflow, "end": _end(loss_), "baseline": float(np.mean(baseline))}
+    return {
+        "loss": loss_,
+        "before": _finite(before),
+        "after": _finite(after),
+        "clipped": clipped,
+        "first": _finite(first),
+        "first_after": _finite(first_after),
+        "clip_events": int(sum(clipped)),
+        "overflow_step": overflow,
+        "end": _end(loss_),
+        "baseline": float(np.mean(baseline)),
+    }
 
 
 @lru_cache(maxsize=256)
@@ -280,25 +316,39 @@ def clipping(rho: float, T: int, nonlinearity: str, max_norm: float, seed: int) 
     length = min(T, CLIP_T_MAX)
     with_ = train(rho, length, nonlinearity, float(max_norm), seed)
     return {
-        "seed": seed, "rho": rho, "T": T, "length": length, "nonlinearity": nonlinearity, "max_norm": max_norm,
-        "steps": list(range(1, CLIP_STEPS + 1)), "batch": CLIP_BATCH, "lr": CLIP_LR, "tail": TAIL,
-        "without": train(rho, length, nonlinearity, None, seed), "with": with_, "clip_events": with_["clip_events"],
+        "seed": seed,
+        "rho": rho,
+        "T": T,
+        "length": length,
+        "nonlinearity": nonlinearity,
+        "max_norm": max_norm,
+        "steps": list(range(1, CLIP_STEPS + 1)),
+        "batch": CLIP_BATCH,
+        "lr": CLIP_LR,
+        "tail": TAIL,
+        "without": train(rho, length, nonlinearity, None, seed),
+        "with": with_,
+        "clip_events": with_["clip_events"],
     }
 
 
 @STEP.router.get("/decay")
-async def decay_endpoint(rho: float = Query(DEFAULT["rho"], ge=RHO_MIN, le=RHO_MAX),
-                         T: int = Query(DEFAULT["T"], ge=T_MIN, le=T_MAX),
-                         seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+async def decay_endpoint(
+    rho: float = Query(DEFAULT["rho"], ge=RHO_MIN, le=RHO_MAX),
+    T: int = Query(DEFAULT["T"], ge=T_MIN, le=T_MAX),
+    seed: int = Query(0, ge=0, le=MAX_SEED),
+) -> dict:
     return await LANES["compute"].run(decay, rho, T, seed)
 
 
 @STEP.router.get("/clipping")
-async def clipping_endpoint(rho: float = Query(DEFAULT["rho"], ge=RHO_MIN, le=RHO_MAX),
-                            T: int = Query(DEFAULT["T"], ge=T_MIN, le=T_MAX),
-                            nonlinearity: str = Query(DEFAULT["nonlinearity"], pattern="^(tanh|relu)$"),
-                            max_norm: float = Query(DEFAULT["max_norm"], ge=MAX_NORM_MIN, le=MAX_NORM_MAX),
-                            seed: int = Query(0, ge=0, le=MAX_SEED)) -> dict:
+async def clipping_endpoint(
+    rho: float = Query(DEFAULT["rho"], ge=RHO_MIN, le=RHO_MAX),
+    T: int = Query(DEFAULT["T"], ge=T_MIN, le=T_MAX),
+    nonlinearity: str = Query(DEFAULT["nonlinearity"], pattern="^(tanh|relu)$"),
+    max_norm: float = Query(DEFAULT["max_norm"], ge=MAX_NORM_MIN, le=MAX_NORM_MAX),
+    seed: int = Query(0, ge=0, le=MAX_SEED),
+) -> dict:
     return await LANES["compute"].run(clipping, rho, T, nonlinearity, max_norm, seed)
 
 
@@ -306,9 +356,15 @@ def bounds() -> dict:
     """The settings the endpoints accept, [low, high] each, and the presets (the first is the default): the
     page builds its sliders and buttons from here, so it offers exactly what the server answers (the Query
     bounds above use the same constants)."""
-    return {"rho": [RHO_MIN, RHO_MAX], "T": [T_MIN, T_MAX], "max_norm": [MAX_NORM_MIN, MAX_NORM_MAX],
-            "nonlinearity": list(NONLINEARITIES), "clip_steps": CLIP_STEPS, "clip_length": CLIP_T_MAX,
-            "presets": [{"key": key, **preset} for key, preset in PRESETS.items()]}
+    return {
+        "rho": [RHO_MIN, RHO_MAX],
+        "T": [T_MIN, T_MAX],
+        "max_norm": [MAX_NORM_MIN, MAX_NORM_MAX],
+        "nonlinearity": list(NONLINEARITIES),
+        "clip_steps": CLIP_STEPS,
+        "clip_length": CLIP_T_MAX,
+        "presets": [{"key": key, **preset} for key, preset in PRESETS.items()],
+    }
 
 
 @STEP.router.get("/bounds")
