@@ -227,3 +227,27 @@ def test_non_finite_gradients_can_shrink_the_parameters_as_pascanu_et_al(tmp_pat
     for name, value in model.params.items():  # p ← p − lr · 0.1 p
         np.testing.assert_allclose(value, 0.9 * before[name], rtol=1e-12, err_msg=name)
     assert all(np.all(g == 0) for g in model.grads.values())
+
+
+def test_a_checkpoint_written_before_model_rngs_resumes_with_the_models_generator(tmp_path):
+    # checkpoints of earlier versions kept one "model_rng": the generator every layer of the language model shares
+    from elman.train.state import load_training_state, model_generators, save_training_state
+
+    ids, vocab = ids_of(TEXT)
+    trainer = LMTrainer(make_model(vocab, dropout=0.3), ids, None, config(max_steps=3), tmp_path)
+    trainer.run()
+    params, optim_state, carry, info = load_training_state(tmp_path / CHECKPOINT)
+    (state,) = info.pop("model_rngs").values()
+    save_training_state(tmp_path / CHECKPOINT, params, optim_state, carry, {**info, "model_rng": state})
+
+    again = LMTrainer(make_model(vocab, seed=5, dropout=0.3), ids, None, config(max_steps=3), tmp_path)
+    again.restore(tmp_path / CHECKPOINT)
+    (generator,) = model_generators(again.model).values()
+    assert generator.bit_generator.state == state
+    assert again.step == 3
+
+
+def test_building_a_trainer_touches_no_file(tmp_path):
+    ids, vocab = ids_of(TEXT)
+    LMTrainer(make_model(vocab), ids, None, config(), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
