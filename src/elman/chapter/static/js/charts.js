@@ -36,6 +36,16 @@ export function logTicks([lo, hi], most = 9) {
   return ticks;
 }
 
+// A log domain that fits its values: the whole decades around the positive finite ones, with at least `room`
+// decades to spare at either end so no curve lies on the frame, kept inside `within` (what lies beyond is the
+// caller's to mark). No positive value: `within` itself.
+export function logDomain(values, within = [1e-300, 1e300], room = 0.15) {
+  const shown = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (!shown.length) return within;
+  const lo = Math.log10(shown.reduce((a, v) => Math.min(a, v))), hi = Math.log10(shown.reduce((a, v) => Math.max(a, v)));
+  return [Math.max(within[0], 10 ** Math.floor(lo - room)), Math.min(within[1], 10 ** Math.ceil(hi + room))];
+}
+
 // The figure around a Plot SVG: caption, legend, a scroll box holding the SVG at its pixel size with typeset axis
 // titles laid over it, and a hidden summary for screen readers.
 function figure({ kind, svg, width, height, title, legend, xLabel, yLabel, summary, table, margin }) {

@@ -2,12 +2,14 @@
 // units all stay active lies on ρ^(T−k) exactly; a tanh network falls below by its tanh' factors, measured), and
 // one network trained twice on the same batches, without and with gradient clipping. The sliders' ends and the
 // preset buttons come from the server (/api/vanishing/bounds), so the page offers exactly what the endpoints
-// accept. Every chart keeps a fixed domain, so settings can be compared by eye; what leaves a chart is marked at
-// its edge (▲ ▼, ✕ for an overflow) and said in words. A change glides from the old curves to the new ones.
+// accept. The decay chart keeps a fixed domain, so settings can be compared by eye against ρ^(T−k); the two
+// training charts fit the whole decades their numbers span (a loss near 1 and one near 10²¹ share no readable
+// fixed axis). What leaves a chart is marked at its edge (▲ ▼, ✕ for an overflow) and said in words. A change
+// glides from the old curves and axes to the new ones.
 
 import { sleep } from "../timing.js";
 import { el, errorBox } from "../draw.js";
-import { lineChart } from "../charts.js";
+import { lineChart, logDomain } from "../charts.js";
 import { cssVar, role } from "../palette.js";
 import { tween } from "../motion.js";
 import { prose } from "../prose.js";
@@ -17,11 +19,16 @@ import { formatNumber, label, math, numberNode, renderInline } from "../tex.js";
 
 const SWEEP = [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2];
 const SWEEP_MS = 700;
-// Fixed log domains, 10ⁿ ticks every 5, 4 or 6 decades: every setting is drawn against the same scale. They hold
-// what the presets produce on seeds 0–9; anything beyond is marked at the edge.
+// The decay chart's fixed log domain: every setting is drawn against the same scale. The training charts fit their
+// numbers within the widest domains beside it, which hold what the presets produce on seeds 0–9; anything beyond
+// is marked at the edge.
 const DECAY_Y = [1e-24, 1e20];
 const LOSS_Y = [1e-3, 1e32];
 const NORM_Y = [1e-18, 1e30];
+
+// The y domains of the training charts for one answer: every value drawn, the baseline and τ included.
+const lossDomain = (r) => logDomain([...r.with.loss, ...r.without.loss, r.with.baseline], LOSS_Y);
+const normDomain = (r) => logDomain([...r.with.before, ...r.with.after, ...r.with.first_after, r.max_norm], NORM_Y);
 
 let bounds = null;          // the server's bounds and presets, fetched once per page
 
@@ -65,7 +72,7 @@ function glide(span, to, signal) {
   return tween((t) => show(t === 1 ? to : geometric ? from * (to / from) ** t : from + (to - from) * t), { signal });
 }
 
-// Curves between two answers: y interpolated in log space (the axes are logarithmic), gaps kept.
+// Curves (and an axis's ends) between two answers: y interpolated in log space (the axes are logarithmic), gaps kept.
 function between(a, b, t) {
   if (!a || a.length !== b.length || t === 1) return b;
   return b.map((v, i) => (v === null || a[i] === null || !(v > 0) || !(a[i] > 0) ? v : a[i] * (v / a[i]) ** t));
@@ -379,7 +386,7 @@ function clippingPanel(out, life) {
       { label: "answering 0", x: r.steps, y: r.steps.map(() => r.with.baseline), color: cssVar("--muted"), dash: "2 3" },
     ],
     x: { domain: [r.steps[0], r.steps.at(-1)], label: "training step", ticks: integerTicks(r.steps[0], r.steps.at(-1), 10) },
-    y: { type: "log", domain: LOSS_Y, label: "loss (MSE)" },
+    y: { type: "log", domain: between(from && lossDomain(from), lossDomain(r), t), label: "loss (MSE)" },
     width: fit(out), height: 260, marks: edgeMarks(marks),
   });
   const drawNorms = (r, from, t, marks) => lineChart({
@@ -391,10 +398,10 @@ function clippingPanel(out, life) {
       { label: "$\\|\\partial L/\\partial h_1\\|$ after clipping", x: r.steps, y: between(from?.with.first_after, r.with.first_after, t).map((v) => v ?? NaN), role: "x", term: "grad" },
     ],
     x: { domain: [r.steps[0], r.steps.at(-1)], label: "training step", ticks: integerTicks(r.steps[0], r.steps.at(-1), 10) },
-    y: { type: "log", domain: NORM_Y, label: "gradient norm" },
+    y: { type: "log", domain: between(from && normDomain(from), normDomain(r), t), label: "gradient norm" },
     width: fit(out), height: 260,
     // a dot on ‖g‖ wherever clipping fired (t = 1 only: the dots mark the exact answer)
-    marks: (Plot) => [...edgeMarks(marks)(Plot), Plot.dot(t === 1 ? clipDots(r) : [], { x: "x", y: "y", r: 3.5, fill: role("grad") })],
+    marks: (Plot) => [...edgeMarks(marks)(Plot), Plot.dot(t === 1 ? clipDots(r, normDomain(r)) : [], { x: "x", y: "y", r: 3.5, fill: role("grad") })],
   });
   return {
     async show(r) {
@@ -407,16 +414,17 @@ function clippingPanel(out, life) {
         + "; both runs start from the same weights and see the same batches. Clipping: ", math("\\tau ="), " ",
         valueSpan("van-clip-tau", r.max_norm), ".").childNodes);
       const w = r.with, wo = r.without;
+      const lossY = lossDomain(r), normY = normDomain(r);
       const lossOff = offChart([
         { name: "the loss without clipping", x: r.steps, y: wo.loss, color: cssVar("--ink"), at: "step" },
-        { name: "the loss with clipping", x: r.steps, y: w.loss, color: role("y"), at: "step" }], LOSS_Y);
+        { name: "the loss with clipping", x: r.steps, y: w.loss, color: role("y"), at: "step" }], lossY);
       const normOff = offChart([
         { name: "$\\|g\\|$", x: r.steps, y: w.before, color: role("grad"), at: "step" },
-        { name: "$\\|\\partial L/\\partial h_1\\|$", x: r.steps, y: w.first_after, color: role("x"), at: "step" }], NORM_Y);
+        { name: "$\\|\\partial L/\\partial h_1\\|$", x: r.steps, y: w.first_after, color: role("x"), at: "step" }], normY);
       // an overflowing run: its last finite losses as dots (a line needs two points), ✕ at the top where it overflowed
-      const overflowMark = wo.overflow_step === null ? [] : [{ x: wo.overflow_step, y: LOSS_Y[1], text: "✕", color: cssVar("--bad"), dy: 8 },
+      const overflowMark = wo.overflow_step === null ? [] : [{ x: wo.overflow_step, y: lossY[1], text: "✕", color: cssVar("--bad"), dy: 8 },
         ...r.steps.map((s, i) => ({ x: s, y: wo.loss[i], text: "●", color: cssVar("--ink"), dy: 0 }))
-          .filter((p) => p.y !== null && p.y >= LOSS_Y[0] && p.y <= LOSS_Y[1])];
+          .filter((p) => p.y !== null && p.y >= lossY[0] && p.y <= lossY[1])];
       renderInline(note, [lossOff.words, normOff.words,
         wo.overflow_step === null ? "" : `Without clipping the numbers overflow (beyond floating point) from step ${wo.overflow_step} on (✕).`]
         .filter(Boolean).join(" "));
@@ -458,8 +466,8 @@ function clippingPanel(out, life) {
 }
 
 // The clipped run's steps where clipping fired, as points on its ‖g‖ before clipping.
-const clipDots = (r) => r.steps.map((x, i) => ({ x, y: r.with.before[i], on: r.with.clipped[i] }))
-  .filter((p) => p.on && p.y !== null && p.y >= NORM_Y[0] && p.y <= NORM_Y[1]);
+const clipDots = (r, [lo, hi]) => r.steps.map((x, i) => ({ x, y: r.with.before[i], on: r.with.clipped[i] }))
+  .filter((p) => p.on && p.y !== null && p.y >= lo && p.y <= hi);
 
 // What the two runs show, in a sentence or two built from their numbers.
 function clipVerdict(r, firstPeak, gTypical) {
