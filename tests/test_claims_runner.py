@@ -40,10 +40,17 @@ def registry(monkeypatch):
             headline="x",
             stats=stats,
             seeds=seeds_for(seed),
-            quick=quick,
             data={"x": [1, 2]},
             figure=base.save_figure(fig, out, "second"),
         )
+
+    @base.experiment("count", 4, exact=True)
+    def count(quick, out, seed):
+        return ClaimResult(4, "a count", "m", "reproduced")
+
+    @base.experiment("cited", 13)
+    def cited(quick, out, seed):
+        return ClaimResult(13, "a fact", "m", "cited")
 
     @base.experiment("extra", 0)
     def extra(quick, out, seed):
@@ -75,8 +82,8 @@ def test_claims_run_in_claim_order_and_stream_jsonl(registry, tmp_path):
     results = runner.run_claims(
         quick=True, out=tmp_path, seed=3, on_result=lambda r: seen.append(len(runner.read_jsonl(tmp_path)))
     )
-    assert [r.id for r in results] == [1, 2, 0]
-    assert seen == [1, 2, 3]  # each record is on disk before the next claim starts
+    assert [r.id for r in results] == [1, 2, 4, 0, 13]
+    assert seen == [1, 2, 3, 4, 5]  # each record is on disk before the next claim starts
     records = runner.read_jsonl(tmp_path)
     assert records[1]["measured"] == "quick=True seed=3" and records[1]["seeds"] == seeds_for(3)
     assert records[1]["interval"] == pytest.approx([2 - 2.484, 2 + 2.484], abs=1e-3) and records[1]["provisional"]
@@ -99,6 +106,24 @@ def test_an_interrupted_run_keeps_the_claims_it_finished(registry, tmp_path):
     assert [r["id"] for r in runner.read_jsonl(tmp_path)] == [1, 2]
 
 
+def test_quick_marks_provisional_only_what_the_budget_decides(registry):
+    quick = {r.name: r.provisional for r in runner.run_claims(quick=True)}
+    assert quick == {"first": True, "second": True, "count": False, "extra": True, "cited": False}
+    assert not any(r.provisional for r in runner.run_claims(quick=False))
+
+
+@pytest.mark.parametrize("name", ["weight_sharing", "unrolled"])
+def test_the_deterministic_claims_are_never_provisional(name):
+    from elman.analysis.claims import EXPERIMENTS
+
+    assert EXPERIMENTS[name].exact and EXPERIMENTS[name].claim_id in (2, 3)
+    result = runner.run_experiment(name, quick=True)
+    assert result.verdict == "reproduced" and not result.provisional
+    # A trained claim's quick record stands on cut seeds and updates: provisional (decided before it runs).
+    assert EXPERIMENTS["long_range"].provisional(True, "reproduced")
+    assert not EXPERIMENTS["long_range"].provisional(False, "reproduced")
+
+
 def test_unknown_experiment_and_bad_verdict_are_clear_errors(registry):
     with pytest.raises(ValueError, match="Unknown experiment 'nope'"):
         runner.run_experiment("nope")
@@ -118,7 +143,7 @@ def test_claims_json_streams_one_line_per_claim(registry, capsys):
     args = _parse(["claims", "--quick", "--json", "--seed", "5"])
     assert args.run(args) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [r["id"] for r in rows] == [1, 2, 0]
+    assert [r["id"] for r in rows] == [1, 2, 4, 0, 13]
     assert {"id", "claim", "measured", "verdict", "seeds", "interval", "numbers", "provisional"} <= set(rows[1])
     args = _parse(["claims", "--quick"])
     assert args.run(args) == 0
@@ -129,7 +154,7 @@ def test_report_is_one_self_contained_page(registry, tmp_path, capsys):
     args = _parse(["claims", "--quick", "--report", str(tmp_path)])
     assert args.run(args) == 0
     page = (tmp_path / "claims.html").read_text()
-    assert page.count("<section") == 3 and "data:image/png;base64," in page
+    assert page.count("<section") == 5 and "data:image/png;base64," in page
     assert "one &lt;b&gt;" in page and "one <b>" not in page  # escaped
     assert "elman experiment second --seed 0 --quick" in page and "provisional" in page
     assert "reproduced" in page and "2 [" in page  # the number and its interval

@@ -17,7 +17,10 @@ How a verdict is reached (the same for every claim):
   kept in the record as ``numbers``: anyone can recompute the verdict from the JSON, and the tests feed the
   functions counterfactual numbers to show that each one can come out "not reproduced". Verdicts are decided on
   the interval's bounds, not on the mean, so that an effect inside the seed noise is not called reproduced.
-* **Quick mode** uses smaller models and budgets: its verdicts are marked ``provisional``.
+* **Quick mode** uses smaller models and budgets: the records whose numbers depend on that budget (seeds,
+  updates or grid points cut) are marked ``provisional``. A claim registered ``exact=True`` measures a
+  deterministic fact that no budget changes (a parameter count, an identity to float64 precision): it is never
+  provisional.
 """
 
 from __future__ import annotations
@@ -126,7 +129,7 @@ class ClaimResult:
     interval: list | None = None  # [low, high]: its 95 % interval over the seeds
     numbers: dict = field(default_factory=dict)  # the verdict function's input: verdict = verdict_fn(numbers)
     reason: str = ""  # why the verdict function decided as it did
-    provisional: bool = False  # quick mode: small models, small budgets
+    provisional: bool = False  # quick mode cut the budget its numbers depend on (set by the runner)
     name: str = ""  # the experiment's registered name (set by the runner)
     command: str = ""  # the command that reproduces this record (set by the runner)
     sources: list = field(default_factory=list)  # literature, for cited rows and where the claim meets it
@@ -169,12 +172,14 @@ def claim_result(
     headline: str,
     stats: dict | None,
     seeds: list,
-    quick: bool,
     data: dict | None = None,
     figure: str | None = None,
     sources: list | None = None,
 ) -> ClaimResult:
-    """A ClaimResult whose verdict is ``decide(numbers)``; ``stats`` (a :func:`summary`) gives value and interval."""
+    """A ClaimResult whose verdict is ``decide(numbers)``; ``stats`` (a :func:`summary`) gives value and interval.
+
+    Whether it is provisional is the runner's to say (:meth:`Experiment.provisional`), from the registration.
+    """
     verdict, reason = decide(numbers)
     return ClaimResult(
         claim_id,
@@ -189,7 +194,6 @@ def claim_result(
         None if stats is None or stats.get("interval") is None else list(stats["interval"]),
         jsonable(numbers),
         reason,
-        bool(quick),
         sources=list(sources or []),
     )
 
@@ -199,18 +203,27 @@ class Experiment:
     name: str
     claim_id: int
     run: object  # run(quick, out, seed) -> ClaimResult
+    exact: bool = False  # its numbers do not depend on the quick budget: never provisional
+
+    def provisional(self, quick: bool, verdict: str) -> bool:
+        """Whether a record measured with ``quick`` stands on a cut budget (a cited row is not measured at all)."""
+        return bool(quick) and not self.exact and verdict != CITED
 
 
 EXPERIMENTS: dict[str, Experiment] = {}
 
 
-def experiment(name: str, claim_id: int):
-    """Register ``run(quick, out, seed) -> ClaimResult`` under ``name`` for claim ``claim_id``."""
+def experiment(name: str, claim_id: int, *, exact: bool = False):
+    """Register ``run(quick, out, seed) -> ClaimResult`` under ``name`` for claim ``claim_id``.
+
+    ``exact=True``: the claim's numbers are the same whatever the budget (nothing trained, no seeds averaged),
+    so its quick record is not provisional.
+    """
 
     def register(run):
         if name in EXPERIMENTS:
             raise ValueError(f"experiment {name!r} is registered twice")
-        EXPERIMENTS[name] = Experiment(name, claim_id, run)
+        EXPERIMENTS[name] = Experiment(name, claim_id, run, exact)
         return run
 
     return register

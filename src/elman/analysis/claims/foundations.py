@@ -175,7 +175,6 @@ def vanishing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline="log10(‖∂h_T/∂h_{T−100}‖ / 0.9^100) at ρ = 0.9",
         stats=factor,
         seeds=seeds,
-        quick=quick,
         figure=figure,
         data=dict(
             power_0_9_100=bound_09,
@@ -205,7 +204,7 @@ def verdict_weight_sharing(m: dict) -> tuple[str, str]:
     )
 
 
-@experiment("weight_sharing", 2)
+@experiment("weight_sharing", 2, exact=True)
 def weight_sharing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     rng = np.random.default_rng(seed)
     I, H, B = 8, 16, 2
@@ -265,7 +264,6 @@ def weight_sharing(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline="parameters, whatever the length",
         stats={"mean": count0, "interval": None},
         seeds=[seed],
-        quick=quick,
         data=data,
         figure=figure,
     )
@@ -283,7 +281,7 @@ def verdict_unrolled(m: dict) -> tuple[str, str]:
     return "reproduced", f"equal to {m['max_abs_diff']:.0e} (float64), the shared gradient being the layers' sum"
 
 
-@experiment("unrolled", 3)
+@experiment("unrolled", 3, exact=True)
 def unrolled(quick: bool, out: Path | None, seed: int) -> ClaimResult:
     rng = np.random.default_rng(seed)
     T, B, I, H = (10 if quick else 50), 3, 4, 6
@@ -355,7 +353,6 @@ def unrolled(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline="largest |unrolled − RNN| (float64)",
         stats={"mean": numbers["max_abs_diff"], "interval": None},
         seeds=[seed],
-        quick=quick,
         data=data,
         figure=figure,
     )
@@ -532,7 +529,6 @@ def order(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline="held-out accuracy, RNN − bag of words",
         stats=stats["gap"],
         seeds=seeds,
-        quick=quick,
         data=data,
         figure=figure,
     )
@@ -613,7 +609,6 @@ def analogy(quick: bool, out: Path | None, seed: int) -> ClaimResult:
             headline="",
             stats=None,
             seeds=[],
-            quick=quick,
             data=dict(data_missing=True, reason=missing),
             figure=figure,
         )
@@ -695,7 +690,6 @@ def analogy(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline="Google analogy accuracy (binomial 95 % interval over questions)",
         stats=acc,
         seeds=[],
-        quick=quick,
         data=data,
         figure=figure,
         sources=[CITE_ANALOGY],
@@ -912,7 +906,6 @@ def one_hot(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline="mean cosine, related − frequency-matched random pairs",
         stats=gap,
         seeds=seeds,
-        quick=quick,
         data=data,
         figure=figure,
         sources=[CITE_ANALOGY],

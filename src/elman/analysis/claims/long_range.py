@@ -234,7 +234,6 @@ def long_range(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline=f"agreement accuracy at d={distances[-1]}",
         stats=stats["agree_long"],
         seeds=seeds,
-        quick=quick,
         figure=figure,
         sources=[HS_1997, BENGIO_1994],
         data=dict(
@@ -375,7 +374,6 @@ def truncation(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline=f"truncated BPTT accuracy beyond the window (best lag > {K})",
         stats=stats["outside"],
         seeds=seeds,
-        quick=quick,
         figure=figure,
         data=dict(
             K=K,
@@ -556,7 +554,7 @@ def clipping(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         f"{max(r['exp_clip']['clip_events'] for r in runs)} of {steps} steps. rho={small_rho} tanh, threshold "
         f"half the median unclipped norm ({min(r['v_clip'] for r in runs):.2g}-"
         f"{max(r['v_clip'] for r in runs):.2g}): {numbers['vanish_clip_share']:.0%} or more of the steps "
-        f"clipped; ||dL/dh_0||/||dL/dh_T-1|| after {steps // 2} updates "
+        f"clipped; ‖∂L/∂h_0‖ / ‖∂L/∂h_{{T−1}}‖ after {steps // 2} updates "
         + ", ".join(f"{r['ratio_free']:.2g} → {r['ratio_clip']:.2g}" for r in runs)
         + f" (without → with clipping; {runs[0]['ratio_start']:.2g} at the start); log10 change "
         f"{log_change['mean']:.2f} [{log_change['interval'][0]:.2f}, {log_change['interval'][1]:.2f}]."
@@ -572,7 +570,6 @@ def clipping(quick: bool, out: Path | None, seed: int) -> ClaimResult:
         headline="log10 change of the early/late gradient ratio from clipping",
         stats=log_change,
         seeds=seeds,
-        quick=quick,
         figure=figure,
         data=dict(
             T=T,

@@ -175,7 +175,6 @@ def stacking(quick: bool = True, out: Path | None = None, seed: int = 0) -> Clai
         headline="mean training MSE, 3 layers − 1 layer",
         stats=slower,
         seeds=seeds,
-        quick=quick,
         figure=figure,
         data={
             "layer_time_map": M.tolist(),
@@ -313,7 +312,6 @@ def bottleneck(quick: bool = True, out: Path | None = None, seed: int = 0) -> Cl
         headline=f"H={small}: one item at matched delay − first of 6 items (accuracy)",
         stats=load,
         seeds=seeds,
-        quick=quick,
         figure=figure,
         data={
             "n_items": list(n_list),
@@ -457,7 +455,6 @@ def initialisation(quick: bool = True, out: Path | None = None, seed: int = 0) -
         headline=f"best alternative ({best}) test MSE / baseline at T={T_long}",
         stats=stats[best][T_long],
         seeds=seeds,
-        quick=quick,
         figure=figure,
         sources=[LE_2015, HS_1997],
         data={

@@ -210,7 +210,6 @@ def next_word(quick: bool = True, out: Path | None = None, seed: int = 0):
         headline="double log-ratio over prefix pairs (nats; bigram = 0)",
         stats=contrast,
         seeds=[],
-        quick=quick,
         figure=figure,
         data={
             "pairs": rows,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 
 from elman.analysis.claims.runner import JSONL, _number, read_jsonl
@@ -21,6 +22,27 @@ vertical-align:top}th{background:#f4f4f4}.v{font-weight:600;white-space:nowrap}.
 section{border-top:2px solid #ddd;margin-top:2rem;padding-top:1rem}img{max-width:100%;height:auto}
 code{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px}.m{white-space:pre-wrap}
 """
+
+
+# The claims write notation in plain text: ``0.9^100``, ``W_hh``, ``∂h_{T−100}``. A superscript follows a number,
+# a letter or a bracket: ``^`` then ``{...}`` (braces dropped), ``(...)`` (kept) or a signed run of letters and
+# digits. A subscript is taken only where no identifier can be meant: its base is ONE letter standing alone (or
+# ``d`` and a capital, the differential ``dW``), and it is either braced or short, as in TeX (one or two letters,
+# or digits), and runs on into no word, ``.name`` or further ``_``. So ``clip_grad_norm_``, ``weight_hh_l0``,
+# ``n_items`` and ``runs/claims_out`` stay as written.
+_SUP = re.compile(r"(?<=[\w)\]}‖])\^(?:\{([^{}]*)\}|(\([^()]*\))|([−-]?[A-Za-z0-9]+))")
+_SUB = re.compile(r"(?<![\w./])(d[A-Z]|[^\W\d_])_(?:\{([^{}]*)\}|([A-Za-z]{1,2}|[0-9]+))(?!\w|\.\w)")
+
+
+def math_html(text: str) -> str:
+    """``text`` escaped for HTML, its ``^`` and ``_`` notation as ``<sup>`` and ``<sub>``.
+
+    >>> math_html("0.9^100 < h_{T−100}")
+    '0.9<sup>100</sup> &lt; h<sub>T−100</sub>'
+    """
+    out = html.escape(text)
+    out = _SUP.sub(lambda m: f"<sup>{next(g for g in m.groups() if g is not None)}</sup>", out)
+    return _SUB.sub(lambda m: f"{m[1]}<sub>{m[2] if m[2] is not None else m[3]}</sub>", out)
 
 
 def _figure(record: dict, folder: Path) -> str:
@@ -43,28 +65,33 @@ def _verdict(record: dict) -> str:
 
 
 def render(records: list[dict], folder: Path = Path(".")) -> str:
-    """The page for ``records``; figures are looked up at their path, else in ``folder``."""
+    """The page for ``records``; figures are looked up at their path, else in ``folder``.
+
+    The prose (claim, headline, measurement, reason) goes through :func:`math_html`; seeds, commands and sources
+    are only escaped, since they are names and citations, not notation.
+    """
     esc = html.escape
     rows, sections = [], []
     for r in records:
         anchor = f"claim-{r['id']}-{esc(r.get('name', ''))}"
         number = _number(r)
+        claim, headline = math_html(r["claim"]), math_html(r.get("headline", ""))
         rows.append(
-            f"<tr><td><a href='#{anchor}'>{r['id']}</a></td><td>{esc(r['claim'])}</td>"
-            f"<td>{esc(r.get('headline', ''))}</td><td>{esc(number)}</td><td>{_verdict(r)}</td></tr>"
+            f"<tr><td><a href='#{anchor}'>{r['id']}</a></td><td>{claim}</td>"
+            f"<td>{headline}</td><td>{esc(number)}</td><td>{_verdict(r)}</td></tr>"
         )
         sources = "".join(f"<li>{esc(s)}</li>" for s in r.get("sources", []))
         seeds = ", ".join(str(s) for s in r.get("seeds", [])) or "none (nothing random)"
         command = r.get("command", "")
         sections.append(
-            f"<section id='{anchor}'><h2>Claim {r['id']}: {_verdict(r)}</h2><p><strong>{esc(r['claim'])}</strong></p>"
+            f"<section id='{anchor}'><h2>Claim {r['id']}: {_verdict(r)}</h2><p><strong>{claim}</strong></p>"
             + (
-                f"<p>{esc(r['headline'])}: <strong>{esc(number)}</strong> (mean and 95 % t-interval over the seeds)</p>"
+                f"<p>{headline}: <strong>{esc(number)}</strong> (mean and 95 % t-interval over the seeds)</p>"
                 if r.get("headline")
                 else ""
             )
-            + f"<p class='m'>{esc(r['measured'])}</p>"
-            + (f"<p>Why this verdict: {esc(r['reason'])}</p>" if r.get("reason") else "")
+            + f"<p class='m'>{math_html(r['measured'])}</p>"
+            + (f"<p>Why this verdict: {math_html(r['reason'])}</p>" if r.get("reason") else "")
             + f"<p class='p'>Seeds: {esc(seeds)}</p>"
             + (f"<p>Reproduce: <code>{esc(command)}</code></p>" if command else "")
             + (f"<p>Sources:</p><ul>{sources}</ul>" if sources else "")

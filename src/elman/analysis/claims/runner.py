@@ -28,11 +28,12 @@ def run_experiment(name: str, *, quick: bool = False, out: Path | None = None, s
     if name not in EXPERIMENTS:
         raise ValueError(f"Unknown experiment {name!r}. Expected one of {sorted(EXPERIMENTS)}")
     wall, cpu = time.perf_counter(), time.process_time()
-    result = EXPERIMENTS[name].run(quick, out, seed)
+    exp = EXPERIMENTS[name]
+    result = exp.run(quick, out, seed)
     result.seconds = round(time.perf_counter() - wall, 2)
     result.cpu_seconds = round(time.process_time() - cpu, 2)
     result.name = name
-    result.provisional = bool(quick) and result.verdict != "cited"
+    result.provisional = exp.provisional(quick, result.verdict)
     result.command = reproduce_command(name, quick, seed)
     if out is not None:
         write_result(result, out, name)
@@ -154,12 +155,16 @@ def register(commands) -> None:
     names = ", ".join(sorted(EXPERIMENTS))
     exp = commands.add_parser("experiment", help="run one of the chapter's experiments: figure, data and table")
     exp.add_argument("name", metavar="NAME", help=f"one of: {names}")
-    exp.add_argument("--quick", action="store_true", help="the short version (about 30 s; provisional verdict)")
+    exp.add_argument(
+        "--quick", action="store_true", help="the short version (about 30 s; a trained claim's verdict is provisional)"
+    )
     exp.add_argument("--out", default="runs/experiments", help="where the PNG and JSON go")
     exp.add_argument("--seed", type=int, default=0, help="base seed; the experiment derives its 5 seeds from it")
     exp.set_defaults(run=_experiment_command)
     claims = commands.add_parser("claims", help="every claim of the chapter, measured, with a verdict")
-    claims.add_argument("--quick", action="store_true", help="the short version of every experiment (provisional)")
+    claims.add_argument(
+        "--quick", action="store_true", help="the short version of every experiment (trained claims provisional)"
+    )
     claims.add_argument("--json", action="store_true", help="one JSON line per claim, printed as each finishes")
     claims.add_argument("--out", default=None, help="append each claim to OUT/claims.jsonl and write its figure")
     claims.add_argument(
