@@ -186,3 +186,21 @@ def test_hidden_state_agreement_probe_plots_the_library_numbers(page, server_url
     answered = [m for m in page.console if "status of 400" in m[1]]  # Chromium logs the refused request
     assert len(answered) == 1
     page.console[:] = [m for m in page.console if m not in answered]
+
+
+BOX = "(node) => { const r = node.getBoundingClientRect(); return [r.left, r.right]; }"
+INSIDE = """(node) => { const card = node.closest(".card"), s = getComputedStyle(card);
+  const r = card.getBoundingClientRect();
+  return [r.left + parseFloat(s.paddingLeft), r.right - parseFloat(s.paddingRight)]; }"""
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_on_a_phone_the_colour_bar_fits_inside_its_card(tab_at, server_url):
+    page = tab_at(390, 844)
+    open_step(page, server_url, 3)
+    left, right = page.locator("#hs-map").evaluate(INSIDE)  # the card scrolls sideways, so it clips what sticks out
+    for part in ("#hs-map .colorbar", "#hs-map .colorbar > .num >> nth=0", "#hs-map .colorbar > .num >> nth=1"):
+        a, b = page.locator(part).evaluate(BOX)
+        assert left - 0.5 <= a and b <= right + 0.5, (part, (a, b), (left, right))  # its "1.000" was cut off
+    a, b = page.locator("#hs-map .colorbar .bar").evaluate(BOX)
+    assert b - a >= 48  # still a ramp one can read
