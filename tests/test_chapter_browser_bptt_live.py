@@ -1,6 +1,7 @@
 """Step 4, train it here, in a real browser: the records arrive while the server trains and are drawn as they
 come, stop ends the run on both sides, and a whole run ends with a sentence built from the streamed numbers."""
 
+import math
 import time
 
 import pytest
@@ -72,3 +73,26 @@ def test_a_whole_run_ends_with_the_result_stated_from_its_numbers(tab_at, server
         assert count(page, "truncated", "profile") == 30
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width
         screenshot(page, f"step-4-live-{width}")
+
+
+STROKE = "(node) => getComputedStyle(node).stroke"
+
+
+def rgb(css: str) -> tuple:
+    """'rgb(213, 94, 0)' → (213, 94, 0)."""
+    return tuple(int(n) for n in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+
+
+def test_on_a_phone_the_threshold_line_is_told_apart_from_the_curves(tab_at, server_url):
+    page = tab_at(390, 844)
+    page.goto(f"{server_url}/#step=4&seed=0")
+    page.wait_for_selector('body[data-ready="4"]', state="attached")
+    page.click("#bptt-live-start")
+    tau = page.locator('#bptt-live svg[data-chart="norm"] line.bptt-live-tau')
+    expect(tau).to_be_attached()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        threshold = rgb(tau.evaluate(STROKE))
+        for series in ("full", "full_clip"):  # ‖g‖ without and with clipping, the two curves τ is read against
+            curve = rgb(page.locator(line("norm", series)).evaluate(STROKE))
+            assert math.dist(threshold, curve) >= 100, (scheme, series, threshold, curve)  # orange on vermillion: 67

@@ -191,9 +191,10 @@ function figures(h, room) {
   const prof = logChart({ key: "profile", title: "$\\|\\partial L/\\partial h_t\\|$ over $t$, latest update (unclipped runs)", width: room >= 900 ? room : width,
     x: [1, h.T], y: PROFILE, xLabel: "step $t$", yLabel: "$\\|\\partial L/\\partial h_t\\|$",
     summary: `The gradient reaching each state at the latest update, full against truncated; the pulse at step ${h.marked}` });
-  // the threshold τ on the norm chart, the pulse and the window's start on the profile
+  // the threshold τ on the norm chart (a neutral dotted rule: the curves it is read against are vermillion), the
+  // pulse and the window's start on the profile
   norm.svg.append(svgEl("line", { x1: norm.sx(1), x2: norm.sx(h.updates), y1: norm.sy(h.tau), y2: norm.sy(h.tau),
-    stroke: role("w"), "stroke-width": 1.5, "stroke-dasharray": "2 3", class: "bptt-live-tau" }));
+    stroke: cssVar("--muted"), "stroke-width": 1.5, "stroke-dasharray": "2 3", class: "bptt-live-tau" }));
   const marks = [[h.marked, role("x"), `pulse, t = ${h.marked}`]];
   if (h.K < h.T) marks.push([h.window[0] - 0.5, cssVar("--ink"), `window from t = ${h.window[0]}`]);
   marks.forEach(([t, color, text], i) => {
