@@ -204,3 +204,31 @@ def test_on_a_phone_the_colour_bar_fits_inside_its_card(tab_at, server_url):
         assert left - 0.5 <= a and b <= right + 0.5, (part, (a, b), (left, right))  # its "1.000" was cut off
     a, b = page.locator("#hs-map .colorbar .bar").evaluate(BOX)
     assert b - a >= 48  # still a ramp one can read
+
+
+FILL = "(node) => getComputedStyle(node).fill"
+RAMP = "(node) => getComputedStyle(node).backgroundImage"
+
+
+def rgb(css: str) -> tuple:
+    """'rgb(0, 114, 178)' or 'color(srgb 0 0.447 0.698)' → (0, 114, 178)."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css)[:3]]
+    return tuple(round(n * 255) if css.startswith("color(") else round(n) for n in numbers)
+
+
+@pytest.mark.skipif(not (WEIGHTS / "word_lm.json").is_file(), reason="word_lm is not built")
+def test_the_heat_map_recolours_the_moment_the_theme_changes(tab_at, server_url):
+    page = tab_at(1400, 900, color_scheme="light")
+    open_step(page, server_url, 3)
+    cells = page.locator("#hs-map svg.fig rect")
+    light = [rgb(cells.nth(k).evaluate(FILL)) for k in range(5)]
+    light_ramp = page.locator("#hs-map .colorbar .bar").evaluate(RAMP)
+    page.emulate_media(color_scheme="dark")  # the system switches theme; nothing on the page is touched
+    dark = [rgb(cells.nth(k).evaluate(FILL)) for k in range(5)]
+    assert dark != light
+    assert page.locator("#hs-map .colorbar .bar").evaluate(RAMP) != light_ramp
+    fresh = tab_at(1400, 900, color_scheme="dark")  # the same map drawn in the dark theme from the start
+    open_step(fresh, server_url, 3)
+    drawn = [rgb(fresh.locator("#hs-map svg.fig rect").nth(k).get_attribute("fill")) for k in range(5)]
+    for recoloured, painted in zip(dark, drawn):
+        assert max(abs(a - b) for a, b in zip(recoloured, painted)) <= 2, (recoloured, painted)

@@ -4,7 +4,7 @@
 // (HTML over the SVG), and a text alternative (aria-label on the SVG and a visually-hidden summary table).
 // All chart functions are async: `box.replaceChildren(await lineChart({...}))`.
 
-import { cssVar, liveColors, ramp, role, series as seriesColor } from "./palette.js";
+import { cssVar, liveColors, liveRamp, liveRampColor, ramp, role, series as seriesColor } from "./palette.js";
 import { formatNumber, label as texLabel, logTick, raiseExponents } from "./tex.js";
 import { keyboardScroll } from "./scroll.js";
 
@@ -179,7 +179,8 @@ export async function heatMap({ matrix, rows = [], cols = [], cell = 18, cellWid
   const [lo, hi] = domain ?? [Math.min(...values, 0), Math.max(...values, 0)];
   const bound = Math.max(Math.abs(lo), Math.abs(hi), 1e-12);
   const colorDomain = diverging ? [-bound, 0, bound] : [lo, (lo + hi) / 2, hi === lo ? lo + 1 : hi];
-  const stops = ramp(diverging ? "diverging" : "sequential");
+  const kind = diverging ? "diverging" : "sequential";
+  const stops = ramp(kind);
   const longest = (labels) => Math.max(0, ...labels.map((l) => String(l).length));
   const rotate = longest(cols) > 2;
   // room for the labels at the widest letters (w, m) of the 12 px sans: about 8.4 px a character
@@ -188,6 +189,7 @@ export async function heatMap({ matrix, rows = [], cols = [], cell = 18, cellWid
   const width = Math.round(margin.left + nCols * cellWidth + margin.right);
   const height = Math.round(margin.top + nRows * cell + margin.bottom);
   const data = matrix.flatMap((row, i) => row.map((v, j) => ({ i, j, v })));
+  const flat = data.filter((d) => Number.isFinite(d.v));
   const rowName = (i) => String(rows[i] ?? i), colName = (j) => String(cols[j] ?? j);
   const svg = Plot.plot({
     width, height, marginTop: margin.top, marginLeft: margin.left, marginRight: margin.right, marginBottom: margin.bottom,
@@ -197,20 +199,26 @@ export async function heatMap({ matrix, rows = [], cols = [], cell = 18, cellWid
     y: { type: "band", domain: [...Array(nRows).keys()], axis: rows.length ? "left" : null, tickFormat: rowName,
       label: null, tickSize: 0 },
     color: { type: "linear", domain: colorDomain, range: stops, clamp: true },
-    marks: [Plot.cell(data.filter((d) => Number.isFinite(d.v)), { x: "j", y: "i", fill: "v", inset: 0.5,
+    marks: [Plot.cell(flat, { x: "j", y: "i", fill: "v", inset: 0.5,
       title: (d) => `${rowName(d.i)}, ${colName(d.j)}: ${formatNumber(d.v, 4)}` })],
   });
-  const flat = data.filter((d) => Number.isFinite(d.v));
+  // Plot paints each cell a computed colour; over it goes the same colour as a mix of the ramp's variables, so a
+  // change of theme recolours the map at once (the cells are drawn in the order of their data)
+  const [c0, , c2] = colorDomain;
+  svg.querySelectorAll('g[aria-label="cell"] rect').forEach((rect, k) => {
+    if (flat[k]) rect.style.fill = liveRampColor(kind, (flat[k].v - c0) / (c2 - c0));
+  });
   const min = flat.reduce((a, d) => (d.v < a.v ? d : a), flat[0] ?? { v: NaN, i: 0, j: 0 });
   const max = flat.reduce((a, d) => (d.v > a.v ? d : a), flat[0] ?? { v: NaN, i: 0, j: 0 });
   const what = `${plainText(title) || "Heat map"}: ${nRows} rows × ${nCols} columns of ${plainText(legendLabel)}; `
     + `smallest ${formatNumber(min.v)} at ${rowName(min.i)}, ${colName(min.j)}; largest ${formatNumber(max.v)} at ${rowName(max.i)}, ${colName(max.j)}`;
   return figure({ kind: "heat", svg, width, height, title, margin,
-    legend: colorBar({ stops, domain: diverging ? [-bound, 0, bound] : [lo, hi], label: legendLabel }),
+    legend: colorBar({ stops: liveRamp(kind), domain: diverging ? [-bound, 0, bound] : [lo, hi], label: legendLabel }),
     summary: what, table: hiddenTable(what, ["row", "column", "value"], [[rowName(min.i), colName(min.j), min.v], [rowName(max.i), colName(max.j), max.v]]) });
 }
 
-// A colour bar in HTML: label, low value, the ramp, (zero,) high value.
+// A colour bar in HTML: label, low value, the ramp, (zero,) high value. Stops given as var(--…) (liveRamp)
+// follow the theme.
 export function colorBar({ stops, domain, label = "" }) {
   const bar = document.createElement("div");
   bar.className = "colorbar";

@@ -1,6 +1,7 @@
 // The palette with meaning, read from css/tokens.css so figures and CSS can never disagree.
 // Roles: x (input), h (hidden state), y (output), grad (gradients), w (weights). Read at call time, so a figure
-// drawn after the theme changes (prefers-color-scheme) takes the new colours.
+// drawn after the theme changes (prefers-color-scheme) takes the new colours; liveColors, liveRamp and
+// liveRampColor name the variables instead, so what is already drawn recolours in place.
 
 export const ROLES = ["x", "h", "y", "grad", "w"];
 
@@ -34,11 +35,34 @@ export function series(k) {
   return k < order.length ? role(order[k]) : [cssVar("--ink"), cssVar("--muted")][(k - order.length) % 2];
 }
 
-// Ramps for heat maps, as colour stops low → high.
+// Ramps for heat maps: the custom properties of their colour stops, low → high.
+const RAMPS = {
+  diverging: ["--ramp-div-neg", "--ramp-div-mid", "--ramp-div-pos"],
+  sequential: ["--ramp-seq-0", "--ramp-seq-1", "--ramp-seq-2"],
+};
+
+function rampTokens(kind) {
+  if (!(kind in RAMPS)) throw new Error(`unknown ramp "${kind}"; expected "diverging" or "sequential"`);
+  return RAMPS[kind];
+}
+
+// A ramp's colour stops as they are now, low → high (to compute with: rampColor, contrast).
 export function ramp(kind = "diverging") {
-  if (kind === "diverging") return [cssVar("--ramp-div-neg"), cssVar("--ramp-div-mid"), cssVar("--ramp-div-pos")];
-  if (kind === "sequential") return [cssVar("--ramp-seq-0"), cssVar("--ramp-seq-1"), cssVar("--ramp-seq-2")];
-  throw new Error(`unknown ramp "${kind}"; expected "diverging" or "sequential"`);
+  return rampTokens(kind).map((t) => cssVar(t));
+}
+
+// A ramp's colour stops as CSS that follows the theme (var(--ramp-…)), for a gradient or a style property.
+export function liveRamp(kind = "diverging") {
+  return rampTokens(kind).map((t) => `var(${t}, ${FALLBACK[t]})`);
+}
+
+// The colour at u in [0, 1] on a live ramp: its two neighbouring stops mixed in sRGB, the interpolation Plot and
+// rampColor use, so a cell painted with it looks as drawn and recolours the moment the theme changes.
+export function liveRampColor(kind, u) {
+  const stops = liveRamp(kind);
+  const t = Math.max(0, Math.min(1, Number.isFinite(u) ? u : 0)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(t));
+  return `color-mix(in srgb, ${stops[i]} ${(100 * (1 - (t - i))).toFixed(2)}%, ${stops[i + 1]})`;
 }
 
 // Make the colours drawn into an SVG follow the theme: an element whose fill or stroke equals a token's current

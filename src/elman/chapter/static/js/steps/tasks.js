@@ -5,7 +5,7 @@ import { el, errorBox } from "../draw.js";
 import { heatMap } from "../charts.js";
 import { arrow, box, diagram, note } from "../diagram.js";
 import { duration, flowAlong } from "../motion.js";
-import { ramp, role } from "../palette.js";
+import { liveRamp, role } from "../palette.js";
 import { prose } from "../prose.js";
 import { linkTerms } from "../terms.js";
 import { formatNumber, label, numberNode } from "../tex.js";
@@ -455,7 +455,7 @@ async function renderGradients(r) {
     cell: 24, cellWidth: 14, diverging: false, domain: GRAD_LOG10,
     title: "$\\|\\partial L/\\partial h^{l}_{t}\\|$ by layer $l$ and step $t$",
     legendLabel: "$\\log_{10}\\|\\partial L/\\partial h^{l}_{t}\\|$" });
-  figure.querySelector(".colorbar")?.replaceWith(logColorLegend(GRAD_LOG10, "$\\|\\partial L/\\partial h^{l}_{t}\\|$", ramp("sequential")));
+  figure.querySelector(".colorbar")?.replaceWith(logColorLegend(GRAD_LOG10, "$\\|\\partial L/\\partial h^{l}_{t}\\|$", liveRamp("sequential")));
   // each cell's tooltip gives the norm itself, not its logarithm
   const cells = rows.flatMap((row, i) => row.map((v, t) => ({ i, t, v }))).filter((c) => Number.isFinite(c.v));
   figure.querySelectorAll("svg.fig rect").forEach((rect, k) => {
