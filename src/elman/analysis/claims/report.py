@@ -21,6 +21,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 vertical-align:top}th{background:#f4f4f4}.v{font-weight:600;white-space:nowrap}.p{color:#555;font-size:.85em}
 section{border-top:2px solid #ddd;margin-top:2rem;padding-top:1rem}img{max-width:100%;height:auto}
 code{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px}.m{white-space:pre-wrap}
+sup,sub{line-height:0}
 """
 
 
