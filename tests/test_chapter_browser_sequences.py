@@ -132,3 +132,14 @@ def test_the_task_list_shows_the_four_shapes_and_tries_not_good(page, server_url
     expected = compare("not good", "good not", 4)
     expect(page.locator('[data-key="rnn-cosine"]')).to_have_attribute("data-value", repr(expected["rnn"]["cosine"]))
     assert outcomes(page) == ["same", "different", "different"]
+
+
+def test_the_output_strips_recolour_the_moment_the_theme_changes(page, server_url):
+    open_step(page, server_url)
+    units = page.locator(".seq-ff .seq-unit")
+    fills = "(nodes) => nodes.map((n) => getComputedStyle(n).fill)"
+    light = units.evaluate_all(fills)
+    page.emulate_media(color_scheme="dark")  # the system switches theme; nothing on the page is touched
+    page.wait_for_timeout(500)  # the units' fill glides (--dur is 320 ms)
+    dark = units.evaluate_all(fills)
+    assert len(dark) == len(light) > 0 and all(a != b for a, b in zip(light, dark))

@@ -7,7 +7,7 @@ import { ownPlayButton, sleep } from "../timing.js";
 import { el, errorBox, fmt, num } from "../draw.js";
 import { arrow, box, diagram, note, svgEl } from "../diagram.js";
 import { duration, flowAlong, tweenNumber } from "../motion.js";
-import { ramp, rampColor, role } from "../palette.js";
+import { liveRamp, liveRampColor, role } from "../palette.js";
 import { label, svgLabel } from "../tex.js";
 import { colorBar } from "../charts.js";
 import { linkTerms } from "../terms.js";
@@ -159,7 +159,6 @@ function unrolled(r, pick) {
   d.svg.id = "rec-unrolled";
   const cy = G.cellTop + G.cellH / 2;
   const h0 = box(d, { x: 8, y: cy - 18, w: 46, h: 36, label: "$h_0$", role: "h", term: "h_prev", dashed: true });
-  const stops = ramp("diverging");
   let before = h0;
   const parts = r.steps.map((s, i) => {
     const left = G.left + i * G.col, cx = left + G.cellW / 2;
@@ -170,7 +169,7 @@ function unrolled(r, pick) {
     const units = s.h.map((v, j) => {   // h_t's units as colour swatches (−1 … 1)
       const n = s.h.length, size = 13, x0 = cx - (n * size + (n - 1) * 3) / 2;
       const rect = svgEl("rect", { x: x0 + j * (size + 3), y: G.cellTop + 33, width: size, height: size, rx: 2,
-        class: "rec-unit", "data-fill": rampColor(stops, (v + 1) / 2) });
+        class: "rec-unit", "data-fill": liveRampColor("diverging", (v + 1) / 2) });   // follows the theme
       rect.append(svgEl("title", {}, `h${s.t}[${j}] = ${fmt(v, 3)}`));
       return rect;
     });
@@ -200,7 +199,7 @@ function unrolled(r, pick) {
       note(d, { x: right + 24, y: cy - 14, baseline: "bottom", width: 50, height: 22, text: `$${H(`h_{${r.T}}`)}$`, term: "h" })));
   }
   const title = d.svg.querySelector("title");
-  const legend = colorBar({ stops, domain: [-1, 0, 1], label: "each square is one unit of $h_t$:" });
+  const legend = colorBar({ stops: liveRamp("diverging"), domain: [-1, 0, 1], label: "each square is one unit of $h_t$:" });
   const root = el("figure", { class: "rec-figure" },
     el("figcaption", {}, wrapLabel("Unrolled in time: the same cell once per step, the same weights on every copy. "
       + "Click a copy to go to its step.")), d.root, legend);

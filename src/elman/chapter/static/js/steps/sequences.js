@@ -6,7 +6,7 @@
 import { el, errorBox, fmt, num } from "../draw.js";
 import { arrow, box, diagram, note, svgEl } from "../diagram.js";
 import { tweenNumber, duration } from "../motion.js";
-import { ramp, rampColor } from "../palette.js";
+import { liveRamp, liveRampColor } from "../palette.js";
 import { label } from "../tex.js";
 import { colorBar } from "../charts.js";
 import { linkTerms } from "../terms.js";
@@ -144,7 +144,6 @@ function bagTable(r) {
 function strips(vectors, { term, name, title, what }) {
   const size = 13, gap = 2, left = 24, n = vectors.find(Boolean)?.length ?? 0;
   const width = left + n * (size + gap), height = 2 * (size + 10) + 4;
-  const stops = ramp("diverging");
   const d = diagram({ width, height, title, description: `${what}, coloured from −1 to 1` });
   vectors.forEach((vector, row) => {
     const y = 4 + row * (size + 10);
@@ -152,8 +151,8 @@ function strips(vectors, { term, name, title, what }) {
     if (!vector) { note(d, { x: left, y: y + size / 2, text: "no output", anchor: "start", width: 120, height: 18 }); return; }
     const g = svgEl("g", { "data-term": term, class: "seq-strip" });
     vector.forEach((v, j) => {
-      const rect = svgEl("rect", { x: left + j * (size + gap), y, width: size, height: size, rx: 2,
-        fill: rampColor(stops, (v + 1) / 2), class: "seq-unit" });
+      const rect = svgEl("rect", { x: left + j * (size + gap), y, width: size, height: size, rx: 2, class: "seq-unit" });
+      rect.style.fill = liveRampColor("diverging", (v + 1) / 2);   // the ramp's variables: it follows the theme
       rect.append(svgEl("title", {}, `${row ? "B" : "A"}: ${name}[${j}] = ${fmt(v, 3)}`));
       g.append(rect);
     });
@@ -161,7 +160,7 @@ function strips(vectors, { term, name, title, what }) {
   });
   const first = (v) => (v ? v.slice(0, 4).map((x) => fmt(x, 3)).join(", ") : "none");
   const hidden = el("p", { class: "visually-hidden" }, `First units of ${name} — A: ${first(vectors[0])}; B: ${first(vectors[1])}`);
-  return el("div", {}, d.root, colorBar({ stops, domain: [-1, 0, 1], label: `$${name}[i]$` }), hidden);
+  return el("div", {}, d.root, colorBar({ stops: liveRamp("diverging"), domain: [-1, 0, 1], label: `$${name}[i]$` }), hidden);
 }
 
 // The feedforward network's fixed input: one slot per word of sentence A (its width is part of the weights), each

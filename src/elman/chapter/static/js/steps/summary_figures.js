@@ -5,7 +5,7 @@
 
 import { el, fmt } from "../draw.js";
 import { svgEl } from "../diagram.js";
-import { ramp, rampColor, role, liveColors } from "../palette.js";
+import { liveColors, liveRampColor, role } from "../palette.js";
 import { raiseExponents, pow10 } from "../tex.js";
 
 const W = 272;
@@ -72,10 +72,10 @@ function grid(matrix, colLabels, { alt }) {
   const rows = matrix[0]?.length ?? 0, cols = matrix.length, cell = 20, left = 40, top = 4;
   const height = top + rows * cell + 20;
   const svg = frame(height, alt);
-  const stops = ramp("diverging");
   matrix.forEach((state, t) => state.forEach((v, i) => {
     const r = svgEl("rect", { x: left + t * (cell + 2), y: top + i * cell, width: cell, height: cell - 2, rx: 2,
-      fill: rampColor(stops, (v + 1) / 2), class: "sum-cell" });
+      class: "sum-cell" });
+    r.style.fill = liveRampColor("diverging", (v + 1) / 2);   // the ramp's variables: it follows the theme
     r.append(svgEl("title", {}, `h_${t + 1}[${i}] = ${fmt(v, 3)}`));
     svg.append(r);
   }));
