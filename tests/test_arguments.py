@@ -7,9 +7,11 @@ import inspect
 
 import pytest
 
-from elman.arguments import Option, add_options, dataclass_options, read_options, signature_options
+from elman.arguments import Option, add_options, dataclass_options, flag, read_options, signature_options
 from elman.cli import build_parser
+from elman.errors import InvalidInput
 from elman.models.language_model import LanguageModel
+from elman.tasks.options import check_options, kinds_of
 from elman.train.commands import MODEL_OPTIONS, TRAIN_OPTIONS
 from elman.train.config import TrainConfig
 
@@ -171,3 +173,73 @@ def test_a_metavar_stands_in_for_the_choices(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "sentiment", "--help"])
     assert "--fold 0..9" in capsys.readouterr().out
+
+
+def test_a_task_checks_every_option_that_is_not_a_switch_and_nothing_else():
+    # each kind is written once, on its Option; a numeric option left without one would go unchecked. No task
+    # checks a parameter that has no option (names' --cosine/--lr-decay clash is a check of its own, not a kind)
+    for task in TASKS:
+        module, _, _ = task_api(task)
+        switches = {name for name, (default, _) in module.OPTIONS.items() if isinstance(default, bool)}
+        assert set(kinds_of(module.OPTIONS)) == set(module.OPTIONS) - switches, task
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_a_task_s_library_call_refuses_a_bad_value_of_each_checked_option(task, tmp_path):
+    module, train, _ = task_api(task)
+    for name in kinds_of(module.OPTIONS):
+        with pytest.raises(InvalidInput, match=f"^{flag(name)}: expected .*, got 'nope'$"):
+            train(tmp_path / "run", **{name: "nope"})
+    assert not (tmp_path / "run").exists()  # refused before the run folder is made
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        # the messages the tasks gave when their kinds were a dict of their own
+        (("series", {"window": 0}), "--window: expected an integer >= 1, got 0"),
+        (("series", {"data": "weather"}), "--data: expected one of sunspots, stocks, got 'weather'"),
+        (("sentiment", {"fold": 10}), "--fold: expected an integer from 0 to 9, got 10"),
+        (("sentiment", {"clip": -1.0}), "--clip: expected a finite number > 0, got -1.0"),
+        (("pos", {"word_dropout": 1.0}), "--word-dropout: expected a number in [0, 1), got 1.0"),
+        (("names", {"lr_decay": 0}), "--lr-decay: expected a number in (0, 1], got 0"),
+        (("translate", {"decay_from": -1}), "--decay-from: expected an integer >= 0, got -1"),
+        (("caption", {"patience": 0}), "--patience: expected an integer >= 1, got 0"),
+    ],
+)
+def test_a_kind_on_an_option_refuses_through_the_library_with_its_message(call, message, tmp_path):
+    task, kwargs = call
+    _, train, _ = task_api(task)
+    with pytest.raises(InvalidInput) as err:
+        train(tmp_path / "run", **kwargs)
+    assert str(err.value) == message
+
+
+def test_an_option_s_kind_choices_or_neither():
+    def train(*, size=4, mode="a", fold=0, loud=False, cap=None):
+        return size, mode, fold, loud, cap
+
+    options = signature_options(
+        train,
+        {
+            "size": Option("units", kind="count"),
+            "mode": Option("mode", choices=("a", "b")),  # choices alone: one of them
+            "fold": Option("fold", choices=range(3), kind=("0, 1 or 2", lambda v: v in range(3))),  # kind wins
+            "loud": Option("say more"),  # a switch: no kind
+            "cap": Option("a cap", type=float, kind="positive?"),
+        },
+    )
+    kinds = kinds_of(options)
+    assert list(kinds) == ["size", "mode", "fold", "cap"]
+    check_options({"size": 1, "mode": "b", "fold": 2, "cap": None}, kinds)
+    for bad, message in [
+        ({"size": 0}, "--size: expected an integer >= 1, got 0"),
+        ({"mode": "c"}, "--mode: expected one of a, b, got 'c'"),
+        ({"fold": 3}, "--fold: expected 0, 1 or 2, got 3"),
+        ({"cap": 0.0}, "--cap: expected a finite number > 0, got 0.0"),
+    ]:
+        with pytest.raises(InvalidInput) as err:
+            check_options({"size": 1, "mode": "a", "fold": 0, "cap": None, **bad}, kinds)
+        assert str(err.value) == message
+    with pytest.raises(TypeError, match="'cuont'"):
+        kinds_of(signature_options(train, {"size": Option("units", kind="cuont")}))

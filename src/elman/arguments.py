@@ -15,6 +15,10 @@ A dataclass field carries its option in its metadata; a function's options are a
 An option's value is stored under the parameter's name (``args.batch_size`` for ``--batch``). A default of True
 gives ``--name/--no-name``, False a plain flag; ``off`` is a command-line value that stands for None
 (``--clip 0``: no clipping).
+
+An option's ``kind`` names the values the library accepts (``"count"``, ``"positive?"``, ...; ``choices`` alone
+means one of them). Only the name is kept here: ``elman.tasks.options.check_options`` gives it its meaning, where
+the library receives the value, so a script is refused with the same message as the command line.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ class Option:
     choices: Sequence | None = None
     off: Any = _UNSET  # a command-line value that stands for None
     metavar: str | None = None
+    # the values the library accepts: a name check_options knows ("count", "rate?", ...) or a pair (what, ok)
+    kind: str | tuple[str, Callable] | None = None
 
     def name_of(self, parameter: str) -> str:
         return flag(self.flag or parameter)

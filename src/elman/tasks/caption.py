@@ -32,25 +32,11 @@ from elman.models.captioner import Captioner
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=16, embed=8, limit=200)
-KINDS = {
-    "embed": "count",
-    "hidden": "count",
-    "layers": "count",
-    "epochs": "count",
-    "batch": "count",
-    "lr": "positive",
-    "dropout": "fraction",
-    "clip": "positive?",
-    "patience": "count?",
-    "seed": "natural",
-    "limit": "count?",
-    "max_minutes": "positive?",
-}
 
 
 def batch_of(images, labels, idx, vocab):
@@ -143,25 +129,25 @@ def train_caption(
     ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
     run there with its own options; see ``elman.tasks.runs``).
     """
-    return train_run("caption", train_caption, _train, locals(), lambda o: check_options(o, KINDS))
+    return train_run("caption", train_caption, _train, locals(), lambda o: check_options(o, kinds_of(OPTIONS)))
 
 
 # the command line's options, in the order --help lists them; their defaults are train_caption's
 OPTIONS = signature_options(
     train_caption,
     {
-        "embed": Option("character embedding size"),
-        "hidden": Option("hidden units of the RNN (its h_0 comes from the image)"),
-        "layers": Option("stacked RNN layers"),
-        "epochs": Option("passes over the training images"),
-        "batch": Option("images per update"),
-        "lr": Option("Adam's learning rate"),
-        "dropout": Option("dropout probability before the output layer (and between layers)"),
-        "clip": Option("gradient-norm clipping", off=0),
-        "patience": Option("stop after this many epochs without a better dev NLL"),
-        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
-        "limit": Option("use N images of each split (every k-th, so every digit stays)", type=int),
-        "seed": Option("seed of the split, the initial weights and the batch order"),
+        "embed": Option("character embedding size", kind="count"),
+        "hidden": Option("hidden units of the RNN (its h_0 comes from the image)", kind="count"),
+        "layers": Option("stacked RNN layers", kind="count"),
+        "epochs": Option("passes over the training images", kind="count"),
+        "batch": Option("images per update", kind="count"),
+        "lr": Option("Adam's learning rate", kind="positive"),
+        "dropout": Option("dropout probability before the output layer (and between layers)", kind="fraction"),
+        "clip": Option("gradient-norm clipping", off=0, kind="positive?"),
+        "patience": Option("stop after this many epochs without a better dev NLL", kind="count?"),
+        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float, kind="positive?"),
+        "limit": Option("use N images of each split (every k-th, so every digit stays)", type=int, kind="count?"),
+        "seed": Option("seed of the split, the initial weights and the batch order", kind="natural"),
     },
 )
 

@@ -40,7 +40,7 @@ from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
 from elman.tasks.runs import in_processes, open_run, train_run, write_json
 from elman.train.schedules import CosineLR
 from elman.train.supervised import fit
@@ -49,26 +49,6 @@ GRID = tuple(float(x) for x in np.logspace(-2, 3, 21))
 
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, embed=8, epochs=1, members=1, limit=200, max_minutes=None)
-KINDS = {
-    "condition": one_of(CONDITIONS),
-    "embed": "count",
-    "hidden": "count",
-    "layers": "count",
-    "cond_dim": "count",
-    "epochs": "count",
-    "batch": "count",
-    "lr": "positive",
-    "dropout": "fraction",
-    "clip": "positive?",
-    "patience": "count?",
-    "weight_decay": "non-negative",
-    "lr_decay": "rate",
-    "members": "count",
-    "workers": "count",
-    "seed": "natural",
-    "limit": "count?",
-    "max_minutes": "positive?",
-}
 
 
 class TrigramModel:
@@ -229,23 +209,27 @@ OPTIONS = signature_options(
         "condition": Option(
             "the language as the initial hidden state, as an input at every step, or both", choices=CONDITIONS
         ),
-        "embed": Option("character embedding size"),
-        "hidden": Option("hidden units of the RNN"),
-        "layers": Option("stacked RNN layers"),
-        "cond_dim": Option("size of the language vector fed at every step (condition input or both)"),
-        "epochs": Option("passes over the training names"),
-        "batch": Option("names per update"),
-        "lr": Option("the (initial) learning rate"),
-        "dropout": Option("dropout probability on the RNN's inputs and outputs"),
-        "clip": Option("gradient-norm clipping", off=0),
-        "patience": Option("stop after this many epochs without a lower dev NLL", type=int),
-        "weight_decay": Option("above 0: AdamW with this decoupled weight decay"),
-        "lr_decay": Option("with --no-cosine: the learning rate's factor after each epoch without a new best"),
-        "members": Option("generators trained from different seeds and averaged"),
-        "workers": Option("processes training members"),
-        "max_minutes": Option("stop the whole run after this many minutes (shared among the members)", type=float),
-        "limit": Option("use N names of each split (every k-th, so every language stays)", type=int),
-        "seed": Option("seed of the split, the initial weights and the batch order"),
+        "embed": Option("character embedding size", kind="count"),
+        "hidden": Option("hidden units of the RNN", kind="count"),
+        "layers": Option("stacked RNN layers", kind="count"),
+        "cond_dim": Option("size of the language vector fed at every step (condition input or both)", kind="count"),
+        "epochs": Option("passes over the training names", kind="count"),
+        "batch": Option("names per update", kind="count"),
+        "lr": Option("the (initial) learning rate", kind="positive"),
+        "dropout": Option("dropout probability on the RNN's inputs and outputs", kind="fraction"),
+        "clip": Option("gradient-norm clipping", off=0, kind="positive?"),
+        "patience": Option("stop after this many epochs without a lower dev NLL", type=int, kind="count?"),
+        "weight_decay": Option("above 0: AdamW with this decoupled weight decay", kind="non-negative"),
+        "lr_decay": Option(
+            "with --no-cosine: the learning rate's factor after each epoch without a new best", kind="rate"
+        ),
+        "members": Option("generators trained from different seeds and averaged", kind="count"),
+        "workers": Option("processes training members", kind="count"),
+        "max_minutes": Option(
+            "stop the whole run after this many minutes (shared among the members)", type=float, kind="positive?"
+        ),
+        "limit": Option("use N names of each split (every k-th, so every language stays)", type=int, kind="count?"),
+        "seed": Option("seed of the split, the initial weights and the batch order", kind="natural"),
         "cosine": Option(
             "a cosine learning rate from --lr down to 0 over --epochs; --no-cosine keeps --lr (times "
             "--lr-decay after each epoch without a new best)"
@@ -255,7 +239,7 @@ OPTIONS = signature_options(
 
 
 def _check(options) -> None:
-    check_options(options, KINDS)
+    check_options(options, kinds_of(OPTIONS))
     if options["cosine"] and options["lr_decay"] != 1:
         raise InvalidInput(
             "choose one learning-rate schedule: cosine, or --no-cosine with --lr-decay below 1; "

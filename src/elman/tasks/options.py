@@ -9,6 +9,10 @@ script then get the same one-line message), the --quick smoke settings, and the 
     Traceback (most recent call last):
     ...
     elman.errors.InvalidInput: --hidden: expected an integer >= 1, got 0
+
+A task writes each option's kind once, on its command-line ``Option``; ``kinds_of(OPTIONS)`` reads them back::
+
+    check_options(values, kinds_of(OPTIONS))
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import os
 
 import numpy as np
 
-from elman.arguments import flag
+from elman.arguments import Options, flag
 from elman.errors import InvalidInput
 
 # arguments that steer a call (start or continue, what it prints), not what it trains: not saved with the run
@@ -47,6 +51,22 @@ def one_of(choices) -> tuple[str, object]:
     """The kind of an option that must be one of ``choices``."""
     choices = tuple(choices)
     return f"one of {', '.join(map(str, choices))}", lambda v: v in choices
+
+
+def kinds_of(options: Options) -> dict:
+    """The kind of each option that has one, in the options' order: its ``kind``, else one of its ``choices``.
+    Options with neither (the booleans) are not checked."""
+    kinds = {}
+    for name, (_, opt) in options.items():
+        kind = opt.kind if opt.kind is not None or opt.choices is None else one_of(opt.choices)
+        if isinstance(kind, str) and kind.rstrip("?") not in KINDS:
+            # a misspelt kind would otherwise pass unnoticed until a value reached it
+            raise TypeError(
+                f"option {flag(name)} has the kind {kind!r}: expected one of {', '.join(KINDS)} (? for None)"
+            )
+        if kind is not None:
+            kinds[name] = kind
+    return kinds
 
 
 def check_options(options: dict, kinds: dict) -> None:

@@ -27,29 +27,13 @@ from elman.models.tagger import SequenceTagger, shapes_of
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 SPECIALS = ("<pad>", "<unk>")
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, limit=200, max_minutes=None)
-KINDS = {
-    "hidden": "count",
-    "layers": "count",
-    "shape_dim": "natural",
-    "min_freq": "count",
-    "word_dropout": "fraction",
-    "epochs": "count",
-    "batch": "count",
-    "lr": "positive",
-    "dropout": "fraction",
-    "clip": "positive?",
-    "patience": "count?",
-    "seed": "natural",
-    "limit": "count?",
-    "max_minutes": "positive?",
-}
 
 
 def normalise(word: str, lower: bool = True) -> str:
@@ -202,30 +186,30 @@ def train_pos(
     ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
     run there with its own options; see ``elman.tasks.runs``). ``source``: a folder of UD EWT .conllu files.
     """
-    return train_run("pos", train_pos, _train, locals(), lambda o: check_options(o, KINDS))
+    return train_run("pos", train_pos, _train, locals(), lambda o: check_options(o, kinds_of(OPTIONS)))
 
 
 # the command line's options, in the order --help lists them; their defaults are train_pos's
 OPTIONS = signature_options(
     train_pos,
     {
-        "hidden": Option("hidden units of the RNN (per direction)"),
-        "layers": Option("stacked RNN layers"),
+        "hidden": Option("hidden units of the RNN (per direction)", kind="count"),
+        "layers": Option("stacked RNN layers", kind="count"),
         "bidirectional": Option("read each sentence both ways, so a tag sees the words after it too"),
         "glove": Option("GloVe 50-d initialisation of the embedding"),
         "freeze": Option("keep the pretrained embedding fixed"),
-        "shape_dim": Option("word-shape feature size (0: none)"),
-        "min_freq": Option("rarer training words (unknown to GloVe) -> <unk>"),
-        "word_dropout": Option("P(word -> <unk>) while training"),
-        "epochs": Option("passes over the training sentences"),
-        "batch": Option("sentences per update"),
-        "lr": Option("Adam's learning rate"),
-        "dropout": Option("dropout probability on the RNN's inputs and outputs"),
-        "clip": Option("gradient-norm clipping", off=0),
-        "patience": Option("stop after this many epochs without a better dev score"),
-        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
-        "limit": Option("use the first N sentences of each split", type=int),
-        "seed": Option("seed of the initial weights, the batch order and dropout"),
+        "shape_dim": Option("word-shape feature size (0: none)", kind="natural"),
+        "min_freq": Option("rarer training words (unknown to GloVe) -> <unk>", kind="count"),
+        "word_dropout": Option("P(word -> <unk>) while training", kind="fraction"),
+        "epochs": Option("passes over the training sentences", kind="count"),
+        "batch": Option("sentences per update", kind="count"),
+        "lr": Option("Adam's learning rate", kind="positive"),
+        "dropout": Option("dropout probability on the RNN's inputs and outputs", kind="fraction"),
+        "clip": Option("gradient-norm clipping", off=0, kind="positive?"),
+        "patience": Option("stop after this many epochs without a better dev score", kind="count?"),
+        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float, kind="positive?"),
+        "limit": Option("use the first N sentences of each split", type=int, kind="count?"),
+        "seed": Option("seed of the initial weights, the batch order and dropout", kind="natural"),
     },
 )
 

@@ -35,7 +35,7 @@ from elman.nn.losses import cross_entropy
 from elman.nn.softmax import softmax
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
@@ -55,22 +55,6 @@ PROBES = [
 DATASETS = ("sst2", "sst5", "mr")
 # --quick: a smoke run of seconds
 QUICK = dict(hidden=16, epochs=1, glove=False, phrases=False, bow_epochs=1, limit=200)
-KINDS = {
-    "dataset": one_of(DATASETS),
-    "pooling": one_of(POOLINGS),
-    "hidden": "count",
-    "layers": "count",
-    "epochs": "count",
-    "batch": "count",
-    "lr": "positive",
-    "dropout": "fraction",
-    "clip": "positive?",
-    "patience": "count?",
-    "seed": "natural",
-    "bow_epochs": "count",
-    "limit": "count?",
-    "fold": ("an integer from 0 to 9", lambda v: v in range(10)),
-}
 
 
 def encode(vocab: Vocab, sentences) -> list[np.ndarray]:
@@ -207,7 +191,7 @@ def train_sentiment(
     ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
     run there with its own options; see the module).
     """
-    return train_run("sentiment", train_sentiment, _train, locals(), lambda o: check_options(o, KINDS))
+    return train_run("sentiment", train_sentiment, _train, locals(), lambda o: check_options(o, kinds_of(OPTIONS)))
 
 
 # the command line's options, in the order --help lists them; their defaults are train_sentiment's
@@ -218,10 +202,13 @@ OPTIONS = signature_options(
             "SST-2, SST-5, or MR sentence polarity (test fold --fold of a seeded 10-fold deal)", choices=DATASETS
         ),
         "fold": Option(
-            "MR only: the test fold; the next fold is dev, the other eight train", choices=range(10), metavar="0..9"
+            "MR only: the test fold; the next fold is dev, the other eight train",
+            choices=range(10),
+            metavar="0..9",
+            kind=("an integer from 0 to 9", lambda v: v in range(10)),
         ),
-        "hidden": Option("hidden units of the RNN (per direction)"),
-        "layers": Option("stacked RNN layers"),
+        "hidden": Option("hidden units of the RNN (per direction)", kind="count"),
+        "layers": Option("stacked RNN layers", kind="count"),
         "bidirectional": Option("read each sentence both ways"),
         "pooling": Option(
             "how the RNN's states become one vector: the last one, their mean or their maximum", choices=POOLINGS
@@ -229,16 +216,16 @@ OPTIONS = signature_options(
         "glove": Option("GloVe 50-d initialisation of the embedding"),
         "phrases": Option("train on every labelled phrase of the training trees; dev/test: sentences"),
         "freeze": Option("keep the pretrained embedding fixed"),
-        "epochs": Option("passes over the training data (the RNN)"),
-        "batch": Option("sentences per update"),
-        "lr": Option("Adam's learning rate (both models)"),
-        "dropout": Option("dropout probability on the pooled vector"),
-        "clip": Option("gradient-norm clipping", off=0),
-        "patience": Option("stop after this many epochs without a better dev score"),
-        "bow_epochs": Option("passes over the training data (the bag of words)"),
+        "epochs": Option("passes over the training data (the RNN)", kind="count"),
+        "batch": Option("sentences per update", kind="count"),
+        "lr": Option("Adam's learning rate (both models)", kind="positive"),
+        "dropout": Option("dropout probability on the pooled vector", kind="fraction"),
+        "clip": Option("gradient-norm clipping", off=0, kind="positive?"),
+        "patience": Option("stop after this many epochs without a better dev score", kind="count?"),
+        "bow_epochs": Option("passes over the training data (the bag of words)", kind="count"),
         "bow": Option("train the bag-of-words baseline beside the RNN (--no-bow: skip it)"),
-        "limit": Option("use the first N sentences of each split", type=int),
-        "seed": Option("seed of the initial weights, the batch order and dropout"),
+        "limit": Option("use the first N sentences of each split", type=int, kind="count?"),
+        "seed": Option("seed of the initial weights, the batch order and dropout", kind="natural"),
     },
 )
 

@@ -30,26 +30,11 @@ from elman.io.checkpoint import load_model
 from elman.models.regressor import SeriesRegressor
 from elman.nn.losses import mse
 from elman.optim import Adam
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 QUICK = dict(epochs=2, hidden=8)
-KINDS = {
-    "data": one_of(DATASETS),
-    "ticker": one_of(TICKERS),
-    "window": "count",
-    "hidden": "count",
-    "layers": "count",
-    "epochs": "count",
-    "batch": "count",
-    "lr": "positive",
-    "dropout": "fraction",
-    "clip": "positive?",
-    "patience": "count?",
-    "seed": "natural",
-    "max_minutes": "positive?",
-}
 RUN_FILES = ("config.json", "model.safetensors")
 
 
@@ -129,7 +114,7 @@ def train_series(
     ``out_dir`` must be absent or empty unless ``force`` (the old run is moved aside) or ``resume`` (continue the
     run there with its own options; see ``elman.tasks.runs``).
     """
-    return train_run("series", train_series, _train, locals(), lambda o: check_options(o, KINDS))
+    return train_run("series", train_series, _train, locals(), lambda o: check_options(o, kinds_of(OPTIONS)))
 
 
 # the command line's options, in the order --help lists them; their defaults are train_series's
@@ -138,17 +123,17 @@ OPTIONS = signature_options(
     {
         "data": Option("yearly sunspot numbers, or a stock's daily log returns", choices=DATASETS),
         "ticker": Option("the stock, with --data stocks", choices=TICKERS),
-        "window": Option("T: the values the RNN reads before predicting the next"),
-        "hidden": Option("hidden units of the RNN"),
-        "layers": Option("stacked RNN layers"),
-        "epochs": Option("passes over the training windows"),
-        "batch": Option("windows per update"),
-        "lr": Option("Adam's learning rate"),
-        "dropout": Option("dropout probability before the output layer (and between layers)"),
-        "clip": Option("gradient-norm clipping", off=0),
-        "patience": Option("stop after this many epochs without a lower dev MSE"),
-        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float),
-        "seed": Option("seed of the initial weights and the batch order"),
+        "window": Option("T: the values the RNN reads before predicting the next", kind="count"),
+        "hidden": Option("hidden units of the RNN", kind="count"),
+        "layers": Option("stacked RNN layers", kind="count"),
+        "epochs": Option("passes over the training windows", kind="count"),
+        "batch": Option("windows per update", kind="count"),
+        "lr": Option("Adam's learning rate", kind="positive"),
+        "dropout": Option("dropout probability before the output layer (and between layers)", kind="fraction"),
+        "clip": Option("gradient-norm clipping", off=0, kind="positive?"),
+        "patience": Option("stop after this many epochs without a lower dev MSE", kind="count?"),
+        "max_minutes": Option("stop after the epoch that passes this many minutes", type=float, kind="positive?"),
+        "seed": Option("seed of the initial weights and the batch order", kind="natural"),
     },
 )
 

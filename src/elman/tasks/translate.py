@@ -39,35 +39,13 @@ from elman.models.seq2seq import CONTEXTS, RECURRENT_INITS, Seq2Seq
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, one_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
 MAX_SOURCE_WORDS = 100
 SPLIT_NAMES = {"train": "train", "dev": "val", "val": "val", "test": "test"}
 QUICK = dict(embed=16, hidden=24, layers=1, epochs=1, batch=32, limit=200, beam=2, max_minutes=None)
-KINDS = {
-    "embed": "count",
-    "hidden": "count",
-    "layers": "count",
-    "context": one_of(CONTEXTS),
-    "epochs": "count",
-    "batch": "count",
-    "lr": "positive",
-    "lr_decay": "rate",
-    "decay_from": "natural",
-    "dropout": "fraction",
-    "label_smoothing": "fraction",
-    "clip": "positive?",
-    "min_freq": "count",
-    "beam": "count",
-    "alpha": "non-negative",
-    "recurrent_init": one_of(RECURRENT_INITS),
-    "patience": "count?",
-    "seed": "natural",
-    "limit": "count?",
-    "max_minutes": "positive?",
-}
 
 
 class MissingPackage(ElmanError, ImportError):
@@ -245,27 +223,27 @@ def train_translate(
     ``force`` (the old run is moved aside) or ``resume`` (continue the run there with its own options; see the
     module).
     """
-    return train_run("translate", train_translate, _train, locals(), lambda o: check_options(o, KINDS))
+    return train_run("translate", train_translate, _train, locals(), lambda o: check_options(o, kinds_of(OPTIONS)))
 
 
 # the command line's options, in the order --help lists them; their defaults are train_translate's
 OPTIONS = signature_options(
     train_translate,
     {
-        "embed": Option("word embedding size (both languages)"),
-        "hidden": Option("hidden units of each RNN (per direction)"),
-        "layers": Option("stacked layers of each RNN"),
-        "epochs": Option("passes over the training pairs"),
-        "batch": Option("sentence pairs per update"),
-        "lr": Option("Adam's learning rate for the first --decay-from epochs"),
-        "lr_decay": Option("the learning rate's factor per epoch after --decay-from"),
-        "decay_from": Option("epochs at the full rate"),
-        "dropout": Option("dropout probability on embeddings and outputs"),
-        "label_smoothing": Option("mass spread over all words"),
-        "clip": Option("gradient-norm clipping", off=0),
-        "min_freq": Option("rarer training words -> <unk>"),
-        "beam": Option("beam width of the final test decoding"),
-        "alpha": Option("beam search's length normalisation exponent"),
+        "embed": Option("word embedding size (both languages)", kind="count"),
+        "hidden": Option("hidden units of each RNN (per direction)", kind="count"),
+        "layers": Option("stacked layers of each RNN", kind="count"),
+        "epochs": Option("passes over the training pairs", kind="count"),
+        "batch": Option("sentence pairs per update", kind="count"),
+        "lr": Option("Adam's learning rate for the first --decay-from epochs", kind="positive"),
+        "lr_decay": Option("the learning rate's factor per epoch after --decay-from", kind="rate"),
+        "decay_from": Option("epochs at the full rate", kind="natural"),
+        "dropout": Option("dropout probability on embeddings and outputs", kind="fraction"),
+        "label_smoothing": Option("mass spread over all words", kind="fraction"),
+        "clip": Option("gradient-norm clipping", off=0, kind="positive?"),
+        "min_freq": Option("rarer training words -> <unk>", kind="count"),
+        "beam": Option("beam width of the final test decoding", kind="count"),
+        "alpha": Option("beam search's length normalisation exponent", kind="non-negative"),
         "bidirectional": Option("a bidirectional encoder, bridged to the decoder"),
         "reverse_source": Option("read each German sentence backwards"),
         "feed_context": Option("the encoder's summary as an input at every decoder step"),
@@ -275,13 +253,14 @@ OPTIONS = signature_options(
             choices=CONTEXTS,
         ),
         "recurrent_init": Option("initial W_hh of both RNNs: orthogonal, or torch's uniform", choices=RECURRENT_INITS),
-        "patience": Option("stop after this many epochs without a better BLEU", type=int),
+        "patience": Option("stop after this many epochs without a better BLEU", type=int, kind="count?"),
         "max_minutes": Option(
             "stop after the epoch that passes this many minutes of training (the default run then "
-            "ends within 30 minutes on the 2-core machine)"
+            "ends within 30 minutes on the 2-core machine)",
+            kind="positive?",
         ),
-        "limit": Option("use the first N pairs of each split", type=int),
-        "seed": Option("seed of the initial weights, the batch order and dropout"),
+        "limit": Option("use the first N pairs of each split", type=int, kind="count?"),
+        "seed": Option("seed of the initial weights, the batch order and dropout", kind="natural"),
     },
 )
 
