@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from elman.arguments import Option, add_options, read_options, signature_options
+from elman.arguments import Option, add_options, signature_options
 from elman.data.batching import batches as index_batches
 from elman.data.batching import pad_sequences
 from elman.data.digits import DIGIT_NAMES, PIXELS, build_name_vocab, encode_captions, load_digits, split_digits
@@ -32,7 +32,7 @@ from elman.models.captioner import Captioner
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of, train_with
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
@@ -268,8 +268,6 @@ def add_caption_arguments(parser) -> None:
 
 def run_caption(args) -> int:
     apply_quick(args, QUICK)
-    result = train_caption(
-        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
-    )
+    result = train_with(train_caption, OPTIONS, args)
     print(json.dumps(result))
     return 0

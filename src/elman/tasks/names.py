@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from elman.arguments import Option, add_options, read_options, signature_options
+from elman.arguments import Option, add_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.names import LANGUAGES, build_char_vocab, encode_names, load_names, split_names
 from elman.data.text import Vocab
@@ -40,7 +40,7 @@ from elman.models.generator import CONDITIONS, ConditionedGenerator
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam, AdamW
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of, train_with
 from elman.tasks.runs import in_processes, open_run, train_run, write_json
 from elman.train.schedules import CosineLR
 from elman.train.supervised import fit
@@ -478,9 +478,7 @@ def add_names_arguments(parser) -> None:
 
 def run_names(args) -> int:
     apply_quick(args, QUICK)
-    result = train_names(
-        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
-    )
+    result = train_with(train_names, OPTIONS, args)
     print(json.dumps(result))
     return 0
 

@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from elman.arguments import Options, flag
+from elman.arguments import Options, flag, read_options
 from elman.errors import InvalidInput
 
 # arguments that steer a call (start or continue, what it prints), not what it trains: not saved with the run
@@ -92,6 +92,12 @@ def options_of(train, values: dict) -> dict:
         if p.kind is p.KEYWORD_ONLY and name not in CONTROLS
     ]
     return {name: os.fspath(values[name]) if isinstance(values[name], os.PathLike) else values[name] for name in names}
+
+
+def train_with(train, options: Options, args):
+    """``train(args.out, ...)`` with the parsed ``options`` and the run controls every task command gives
+    (--resume, --force, --progress): how each ``run_<task>`` calls its ``train_<task>``."""
+    return train(args.out, **read_options(args, options), resume=args.resume, force=args.force, progress=args.progress)
 
 
 def apply_quick(args, settings: dict) -> None:

@@ -18,7 +18,7 @@ import sys
 
 import numpy as np
 
-from elman.arguments import Option, add_options, read_options, signature_options
+from elman.arguments import Option, add_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.conllu import UPOS_TAGS, load_ud
 from elman.data.text import Vocab
@@ -27,7 +27,7 @@ from elman.models.tagger import SequenceTagger, shapes_of
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of, train_with
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
@@ -366,9 +366,7 @@ def add_pos_arguments(parser) -> None:
 
 def run_pos(args) -> int:
     apply_quick(args, QUICK)
-    result = train_pos(
-        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
-    )
+    result = train_with(train_pos, OPTIONS, args)
     confusions = result.pop("test_confusions")
     print(json.dumps(result))
     print(format_confusions(confusions))

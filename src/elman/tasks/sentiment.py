@@ -24,7 +24,7 @@ import sys
 
 import numpy as np
 
-from elman.arguments import Option, add_options, read_options, signature_options
+from elman.arguments import Option, add_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.polarity import load_polarity
 from elman.data.sst import load_sst
@@ -35,7 +35,7 @@ from elman.nn.losses import cross_entropy
 from elman.nn.softmax import softmax
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of, train_with
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
@@ -425,9 +425,7 @@ def add_sentiment_arguments(parser) -> None:
 
 def run_sentiment(args) -> int:
     apply_quick(args, QUICK)
-    result = train_sentiment(
-        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
-    )
+    result = train_with(train_sentiment, OPTIONS, args)
     probes = result.pop("probes", None)
     print(json.dumps(result))
     if probes:

@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from elman.arguments import Option, add_options, read_options, signature_options
+from elman.arguments import Option, add_options, signature_options
 from elman.data.batching import batches as index_batches
 from elman.data.series import DATASETS, TICKERS, chronological_split, load_series, make_windows
 from elman.errors import InvalidInput
@@ -30,7 +30,7 @@ from elman.io.checkpoint import load_model
 from elman.models.regressor import SeriesRegressor
 from elman.nn.losses import mse
 from elman.optim import Adam
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of, train_with
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
@@ -249,8 +249,6 @@ def add_series_arguments(parser) -> None:
 
 def run_series(args) -> int:
     apply_quick(args, QUICK)
-    result = train_series(
-        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
-    )
+    result = train_with(train_series, OPTIONS, args)
     print(json.dumps(result))
     return 0

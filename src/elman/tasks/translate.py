@@ -29,7 +29,7 @@ import sys
 
 import numpy as np
 
-from elman.arguments import Option, add_options, read_options, signature_options
+from elman.arguments import Option, add_options, signature_options
 from elman.data.batching import bucket_batches, pad_sequences
 from elman.data.multi30k import Vocabs, build_vocabs, detokenize, encode_pairs, load_pairs, tokenize
 from elman.data.text import Vocab
@@ -39,7 +39,7 @@ from elman.models.seq2seq import CONTEXTS, RECURRENT_INITS, Seq2Seq
 from elman.nn.losses import cross_entropy
 from elman.optim import Adam
 from elman.tasks.loading import require_rows
-from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of
+from elman.tasks.options import add_common_arguments, apply_quick, check_options, kinds_of, train_with
 from elman.tasks.runs import open_run, train_run, write_json
 from elman.train.supervised import fit
 
@@ -457,9 +457,7 @@ def add_translate_arguments(parser) -> None:
 
 def run_translate(args) -> int:
     apply_quick(args, {**QUICK, "limit": args.limit or QUICK["limit"]})  # a --limit given is the smoke slice
-    result = train_translate(
-        args.out, **read_options(args, OPTIONS), resume=args.resume, force=args.force, progress=args.progress
-    )
+    result = train_with(train_translate, OPTIONS, args)
     examples = result.pop("examples")
     print(json.dumps(result, ensure_ascii=False))
     print(format_examples(examples))
